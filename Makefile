@@ -1,0 +1,62 @@
+# Set-up and checks. `make demo` and `make test` install whatever is missing.
+SHELL := /bin/bash
+VENV := .venv
+BIN := $(VENV)/bin
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+APT_GET := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get
+# Domain modules are type-checked; web and CLI glue are linted only.
+MYPY_TARGETS := gridmap/config.py gridmap/errors.py gridmap/clock.py gridmap/crs.py \
+	gridmap/topology.py gridmap/grids.py gridmap/io gridmap/sample
+
+.PHONY: demo test lint format bench serve setup system-deps translations clean
+
+demo: setup
+	$(BIN)/gridmap demo
+
+serve: setup
+	$(BIN)/gridmap db up >/dev/null
+	$(BIN)/gridmap serve
+
+test: setup lint
+	$(BIN)/pytest
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff format --check .
+	$(BIN)/ruff check .
+	$(BIN)/mypy $(MYPY_TARGETS)
+
+format: $(VENV)/.installed
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench: setup
+	$(BIN)/python bench/grids.py
+
+setup: system-deps $(VENV)/.installed translations
+
+# PostgreSQL with the PostGIS build for its major version, Chromium and a Chinese font.
+system-deps:
+	@if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
+		$(APT_GET) update -qq && $(APT_GET) install -y -qq postgresql; fi
+	@major=$$(ls /usr/lib/postgresql | sort -n | tail -1); pkgs=""; \
+	dpkg -s postgresql-$$major-postgis-3 >/dev/null 2>&1 || pkgs="$$pkgs postgresql-$$major-postgis-3"; \
+	command -v chromium >/dev/null 2>&1 || pkgs="$$pkgs chromium"; \
+	dpkg -s fonts-wqy-microhei >/dev/null 2>&1 || pkgs="$$pkgs fonts-wqy-microhei"; \
+	python3 -c 'import ensurepip' >/dev/null 2>&1 || pkgs="$$pkgs python3-venv"; \
+	if [ -n "$$pkgs" ]; then \
+		echo "installing:$$pkgs"; \
+		$(APT_GET) update -qq && $(APT_GET) install -y -qq $$pkgs; fi
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(BIN)/python || python3 -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $@
+
+translations: $(VENV)/.installed
+	@if ls gridmap/translations/*/LC_MESSAGES/messages.po >/dev/null 2>&1; then \
+		$(BIN)/pybabel compile -q -d gridmap/translations; fi
+
+clean:
+	-$(BIN)/gridmap db down
+	rm -rf var .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,77 @@
+"""Every setting, read once from GRIDMAP_* environment variables."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+from gridmap import PROJECT_ROOT
+
+
+
+@dataclass(frozen=True)
+class Config:
+    """Settings; `Config.from_env()` reads them, tests build one directly."""
+
+    #: External PostGIS server; empty means the embedded cluster under var_dir.
+    database_url: str = ""
+    #: Where the embedded cluster and its location record live.
+    var_dir: Path = PROJECT_ROOT / "var"
+    timezone: str = "Asia/Shanghai"
+    #: Slivers of overlap or gap smaller than this are digitising noise.
+    gap_tolerance_m2: float = 1.0
+    #: XYZ tile URL template for the base map; empty means a plain background.
+    basemap_url: str = ""
+    basemap_attribution: str = ""
+    secret_key: str = ""
+    #: Households one worker can look after.
+    worker_capacity: int = 150
+    #: Workers older than this are due for replacement.
+    worker_age_limit: int = 65
+    #: Suggested workers come from the same township only.
+    suggest_same_township: bool = True
+    #: Visit windows in days per household category.
+    visit_window_monitored_days: int = 30
+    visit_window_lifted_days: int = 90
+    visit_window_ordinary_days: int = 180
+    statement_timeout_ms: int = 15000
+    default_locale: str = "zh_Hans_CN"
+    static_dir: Path = PROJECT_ROOT / "static"
+    geodata_dir: Path = PROJECT_ROOT / "geodata"
+    migrations_dir: Path = PROJECT_ROOT / "migrations"
+    extra: dict = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls) -> Config:
+        """Build the configuration from GRIDMAP_<FIELD> variables, defaults elsewhere."""
+        values: dict = {}
+        for f in fields(cls):
+            if f.name == "extra":
+                continue
+            raw = os.environ.get(f"GRIDMAP_{f.name.upper()}")
+            if raw is None:
+                continue
+            default = getattr(cls, f.name, None)
+            values[f.name] = _convert(raw, default)
+        return cls(**values)
+
+    def visit_windows_days(self) -> dict[str, int]:
+        """Visit window per household category (lifted, monitored, ordinary)."""
+        return {
+            "monitored": self.visit_window_monitored_days,
+            "lifted": self.visit_window_lifted_days,
+            "ordinary": self.visit_window_ordinary_days,
+        }
+
+
+def _convert(raw: str, default: object) -> object:
+    if isinstance(default, bool):
+        return raw.strip().lower() in {"1", "true", "yes", "on"}
+    if isinstance(default, int):
+        return int(raw)
+    if isinstance(default, float):
+        return float(raw)
+    if isinstance(default, Path):
+        return Path(raw)
+    return raw

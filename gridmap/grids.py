@@ -1,0 +1,79 @@
+"""Importing and validating grids: the file checks, the parent rules, the versioning."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import geopandas as gpd
+import psycopg
+
+from gridmap import clock, topology
+from gridmap.errors import BadInput
+from gridmap.io.grids import check_importable, read_grid_file
+from gridmap.store import edits as edit_store
+from gridmap.store import units as unit_store
+
+
+def import_grid_file(
+    conn: psycopg.Connection,
+    path: Path,
+    *,
+    crs_name: str | None = None,
+    reason: str | None = None,
+    author: str | None = None,
+    at: datetime | None = None,
+) -> dict:
+    """Import a grid file in one transaction; changed units get a new version.
+
+    Returns {"file", "features", "created", "changed", "unchanged", "edit"}; raises
+    BadInput (and writes nothing) when any feature is wrong.
+    """
+    frame = read_grid_file(path, crs_name)
+    check_importable(frame, path.name)
+    with conn.transaction():
+        _require_parents(conn, frame, path.name)
+        at = at or clock.now()
+        edit_id = edit_store.open_edit(
+            conn, kind="import", author=author or clock.os_user(), reason=reason or path.name, at=at
+        )
+        unit_store.stage_units(conn, frame)
+        outcome = unit_store.apply_staged_units(conn, edit_id, at)
+        if not outcome["created"] and not outcome["changed"]:
+            edit_store.delete_edit(conn, edit_id)
+            edit_id = None
+    touched = len(outcome["created"]) + len(outcome["changed"])
+    return {
+        "file": path.name,
+        "features": len(frame),
+        "created": outcome["created"],
+        "changed": outcome["changed"],
+        "unchanged": len(frame) - touched,
+        "edit": edit_id,
+    }
+
+
+def _require_parents(conn: psycopg.Connection, frame: gpd.GeoDataFrame, source: str) -> None:
+    """Every unit below the county needs its parent in the file or in the database."""
+    known = set(frame["code"]) | unit_store.current_codes(conn)
+    orphans = frame[frame["parent"].notna() & ~frame["parent"].isin(known)]
+    if len(orphans):
+        details = [
+            f"feature {f} (code {c}): parent {p} is neither in the file nor in the database; "
+            "import the parent level first or fix the code"
+            for f, c, p in zip(orphans["feature"], orphans["code"], orphans["parent"], strict=True)
+        ]
+        raise BadInput(
+            f"{source}: {len(orphans)} unit(s) have no parent; nothing was imported.",
+            details=details[:20],
+        )
+
+
+def validate_current(conn: psycopg.Connection, tolerance_m2: float) -> dict:
+    """Topology report of the current grid in the database."""
+    return topology.validate_units(unit_store.current_units(conn), tolerance_m2)
+
+
+def validate_file(path: Path, tolerance_m2: float, crs_name: str | None = None) -> dict:
+    """Topology report of a grid file before it is imported."""
+    return topology.validate_units(read_grid_file(path, crs_name), tolerance_m2)

@@ -1,0 +1,1 @@
+"""File readers and writers: grids, households, workers and the bureau's tables."""

@@ -1,0 +1,94 @@
+"""Set-based assignment of households to the deepest grid unit covering them."""
+
+from __future__ import annotations
+
+import psycopg
+
+# One statement assigns a scope of households:
+# - a point covered by groups goes to the lowest covering group code (edge points: one, never two);
+# - a point in no group goes to the deepest covering unit (a village's gap -> that village);
+# - a point outside every unit, or a household without location or known declared group,
+#   goes to its county;
+# - without a location, the household is placed in its declared group when that group exists.
+# The join drives from the polygons into the household index so PostGIS prepares each
+# polygon once, and only rows whose unit changes are written.
+_ASSIGN = """
+WITH in_group AS (
+    SELECT h.code, min(u.code) AS unit
+    FROM unit_version u
+    JOIN household h ON ST_Covers(u.geom, h.geom)
+    WHERE u.valid_to IS NULL AND u.level = 4 AND ({scope})
+    GROUP BY h.code
+),
+in_higher AS (
+    SELECT DISTINCT ON (h.code) h.code, u.code AS unit
+    FROM household h
+    JOIN unit_version u ON u.valid_to IS NULL AND u.level < 4 AND ST_Covers(u.geom, h.geom)
+    WHERE h.geom IS NOT NULL AND ({scope})
+      AND NOT EXISTS (SELECT 1 FROM in_group g WHERE g.code = h.code)
+    ORDER BY h.code, u.level DESC, u.code
+),
+target AS (
+    SELECT h.code, coalesce(g.unit, hi.unit, d.code, h.county_code) AS unit
+    FROM household h
+    LEFT JOIN in_group g ON g.code = h.code
+    LEFT JOIN in_higher hi ON hi.code = h.code
+    LEFT JOIN unit_version d
+      ON h.geom IS NULL AND d.valid_to IS NULL AND d.level = 4 AND d.code = h.declared_group
+    WHERE ({scope})
+)
+UPDATE household h SET unit_code = t.unit
+FROM target t
+WHERE h.code = t.code AND h.unit_code IS DISTINCT FROM t.unit
+"""
+
+_SCOPE_ALL = "true"
+_SCOPE_AREA = (
+    "(h.geom IS NOT NULL AND ST_Intersects(h.geom, ST_GeomFromWKB(%(area)s, 4326))) "
+    "OR h.unit_code = ANY(%(codes)s) OR h.declared_group = ANY(%(codes)s)"
+)
+
+
+def assign_all(conn: psycopg.Connection) -> int:
+    """Assign every household; return how many changed unit."""
+    cur = conn.execute(_ASSIGN.format(scope=_SCOPE_ALL))
+    return cur.rowcount
+
+
+def assign_within(conn: psycopg.Connection, area_wkb: bytes, codes: list[str]) -> int:
+    """Reassign households inside `area_wkb` (EPSG:4326) or placed in `codes`; return changes."""
+    cur = conn.execute(_ASSIGN.format(scope=_SCOPE_AREA), {"area": area_wkb, "codes": codes})
+    return cur.rowcount
+
+
+def assignment_counts(conn: psycopg.Connection) -> dict[str, int]:
+    """Counts over all households: total, in a group, outside, without location, mismatched."""
+    row = conn.execute(
+        "SELECT count(*), "
+        "count(*) FILTER (WHERE length(unit_code) = 15), "
+        "count(*) FILTER (WHERE unit_code IS NULL OR length(unit_code) < 15), "
+        "count(*) FILTER (WHERE geom IS NULL), "
+        "count(*) FILTER (WHERE geom IS NOT NULL AND declared_group IS NOT NULL "
+        "AND declared_group IS DISTINCT FROM unit_code) "
+        "FROM household"
+    ).fetchone()
+    assert row is not None
+    keys = ("households", "assigned", "outside_grid", "no_location", "mismatch")
+    return dict(zip(keys, (int(v) for v in row), strict=True))
+
+
+def household_units(conn: psycopg.Connection) -> dict[str, str | None]:
+    """Map of household code to assigned unit code (for checks and previews)."""
+    return dict(conn.execute("SELECT code, unit_code FROM household").fetchall())
+
+
+def mismatches(conn: psycopg.Connection, limit: int = 10_000) -> list[dict]:
+    """Households whose declared group differs from the group their point lies in."""
+    rows = conn.execute(
+        "SELECT code, head_name, declared_group, unit_code, ST_X(geom), ST_Y(geom) "
+        "FROM household WHERE geom IS NOT NULL AND declared_group IS NOT NULL "
+        "AND declared_group IS DISTINCT FROM unit_code ORDER BY code LIMIT %s",
+        [limit],
+    ).fetchall()
+    keys = ("code", "head_name", "declared_group", "located_unit", "lon", "lat")
+    return [dict(zip(keys, r, strict=True)) for r in rows]

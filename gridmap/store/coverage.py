@@ -1,0 +1,113 @@
+"""Coverage and visit status of households on a date, computed at query time.
+
+Nothing here is stored: the statuses follow from assignment, workers, contact
+pairings and visit dates as they were on the as-of date, so reports are
+reproducible for any date.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import psycopg
+from psycopg import sql
+
+# Parameters every status query binds: as_of (date), tz (IANA name) and the visit
+# window in days of each category (w_monitored, w_lifted, w_ordinary).
+_WINDOW = (
+    "CASE h.category WHEN 'monitored' THEN %(w_monitored)s::int "
+    "WHEN 'lifted' THEN %(w_lifted)s::int ELSE %(w_ordinary)s::int END"
+)
+# The stored latest visit date answers for any as-of date on or after it; only
+# historical dates look into the visits themselves.
+_LAST_VISIT = (
+    "CASE WHEN h.last_visit_on IS NULL OR h.last_visit_on <= %(as_of)s::date "
+    "THEN h.last_visit_on ELSE (SELECT max((v.visited_at AT TIME ZONE %(tz)s)::date) "
+    "FROM visit v WHERE v.household_code = h.code "
+    "AND (v.visited_at AT TIME ZONE %(tz)s)::date <= %(as_of)s::date) END"
+)
+
+STATUS_QUERY = f"""
+WITH staffed AS (
+    SELECT DISTINCT wg.group_code
+    FROM worker_group wg JOIN worker w ON w.code = wg.worker_code AND w.status = 'active'
+),
+base AS (
+    SELECT h.code, h.unit_code, h.category, h.risk_eliminated, h.geom,
+           (h.category = 'monitored' AND NOT h.risk_eliminated) AS monitored,
+           s.group_code IS NOT NULL AS staffed,
+           {_LAST_VISIT} AS last_visit_on,
+           {_WINDOW} AS window_days
+    FROM household h
+    LEFT JOIN staffed s ON s.group_code = h.unit_code
+    WHERE h.status = 'active' AND {{scope}}
+),
+visits AS (
+    SELECT b.*,
+           CASE WHEN b.last_visit_on IS NULL THEN 'never'
+                WHEN %(as_of)s::date - b.last_visit_on <= b.window_days - 7 THEN 'visited'
+                WHEN %(as_of)s::date - b.last_visit_on <= b.window_days THEN 'due_soon'
+                ELSE 'overdue' END AS visit_status
+    FROM base b
+)
+SELECT v.*,
+       CASE WHEN v.unit_code IS NULL OR length(v.unit_code) <> 15 THEN 'outside_grid'
+            WHEN NOT v.staffed THEN 'no_worker'
+            WHEN v.monitored AND NOT EXISTS (
+                SELECT 1 FROM contact_household c
+                WHERE c.household_code = v.code AND c.since <= %(as_of)s::date
+                  AND (c.until IS NULL OR c.until > %(as_of)s::date)) THEN 'no_contact'
+            WHEN v.visit_status IN ('overdue', 'never') THEN 'overdue'
+            ELSE 'covered' END AS coverage_status
+FROM visits v
+"""
+
+COVERAGE_STATUSES = ("outside_grid", "no_worker", "no_contact", "overdue", "covered")
+VISIT_STATUSES = ("never", "visited", "due_soon", "overdue")
+
+
+def status_params(as_of: date, tz: str, windows_days: dict[str, int]) -> dict:
+    """The bound parameters of STATUS_QUERY."""
+    return {
+        "as_of": as_of,
+        "tz": tz,
+        "w_monitored": windows_days["monitored"],
+        "w_lifted": windows_days["lifted"],
+        "w_ordinary": windows_days["ordinary"],
+    }
+
+
+def status_query(scope: str = "true") -> sql.Composable:
+    """STATUS_QUERY limited by a fixed SQL predicate on `h` (parameters stay bound)."""
+    return sql.SQL(STATUS_QUERY.replace("{scope}", scope))  # noqa: S608 - fixed fragments only
+
+
+def counts_by_unit(conn: psycopg.Connection, params: dict) -> list[tuple]:
+    """Per assigned unit: households, monitored, and a count for each coverage status."""
+    status_cols = ", ".join(
+        f"count(*) FILTER (WHERE coverage_status = '{s}')" for s in COVERAGE_STATUSES
+    )
+    query = sql.SQL(
+        "SELECT coalesce(unit_code, ''), count(*), count(*) FILTER (WHERE monitored), "  # noqa: S608
+        + status_cols
+        + ", count(*) FILTER (WHERE visit_status <> 'never' AND visit_status <> 'overdue') "
+        "FROM ({}) s GROUP BY 1"
+    ).format(status_query())
+    return conn.execute(query, params).fetchall()
+
+
+def active_workers_by_group(conn: psycopg.Connection) -> list[tuple[str, str]]:
+    """(group code, worker code) for every active worker's groups."""
+    return conn.execute(
+        "SELECT wg.group_code, wg.worker_code FROM worker_group wg "
+        "JOIN worker w ON w.code = wg.worker_code WHERE w.status = 'active'"
+    ).fetchall()
+
+
+def unit_index(conn: psycopg.Connection, level: int | None = None) -> list[tuple]:
+    """Code, name, level and parent of current units (optionally one level), by code."""
+    return conn.execute(
+        "SELECT code, name, level, parent_code FROM unit_version WHERE valid_to IS NULL "
+        "AND (%(level)s::int IS NULL OR level = %(level)s::int) ORDER BY code",
+        {"level": level},
+    ).fetchall()

@@ -1,0 +1,162 @@
+"""Grid units and their versions."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+import geopandas as gpd
+import psycopg
+import shapely
+from psycopg import sql
+
+UNIT_COLUMNS = ["code", "name", "level", "parent", "geometry"]
+
+
+def _frame(rows: list[tuple]) -> gpd.GeoDataFrame:
+    """Build a GeoDataFrame (EPSG:4326) from rows of code, name, level, parent, WKB."""
+    geoms = shapely.from_wkb([r[4] for r in rows]) if rows else []
+    return gpd.GeoDataFrame(
+        {
+            "code": [r[0] for r in rows],
+            "name": [r[1] for r in rows],
+            "level": [int(r[2]) for r in rows],
+            "parent": [r[3] for r in rows],
+        },
+        geometry=gpd.GeoSeries(geoms, crs="EPSG:4326"),
+        crs="EPSG:4326",
+    )
+
+
+def current_units(conn: psycopg.Connection, level: int | None = None) -> gpd.GeoDataFrame:
+    """Return the open version of every unit (optionally one level), ordered by code."""
+    where = sql.SQL("valid_to IS NULL")
+    params: list = []
+    if level is not None:
+        where = sql.SQL("valid_to IS NULL AND level = %s")
+        params.append(level)
+    query = sql.SQL(
+        "SELECT code, name, level, parent_code, ST_AsBinary(geom) FROM unit_version "
+        "WHERE {} ORDER BY code"
+    ).format(where)
+    return _frame(conn.execute(query, params).fetchall())
+
+
+def units_as_of(conn: psycopg.Connection, at: datetime, level: int | None = None) -> gpd.GeoDataFrame:
+    """Return the versions valid at `at` (optionally one level), ordered by code."""
+    rows = conn.execute(
+        "SELECT code, name, level, parent_code, ST_AsBinary(geom) FROM unit_version "
+        "WHERE valid_from <= %(at)s AND (valid_to IS NULL OR valid_to > %(at)s) "
+        "AND (%(level)s::int IS NULL OR level = %(level)s::int) ORDER BY code",
+        {"at": at, "level": level},
+    ).fetchall()
+    return _frame(rows)
+
+
+def current_codes(conn: psycopg.Connection) -> set[str]:
+    """Codes of every open unit."""
+    return {r[0] for r in conn.execute("SELECT code FROM unit_version WHERE valid_to IS NULL")}
+
+
+def unit_summary(conn: psycopg.Connection, code: str) -> dict | None:
+    """Return code, name, level, parent, version id and bbox of one open unit, or None."""
+    row = conn.execute(
+        "SELECT code, name, level, parent_code, id, valid_from, "
+        "ST_XMin(geom), ST_YMin(geom), ST_XMax(geom), ST_YMax(geom), "
+        "ST_Area(geom::geography) FROM unit_version WHERE code = %s AND valid_to IS NULL",
+        [code],
+    ).fetchone()
+    if row is None:
+        return None
+    return {
+        "code": row[0],
+        "name": row[1],
+        "level": row[2],
+        "parent": row[3],
+        "version": row[4],
+        "valid_from": row[5],
+        "bbox": [row[6], row[7], row[8], row[9]],
+        "area_m2": row[10],
+    }
+
+
+def units_geojson(conn: psycopg.Connection, level: int, parent: str | None = None) -> dict:
+    """Current units of one level (optionally under `parent`) as a GeoJSON FeatureCollection."""
+    row = conn.execute(
+        "SELECT json_build_object('type', 'FeatureCollection', 'features', "
+        "coalesce(json_agg(json_build_object('type', 'Feature', "
+        "'geometry', ST_AsGeoJSON(geom, 6)::json, "
+        "'properties', json_build_object('code', code, 'name', name, 'level', level, "
+        "'parent', parent_code)) ORDER BY code), '[]'::json)) "
+        "FROM unit_version WHERE valid_to IS NULL AND level = %(level)s "
+        "AND (%(parent)s::text IS NULL OR code LIKE %(parent)s::text || '%%')",
+        {"level": level, "parent": parent},
+    ).fetchone()
+    assert row is not None
+    return row[0]
+
+
+def stage_units(conn: psycopg.Connection, units: gpd.GeoDataFrame) -> None:
+    """Copy `units` (code, name, level, parent, geometry in 4326) into a temp table."""
+    conn.execute("DROP TABLE IF EXISTS incoming_unit")
+    conn.execute(
+        "CREATE TEMP TABLE incoming_unit (code text PRIMARY KEY, name text, level smallint, "
+        "parent_code text, geom geometry(MultiPolygon, 4326)) ON COMMIT DROP"
+    )
+    wkb = shapely.to_wkb(
+        shapely.set_srid(units.geometry.values, 4326), hex=True, include_srid=True
+    )
+    with conn.cursor().copy(
+        "COPY incoming_unit (code, name, level, parent_code, geom) FROM STDIN"
+    ) as copy:
+        for code, name, level, parent, geom_hex in zip(
+            units["code"], units["name"], units["level"], units["parent"], wkb, strict=True
+        ):
+            copy.write_row(
+                [code, name, int(level), parent if isinstance(parent, str) else None, geom_hex]
+            )
+
+
+def apply_staged_units(conn: psycopg.Connection, edit_id: int, at: datetime) -> dict[str, list[str]]:
+    """Close changed units and open new versions from the staged rows; return codes by outcome."""
+    changed = [
+        r[0]
+        for r in conn.execute(
+            "UPDATE unit_version u SET valid_to = %(at)s, closed_by = %(edit)s "
+            "FROM incoming_unit i WHERE u.code = i.code AND u.valid_to IS NULL "
+            "AND (u.name <> i.name OR NOT ST_Equals(u.geom, i.geom)) RETURNING u.code",
+            {"at": at, "edit": edit_id},
+        )
+    ]
+    created = [
+        r[0]
+        for r in conn.execute(
+            "INSERT INTO unit_version (code, name, level, parent_code, geom, valid_from, opened_by) "
+            "SELECT i.code, i.name, i.level, i.parent_code, i.geom, %(at)s, %(edit)s "
+            "FROM incoming_unit i WHERE NOT EXISTS (SELECT 1 FROM unit_version u "
+            "WHERE u.code = i.code AND u.valid_to IS NULL) ORDER BY i.code RETURNING code",
+            {"at": at, "edit": edit_id},
+        )
+    ]
+    changed_set = set(changed)
+    return {
+        "changed": sorted(changed),
+        "created": sorted(c for c in created if c not in changed_set),
+    }
+
+
+def closed_codes(conn: psycopg.Connection, codes: Iterable[str]) -> set[str]:
+    """Which of `codes` belonged to a unit that was closed and has no open version."""
+    rows = conn.execute(
+        "SELECT DISTINCT code FROM unit_version v WHERE code = ANY(%s) AND valid_to IS NOT NULL "
+        "AND NOT EXISTS (SELECT 1 FROM unit_version o WHERE o.code = v.code "
+        "AND o.valid_to IS NULL)",
+        [list(codes)],
+    ).fetchall()
+    return {r[0] for r in rows}
+
+
+def version_count(conn: psycopg.Connection, code: str) -> int:
+    """How many versions (open and closed) a unit has."""
+    row = conn.execute("SELECT count(*) FROM unit_version WHERE code = %s", [code]).fetchone()
+    return int(row[0]) if row else 0

@@ -1,0 +1,136 @@
+"""Test fixtures: a throwaway PostGIS cluster per session, a rolled-back transaction per test."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import tempfile
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from hypothesis import settings
+from psycopg import sql
+
+from gridmap import localdb, schema
+from gridmap.config import Config
+from tests.grid_fixtures import write_tiny_county
+
+settings.register_profile("ci", max_examples=25, deadline=None)
+settings.register_profile("dev", max_examples=60, deadline=None)
+settings.load_profile("ci" if os.environ.get("CI") == "true" else "dev")
+
+TEMPLATE_DB = "gridmap_template"
+
+
+@pytest.fixture(scope="session")
+def pg_cluster() -> Iterator[localdb.Cluster]:
+    """A PostgreSQL cluster in a fresh temporary folder (handed to `postgres` as root)."""
+    base = Path(tempfile.mkdtemp(prefix="gridmap-test-"))
+    cluster = localdb.cluster_for(base)
+    localdb.start(cluster, fast_and_unsafe=True)
+    try:
+        yield cluster
+    finally:
+        localdb.stop(cluster)
+        shutil.rmtree(base, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def template_url(pg_cluster: localdb.Cluster) -> str:
+    """A migrated database that per-test databases are copied from."""
+    url = localdb.ensure_database(pg_cluster, TEMPLATE_DB)
+    schema.apply_migrations(url, Config().migrations_dir)
+    return url
+
+
+@pytest.fixture(scope="session")
+def db_url(pg_cluster: localdb.Cluster, template_url: str) -> str:
+    """The session's shared test database (tests roll back what they write)."""
+    return _copy_database(pg_cluster, "gridmap_shared")
+
+
+def _copy_database(cluster: localdb.Cluster, name: str) -> str:
+    with psycopg.connect(cluster.url("postgres"), autocommit=True) as admin:
+        admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+        admin.execute(
+            sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
+                sql.Identifier(name), sql.Identifier(TEMPLATE_DB)
+            )
+        )
+    return cluster.url(name)
+
+
+@pytest.fixture
+def fresh_db_url(pg_cluster: localdb.Cluster, template_url: str, request) -> str:
+    """A new migrated database for a test that commits (CLI runs, servers)."""
+    name = "t_" + "".join(ch if ch.isalnum() else "_" for ch in request.node.name)[:50].lower()
+    return _copy_database(pg_cluster, name)
+
+
+@pytest.fixture
+def conn(db_url: str) -> Iterator[psycopg.Connection]:
+    """A connection whose work is rolled back after the test."""
+    with psycopg.connect(db_url) as connection:
+        connection.execute("SET TimeZone = 'Asia/Shanghai'")  # opens the outer transaction
+        yield connection
+        connection.rollback()
+
+
+@pytest.fixture
+def config(fresh_db_url: str, tmp_path: Path) -> Config:
+    """Settings pointing at a fresh database, for CLI and app tests."""
+    return Config(database_url=fresh_db_url, var_dir=tmp_path / "var", secret_key="test")
+
+
+@pytest.fixture
+def cli_env(fresh_db_url: str, tmp_path: Path) -> dict[str, str]:
+    """Environment for running the `gridmap` command against a fresh database."""
+    return {"GRIDMAP_DATABASE_URL": fresh_db_url, "GRIDMAP_VAR_DIR": str(tmp_path / "var")}
+
+
+@pytest.fixture(scope="session")
+def tiny_county_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The tiny hand-made county as a GeoJSON file."""
+    return Path(write_tiny_county(str(tmp_path_factory.mktemp("grids") / "tiny.geojson")))
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def live_db_url(pg_cluster: localdb.Cluster, template_url: str, tiny_county_file: Path) -> str:
+    """A database with the tiny county loaded, shared by the served-app tests."""
+    from gridmap import grids
+
+    url = _copy_database(pg_cluster, "gridmap_live")
+    with psycopg.connect(url) as connection:
+        grids.import_grid_file(connection, tiny_county_file, reason="test fixture")
+    return url
+
+
+@pytest.fixture(scope="session")
+def live_server(live_db_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Base URL of the app served by waitress in a thread, on the tiny county."""
+    from waitress.server import create_server
+
+    from gridmap.web import create_app
+
+    config = Config(
+        database_url=live_db_url,
+        var_dir=tmp_path_factory.mktemp("var"),
+        secret_key="test",
+    )
+    server = create_server(create_app(config), host="127.0.0.1", port=_free_port(), threads=4)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.effective_port}"
+    finally:
+        server.close()
