@@ -11,7 +11,9 @@ import psycopg
 from gridmap import clock, topology
 from gridmap.errors import BadInput
 from gridmap.io.grids import check_importable, read_grid_file
+from gridmap.store import assignment as assignment_store
 from gridmap.store import edits as edit_store
+from gridmap.store import gaps as gap_store
 from gridmap.store import units as unit_store
 
 
@@ -39,7 +41,11 @@ def import_grid_file(
         )
         unit_store.stage_units(conn, frame)
         outcome = unit_store.apply_staged_units(conn, edit_id, at)
-        if not outcome["created"] and not outcome["changed"]:
+        touched_codes = outcome["created"] + outcome["changed"]
+        if touched_codes:
+            moved = _after_grid_change(conn, touched_codes)
+            edit_store.set_households_moved(conn, edit_id, moved)
+        else:
             edit_store.delete_edit(conn, edit_id)
             edit_id = None
     touched = len(outcome["created"]) + len(outcome["changed"])
@@ -51,6 +57,13 @@ def import_grid_file(
         "unchanged": len(frame) - touched,
         "edit": edit_id,
     }
+
+
+def _after_grid_change(conn: psycopg.Connection, touched_codes: list[str]) -> int:
+    """Refresh the gaps around changed units and reassign households; return how many moved."""
+    parents = {c[:-3] for c in touched_codes if len(c) > 6}
+    gap_store.refresh_gaps(conn, sorted(parents | set(touched_codes)))
+    return assignment_store.assign_all(conn)
 
 
 def _require_parents(conn: psycopg.Connection, frame: gpd.GeoDataFrame, source: str) -> None:

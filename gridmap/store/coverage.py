@@ -27,6 +27,7 @@ _LAST_VISIT = (
     "AND (v.visited_at AT TIME ZONE %(tz)s)::date <= %(as_of)s::date) END"
 )
 
+# Built from the fixed fragments above; every value is a bound parameter.
 STATUS_QUERY = f"""
 WITH staffed AS (
     SELECT DISTINCT wg.group_code
@@ -60,7 +61,7 @@ SELECT v.*,
             WHEN v.visit_status IN ('overdue', 'never') THEN 'overdue'
             ELSE 'covered' END AS coverage_status
 FROM visits v
-"""
+"""  # noqa: S608
 
 COVERAGE_STATUSES = ("outside_grid", "no_worker", "no_contact", "overdue", "covered")
 VISIT_STATUSES = ("never", "visited", "due_soon", "overdue")

@@ -7,7 +7,9 @@ from datetime import datetime
 import psycopg
 
 
-def open_edit(conn: psycopg.Connection, *, kind: str, author: str, reason: str, at: datetime) -> int:
+def open_edit(
+    conn: psycopg.Connection, *, kind: str, author: str, reason: str, at: datetime
+) -> int:
     """Insert an edit row and return its id."""
     row = conn.execute(
         "INSERT INTO edit (kind, author, reason, at) VALUES (%s, %s, %s, %s) RETURNING id",

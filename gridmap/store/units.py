@@ -42,7 +42,9 @@ def current_units(conn: psycopg.Connection, level: int | None = None) -> gpd.Geo
     return _frame(conn.execute(query, params).fetchall())
 
 
-def units_as_of(conn: psycopg.Connection, at: datetime, level: int | None = None) -> gpd.GeoDataFrame:
+def units_as_of(
+    conn: psycopg.Connection, at: datetime, level: int | None = None
+) -> gpd.GeoDataFrame:
     """Return the versions valid at `at` (optionally one level), ordered by code."""
     rows = conn.execute(
         "SELECT code, name, level, parent_code, ST_AsBinary(geom) FROM unit_version "
@@ -103,9 +105,7 @@ def stage_units(conn: psycopg.Connection, units: gpd.GeoDataFrame) -> None:
         "CREATE TEMP TABLE incoming_unit (code text PRIMARY KEY, name text, level smallint, "
         "parent_code text, geom geometry(MultiPolygon, 4326)) ON COMMIT DROP"
     )
-    wkb = shapely.to_wkb(
-        shapely.set_srid(units.geometry.values, 4326), hex=True, include_srid=True
-    )
+    wkb = shapely.to_wkb(shapely.set_srid(units.geometry.values, 4326), hex=True, include_srid=True)
     with conn.cursor().copy(
         "COPY incoming_unit (code, name, level, parent_code, geom) FROM STDIN"
     ) as copy:
@@ -117,7 +117,9 @@ def stage_units(conn: psycopg.Connection, units: gpd.GeoDataFrame) -> None:
             )
 
 
-def apply_staged_units(conn: psycopg.Connection, edit_id: int, at: datetime) -> dict[str, list[str]]:
+def apply_staged_units(
+    conn: psycopg.Connection, edit_id: int, at: datetime
+) -> dict[str, list[str]]:
     """Close changed units and open new versions from the staged rows; return codes by outcome."""
     changed = [
         r[0]
@@ -131,7 +133,8 @@ def apply_staged_units(conn: psycopg.Connection, edit_id: int, at: datetime) -> 
     created = [
         r[0]
         for r in conn.execute(
-            "INSERT INTO unit_version (code, name, level, parent_code, geom, valid_from, opened_by) "
+            "INSERT INTO unit_version "
+            "(code, name, level, parent_code, geom, valid_from, opened_by) "
             "SELECT i.code, i.name, i.level, i.parent_code, i.geom, %(at)s, %(edit)s "
             "FROM incoming_unit i WHERE NOT EXISTS (SELECT 1 FROM unit_version u "
             "WHERE u.code = i.code AND u.valid_to IS NULL) ORDER BY i.code RETURNING code",

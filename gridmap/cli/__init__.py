@@ -1,0 +1,70 @@
+"""The `gridmap` command: parse, call the domain, print. Reports take --json."""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable
+from typing import Any
+
+import click
+
+from gridmap.config import Config
+from gridmap.errors import GridmapError
+
+EXIT_PROBLEMS = 1
+EXIT_FAILED = 2
+
+
+def current_config() -> Config:
+    """The configuration of this command run, read once from the environment."""
+    return click.get_current_context().ensure_object(dict).setdefault("config", Config.from_env())
+
+
+def emit(payload: dict, as_json: bool, human: Callable[[dict], str]) -> None:
+    """Print one JSON object (with --json) or a human summary."""
+    if as_json:
+        click.echo(json.dumps(payload, ensure_ascii=False, default=str))
+    else:
+        click.echo(human(payload))
+
+
+def reports_errors(exit_code: int = EXIT_PROBLEMS) -> Callable:
+    """Turn domain errors into a clear message on stderr and a non-zero exit."""
+
+    def wrap(fn: Callable) -> Callable:
+        @functools.wraps(fn)
+        def run(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return fn(*args, **kwargs)
+            except GridmapError as exc:
+                click.echo(f"error: {exc.message}", err=True)
+                for line in exc.details:
+                    click.echo(f"  - {line}", err=True)
+                sys.exit(exit_code)
+
+        return run
+
+    return wrap
+
+
+@click.group()
+def main() -> None:
+    """gridmap: county grids, households, workers and coverage."""
+
+
+def _register_commands() -> None:
+    # Command modules attach themselves to `main` when imported.
+    from gridmap.cli import (  # noqa: F401
+        coverage_commands,
+        db_commands,
+        grid_commands,
+        serve_commands,
+    )
+
+
+_register_commands()
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,102 @@
+"""`gridmap assign …` and `gridmap coverage`: who is where, and who is uncovered."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import click
+
+from gridmap import assign, coverage, db
+from gridmap.cli import current_config, emit, main, reports_errors
+from gridmap.clock import today
+from gridmap.io.reports import coverage_workbook
+from gridmap.store import assignment as assignment_store
+
+
+def as_of_option(fn):  # type: ignore[no-untyped-def]
+    """Add --as-of DATE (default: today in the configured timezone)."""
+    return click.option(
+        "--as-of",
+        "as_of",
+        type=click.DateTime(formats=["%Y-%m-%d"]),
+        help="report as on this date (YYYY-MM-DD); default today",
+    )(fn)
+
+
+def resolve_as_of(value: object) -> date:
+    """The as-of date given on the command line, or today."""
+    if value is None:
+        return today(current_config().timezone)
+    return value.date()  # type: ignore[attr-defined]
+
+
+@main.group("assign", invoke_without_command=True)
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+@reports_errors()
+def assign_group(ctx: click.Context, as_json: bool) -> None:
+    """Assign every household to the villager group that covers it."""
+    if ctx.invoked_subcommand is not None:
+        return
+    with db.connect(current_config()) as conn:
+        result = assign.assign_households(conn)
+    emit(result, as_json, lambda r: ", ".join(f"{k}: {v}" for k, v in r.items()))
+
+
+@assign_group.command("workers")
+@click.option("--suggest", is_flag=True, required=True, help="propose workers for empty groups")
+@click.option("--apply", "apply_", is_flag=True, help="assign the proposed workers")
+@click.option("--json", "as_json", is_flag=True)
+@reports_errors()
+def assign_workers(suggest: bool, apply_: bool, as_json: bool) -> None:
+    """Propose active workers for groups without one, within capacity, nearest first."""
+    config = current_config()
+    with db.connect(config) as conn:
+        result = assign.suggest_workers(conn, config, apply=apply_)
+    emit(result, as_json, _suggestion_text)
+
+
+def _suggestion_text(result: dict) -> str:
+    lines = [
+        f"group {s['group']} <- worker {s['worker']} ({s['distance_m']:.0f} m, "
+        f"load {s['load_after']})"
+        for s in result["suggestions"]
+    ]
+    lines.append(f"groups still without a worker: {result['unstaffed_after']}")
+    lines += [
+        f"worker {d['worker']} due for replacement ({d['reason']}); "
+        f"candidates: {', '.join(d['candidates']) or 'none'}"
+        for d in result["due_for_replacement"]
+    ]
+    return "\n".join(lines)
+
+
+@main.command("coverage")
+@click.option("--level", type=click.IntRange(1, 4), help="only units of this level")
+@as_of_option
+@click.option("--xlsx", "xlsx_path", type=click.Path(path_type=Path), help="also write XLSX")
+@click.option("--json", "as_json", is_flag=True)
+@reports_errors()
+def coverage_command(
+    level: int | None, as_of: object, xlsx_path: Path | None, as_json: bool
+) -> None:
+    """Coverage report per unit: households, workers, and who is uncovered and why."""
+    config = current_config()
+    with db.connect(config) as conn:
+        report = coverage.coverage_report(conn, config, resolve_as_of(as_of), level=level)
+        if xlsx_path is not None:
+            xlsx_path.write_bytes(coverage_workbook(report, assignment_store.mismatches(conn)))
+    emit(report, as_json, _coverage_text)
+
+
+def _coverage_text(report: dict) -> str:
+    lines = [f"coverage as of {report['as_of']}"]
+    for u in report["units"]:
+        if u["level"] <= 2:
+            lines.append(
+                f"{'  ' * (u['level'] - 1)}{u['code']} {u['name']}: {u['households']} households, "
+                f"{u['covered']} covered, uncovered {u['uncovered_share']:.1%}, "
+                f"outside grid {u['outside_grid']}, no worker {u['no_worker']}"
+            )
+    return "\n".join(lines)

@@ -1,0 +1,65 @@
+"""`gridmap import grids` and `gridmap validate`."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from gridmap import db, grids
+from gridmap.cli import EXIT_FAILED, EXIT_PROBLEMS, current_config, emit, main, reports_errors
+
+
+@main.group("import")
+def import_group() -> None:
+    """Import grids, households, workers and the bureau's records."""
+
+
+@import_group.command("grids")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--crs", "crs_name", help="wgs84, cgcs2000, gcj02, bd09 or an EPSG code")
+@click.option("--reason", help="why the grid changes (default: the file's name)")
+@click.option("--json", "as_json", is_flag=True)
+@reports_errors()
+def import_grids(file: Path, crs_name: str | None, reason: str | None, as_json: bool) -> None:
+    """Import grid units from GeoJSON, GeoPackage or Shapefile (one transaction)."""
+    config = current_config()
+    with db.connect(config) as conn:
+        report = grids.import_grid_file(conn, file, crs_name=crs_name, reason=reason)
+    emit(
+        report,
+        as_json,
+        lambda r: (
+            f"{r['file']}: {r['features']} units, {len(r['created'])} new, "
+            f"{len(r['changed'])} changed, {r['unchanged']} unchanged"
+        ),
+    )
+
+
+@main.command("validate")
+@click.argument("file", required=False, type=click.Path(path_type=Path))
+@click.option("--crs", "crs_name", help="CRS of FILE when it does not say")
+@click.option("--json", "as_json", is_flag=True)
+@reports_errors(EXIT_FAILED)
+def validate(file: Path | None, crs_name: str | None, as_json: bool) -> None:
+    """Check the current grid, or FILE before importing it: exit 0 ok, 1 problems, 2 failed."""
+    config = current_config()
+    if file is not None:
+        report = grids.validate_file(file, config.gap_tolerance_m2, crs_name)
+    else:
+        with db.connect(config) as conn:
+            report = grids.validate_current(conn, config.gap_tolerance_m2)
+    emit(report, as_json, _validation_text)
+    sys.exit(0 if report["ok"] else EXIT_PROBLEMS)
+
+
+def _validation_text(report: dict) -> str:
+    lines = ["ok" if report["ok"] else "problems found"]
+    lines += [f"  {rule}: {n}" for rule, n in report["counts"].items()]
+    for v in report["violations"][:50]:
+        area = f" {v['area_m2']:.1f} m²" if v["area_m2"] is not None else ""
+        lines.append(
+            f"  [{v['rule']}] level {v['level']} {', '.join(v['codes'])}{area}: {v['detail']}"
+        )
+    return "\n".join(lines)
