@@ -10,6 +10,16 @@ import psycopg
 from gridmap.config import Config
 from gridmap.store import coverage as coverage_store
 from gridmap.store import gaps as gap_store
+from gridmap.store.coverage import COVERAGE_STATUSES, VISIT_STATUSES
+
+__all__ = [
+    "COVERAGE_STATUSES",
+    "VISIT_STATUSES",
+    "coverage_report",
+    "households_geojson",
+    "unit_figures",
+    "workers_list",
+]
 
 COUNT_KEYS = (
     "households",
@@ -95,3 +105,59 @@ def unit_figures(conn: psycopg.Connection, config: Config, code: str, as_of: dat
     parent = code[:-3] if level > 1 else None
     report = coverage_report(conn, config, as_of, level=level, parent=parent)
     return next((u for u in report["units"] if u["code"] == code), None)
+
+
+PAGE_SIZE = 500
+
+
+def households_geojson(
+    conn: psycopg.Connection,
+    config: Config,
+    as_of: date,
+    *,
+    unit: str | None,
+    status: str | None,
+    page: int,
+) -> dict:
+    """One page of households (under `unit`, with `status`) as a GeoJSON FeatureCollection."""
+    total, rows = coverage_store.households_page(
+        conn,
+        status_params(config, as_of),
+        prefix=unit,
+        status=status,
+        limit=PAGE_SIZE,
+        offset=(page - 1) * PAGE_SIZE,
+    )
+    features = [
+        {
+            "type": "Feature",
+            "geometry": None if r[7] is None else {"type": "Point", "coordinates": [r[7], r[8]]},
+            "properties": {
+                "code": r[0],
+                "unit": r[1],
+                "category": r[2],
+                "monitored": r[3],
+                "coverage_status": r[4],
+                "visit_status": r[5],
+                "last_visit_on": r[6].isoformat() if r[6] else None,
+            },
+        }
+        for r in rows
+    ]
+    return {
+        "type": "FeatureCollection",
+        "features": features,
+        "page": page,
+        "page_size": PAGE_SIZE,
+        "total": total,
+        "as_of": as_of.isoformat(),
+    }
+
+
+def workers_list(conn: psycopg.Connection, config: Config, unit: str | None) -> list[dict]:
+    """Workers serving groups under `unit`, with load, age flag and home point."""
+    keys = ("code", "name", "status", "birth_year", "capacity", "groups", "lon", "lat", "load")
+    workers = [dict(zip(keys, r, strict=True)) for r in coverage_store.workers_under(conn, unit)]
+    for w in workers:
+        w["capacity"] = w["capacity"] or config.worker_capacity
+    return workers

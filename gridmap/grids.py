@@ -90,3 +90,8 @@ def validate_current(conn: psycopg.Connection, tolerance_m2: float) -> dict:
 def validate_file(path: Path, tolerance_m2: float, crs_name: str | None = None) -> dict:
     """Topology report of a grid file before it is imported."""
     return topology.validate_units(read_grid_file(path, crs_name), tolerance_m2)
+
+
+def units_geojson(conn: psycopg.Connection, level: int, parent: str | None = None) -> dict:
+    """Current units of one level, optionally under `parent`, as GeoJSON."""
+    return unit_store.units_geojson(conn, level, parent)

@@ -112,3 +112,41 @@ def unit_index(conn: psycopg.Connection, level: int | None = None) -> list[tuple
         "AND (%(level)s::int IS NULL OR level = %(level)s::int) ORDER BY code",
         {"level": level},
     ).fetchall()
+
+
+def households_page(
+    conn: psycopg.Connection,
+    params: dict,
+    *,
+    prefix: str | None,
+    status: str | None,
+    limit: int,
+    offset: int,
+) -> tuple[int, list[tuple]]:
+    """One page of active households under a unit code prefix with their statuses, and total."""
+    scope = "(%(prefix)s::text IS NULL OR h.unit_code LIKE %(prefix)s::text || '%%')"
+    query = sql.SQL(
+        "SELECT s.code, s.unit_code, s.category, s.monitored, s.coverage_status, "
+        "s.visit_status, s.last_visit_on, ST_X(s.geom), ST_Y(s.geom), count(*) OVER () "
+        "FROM ({}) s WHERE (%(status)s::text IS NULL OR s.coverage_status = %(status)s::text "
+        "OR s.visit_status = %(status)s::text) ORDER BY s.code LIMIT %(limit)s OFFSET %(offset)s"
+    ).format(status_query(scope))
+    rows = conn.execute(
+        query, {**params, "prefix": prefix, "status": status, "limit": limit, "offset": offset}
+    ).fetchall()
+    total = int(rows[0][-1]) if rows else 0
+    return total, [r[:-1] for r in rows]
+
+
+def workers_under(conn: psycopg.Connection, prefix: str | None) -> list[tuple]:
+    """Workers serving groups under a code prefix: code, name, status, birth year, groups, home."""
+    return conn.execute(
+        "SELECT w.code, w.name, w.status, w.birth_year, w.capacity, "
+        "array_agg(wg.group_code ORDER BY wg.group_code), ST_X(w.home), ST_Y(w.home), "
+        "(SELECT count(*) FROM household h WHERE h.status = 'active' "
+        "  AND h.unit_code = ANY(array_agg(wg.group_code))) "
+        "FROM worker w JOIN worker_group wg ON wg.worker_code = w.code "
+        "WHERE %(prefix)s::text IS NULL OR wg.group_code LIKE %(prefix)s::text || '%%' "
+        "GROUP BY w.code ORDER BY w.code",
+        {"prefix": prefix},
+    ).fetchall()

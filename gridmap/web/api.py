@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask import Blueprint, jsonify, request
 
-from gridmap.errors import BadInput
-from gridmap.store import units as unit_store
-from gridmap.web.context import db
+from gridmap import coverage, grids
+from gridmap.clock import today
+from gridmap.errors import BadInput, NotFound
+from gridmap.web.context import config, db
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -36,4 +39,60 @@ def units():  # type: ignore[no-untyped-def]
     """Current units of one level (default townships) as GeoJSON, optionally under a parent."""
     level = int_arg("level", low=1, high=4, default=2)
     assert level is not None
-    return jsonify(unit_store.units_geojson(db(), level, code_arg("parent")))
+    return jsonify(grids.units_geojson(db(), level, code_arg("parent")))
+
+
+VALID_STATUSES = set(coverage.COVERAGE_STATUSES) | set(coverage.VISIT_STATUSES)
+
+
+def as_of_arg() -> date:
+    """The `as_of` query parameter (YYYY-MM-DD), default today in the county's timezone."""
+    raw = request.args.get("as_of")
+    if not raw:
+        return today(config().timezone)
+    try:
+        return date.fromisoformat(raw)
+    except ValueError as exc:
+        raise BadInput("parameter as_of must be a date written YYYY-MM-DD") from exc
+
+
+@bp.get("/units/<code>")
+def unit_detail(code: str):  # type: ignore[no-untyped-def]
+    """The coverage figures of one unit."""
+    if not code.isdigit() or len(code) not in (6, 9, 12, 15):
+        raise NotFound(f"no unit {code}")
+    figures = coverage.unit_figures(db(), config(), code, as_of_arg())
+    if figures is None:
+        raise NotFound(f"no unit {code}")
+    return jsonify(figures)
+
+
+@bp.get("/coverage")
+def coverage_units():  # type: ignore[no-untyped-def]
+    """The coverage report for a level (default townships), optionally under a parent."""
+    level = int_arg("level", low=1, high=4, default=None)
+    report = coverage.coverage_report(
+        db(), config(), as_of_arg(), level=level, parent=code_arg("parent")
+    )
+    return jsonify(report)
+
+
+@bp.get("/households")
+def households():  # type: ignore[no-untyped-def]
+    """A page of households under a unit as GeoJSON, filtered by coverage or visit status."""
+    status = request.args.get("status") or None
+    if status is not None and status not in VALID_STATUSES:
+        raise BadInput(f"parameter status must be one of {', '.join(sorted(VALID_STATUSES))}")
+    page = int_arg("page", low=1, high=1_000_000, default=1)
+    assert page is not None
+    return jsonify(
+        coverage.households_geojson(
+            db(), config(), as_of_arg(), unit=code_arg("unit"), status=status, page=page
+        )
+    )
+
+
+@bp.get("/workers")
+def workers():  # type: ignore[no-untyped-def]
+    """Workers serving groups under a unit."""
+    return jsonify({"workers": coverage.workers_list(db(), config(), code_arg("unit"))})

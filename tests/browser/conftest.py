@@ -1,0 +1,95 @@
+"""Browser fixtures: Debian's headless Chromium driven by pytest-playwright."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+import pytest
+from playwright.sync_api import Page, Request, Response, Route
+
+CHROMIUM = "/usr/bin/chromium"
+
+#: Chromium phones home (updates, safe browsing, sync) unless told not to.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test under tests/browser with the `browser` marker."""
+    for item in items:
+        if "tests/browser/" in item.nodeid.replace("\\", "/"):
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args() -> dict:
+    """Launch the system Chromium headless (no browser download is ever needed)."""
+    return {"executable_path": CHROMIUM, "headless": True, "args": CHROMIUM_ARGS}
+
+
+def is_local(url: str) -> bool:
+    """True for URLs that stay on this machine (data: and blob: never leave the page)."""
+    parts = urlsplit(url)
+    if parts.scheme in {"data", "blob", "about"}:
+        return True
+    return parts.hostname in LOCAL_HOSTS
+
+
+@dataclass
+class PageWatch:
+    """What a page did: every request, off-host attempts, failures, errors and dialogs."""
+
+    requests: list[str] = field(default_factory=list)
+    off_host: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    dialogs: list[str] = field(default_factory=list)
+
+
+@pytest.fixture
+def watch(page: Page) -> Iterator[PageWatch]:
+    """Record everything the page does; requests off the host are blocked and recorded."""
+    seen = PageWatch()
+
+    def on_route(route: Route) -> None:
+        if is_local(route.request.url):
+            route.continue_()
+        else:
+            seen.off_host.append(route.request.url)
+            route.abort()
+
+    def on_request(request: Request) -> None:
+        seen.requests.append(request.url)
+
+    def on_response(response: Response) -> None:
+        if response.status >= 400:
+            seen.failed.append(f"{response.status} {response.url}")
+
+    def on_console(message) -> None:  # type: ignore[no-untyped-def]
+        if message.type == "error":
+            seen.errors.append(f"console: {message.text}")
+
+    def on_dialog(dialog) -> None:  # type: ignore[no-untyped-def]
+        seen.dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    page.route("**/*", on_route)
+    page.on("request", on_request)
+    page.on("response", on_response)
+    page.on("console", on_console)
+    page.on("pageerror", lambda exc: seen.errors.append(f"pageerror: {exc}"))
+    page.on("dialog", on_dialog)
+    yield seen
+
+
