@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import secrets
+
 from flask import Flask, g, jsonify
 
 from gridmap.config import Config
@@ -17,7 +19,8 @@ def create_app(config: Config | None = None, *, db_url: str | None = None) -> Fl
         static_url_path="/static",
     )
     app.config["GRIDMAP"] = config
-    app.config["SECRET_KEY"] = config.secret_key or "dev-only-not-secret"
+    # Without a configured key, sessions last until the server restarts.
+    app.config["SECRET_KEY"] = config.secret_key or secrets.token_hex(32)
     app.config["JSON_AS_ASCII"] = False
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
 
