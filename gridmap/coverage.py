@@ -18,6 +18,7 @@ __all__ = [
     "coverage_report",
     "households_geojson",
     "unit_figures",
+    "unit_status_totals",
     "workers_list",
 ]
 
@@ -97,6 +98,15 @@ def coverage_report(
         if parent is None or u[3] == parent
     ]
     return {"as_of": as_of.isoformat(), "units": units}
+
+
+def unit_status_totals(conn: psycopg.Connection, config: Config, as_of: date) -> dict[str, dict]:
+    """Rolled-up household counts per unit code (every level) on `as_of`."""
+    rows = coverage_store.counts_by_unit(conn, status_params(config, as_of))
+    return {
+        code: dict(zip(COUNT_KEYS, counts, strict=True))
+        for code, counts in _rolled_up_counts(rows).items()
+    }
 
 
 def unit_figures(conn: psycopg.Connection, config: Config, code: str, as_of: date) -> dict | None:

@@ -8,6 +8,7 @@ from flask import Flask, g, jsonify
 
 from gridmap.config import Config
 from gridmap.errors import GridmapError
+from gridmap.tiles import CountsCache
 
 
 def create_app(config: Config | None = None, *, db_url: str | None = None) -> Flask:
@@ -28,6 +29,7 @@ def create_app(config: Config | None = None, *, db_url: str | None = None) -> Fl
 
     pool = make_pool(config, db_url)
     app.extensions["gridmap_pool"] = pool
+    app.extensions["gridmap_tile_counts"] = CountsCache()
 
     _register_blueprints(app)
     _register_error_handlers(app)
@@ -43,10 +45,11 @@ def create_app(config: Config | None = None, *, db_url: str | None = None) -> Fl
 
 
 def _register_blueprints(app: Flask) -> None:
-    from gridmap.web import api, health, pages
+    from gridmap.web import api, health, pages, tiles
 
     app.register_blueprint(health.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(tiles.bp)
     app.register_blueprint(pages.bp)
 
 

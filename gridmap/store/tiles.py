@@ -1,0 +1,101 @@
+"""Mapbox vector tiles rendered by PostGIS (ST_AsMVT) in Web Mercator."""
+
+from __future__ import annotations
+
+import psycopg
+from psycopg import sql
+
+from gridmap.store.coverage import status_query
+
+EXTENT = 4096
+BUFFER = 64
+
+# The tile's envelope in Web Mercator and, for the index on geom_4326, in EPSG:4326
+# (a Mercator rectangle is a lon/lat rectangle, so the transformed box is exact).
+_BOUNDS = (
+    "bounds AS (SELECT ST_TileEnvelope(%(z)s, %(x)s, %(y)s) AS env_3857, "
+    "ST_Transform(ST_TileEnvelope(%(z)s, %(x)s, %(y)s, margin => %(margin)s), 4326) AS env_4326)"
+)
+_IN_TILE = (
+    "h.geom && ST_Transform(ST_TileEnvelope(%(z)s, %(x)s, %(y)s, margin => %(margin)s), 4326)"
+)
+
+
+def _params(z: int, x: int, y: int) -> dict:
+    return {"z": z, "x": x, "y": y, "margin": BUFFER / EXTENT}
+
+
+def change_stamp(conn: psycopg.Connection) -> int:
+    """A counter that grows whenever anything shown on the map changes."""
+    row = conn.execute("SELECT counter FROM change_stamp").fetchone()
+    return int(row[0]) if row else 0
+
+
+def household_points_tile(
+    conn: psycopg.Connection, z: int, x: int, y: int, status_params: dict, prefix: str | None
+) -> bytes:
+    """Individual households in the tile with code, category and their statuses."""
+    scope = _IN_TILE + " AND (%(prefix)s::text IS NULL OR h.unit_code LIKE %(prefix)s || '%%')"
+    query = sql.SQL(
+        "WITH {bounds}, s AS ({status}) "
+        "SELECT ST_AsMVT(t, 'households', %(extent)s, 'geom') FROM ("
+        "  SELECT ST_AsMVTGeom(ST_Transform(s.geom, 3857), b.env_3857, %(extent)s, %(buffer)s)"
+        "    AS geom, s.code, s.category, s.coverage_status, s.visit_status"
+        "  FROM s, bounds b) t WHERE t.geom IS NOT NULL"
+    ).format(bounds=sql.SQL(_BOUNDS), status=status_query(scope))
+    params = {**status_params, **_params(z, x, y), "prefix": prefix}
+    params.update(extent=EXTENT, buffer=BUFFER)
+    row = conn.execute(query, params).fetchone()
+    return bytes(row[0]) if row and row[0] is not None else b""
+
+
+def household_aggregate_tile(
+    conn: psycopg.Connection, z: int, x: int, y: int, level: int, counts: dict[str, list]
+) -> bytes:
+    """One point per unit of `level` in the tile, at its label point, with status counts.
+
+    `counts` maps column name to a list aligned with counts["code"].
+    """
+    columns = [c for c in counts if c != "code"]
+    # Typed arrays: psycopg sends lists of text as unknown, which unnest cannot resolve.
+    unnest = sql.SQL(", ").join(
+        sql.SQL("{}::text[]" if c == "code" else "{}::int[]").format(sql.Placeholder(c))
+        for c in ["code", *columns]
+    )
+    names = sql.SQL(", ").join(sql.Identifier(c) for c in ["code", *columns])
+    picked = sql.SQL(", ").join(sql.SQL("c.") + sql.Identifier(c) for c in columns)
+    query = sql.SQL(
+        "WITH {bounds} "
+        "SELECT ST_AsMVT(t, 'households', %(extent)s, 'geom') FROM ("
+        "  SELECT ST_AsMVTGeom(ST_Transform(u.label, 3857), b.env_3857, %(extent)s, %(buffer)s)"
+        "    AS geom, u.code, u.name, {picked}"
+        "  FROM bounds b JOIN unit_version u ON u.label && b.env_4326"
+        "  JOIN unnest({unnest}) AS c({names}) ON c.code = u.code"
+        "  WHERE u.valid_to IS NULL AND u.level = %(level)s) t WHERE t.geom IS NOT NULL"
+    ).format(bounds=sql.SQL(_BOUNDS), picked=picked, unnest=unnest, names=names)
+    params = {**_params(z, x, y), **counts, "level": level, "extent": EXTENT, "buffer": BUFFER}
+    row = conn.execute(query, params).fetchone()
+    return bytes(row[0]) if row and row[0] is not None else b""
+
+
+def units_tile(
+    conn: psycopg.Connection, z: int, x: int, y: int, levels: list[int], prefix: str | None
+) -> bytes:
+    """Unit boundaries of `levels` in the tile, one MVT layer per level, with code and name."""
+    query = sql.SQL(
+        "WITH {bounds}, t AS ("
+        "  SELECT ST_AsMVTGeom(ST_Transform(u.geom, 3857), b.env_3857, "
+        "    %(extent)s, %(buffer)s) AS geom, u.code, u.name, u.level"
+        "  FROM bounds b JOIN unit_version u ON u.geom && b.env_4326"
+        "  WHERE u.valid_to IS NULL AND u.level = ANY(%(levels)s)"
+        "    AND (%(prefix)s::text IS NULL OR u.code LIKE %(prefix)s || '%%'"
+        "         OR %(prefix)s::text LIKE u.code || '%%'))"
+        "SELECT string_agg(mvt, ''::bytea) FROM ("
+        "  SELECT ST_AsMVT(t2, (ARRAY['county', 'township', 'village', 'group'])[t2.level], "
+        "    %(extent)s, 'geom') AS mvt"
+        "  FROM (SELECT * FROM t WHERE t.geom IS NOT NULL) t2 GROUP BY t2.level) layers"
+    ).format(bounds=sql.SQL(_BOUNDS))
+    params = {**_params(z, x, y), "levels": levels, "prefix": prefix}
+    params.update(extent=EXTENT, buffer=BUFFER)
+    row = conn.execute(query, params).fetchone()
+    return bytes(row[0]) if row and row[0] is not None else b""

@@ -1,0 +1,124 @@
+"""Vector tiles of households and units: zoom rules, aggregation and cache keys."""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections import OrderedDict
+from datetime import date
+
+import psycopg
+
+from gridmap import coverage
+from gridmap.config import Config
+from gridmap.errors import BadInput
+from gridmap.store import tiles as tile_store
+
+MAX_ZOOM = 22
+#: From this zoom on, households are individual points; below it, counts per unit.
+POINT_MIN_ZOOM = 13
+#: Below POINT_MIN_ZOOM, counts per group from this zoom on, per village below it.
+GROUP_COUNTS_MIN_ZOOM = 11
+COUNT_COLUMNS = ("households", "outside_grid", "no_worker", "no_contact", "overdue", "covered")
+
+
+def check_tile(z: int, x: int, y: int) -> None:
+    """Refuse tile coordinates that do not exist (BadInput, so HTTP 400)."""
+    if not 0 <= z <= MAX_ZOOM:
+        raise BadInput(f"zoom {z} is outside 0..{MAX_ZOOM}")
+    side = 2**z
+    if not (0 <= x < side and 0 <= y < side):
+        raise BadInput(f"tile {x}/{y} does not exist at zoom {z} (0..{side - 1})")
+
+
+def unit_levels_for_zoom(z: int) -> list[int]:
+    """Which grid levels the units tile shows at zoom `z`."""
+    if z <= 8:
+        return [1, 2]
+    if z < GROUP_COUNTS_MIN_ZOOM:
+        return [1, 2, 3]
+    return [1, 2, 3, 4]
+
+
+def household_aggregate_level(z: int) -> int | None:
+    """The unit level households are counted per at zoom `z`, or None for single points."""
+    if z >= POINT_MIN_ZOOM:
+        return None
+    return 4 if z >= GROUP_COUNTS_MIN_ZOOM else 3
+
+
+class CountsCache:
+    """Per-unit status counts for aggregated tiles, kept while the data do not change."""
+
+    def __init__(self, size: int = 8):
+        self._size = size
+        self._lock = threading.Lock()
+        self._entries: OrderedDict[tuple, dict[str, list]] = OrderedDict()
+
+    def get(self, key: tuple, compute) -> dict[str, list]:  # type: ignore[no-untyped-def]
+        """Return the cached value for `key`, computing and storing it when missing."""
+        with self._lock:
+            if key in self._entries:
+                self._entries.move_to_end(key)
+                return self._entries[key]
+        value = compute()
+        with self._lock:
+            self._entries[key] = value
+            while len(self._entries) > self._size:
+                self._entries.popitem(last=False)
+        return value
+
+
+def _level_counts(
+    conn: psycopg.Connection, config: Config, as_of: date, level: int, prefix: str | None
+) -> dict[str, list]:
+    totals = coverage.unit_status_totals(conn, config, as_of)
+    codes = sorted(
+        c for c in totals if len(c) == 3 * (level + 1) and (prefix is None or c.startswith(prefix))
+    )
+    counts: dict[str, list] = {"code": codes}
+    for column in COUNT_COLUMNS:
+        counts[column] = [totals[c][column] for c in codes]
+    return counts
+
+
+def etag(layer: str, stamp: int, as_of: date, scope: str | None, z: int, x: int, y: int) -> str:
+    """A strong ETag that changes whenever the data, date or scope of the tile change."""
+    raw = f"{layer}/{stamp}/{as_of.isoformat()}/{scope or '*'}/{z}/{x}/{y}"
+    return hashlib.sha1(raw.encode()).hexdigest()[:24]
+
+
+def household_tile(
+    conn: psycopg.Connection,
+    config: Config,
+    cache: CountsCache,
+    tile: tuple[int, int, int],
+    *,
+    as_of: date,
+    prefix: str | None,
+    stamp: int,
+) -> bytes:
+    """The households tile: single points at high zoom, counts per unit below."""
+    z, x, y = tile
+    check_tile(z, x, y)
+    level = household_aggregate_level(z)
+    if level is None:
+        params = coverage.status_params(config, as_of)
+        return tile_store.household_points_tile(conn, z, x, y, params, prefix)
+    counts = cache.get(
+        (stamp, as_of, level, prefix),
+        lambda: _level_counts(conn, config, as_of, level, prefix),
+    )
+    return tile_store.household_aggregate_tile(conn, z, x, y, level, counts)
+
+
+def units_tile(conn: psycopg.Connection, tile: tuple[int, int, int], prefix: str | None) -> bytes:
+    """The units tile: boundaries of the levels shown at this zoom."""
+    z, x, y = tile
+    check_tile(z, x, y)
+    return tile_store.units_tile(conn, z, x, y, unit_levels_for_zoom(z), prefix)
+
+
+def change_stamp(conn: psycopg.Connection) -> int:
+    """The data's change counter (part of every tile's ETag)."""
+    return tile_store.change_stamp(conn)

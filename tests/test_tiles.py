@@ -1,0 +1,124 @@
+"""Vector tile endpoints: valid MVT, aggregation by zoom, empty tiles, ETags, bad coordinates."""
+
+from __future__ import annotations
+
+import math
+
+import mapbox_vector_tile
+import psycopg
+import pytest
+
+from gridmap import assign, grids
+from gridmap.tiles import GROUP_COUNTS_MIN_ZOOM, POINT_MIN_ZOOM
+from gridmap.web import create_app
+from tests.household_fixtures import add_household, add_worker, lonlat_m
+
+
+def tile_of(lon: float, lat: float, z: int) -> tuple[int, int, int]:
+    """The XYZ tile containing a WGS84 point."""
+    n = 2**z
+    x = int((lon + 180) / 360 * n)
+    y = int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n)
+    return z, x, y
+
+
+@pytest.fixture
+def client(config, tiny_county_file):
+    """A test client on a fresh database holding the tiny county and three households."""
+    with psycopg.connect(config.database_url) as conn:
+        grids.import_grid_file(conn, tiny_county_file)
+        add_household(conn, "T1", (500, 500))
+        add_household(conn, "T2", (700, 500), category="monitored")
+        add_household(conn, "T3", (1500, 3000))
+        add_worker(conn, "W1", ["341890100200001"])
+        assign.assign_households(conn)
+        conn.commit()
+    app = create_app(config)
+    yield app.test_client()
+    app.extensions["gridmap_pool"].close()
+
+
+def _decode(body: bytes) -> dict:
+    return mapbox_vector_tile.decode(body)
+
+
+def test_point_tile_has_each_household_with_statuses(client):
+    z, x, y = tile_of(*lonlat_m(600, 500), POINT_MIN_ZOOM + 1)
+    response = client.get(f"/tiles/households/{z}/{x}/{y}.pbf?as_of=2026-06-30")
+    assert response.status_code == 200
+    assert response.mimetype == "application/vnd.mapbox-vector-tile"
+    features = _decode(response.data)["households"]["features"]
+    props = {f["properties"]["code"]: f["properties"] for f in features}
+    assert {"T1", "T2"} <= set(props)
+    assert props["T1"]["coverage_status"] == "overdue" and props["T1"]["visit_status"] == "never"
+    assert props["T2"]["coverage_status"] == "no_contact"
+    assert all(f["geometry"]["type"] == "Point" for f in features)
+    assert not ({"head_name", "id_number", "phone"} & set(props["T1"]))
+
+
+@pytest.mark.parametrize(
+    ("zoom", "level"),
+    [(GROUP_COUNTS_MIN_ZOOM, 4), (POINT_MIN_ZOOM - 1, 4), (GROUP_COUNTS_MIN_ZOOM - 1, 3), (9, 3)],
+)
+def test_low_zoom_tiles_count_households_per_unit(client, zoom, level):
+    z, x, y = tile_of(*lonlat_m(600, 500), zoom)
+    features = _decode(client.get(f"/tiles/households/{z}/{x}/{y}.pbf").data)["households"][
+        "features"
+    ]
+    by_code = {f["properties"]["code"]: f["properties"] for f in features}
+    assert all(len(code) == 3 * (level + 1) for code in by_code)
+    first = "341890100200001" if level == 4 else "341890100200"
+    assert by_code[first]["households"] == (2 if level == 4 else 3)
+    total = sum(p["households"] for p in by_code.values())
+    assert total == 3
+
+
+def test_units_tile_layers_follow_zoom(client):
+    low = _decode(client.get("/tiles/units/{}/{}/{}.pbf".format(*tile_of(117, 30, 8))).data)
+    high = _decode(
+        client.get("/tiles/units/{}/{}/{}.pbf".format(*tile_of(*lonlat_m(500, 500), 14))).data
+    )
+    assert set(low) == {"county", "township"}
+    assert set(high) == {"county", "township", "village", "group"}
+    names = {f["properties"]["name"] for f in high["village"]["features"]}
+    assert "11村" in names
+
+
+def test_empty_tile_is_valid_and_tiny(client):
+    response = client.get("/tiles/households/14/0/0.pbf")
+    assert response.status_code == 200
+    assert len(response.data) < 100
+    assert _decode(response.data) == {}
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/tiles/households/23/0/0.pbf",
+        "/tiles/households/3/8/0.pbf",
+        "/tiles/units/2/0/4.pbf",
+        "/tiles/households/14/1/1.pbf?as_of=yesterday",
+        "/tiles/households/14/1/1.pbf?unit=1%27%20OR%201=1",
+    ],
+)
+def test_bad_tile_requests_get_400(client, path):
+    assert client.get(path).status_code == 400
+
+
+def test_unknown_layer_is_404(client):
+    assert client.get("/tiles/secrets/1/0/0.pbf").status_code == 404
+
+
+def test_etag_revalidates_and_changes_with_the_data(client, config):
+    path = "/tiles/households/{}/{}/{}.pbf".format(*tile_of(*lonlat_m(600, 500), 14))
+    first = client.get(path)
+    tag = first.headers["ETag"]
+    assert "no-cache" in first.headers["Cache-Control"]
+    assert client.get(path, headers={"If-None-Match": tag}).status_code == 304
+    with psycopg.connect(config.database_url) as conn:
+        add_household(conn, "T4", (650, 520))
+        conn.commit()
+    second = client.get(path, headers={"If-None-Match": tag})
+    assert second.status_code == 200 and second.headers["ETag"] != tag
+    codes = {f["properties"]["code"] for f in _decode(second.data)["households"]["features"]}
+    assert "T4" in codes
