@@ -19,7 +19,9 @@ def fresh_database(config: Config, name: str) -> Iterator[psycopg.Connection]:
     cluster = localdb.recorded(config.var_dir)
     assert cluster is not None
     with psycopg.connect(cluster.url("postgres"), autocommit=True) as admin:
-        admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+        admin.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
         admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     url = cluster.url(name)
     schema.apply_migrations(url, config.migrations_dir)

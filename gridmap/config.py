@@ -9,7 +9,6 @@ from pathlib import Path
 from gridmap import PROJECT_ROOT
 
 
-
 @dataclass(frozen=True)
 class Config:
     """Settings; `Config.from_env()` reads them, tests build one directly."""

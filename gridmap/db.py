@@ -33,14 +33,13 @@ def _configure(conn: psycopg.Connection, config: Config) -> None:
 
 @contextmanager
 def connect(config: Config, url: str | None = None) -> Iterator[psycopg.Connection]:
-    """Open one connection (for the CLI); the caller commits or it is rolled back."""
+    """Open one autocommit connection (for the CLI); writes group in `conn.transaction()`."""
     try:
-        conn = psycopg.connect(url or database_url(config))
+        conn = psycopg.connect(url or database_url(config), autocommit=True)
     except psycopg.OperationalError as exc:
         raise DatabaseUnavailable(f"Cannot connect to the database: {exc}") from exc
     try:
         _configure(conn, config)
-        conn.commit()
         yield conn
     finally:
         conn.close()
@@ -55,7 +54,6 @@ def make_pool(config: Config, url: str | None = None) -> ConnectionPool:
             "SELECT set_config('statement_timeout', %s, false)",
             [str(config.statement_timeout_ms)],
         )
-        conn.commit()
 
     return ConnectionPool(
         url or database_url(config),
@@ -63,5 +61,6 @@ def make_pool(config: Config, url: str | None = None) -> ConnectionPool:
         max_size=8,
         configure=configure,
         open=True,
-        kwargs={"autocommit": False},
+        # Each write groups its statements in `conn.transaction()`; reads need none.
+        kwargs={"autocommit": True},
     )

@@ -55,7 +55,9 @@ def db_url(pg_cluster: localdb.Cluster, template_url: str) -> str:
 
 def _copy_database(cluster: localdb.Cluster, name: str) -> str:
     with psycopg.connect(cluster.url("postgres"), autocommit=True) as admin:
-        admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+        admin.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
         admin.execute(
             sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
                 sql.Identifier(name), sql.Identifier(TEMPLATE_DB)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import geopandas as gpd
 import shapely
 
+from gridmap.crs import to_wgs84
+
 #: A local metric CRS around 117°E (UTM 50N) so squares have exact sides in metres.
 METRIC_CRS = "EPSG:32650"
 ORIGIN_X, ORIGIN_Y = 500_000.0, 3_320_000.0  # about 117°E, 30°N
@@ -29,7 +31,11 @@ def tiny_county_rows() -> list[tuple[str, str, shapely.Polygon]]:
             rows.append((v_code, name, box_m(x0, 0, x0 + 2000, 4000)))
             for g in range(2):
                 rows.append(
-                    (f"{v_code}{g + 1:03d}", f"{g + 1}组", box_m(x0, 2000 * g, x0 + 2000, 2000 * (g + 1)))
+                    (
+                        f"{v_code}{g + 1:03d}",
+                        f"{g + 1}组",
+                        box_m(x0, 2000 * g, x0 + 2000, 2000 * (g + 1)),
+                    )
                 )
     return rows
 
@@ -46,7 +52,8 @@ def tiny_county() -> gpd.GeoDataFrame:
         geometry=[r[2] for r in rows],
         crs=METRIC_CRS,
     )
-    return frame.to_crs("EPSG:4326")
+    # to_wgs84 adds vertices along long edges first, so shared borders stay shared in 4326.
+    return to_wgs84(frame, None)
 
 
 def write_tiny_county(path: str) -> str:

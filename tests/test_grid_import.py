@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import geopandas as gpd
@@ -26,7 +25,9 @@ def test_import_tiny_county_creates_every_unit(conn, tiny_county_file):
     assert len(report["created"]) == 15 and report["changed"] == [] and report["unchanged"] == 0
     units = unit_store.current_units(conn)
     assert units["level"].value_counts().to_dict() == {1: 1, 2: 2, 3: 4, 4: 8}
-    assert dict(zip(units["code"], units["parent"], strict=True))["341890101201001"] == "341890101201"
+    assert (
+        dict(zip(units["code"], units["parent"], strict=True))["341890101201001"] == "341890101201"
+    )
 
 
 def test_html_in_a_name_is_stored_verbatim(conn, tiny_county_file):
@@ -78,16 +79,12 @@ def _point_instead(frame):
 
 def _swapped(frame):
     frame = frame.copy()
-    frame["geometry"] = frame.geometry.map(
-        lambda g: shapely.transform(g, lambda xy: xy[:, ::-1])
-    )
+    frame["geometry"] = frame.geometry.map(lambda g: shapely.transform(g, lambda xy: xy[:, ::-1]))
     return frame
 
 
 def _duplicate(frame):
-    return gpd.GeoDataFrame(
-        __import__("pandas").concat([frame, frame.iloc[[3]]]), crs=frame.crs
-    )
+    return gpd.GeoDataFrame(__import__("pandas").concat([frame, frame.iloc[[3]]]), crs=frame.crs)
 
 
 def _orphan(frame):
@@ -157,8 +154,9 @@ def test_gcj02_input_is_converted_back(conn, tmp_path):
     frame = tiny_county()
     shifted = frame.copy()
     shifted["geometry"] = frame.geometry.map(
-        lambda g: shapely.transform(g, lambda xy: __import__("numpy").column_stack(
-            crs.wgs84_to_gcj02(xy[:, 0], xy[:, 1])))
+        lambda g: shapely.transform(
+            g, lambda xy: __import__("numpy").column_stack(crs.wgs84_to_gcj02(xy[:, 0], xy[:, 1]))
+        )
     )
     path = _write(shifted, tmp_path / "gcj.geojson")
     grids.import_grid_file(conn, path, crs_name="gcj02")

@@ -88,7 +88,7 @@ def test_units_come_from_the_api_for_all_four_levels(page: str):
 
 
 def test_chinese_by_default(page: str):
-    assert '<html lang="zh-CN">' in page
+    assert '<html lang="zh-Hans-CN">' in page
     assert "<title>网格地图</title>" in page
     for label in ("县", "乡镇", "行政村", "村民小组"):
         escaped = label.encode("ascii", "backslashreplace").decode()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 
 import geopandas as gpd
@@ -68,6 +69,10 @@ def test_empty_report_lists_every_rule() -> None:
 
 def test_clean_grid_is_ok() -> None:
     assert validate_units(frame(two_townships())) == empty_report()
+
+
+def test_no_units_is_ok() -> None:
+    assert validate_units(frame([])) == empty_report()
 
 
 T2_HOLED = shapely.Polygon(
@@ -154,6 +159,7 @@ CASES = {
 @pytest.mark.parametrize("rows, expected", CASES.values(), ids=CASES.keys())
 def test_rule_cases(rows: list, expected: list) -> None:
     report = validate_units(frame(rows), tolerance_m2=TOLERANCE_M2)
+    assert json.loads(json.dumps(report)) == report  # plain JSON, as the CLI and API send it
     assert set(report) == {"ok", "counts", "violations"}
     assert report["ok"] is (not expected)
     assert summary(report) == sorted((r, lv, tuple(c)) for r, lv, c, _ in expected)
@@ -240,14 +246,14 @@ def nested_grid(seed: int) -> list[tuple]:
 
 
 def _pts(rng: np.random.Generator, n: int, within: shapely.Geometry) -> list:
-    x0, y0, x1, y1 = within.bounds
+    x0, y0, x1, y1 = shapely.bounds(within)
     pts = rng.uniform([x0, y0], [x1, y1], size=(n * 20, 2))
     inside = shapely.contains_xy(within, pts[:, 0], pts[:, 1])
     return [(x - X0, y - Y0) for x, y in pts[inside][:n]]
 
 
 def _polygons(edges: shapely.Geometry, county: shapely.Geometry) -> list:
-    lines = shapely.union_all([edges, county.boundary])
+    lines = shapely.union_all([edges, shapely.boundary(county)])
     return list(shapely.get_parts(shapely.polygonize(shapely.get_parts(lines))))
 
 

@@ -59,6 +59,7 @@ def _register_commands() -> None:
     from gridmap.cli import (  # noqa: F401
         coverage_commands,
         db_commands,
+        demo_commands,
         grid_commands,
         serve_commands,
     )

@@ -170,5 +170,6 @@ def check_importable(frame: gpd.GeoDataFrame, source: str) -> None:
                 f"({shapely.is_valid_reason(geom)}); fix it in a GIS (e.g. 'Fix geometries')"
             )
     if problems:
-        raise BadInput(f"{source}: {len(problems)} problem(s); nothing was imported.",
-                       details=problems)
+        raise BadInput(
+            f"{source}: {len(problems)} problem(s); nothing was imported.", details=problems
+        )

@@ -9,6 +9,7 @@ from flask import Flask, g, jsonify
 from gridmap.config import Config
 from gridmap.errors import GridmapError
 from gridmap.tiles import CountsCache
+from gridmap.web.i18n import init_i18n
 
 
 def create_app(config: Config | None = None, *, db_url: str | None = None) -> Flask:
@@ -32,6 +33,7 @@ def create_app(config: Config | None = None, *, db_url: str | None = None) -> Fl
     app.extensions["gridmap_tile_counts"] = CountsCache()
 
     _register_blueprints(app)
+    init_i18n(app)
     _register_error_handlers(app)
 
     @app.teardown_appcontext

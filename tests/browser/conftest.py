@@ -91,5 +91,3 @@ def watch(page: Page) -> Iterator[PageWatch]:
     page.on("pageerror", lambda exc: seen.errors.append(f"pageerror: {exc}"))
     page.on("dialog", on_dialog)
     yield seen
-
-

@@ -19,7 +19,8 @@ OVERLAY_LABELS = ".leaflet-control-layers-overlays label"
 
 def open_map(page: Page, base_url: str, query: str = "") -> None:
     """Open /map and wait until the county and township layers have arrived."""
-    page.goto(f"{base_url}/map{query}")
+    response = page.goto(f"{base_url}/map{query}")
+    assert response is not None and response.ok, response and response.status
     page.wait_for_selector("body[data-units-1][data-units-2]", state="attached")
 
 

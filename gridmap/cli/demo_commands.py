@@ -1,0 +1,47 @@
+"""`gridmap demo`: the sample county, loaded and served."""
+
+from __future__ import annotations
+
+import time
+
+import click
+
+from gridmap import db, demo
+from gridmap.cli import current_config, main, reports_errors
+from gridmap.cli.db_commands import ensure_database
+from gridmap.cli.serve_commands import run_server
+from gridmap.clock import today
+
+
+@main.command("demo")
+@click.option("--households", "households_n", default=130_000, show_default=True, type=int)
+@click.option("--seed", default=2023, show_default=True, type=int)
+@click.option("--no-serve", is_flag=True, help="load only; do not start the web server")
+@click.option("--reload", is_flag=True, help="load the sample again even if data exist")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@reports_errors()
+def demo_command(
+    households_n: int, seed: int, no_serve: bool, reload: bool, host: str, port: int
+) -> None:
+    """Load the sample county with generated households and workers, then serve the map."""
+    config = current_config()
+    url = ensure_database(config)
+    with db.connect(config, url) as conn:
+        if demo.is_loaded(conn) and not reload:
+            click.echo("the database already holds households; not loading the sample again")
+        else:
+            started = time.perf_counter()
+            click.echo(f"loading the sample county with {households_n:,} households …")
+            report = demo.load_demo(
+                conn, config, households_n=households_n, seed=seed, today=today(config.timezone)
+            )
+            assignment = report["assignment"]
+            click.echo(
+                f"loaded {report['grids']['features']} units, {assignment['households']:,} "
+                f"households ({assignment['outside_grid']} outside the grid), "
+                f"{report['workers']['rows']:,} workers, {report['visits']['inserted']:,} visits "
+                f"in {time.perf_counter() - started:.0f} s"
+            )
+    if not no_serve:
+        run_server(config, host, port)

@@ -1,0 +1,218 @@
+"""Read and check the files about people: grid workers, assistance contacts and their visits."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from pathlib import Path
+from typing import NamedTuple
+
+import geopandas as gpd
+import pandas as pd
+
+from gridmap import clock
+from gridmap.io import cells, tables
+from gridmap.io.tables import ROW
+
+WORKER_ALIASES: dict[str, tuple[str, ...]] = {
+    "code": ("编号", "工号", "网格员编号", "worker_code"),
+    "name": ("姓名", "网格员姓名", "网格员"),
+    "phone": ("电话", "联系电话", "手机号"),
+    "birth_year": ("出生年份", "出生年"),
+    "status": ("状态", "在岗状态"),
+    "capacity": ("承载户数", "负责户数上限"),
+    "lon": ("经度", "lng", "longitude", "x"),
+    "lat": ("纬度", "latitude", "y"),
+    "groups": ("服务小组", "小组编码", "村民小组编码", "group_codes", "group"),
+}
+CONTACT_ALIASES: dict[str, tuple[str, ...]] = {
+    "code": ("编号", "联系人编号", "contact_code"),
+    "name": ("姓名", "帮扶联系人", "联系人"),
+    "organisation": ("单位", "工作单位", "organization"),
+    "phone": ("电话", "联系电话", "手机号"),
+    "households": ("帮扶户", "户编码", "帮扶户编码", "household_codes", "household"),
+    "since": ("开始日期", "帮扶开始日期", "start_date"),
+}
+VISIT_ALIASES: dict[str, tuple[str, ...]] = {
+    "household": ("户编码", "household_code"),
+    "visitor": ("走访人", "走访人编号", "visitor_code"),
+    "time": ("走访时间", "走访日期", "visited_at", "date"),
+    "kind": ("类型", "走访类型"),
+    "note": ("备注", "走访情况"),
+}
+WORKER_STATUSES = {
+    "在岗": "active", "active": "active", "离岗": "inactive", "inactive": "inactive",
+    "离职": "left", "left": "left",
+}  # fmt: skip
+VISIT_KINDS = {
+    "日常走访": "routine", "routine": "routine", "集中走访": "campaign", "campaign": "campaign",
+    "暗访": "inspection", "inspection": "inspection",
+}  # fmt: skip
+_GROUP_CODE = re.compile(r"\d{15}")
+
+
+class Workers(NamedTuple):
+    """Checked workers, their homes, their groups (None: the file has no groups column)."""
+
+    rows: pd.DataFrame  # code, name, phone, birth_year, status, capacity, row
+    homes: gpd.GeoDataFrame  # code, geometry (EPSG:4326) for workers with a home location
+    groups: pd.DataFrame | None  # row, worker_code, group_code
+    supplied: tuple[str, ...]  # worker table columns the file sets (others keep their values)
+
+
+class Contacts(NamedTuple):
+    """Checked assistance contacts and the households each one assists."""
+
+    rows: pd.DataFrame  # code, name, organisation, phone, row
+    pairings: pd.DataFrame  # row, contact_code, household_code, since (date or None)
+    supplied: tuple[str, ...]
+
+
+class Visits(NamedTuple):
+    """Checked visits, without the rows that repeat another row of the file exactly."""
+
+    rows: pd.DataFrame  # row, household_code, visitor_code, visited_at (aware), kind, note
+    repeated: int
+
+
+def read_workers(path: Path, crs_name: str | None = None) -> Workers:
+    """Read and check a worker file; raise BadInput listing every bad row (capped)."""
+    raw = tables.read_table(path)
+    frame = tables.normalise_columns(raw, WORKER_ALIASES, ("code", "name"), path.name)
+    labels = tables.row_labels(frame, "code", "worker")
+    problems = _key_problems(frame, labels, "worker", "the worker code (编号)")
+    problems += _empty(frame, "name", labels, "name (姓名)")
+    this_year = clock.today("Asia/Shanghai").year
+    birth, found = cells.parse_cells(
+        frame,
+        "birth_year",
+        labels,
+        cells.whole_number(1900, this_year),
+        "write the 4-digit year of birth",
+        "birth year (出生年份)",
+    )
+    problems += found
+    status, found = cells.parse_cells(
+        frame,
+        "status",
+        labels,
+        cells.vocabulary(WORKER_STATUSES),
+        "use one of " + ", ".join(WORKER_STATUSES) + " (empty means 在岗)",
+        "status (状态)",
+    )
+    problems += found
+    capacity, found = cells.parse_cells(
+        frame,
+        "capacity",
+        labels,
+        cells.whole_number(1),
+        "write how many households, or leave it empty for the default",
+        "capacity (承载户数)",
+    )
+    problems += found
+    homes, found = cells.parse_points(frame, labels, crs_name, frame.attrs.get("crs"))
+    groups, found_groups = _worker_groups(frame, labels)
+    tables.refuse(path.name, problems + found + found_groups)
+    rows = pd.DataFrame({"code": frame["code"], "name": frame["name"]})
+    rows["phone"] = frame["phone"].replace("", None)
+    rows["birth_year"] = pd.array(birth, dtype="Int64")
+    rows["status"] = [s or "active" for s in status]
+    rows["capacity"] = pd.array(capacity, dtype="Int64")
+    rows[ROW] = frame[ROW]
+    located = homes.notna()
+    home_frame = gpd.GeoDataFrame({"code": frame["code"][located]}, geometry=homes[located])
+    present = frame.attrs["present"]
+    supplied = [c for c in ("name", "phone", "birth_year", "status", "capacity") if c in present]
+    supplied += ["home"] if {"lon", "lat"} <= present else []
+    return Workers(rows, home_frame, groups if "groups" in present else None, tuple(supplied))
+
+
+def _worker_groups(frame: pd.DataFrame, labels: pd.Series) -> tuple[pd.DataFrame, list[str]]:
+    pairs, problems = [], []
+    for i, text in frame["groups"].items():
+        for code in cells.split_codes(text):
+            if not _GROUP_CODE.fullmatch(code):
+                problems.append(
+                    f"{labels[i]}: group code '{code}' is not a 15-digit villager group code; "
+                    "separate several codes with ; , 、 or spaces"
+                )
+            pairs.append((frame[ROW][i], frame["code"][i], code))
+    return pd.DataFrame(pairs, columns=[ROW, "worker_code", "group_code"]), problems
+
+
+def read_contacts(path: Path) -> Contacts:
+    """Read and check a contact file; since is None where the file gives no start date."""
+    raw = tables.read_table(path)
+    frame = tables.normalise_columns(raw, CONTACT_ALIASES, ("code", "name"), path.name)
+    labels = tables.row_labels(frame, "code", "contact")
+    problems = _key_problems(frame, labels, "contact", "the contact code (编号)")
+    problems += _empty(frame, "name", labels, "name (姓名)")
+    since, found = cells.parse_cells(
+        frame,
+        "since",
+        labels,
+        cells.parse_date,
+        "write it as 2023-05-01 or leave it empty",
+        "start date (开始日期)",
+    )
+    tables.refuse(path.name, problems + found)
+    columns = zip(frame[ROW], frame["code"], frame["households"], since, strict=True)
+    pairs = [
+        (row, code, household, start)
+        for row, code, text, start in columns
+        for household in cells.split_codes(text)
+    ]
+    pairings = pd.DataFrame(pairs, columns=[ROW, "contact_code", "household_code", "since"])
+    rows = frame[["code", "name", "organisation", "phone", ROW]].replace("", None)
+    present = frame.attrs["present"]
+    supplied = tuple(c for c in ("name", "organisation", "phone") if c in present)
+    return Contacts(rows, pairings, supplied)
+
+
+def read_visits(path: Path, timezone: str = "Asia/Shanghai", now: datetime | None = None) -> Visits:
+    """Read and check a visit file; times without an offset are local time in `timezone`."""
+    raw = tables.read_table(path)
+    frame = tables.normalise_columns(raw, VISIT_ALIASES, ("household", "time"), path.name)
+    labels = tables.row_labels(frame, "household", "household")
+    problems = tables.empty_key_problems(frame, "household", labels, "the household code (户编码)")
+    problems += _empty(frame, "time", labels, "visit time (走访时间)")
+    when, found = cells.parse_cells(
+        frame,
+        "time",
+        labels,
+        cells.datetime_parser(timezone),
+        "write it as 2023-05-01 14:30",
+        "visit time (走访时间)",
+    )
+    problems += found
+    now = now or clock.now()
+    problems += [
+        f"{labels[i]}: visit time '{frame['time'][i]}' is in the future; check the date"
+        for i, value in zip(frame.index, when, strict=True)
+        if value is not None and value > now
+    ]
+    kind, found = cells.parse_cells(
+        frame,
+        "kind",
+        labels,
+        cells.vocabulary(VISIT_KINDS),
+        "use one of " + ", ".join(VISIT_KINDS) + " (empty means 日常走访)",
+        "kind (类型)",
+    )
+    tables.refuse(path.name, problems + found)
+    rows = pd.DataFrame({ROW: frame[ROW], "household_code": frame["household"]})
+    rows["visitor_code"] = frame["visitor"].replace("", None)
+    rows["visited_at"] = pd.Series(when, index=frame.index, dtype=object)
+    rows["kind"] = [k or "routine" for k in kind]
+    rows["note"] = frame["note"].replace("", None)
+    repeated = rows.drop(columns=ROW).duplicated()
+    return Visits(rows[~repeated].reset_index(drop=True), int(repeated.sum()))
+
+
+def _key_problems(frame: pd.DataFrame, labels: pd.Series, noun: str, header: str) -> list[str]:
+    problems = tables.empty_key_problems(frame, "code", labels, header)
+    return problems + tables.duplicate_problems(frame, "code", f"{noun} code")
+
+
+def _empty(frame: pd.DataFrame, column: str, labels: pd.Series, what: str) -> list[str]:
+    return [f"{labels[i]}: {what} is empty; fill it in" for i in frame.index[frame[column] == ""]]

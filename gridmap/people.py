@@ -1,0 +1,106 @@
+"""Importing the bureau's records about people: grid workers, assistance contacts, visits."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import psycopg
+
+from gridmap import clock
+from gridmap.io import people as people_io
+from gridmap.io.tables import refuse
+from gridmap.store import people as people_store
+
+
+def import_workers(conn: psycopg.Connection, path: Path, crs_name: str | None = None) -> dict:
+    """Import a worker file in one transaction; a worker's groups become exactly those listed.
+
+    Returns {"file", "rows", "created", "updated", "unchanged", "groups_added",
+    "groups_removed"}. Raises BadInput, writing nothing, when any row is wrong or names a
+    group that is not in the current grid.
+    """
+    table = people_io.read_workers(path, crs_name)
+    groups = {"added": 0, "removed": 0}
+    with conn.transaction():
+        people_store.stage_workers(conn, table.rows, table.homes, table.groups)
+        if table.groups is not None:
+            refuse(
+                path.name,
+                [
+                    f"row {row} (worker {worker}): group {group} is not a villager group of the "
+                    "current grid; check the code or import the grid first"
+                    for row, worker, group in people_store.unknown_groups(conn)
+                ],
+            )
+        created, updated = people_store.upsert_workers(conn, table.supplied)
+        if table.groups is not None:
+            groups = people_store.replace_worker_groups(conn)
+    return {
+        **_counts(path, len(table.rows), created, updated),
+        "groups_added": groups["added"],
+        "groups_removed": groups["removed"],
+    }
+
+
+def import_contacts(conn: psycopg.Connection, path: Path, timezone: str = "Asia/Shanghai") -> dict:
+    """Import assistance contacts and pair them with households, in one transaction.
+
+    Pairings without a start date start today (in `timezone`); a pairing the contact already
+    has open is kept as it is. Returns {"file", "rows", "created", "updated", "unchanged",
+    "pairings_added", "pairings_existing"}. Raises BadInput, writing nothing, when any row is
+    wrong or names an unknown household.
+    """
+    table = people_io.read_contacts(path)
+    pairings = table.pairings.assign(since=table.pairings["since"].astype(object))
+    pairings.loc[pairings["since"].isna(), "since"] = clock.today(timezone)
+    with conn.transaction():
+        people_store.stage_contacts(conn, table.rows, pairings)
+        refuse(path.name, _unknown_households(conn, "incoming_pairing", "contact's household"))
+        created, updated = people_store.upsert_contacts(conn, table.supplied)
+        added = people_store.add_pairings(conn)
+    return {
+        **_counts(path, len(table.rows), created, updated),
+        "pairings_added": added,
+        "pairings_existing": len(pairings) - added,
+    }
+
+
+def import_visits(conn: psycopg.Connection, path: Path, timezone: str = "Asia/Shanghai") -> dict:
+    """Record visits in one transaction and move the households' last visit dates forward.
+
+    Times without an offset are local to `timezone`. Returns {"file", "rows", "inserted",
+    "already_stored", "repeated_in_file", "households_updated"}. Raises BadInput, writing
+    nothing, when any row is wrong or names an unknown household.
+    """
+    table = people_io.read_visits(path, timezone)
+    with conn.transaction():
+        people_store.stage_visits(conn, table.rows)
+        refuse(path.name, _unknown_households(conn, "incoming_visit", "visited household"))
+        inserted = people_store.insert_visits(conn)
+        households = people_store.update_last_visits(conn, timezone)
+    return {
+        "file": path.name,
+        "rows": len(table.rows) + table.repeated,
+        "inserted": inserted,
+        "already_stored": len(table.rows) - inserted,
+        "repeated_in_file": table.repeated,
+        "households_updated": households,
+    }
+
+
+def _unknown_households(conn: psycopg.Connection, staged: str, what: str) -> list[str]:
+    return [
+        f"row {row}: {what} {code} is not in the database; import the households first or "
+        "fix the code"
+        for row, code in people_store.unknown_households(conn, staged)
+    ]
+
+
+def _counts(path: Path, rows: int, created: int, updated: int) -> dict:
+    return {
+        "file": path.name,
+        "rows": rows,
+        "created": created,
+        "updated": updated,
+        "unchanged": rows - created - updated,
+    }

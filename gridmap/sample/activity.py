@@ -1,0 +1,82 @@
+"""Demo assistance contacts and a year of visits, so every coverage status occurs."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import numpy as np
+import pandas as pd
+
+from gridmap.sample import names
+
+#: Share of monitored households that have an assistance contact.
+CONTACT_SHARE = 0.9
+#: Households one contact (a cadre of a county office) assists.
+HOUSEHOLDS_PER_CONTACT = 5
+ORGANISATIONS = ("县乡村振兴局", "县财政局", "县农业农村局", "县人社局", "县教育局", "乡镇政府")
+#: Mean days between visits per category, a little shorter than the window, with spread.
+VISIT_INTERVAL_DAYS = {"监测对象": 24, "脱贫户": 70, "一般农户": 140}
+#: Share of households that no one has visited in the demo year.
+NEVER_VISITED_SHARE = {"监测对象": 0.01, "脱贫户": 0.02, "一般农户": 0.05}
+VISIT_KINDS = np.array(["日常走访", "集中走访"])
+
+
+def generate_contacts(households: pd.DataFrame, seed: int = 2023) -> pd.DataFrame:
+    """Return contacts (code, name, organisation, phone, households) for most monitored rows."""
+    rng = np.random.default_rng(seed + 11)
+    monitored = households[households["category"] == "监测对象"]
+    paired = monitored[rng.random(len(monitored)) < CONTACT_SHARE]["code"].to_numpy()
+    rng.shuffle(paired)
+    chunks = [
+        paired[i : i + HOUSEHOLDS_PER_CONTACT]
+        for i in range(0, len(paired), HOUSEHOLDS_PER_CONTACT)
+    ]
+    n = len(chunks)
+    male = rng.random(n) < 0.6
+    return pd.DataFrame(
+        {
+            "code": [f"C{i:05d}" for i in range(1, n + 1)],
+            "name": names.person_names(rng, names.surname_indices(rng, n), male),
+            "organisation": rng.choice(ORGANISATIONS, n),
+            "phone": names.phones(rng, n),
+            "households": [";".join(sorted(c)) for c in chunks],
+        }
+    )
+
+
+def generate_visits(households: pd.DataFrame, end: date, seed: int = 2023) -> pd.DataFrame:
+    """Return visits (household, visitor, time, kind) over the year before `end`."""
+    rng = np.random.default_rng(seed + 12)
+    frames = []
+    for category, interval in VISIT_INTERVAL_DAYS.items():
+        codes = households.loc[households["category"] == category, "code"].to_numpy()
+        codes = codes[rng.random(len(codes)) >= NEVER_VISITED_SHARE[category]]
+        frames.append(_visit_series(rng, codes, interval, end))
+    visits = pd.concat(frames, ignore_index=True)
+    visits["visitor"] = "W" + pd.Series(rng.integers(1, 2500, len(visits))).astype(str)
+    visits["kind"] = rng.choice(VISIT_KINDS, len(visits), p=[0.85, 0.15])
+    return visits.sort_values(["household", "time"], ignore_index=True)
+
+
+def _visit_series(
+    rng: np.random.Generator, codes: np.ndarray, interval: int, end: date
+) -> pd.DataFrame:
+    """Visits at gamma-spread intervals going back a year from a random last visit."""
+    # The last visit lies up to ~1.6 intervals back, so some households are overdue.
+    last_ago = rng.gamma(2.0, interval / 2.4, len(codes)).astype(int)
+    rows_household, rows_days = [], []
+    ago = last_ago.copy()
+    alive = np.ones(len(codes), dtype=bool)
+    while alive.any():
+        rows_household.append(codes[alive])
+        rows_days.append(ago[alive])
+        ago = ago + np.maximum(1, rng.normal(interval, interval / 4, len(codes))).astype(int)
+        alive &= ago <= 365
+    days = np.concatenate(rows_days)
+    hours = rng.integers(8, 18, len(days))
+    minutes = rng.integers(0, 60, len(days))
+    stamps = [
+        f"{end - timedelta(days=int(d))} {int(h):02d}:{int(m):02d}"
+        for d, h, m in zip(days, hours, minutes, strict=True)
+    ]
+    return pd.DataFrame({"household": np.concatenate(rows_household), "time": stamps})

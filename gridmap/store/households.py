@@ -1,0 +1,165 @@
+"""Households: staging a checked file, upserting by code, placing rows in a county, counting.
+
+`stage_rows`, `upsert_staged` and `plain` are shared with the other importers (store.people).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import psycopg
+import shapely
+from psycopg import sql
+
+STAGED = "incoming_household"
+_STAGE_COLUMNS = [
+    ("file_row", "integer"), ("code", "text PRIMARY KEY"), ("head_name", "text"),
+    ("category", "text"), ("monitor_kind", "text"), ("risk_eliminated", "boolean"),
+    ("members", "integer"), ("id_number", "text"), ("phone", "text"), ("address", "text"),
+    ("geom", "geometry(Point, 4326)"), ("declared_group", "text"), ("status", "text"),
+    ("status_date", "date"), ("status_reason", "text"), ("county_code", "text"),
+]  # fmt: skip
+#: Columns taken from the file as they are; geom and county_code are filled separately.
+_FROM_ROWS = [name for name, _ in _STAGE_COLUMNS[:10]] + ["declared_group", "status"]
+_FROM_ROWS += ["status_date", "status_reason"]
+
+
+def plain(value: object) -> object:
+    """A value psycopg can adapt: NumPy scalars become Python ones, pandas' missing values None."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def ewkb_hex(geoms: gpd.GeoSeries) -> list[str | None]:
+    """Hex EWKB (SRID 4326) per geometry, None where missing, for COPY into geometry columns."""
+    values = shapely.set_srid(np.asarray(geoms.values, dtype=object), 4326)
+    return list(shapely.to_wkb(values, hex=True, include_srid=True))
+
+
+def stage_rows(
+    conn: psycopg.Connection, table: str, columns: Sequence[tuple[str, str]], rows: Iterable
+) -> None:
+    """(Re)create temp table `table` with `columns` (name, SQL type) and COPY `rows` into it.
+
+    The table is dropped at commit; dropping it first lets an import run twice inside one
+    outer transaction.
+    """
+    name = sql.Identifier(table)
+    conn.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(name))
+    ddl = sql.SQL(", ").join(
+        sql.SQL("{} {}").format(sql.Identifier(n), sql.SQL(kind)) for n, kind in columns
+    )
+    conn.execute(sql.SQL("CREATE TEMP TABLE {} ({}) ON COMMIT DROP").format(name, ddl))
+    names = sql.SQL(", ").join(sql.Identifier(n) for n, _ in columns)
+    with conn.cursor().copy(sql.SQL("COPY {} ({}) FROM STDIN").format(name, names)) as copy:
+        for row in rows:
+            copy.write_row([plain(v) for v in row])
+
+
+def upsert_staged(
+    conn: psycopg.Connection,
+    table: str,
+    staged: str,
+    key: str,
+    columns: Sequence[str],
+    updatable: Sequence[str],
+) -> tuple[int, int]:
+    """Insert the staged rows into `table`; a known `key` gets the `updatable` columns.
+
+    Rows whose updatable values are all unchanged are not written. Returns (created, updated).
+    """
+    ident = sql.Identifier
+    listed = sql.SQL(", ").join(map(ident, [key, *columns]))
+    action = sql.SQL("DO NOTHING")
+    if updatable:
+        sets = sql.SQL(", ").join(sql.SQL("{0} = EXCLUDED.{0}").format(ident(c)) for c in updatable)
+        old = sql.SQL(", ").join(sql.SQL("{}.{}").format(ident(table), ident(c)) for c in updatable)
+        new = sql.SQL(", ").join(sql.SQL("EXCLUDED.{}").format(ident(c)) for c in updatable)
+        action = sql.SQL(
+            "DO UPDATE SET {}, updated_at = now() WHERE ROW({}) IS DISTINCT FROM ROW({})"
+        ).format(sets, old, new)
+    query = sql.SQL(
+        "INSERT INTO {table} ({listed}) SELECT {listed} FROM {staged} ORDER BY {key} "
+        "ON CONFLICT ({key}) {action} RETURNING (xmax = 0)"  # xmax = 0: the row is new
+    ).format(table=ident(table), listed=listed, staged=ident(staged), key=ident(key), action=action)
+    created = [row[0] for row in conn.execute(query)]
+    return sum(created), len(created) - sum(created)
+
+
+def current_county_codes(conn: psycopg.Connection) -> list[str]:
+    """Codes of the open county (level 1) units, in order."""
+    rows = conn.execute(
+        "SELECT code FROM unit_version WHERE valid_to IS NULL AND level = 1 ORDER BY code"
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def stage_households(
+    conn: psycopg.Connection, rows: pd.DataFrame, points: gpd.GeoDataFrame
+) -> None:
+    """Stage checked households (io.households) and their points for `upsert_households`."""
+    geoms = gpd.GeoSeries([None] * len(rows), index=rows.index, crs=4326)
+    geoms[points.index] = points.geometry
+    frame = rows.rename(columns={"row": "file_row"})[_FROM_ROWS].astype(object)
+    frame["geom"] = ewkb_hex(geoms)
+    frame["county_code"] = None
+    ordered = frame[[name for name, _ in _STAGE_COLUMNS]]
+    stage_rows(conn, STAGED, _STAGE_COLUMNS, ordered.itertuples(index=False, name=None))
+
+
+def resolve_counties(conn: psycopg.Connection) -> list[tuple[int, str]]:
+    """Give each staged household its county; return (row, code) of those left without one.
+
+    The county is the declared group's county when that is in the grid, else the county
+    covering the point, else the only county there is.
+    """
+    conn.execute(
+        "UPDATE incoming_household i SET county_code = coalesce("
+        " (SELECT u.code FROM unit_version u WHERE u.valid_to IS NULL AND u.level = 1"
+        "  AND u.code = left(i.declared_group, 6)),"
+        " (SELECT min(u.code) FROM unit_version u WHERE u.valid_to IS NULL AND u.level = 1"
+        "  AND ST_Covers(u.geom, i.geom)),"
+        " (SELECT min(u.code) FROM unit_version u WHERE u.valid_to IS NULL AND u.level = 1"
+        "  HAVING count(*) = 1))"
+    )
+    rows = conn.execute(
+        "SELECT file_row, code FROM incoming_household WHERE county_code IS NULL ORDER BY file_row"
+    ).fetchall()
+    return [(int(r[0]), r[1]) for r in rows]
+
+
+def upsert_households(conn: psycopg.Connection, supplied: Sequence[str]) -> tuple[int, int]:
+    """Write the staged households by code; existing ones get only the `supplied` columns.
+
+    Returns (created, updated).
+    """
+    columns = [n for n, _ in _STAGE_COLUMNS if n not in ("file_row", "code")]
+    updatable = [c for c in columns if c in supplied or c == "county_code"]
+    return upsert_staged(conn, "household", STAGED, "code", columns, updatable)
+
+
+def staged_assignment_counts(conn: psycopg.Connection) -> dict[str, int]:
+    """Where the staged households landed: in a group, outside every group, unlocated, mismatched.
+
+    Same definitions as store.assignment.assignment_counts, over the staged rows only.
+    """
+    row = conn.execute(
+        "SELECT count(*) FILTER (WHERE length(h.unit_code) = 15), "
+        "count(*) FILTER (WHERE h.unit_code IS NULL OR length(h.unit_code) < 15), "
+        "count(*) FILTER (WHERE h.geom IS NULL), "
+        "count(*) FILTER (WHERE h.geom IS NOT NULL AND h.declared_group IS NOT NULL "
+        "AND h.declared_group IS DISTINCT FROM h.unit_code) "
+        "FROM household h JOIN incoming_household i ON i.code = h.code"
+    ).fetchone()
+    assert row is not None
+    keys = ("assigned", "outside_grid", "no_location", "mismatch")
+    return dict(zip(keys, (int(v) for v in row), strict=True))

@@ -1,0 +1,152 @@
+"""Workers and their groups, assistance contacts and their households, and visits."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import geopandas as gpd
+import pandas as pd
+import psycopg
+from psycopg import sql
+
+from gridmap.store.households import ewkb_hex, stage_rows, upsert_staged
+
+_WORKER_COLUMNS = [
+    ("file_row", "integer"), ("code", "text PRIMARY KEY"), ("name", "text"), ("phone", "text"),
+    ("birth_year", "integer"), ("status", "text"), ("capacity", "integer"),
+    ("home", "geometry(Point, 4326)"),
+]  # fmt: skip
+_WORKER_GROUP_COLUMNS = [("file_row", "integer"), ("worker_code", "text"), ("group_code", "text")]
+_CONTACT_COLUMNS = [
+    ("file_row", "integer"), ("code", "text PRIMARY KEY"), ("name", "text"),
+    ("organisation", "text"), ("phone", "text"),
+]  # fmt: skip
+_PAIRING_COLUMNS = [
+    ("file_row", "integer"), ("contact_code", "text"), ("household_code", "text"), ("since", "date")
+]  # fmt: skip
+_VISIT_COLUMNS = [
+    ("file_row", "integer"), ("household_code", "text"), ("visitor_code", "text"),
+    ("visited_at", "timestamptz"), ("kind", "text"), ("note", "text"),
+]  # fmt: skip
+
+
+def _values(frame: pd.DataFrame, columns: Sequence[tuple[str, str]]) -> list[tuple]:
+    ordered = frame.rename(columns={"row": "file_row"})[[n for n, _ in columns]].astype(object)
+    return list(ordered.itertuples(index=False, name=None))
+
+
+def stage_workers(
+    conn: psycopg.Connection,
+    rows: pd.DataFrame,
+    homes: gpd.GeoDataFrame,
+    groups: pd.DataFrame | None,
+) -> None:
+    """Stage checked workers (io.people.read_workers), their homes and, if given, their groups."""
+    geoms = gpd.GeoSeries([None] * len(rows), index=rows.index, crs=4326)
+    geoms[homes.index] = homes.geometry
+    frame = rows.assign(home=ewkb_hex(geoms))
+    stage_rows(conn, "incoming_worker", _WORKER_COLUMNS, _values(frame, _WORKER_COLUMNS))
+    if groups is not None:
+        pairs = _values(groups, _WORKER_GROUP_COLUMNS)
+        stage_rows(conn, "incoming_worker_group", _WORKER_GROUP_COLUMNS, pairs)
+
+
+def unknown_groups(conn: psycopg.Connection) -> list[tuple[int, str, str]]:
+    """(row, worker, group) of staged worker groups that are not open villager groups."""
+    rows = conn.execute(
+        "SELECT p.file_row, p.worker_code, p.group_code FROM incoming_worker_group p "
+        "WHERE NOT EXISTS (SELECT 1 FROM unit_version u WHERE u.valid_to IS NULL "
+        "AND u.level = 4 AND u.code = p.group_code) ORDER BY p.file_row, p.group_code"
+    ).fetchall()
+    return [(int(r[0]), r[1], r[2]) for r in rows]
+
+
+def upsert_workers(conn: psycopg.Connection, supplied: Sequence[str]) -> tuple[int, int]:
+    """Write the staged workers by code; existing ones get only the `supplied` columns."""
+    columns = [n for n, _ in _WORKER_COLUMNS[2:]]
+    updatable = [c for c in columns if c in supplied]
+    return upsert_staged(conn, "worker", "incoming_worker", "code", columns, updatable)
+
+
+def replace_worker_groups(conn: psycopg.Connection) -> dict[str, int]:
+    """Make each staged worker serve exactly its staged groups; return removed and added pairs."""
+    removed = conn.execute(
+        "DELETE FROM worker_group g USING incoming_worker w WHERE g.worker_code = w.code "
+        "AND NOT EXISTS (SELECT 1 FROM incoming_worker_group p "
+        "WHERE p.worker_code = g.worker_code AND p.group_code = g.group_code)"
+    ).rowcount
+    added = conn.execute(
+        "INSERT INTO worker_group (worker_code, group_code) "
+        "SELECT DISTINCT worker_code, group_code FROM incoming_worker_group "
+        "ON CONFLICT DO NOTHING"
+    ).rowcount
+    return {"removed": removed, "added": added}
+
+
+def stage_contacts(conn: psycopg.Connection, rows: pd.DataFrame, pairings: pd.DataFrame) -> None:
+    """Stage checked contacts and their pairings (every `since` filled in)."""
+    stage_rows(conn, "incoming_contact", _CONTACT_COLUMNS, _values(rows, _CONTACT_COLUMNS))
+    stage_rows(conn, "incoming_pairing", _PAIRING_COLUMNS, _values(pairings, _PAIRING_COLUMNS))
+
+
+def upsert_contacts(conn: psycopg.Connection, supplied: Sequence[str]) -> tuple[int, int]:
+    """Write the staged contacts by code; existing ones get only the `supplied` columns."""
+    columns = [n for n, _ in _CONTACT_COLUMNS[2:]]
+    updatable = [c for c in columns if c in supplied]
+    return upsert_staged(conn, "contact", "incoming_contact", "code", columns, updatable)
+
+
+def add_pairings(conn: psycopg.Connection) -> int:
+    """Add the staged pairings a contact does not already have open (or from the same day)."""
+    return conn.execute(
+        "INSERT INTO contact_household (contact_code, household_code, since) "
+        "SELECT DISTINCT ON (p.contact_code, p.household_code) "
+        "p.contact_code, p.household_code, p.since FROM incoming_pairing p "
+        "WHERE NOT EXISTS (SELECT 1 FROM contact_household c "
+        "WHERE c.contact_code = p.contact_code AND c.household_code = p.household_code "
+        "AND (c.until IS NULL OR c.since = p.since)) "
+        "ORDER BY p.contact_code, p.household_code, p.since ON CONFLICT DO NOTHING"
+    ).rowcount
+
+
+def unknown_households(conn: psycopg.Connection, staged: str) -> list[tuple[int, str]]:
+    """(row, household code) of rows in staged table `staged` naming no known household."""
+    query = sql.SQL(
+        "SELECT s.file_row, s.household_code FROM {} s WHERE NOT EXISTS "
+        "(SELECT 1 FROM household h WHERE h.code = s.household_code) "
+        "ORDER BY s.file_row, s.household_code"
+    ).format(sql.Identifier(staged))
+    return [(int(r[0]), r[1]) for r in conn.execute(query).fetchall()]
+
+
+def stage_visits(conn: psycopg.Connection, rows: pd.DataFrame) -> None:
+    """Stage checked visits (io.people.read_visits)."""
+    stage_rows(conn, "incoming_visit", _VISIT_COLUMNS, _values(rows, _VISIT_COLUMNS))
+
+
+def insert_visits(conn: psycopg.Connection) -> int:
+    """Insert the staged visits that are not stored yet; return how many were new."""
+    # The UNIQUE constraint treats a missing visitor as distinct, so compare explicitly too.
+    return conn.execute(
+        "INSERT INTO visit (household_code, visitor_code, visited_at, kind, note) "
+        "SELECT s.household_code, s.visitor_code, s.visited_at, s.kind, s.note "
+        "FROM incoming_visit s WHERE NOT EXISTS (SELECT 1 FROM visit v "
+        "WHERE v.household_code = s.household_code AND v.visited_at = s.visited_at "
+        "AND v.visitor_code IS NOT DISTINCT FROM s.visitor_code) "
+        "ORDER BY s.file_row ON CONFLICT DO NOTHING"
+    ).rowcount
+
+
+def update_last_visits(conn: psycopg.Connection, timezone: str) -> int:
+    """Move each visited household's last_visit_on up to its latest staged visit date.
+
+    Dates are taken in `timezone`; returns how many households changed.
+    """
+    return conn.execute(
+        "UPDATE household h SET last_visit_on = greatest(h.last_visit_on, m.day) "
+        "FROM (SELECT household_code, max((visited_at AT TIME ZONE %(tz)s)::date) AS day "
+        "FROM incoming_visit GROUP BY household_code) m "
+        "WHERE h.code = m.household_code AND h.last_visit_on IS DISTINCT FROM "
+        "greatest(h.last_visit_on, m.day)",
+        {"tz": timezone},
+    ).rowcount
