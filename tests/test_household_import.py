@@ -80,7 +80,7 @@ WRITERS = {
 }
 
 
-def snapshot(conn: psycopg.Connection) -> tuple:
+def snapshot(conn: psycopg.Connection) -> tuple | None:
     """Row count and a digest of every household, to prove a refused file wrote nothing."""
     return conn.execute(
         "SELECT count(*), md5(coalesce(string_agg(h::text, '|' ORDER BY code), '')) "

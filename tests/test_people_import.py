@@ -32,7 +32,7 @@ VISIT_HEADERS = ["户编码", "走访人", "走访时间", "类型", "备注"]
 TABLES = ("worker", "worker_group", "contact", "contact_household", "visit", "household")
 
 
-def counts(conn: psycopg.Connection) -> dict[str, tuple]:
+def counts(conn: psycopg.Connection) -> dict[str, tuple | None]:
     """Row count and digest of every table an import of people may touch."""
     query = sql.SQL(
         "SELECT count(*), md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), '')) FROM {} t"

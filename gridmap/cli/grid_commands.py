@@ -1,4 +1,4 @@
-"""`gridmap import grids` and `gridmap validate`."""
+"""`gridmap import …` and `gridmap validate`."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from gridmap import db, grids
+from gridmap import db, grids, households, people
 from gridmap.cli import EXIT_FAILED, EXIT_PROBLEMS, current_config, emit, main, reports_errors
 
 
@@ -63,3 +63,55 @@ def _validation_text(report: dict) -> str:
             f"  [{v['rule']}] level {v['level']} {', '.join(v['codes'])}{area}: {v['detail']}"
         )
     return "\n".join(lines)
+
+
+def _import_summary(report: dict) -> str:
+    return ", ".join(f"{k}: {v}" for k, v in report.items() if not isinstance(v, list | dict))
+
+
+@import_group.command("households")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--crs", "crs_name", help="wgs84, cgcs2000, gcj02, bd09 or an EPSG code")
+@click.option("--json", "as_json", is_flag=True)
+@reports_errors()
+def import_households(file: Path, crs_name: str | None, as_json: bool) -> None:
+    """Import households from CSV (UTF-8 or GBK), XLSX or GeoJSON, then assign them."""
+    with db.connect(current_config()) as conn:
+        report = households.import_households(conn, file, crs_name)
+    emit(report, as_json, _import_summary)
+
+
+@import_group.command("workers")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--crs", "crs_name", help="CRS of the home coordinates")
+@click.option("--json", "as_json", is_flag=True)
+@reports_errors()
+def import_workers(file: Path, crs_name: str | None, as_json: bool) -> None:
+    """Import grid workers and the villager groups they serve."""
+    with db.connect(current_config()) as conn:
+        report = people.import_workers(conn, file, crs_name)
+    emit(report, as_json, _import_summary)
+
+
+@import_group.command("contacts")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True)
+@reports_errors()
+def import_contacts(file: Path, as_json: bool) -> None:
+    """Import assistance contacts and the households they assist."""
+    config = current_config()
+    with db.connect(config) as conn:
+        report = people.import_contacts(conn, file, config.timezone)
+    emit(report, as_json, _import_summary)
+
+
+@import_group.command("visits")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True)
+@reports_errors()
+def import_visits(file: Path, as_json: bool) -> None:
+    """Import household visits (times local to the configured timezone)."""
+    config = current_config()
+    with db.connect(config) as conn:
+        report = people.import_visits(conn, file, config.timezone)
+    emit(report, as_json, _import_summary)

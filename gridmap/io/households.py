@@ -190,9 +190,9 @@ def _statuses(frame: pd.DataFrame, labels: pd.Series) -> tuple[list, list, list[
 
 def _location_problems(frame: pd.DataFrame, labels: pd.Series) -> list[str]:
     problems = [
-        f"{labels[i]}: group code '{g}' is not a 15-digit villager group code; write the "
+        f"{label}: group code '{g}' is not a 15-digit villager group code; write the "
         "group's code from the grid (village code + 3 digits) or leave it empty"
-        for i, g in frame["group"].items()
+        for label, g in zip(labels.tolist(), frame["group"], strict=True)
         if g and not re.fullmatch(r"\d{15}", g)
     ]
     nowhere = (frame["lon"] == "") & (frame["lat"] == "") & (frame["group"] == "")

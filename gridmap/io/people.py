@@ -129,14 +129,15 @@ def read_workers(path: Path, crs_name: str | None = None) -> Workers:
 
 def _worker_groups(frame: pd.DataFrame, labels: pd.Series) -> tuple[pd.DataFrame, list[str]]:
     pairs, problems = [], []
-    for i, text in frame["groups"].items():
+    columns = zip(labels.tolist(), frame[ROW], frame["code"], frame["groups"], strict=True)
+    for label, row, worker, text in columns:
         for code in cells.split_codes(text):
             if not _GROUP_CODE.fullmatch(code):
                 problems.append(
-                    f"{labels[i]}: group code '{code}' is not a 15-digit villager group code; "
+                    f"{label}: group code '{code}' is not a 15-digit villager group code; "
                     "separate several codes with ; , 、 or spaces"
                 )
-            pairs.append((frame[ROW][i], frame["code"][i], code))
+            pairs.append((row, worker, code))
     return pd.DataFrame(pairs, columns=[ROW, "worker_code", "group_code"]), problems
 
 

@@ -10,7 +10,7 @@ import codecs
 import io
 import re
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 import geopandas as gpd
@@ -187,7 +187,7 @@ def normalise_columns(
     return out
 
 
-def _match_headers(headers: Sequence[object], aliases: Mapping[str, Sequence[str]]) -> dict:
+def _match_headers(headers: Iterable[object], aliases: Mapping[str, Sequence[str]]) -> dict:
     by_key: dict[str, str] = {}
     for header in headers:
         by_key.setdefault(_header_key(str(header)), str(header))

@@ -13,33 +13,31 @@ import psycopg
 # The join drives from the polygons into the household index so PostGIS prepares each
 # polygon once, and only rows whose unit changes are written.
 _ASSIGN = """
-WITH in_group AS (
+WITH in_group AS MATERIALIZED (
     SELECT h.code, min(u.code) AS unit
     FROM unit_version u
     JOIN household h ON ST_Covers(u.geom, h.geom)
     WHERE u.valid_to IS NULL AND u.level = 4 AND ({scope})
     GROUP BY h.code
 ),
-in_higher AS (
-    SELECT DISTINCT ON (h.code) h.code, u.code AS unit
-    FROM household h
-    JOIN unit_version u ON u.valid_to IS NULL AND u.level < 4 AND ST_Covers(u.geom, h.geom)
-    WHERE h.geom IS NOT NULL AND ({scope})
-      AND NOT EXISTS (SELECT 1 FROM in_group g WHERE g.code = h.code)
-    ORDER BY h.code, u.level DESC, u.code
-),
 target AS (
-    SELECT h.code, coalesce(g.unit, hi.unit, d.code, h.county_code) AS unit
+    SELECT h.code, h.unit_code AS old_unit, coalesce(
+        g.unit,
+        (SELECT u.code FROM unit_version u
+         WHERE h.geom IS NOT NULL AND u.valid_to IS NULL AND u.level < 4
+           AND ST_Covers(u.geom, h.geom)
+         ORDER BY u.level DESC, u.code LIMIT 1),
+        (SELECT d.code FROM unit_version d
+         WHERE h.geom IS NULL AND d.valid_to IS NULL AND d.level = 4
+           AND d.code = h.declared_group),
+        h.county_code) AS unit
     FROM household h
     LEFT JOIN in_group g ON g.code = h.code
-    LEFT JOIN in_higher hi ON hi.code = h.code
-    LEFT JOIN unit_version d
-      ON h.geom IS NULL AND d.valid_to IS NULL AND d.level = 4 AND d.code = h.declared_group
     WHERE ({scope})
 )
 UPDATE household h SET unit_code = t.unit
 FROM target t
-WHERE h.code = t.code AND h.unit_code IS DISTINCT FROM t.unit
+WHERE h.code = t.code AND t.old_unit IS DISTINCT FROM t.unit
 """
 
 _SCOPE_ALL = "true"

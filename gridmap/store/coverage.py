@@ -141,11 +141,13 @@ def households_page(
 def workers_under(conn: psycopg.Connection, prefix: str | None) -> list[tuple]:
     """Workers serving groups under a code prefix: code, name, status, birth year, groups, home."""
     return conn.execute(
+        "WITH sizes AS (SELECT unit_code, count(*) AS n FROM household "
+        "  WHERE status = 'active' GROUP BY unit_code) "
         "SELECT w.code, w.name, w.status, w.birth_year, w.capacity, "
         "array_agg(wg.group_code ORDER BY wg.group_code), ST_X(w.home), ST_Y(w.home), "
-        "(SELECT count(*) FROM household h WHERE h.status = 'active' "
-        "  AND h.unit_code = ANY(array_agg(wg.group_code))) "
+        "sum(coalesce(s.n, 0))::int "
         "FROM worker w JOIN worker_group wg ON wg.worker_code = w.code "
+        "LEFT JOIN sizes s ON s.unit_code = wg.group_code "
         "WHERE %(prefix)s::text IS NULL OR wg.group_code LIKE %(prefix)s::text || '%%' "
         "GROUP BY w.code ORDER BY w.code",
         {"prefix": prefix},

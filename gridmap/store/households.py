@@ -79,7 +79,7 @@ def upsert_staged(
     """
     ident = sql.Identifier
     listed = sql.SQL(", ").join(map(ident, [key, *columns]))
-    action = sql.SQL("DO NOTHING")
+    action: sql.Composable = sql.SQL("DO NOTHING")
     if updatable:
         sets = sql.SQL(", ").join(sql.SQL("{0} = EXCLUDED.{0}").format(ident(c)) for c in updatable)
         old = sql.SQL(", ").join(sql.SQL("{}.{}").format(ident(table), ident(c)) for c in updatable)

@@ -44,7 +44,7 @@ def stage_workers(
     """Stage checked workers (io.people.read_workers), their homes and, if given, their groups."""
     geoms = gpd.GeoSeries([None] * len(rows), index=rows.index, crs=4326)
     geoms[homes.index] = homes.geometry
-    frame = rows.assign(home=ewkb_hex(geoms))
+    frame = rows.assign(home=pd.Series(ewkb_hex(geoms), index=rows.index, dtype=object))
     stage_rows(conn, "incoming_worker", _WORKER_COLUMNS, _values(frame, _WORKER_COLUMNS))
     if groups is not None:
         pairs = _values(groups, _WORKER_GROUP_COLUMNS)

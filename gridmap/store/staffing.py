@@ -8,9 +8,10 @@ import psycopg
 def unstaffed_groups(conn: psycopg.Connection) -> list[tuple]:
     """(code, township, lon, lat, active households) of current groups with no active worker."""
     return conn.execute(
-        "SELECT u.code, left(u.code, 9), ST_X(p.pt), ST_Y(p.pt), "
-        "(SELECT count(*) FROM household h WHERE h.unit_code = u.code AND h.status = 'active') "
-        "FROM unit_version u CROSS JOIN LATERAL (SELECT ST_PointOnSurface(u.geom) AS pt) p "
+        "WITH sizes AS (SELECT unit_code, count(*) AS n FROM household "
+        "  WHERE status = 'active' GROUP BY unit_code) "
+        "SELECT u.code, left(u.code, 9), ST_X(u.label), ST_Y(u.label), coalesce(s.n, 0) "
+        "FROM unit_version u LEFT JOIN sizes s ON s.unit_code = u.code "
         "WHERE u.valid_to IS NULL AND u.level = 4 AND NOT EXISTS ("
         "  SELECT 1 FROM worker_group wg JOIN worker w ON w.code = wg.worker_code "
         "  WHERE wg.group_code = u.code AND w.status = 'active') "
