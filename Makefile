@@ -55,7 +55,7 @@ $(VENV)/.installed: pyproject.toml
 
 translations: $(VENV)/.installed
 	@if ls gridmap/translations/*/LC_MESSAGES/messages.po >/dev/null 2>&1; then \
-		$(BIN)/pybabel compile -q -d gridmap/translations; fi
+		$(BIN)/pybabel compile -d gridmap/translations; fi
 
 clean:
 	-$(BIN)/gridmap db down

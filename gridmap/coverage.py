@@ -8,6 +8,8 @@ from datetime import date
 import psycopg
 
 from gridmap.config import Config
+from gridmap.errors import NotFound
+from gridmap.store import assignment as assignment_store
 from gridmap.store import coverage as coverage_store
 from gridmap.store import gaps as gap_store
 from gridmap.store.coverage import COVERAGE_STATUSES, VISIT_STATUSES
@@ -16,6 +18,9 @@ __all__ = [
     "COVERAGE_STATUSES",
     "VISIT_STATUSES",
     "coverage_report",
+    "gaps_geojson",
+    "household_detail",
+    "mismatches",
     "households_geojson",
     "unit_figures",
     "unit_status_totals",
@@ -171,3 +176,23 @@ def workers_list(conn: psycopg.Connection, config: Config, unit: str | None) -> 
     for w in workers:
         w["capacity"] = w["capacity"] or config.worker_capacity
     return workers
+
+
+def household_detail(conn: psycopg.Connection, config: Config, code: str, as_of: date) -> dict:
+    """One household's details and statuses on `as_of`; NotFound when there is none."""
+    detail = coverage_store.household_detail(conn, status_params(config, as_of), code)
+    if detail is None:
+        raise NotFound(f"no household {code}")
+    if detail["last_visit_on"] is not None:
+        detail["last_visit_on"] = detail["last_visit_on"].isoformat()
+    return detail
+
+
+def gaps_geojson(conn: psycopg.Connection, config: Config, unit: str | None) -> dict:
+    """Gaps between children larger than the tolerance, optionally under `unit`, as GeoJSON."""
+    return gap_store.gaps_geojson(conn, config.gap_tolerance_m2, unit)
+
+
+def mismatches(conn: psycopg.Connection) -> list[dict]:
+    """Households whose declared group differs from where their point lies."""
+    return assignment_store.mismatches(conn)

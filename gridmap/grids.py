@@ -95,3 +95,11 @@ def validate_file(path: Path, tolerance_m2: float, crs_name: str | None = None) 
 def units_geojson(conn: psycopg.Connection, level: int, parent: str | None = None) -> dict:
     """Current units of one level, optionally under `parent`, as GeoJSON."""
     return unit_store.units_geojson(conn, level, parent)
+
+
+def search_units(conn: psycopg.Connection, text: str) -> list[dict]:
+    """Units matching a code prefix or part of a name, for the map's search box."""
+    text = text.strip()
+    if not text:
+        return []
+    return unit_store.search_units(conn, text[:40])

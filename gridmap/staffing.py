@@ -33,7 +33,7 @@ import numpy as np
 from numpy.typing import NDArray
 from pyproj import Geod
 from scipy.optimize import Bounds, LinearConstraint, OptimizeResult, milp
-from scipy.sparse import coo_array
+from scipy.sparse import coo_array, csr_array
 
 from gridmap.errors import BadInput
 
@@ -94,17 +94,16 @@ def suggest_workers(
         for code, (w, dist) in sorted(chosen.items())
     ]
     helpers = [w for w in pool if load_after[w.code] < _capacity(w, default_capacity)]
-    due = [w for w in workers if w.active and _over_age(w, age_limit, current_year)]
+    due = sorted(
+        (w for w in workers if w.active and _over_age(w, age_limit, current_year)),
+        key=lambda w: w.code,
+    )
+    candidates = _candidates(due, helpers, same_township, candidates_per_worker)
     return {
         "suggestions": suggestions,
         "unstaffed_after": len(groups) - len(chosen),
         "due_for_replacement": [
-            {
-                "worker": w.code,
-                "reason": "age",
-                "candidates": _nearest(w, helpers, same_township, candidates_per_worker),
-            }
-            for w in sorted(due, key=lambda w: w.code)
+            {"worker": w.code, "reason": "age", "candidates": candidates[w.code]} for w in due
         ],
     }
 
@@ -187,14 +186,19 @@ def _pairs(
     glon, glat = np.array([[g.lon, g.lat] for g in groups], dtype=float).reshape(-1, 2)[gi].T
     wlon, wlat = np.array([[w.lon, w.lat] for w in workers], dtype=float).reshape(-1, 2)[wi].T
     dist = _distances(wlon, wlat, glon, glat)
-    # Exact pruning: keep each group's len(groups) nearest fitting workers. In any optimum the
-    # other groups occupy at most len(groups) - 1 workers, so one of those nearest is free, can
-    # take the group alone and is no farther; moving the group there loses nothing.
+    # Exact pruning. If at most k - 1 other groups can reach a group's k nearest fitting workers,
+    # one of those k is free in any optimum, takes the group alone and is no farther, so moving
+    # the group there loses nothing: the farther pairs can go. Repeat while lists shrink.
     order = np.lexsort((wi, dist, gi))
-    ranked = gi[order]
-    rank = np.arange(ranked.size) - np.searchsorted(ranked, ranked)
-    keep = order[rank < len(groups)]
-    return gi[keep], wi[keep], dist[keep]
+    gi, wi, dist = gi[order], wi[order], dist[order]
+    rank = np.arange(gi.size) - np.searchsorted(gi, gi)
+    while True:
+        reach = csr_array((np.ones(gi.size), (gi, wi)), shape=(len(groups), len(workers)))
+        rivals = np.diff((reach @ reach.T).indptr)  # groups sharing a worker, itself included
+        keep = rank < rivals[gi]
+        if keep.all():
+            return gi, wi, dist
+        gi, wi, dist, rank = gi[keep], wi[keep], dist[keep], rank[keep]
 
 
 def _solve(
@@ -237,24 +241,28 @@ def _milp(cost: NDArray[np.float64], constraints: list[LinearConstraint]) -> Opt
     return result
 
 
-def _nearest(worker: Worker, helpers: list[Worker], same_township: bool, limit: int) -> list[str]:
-    if limit <= 0 or not _located(worker.lon, worker.lat):
-        return []  # "nearest" means nothing without a home location
-    if same_township and worker.township is None:
-        return []
-    near = [
-        h
-        for h in helpers
-        if h.code != worker.code and (not same_township or h.township == worker.township)
-    ]
-    if not near:
-        return []
-    count = len(near)
-    dist = _distances(
-        np.full(count, worker.lon, dtype=float),
-        np.full(count, worker.lat, dtype=float),
-        np.array([h.lon for h in near], dtype=float),
-        np.array([h.lat for h in near], dtype=float),
-    )
-    order = sorted(range(count), key=lambda i: (dist[i], near[i].code))
-    return [near[i].code for i in order[:limit]]
+def _candidates(
+    due: list[Worker], helpers: list[Worker], same_township: bool, limit: int
+) -> dict[str, list[str]]:
+    """Map each due worker's code to the codes of its `limit` nearest helpers, nearest first."""
+    found: dict[str, list[str]] = {w.code: [] for w in due}
+    # Without a home location "nearest" means nothing; without a township nobody is local.
+    located = [w for w in due if _located(w.lon, w.lat) and (w.township or not same_township)]
+    area = {w.code: w.township if same_township else None for w in [*located, *helpers]}
+    for township in {area[w.code] for w in located} if limit > 0 else ():
+        mine = [w for w in located if area[w.code] == township]
+        # Sorted by code so that the stable sort below breaks distance ties by code.
+        near = sorted((h for h in helpers if area[h.code] == township), key=lambda h: h.code)
+        if not near:
+            continue
+        home = np.array([[w.lon, w.lat] for w in mine], dtype=float)
+        spot = np.array([[h.lon, h.lat] for h in near], dtype=float)
+        dist = _distances(
+            np.repeat(home[:, 0], len(near)),
+            np.repeat(home[:, 1], len(near)),
+            np.tile(spot[:, 0], len(mine)),
+            np.tile(spot[:, 1], len(mine)),
+        ).reshape(len(mine), len(near))
+        for w, row in zip(mine, np.argsort(dist, axis=1, kind="stable")[:, :limit], strict=True):
+            found[w.code] = [near[i].code for i in row]
+    return found

@@ -11,7 +11,6 @@ from gridmap import assign, coverage, db
 from gridmap.cli import current_config, emit, main, reports_errors
 from gridmap.clock import today
 from gridmap.io.reports import coverage_workbook
-from gridmap.store import assignment as assignment_store
 
 
 def as_of_option(fn):  # type: ignore[no-untyped-def]
@@ -86,7 +85,7 @@ def coverage_command(
     with db.connect(config) as conn:
         report = coverage.coverage_report(conn, config, resolve_as_of(as_of), level=level)
         if xlsx_path is not None:
-            xlsx_path.write_bytes(coverage_workbook(report, assignment_store.mismatches(conn)))
+            xlsx_path.write_bytes(coverage_workbook(report, coverage.mismatches(conn)))
     emit(report, as_json, _coverage_text)
 
 

@@ -152,3 +152,24 @@ def workers_under(conn: psycopg.Connection, prefix: str | None) -> list[tuple]:
         "GROUP BY w.code ORDER BY w.code",
         {"prefix": prefix},
     ).fetchall()
+
+
+def household_detail(conn: psycopg.Connection, params: dict, code: str) -> dict | None:
+    """One household with its statuses, location and personal fields, or None."""
+    query = sql.SQL(
+        "SELECT s.code, s.unit_code, s.category, s.monitored, s.coverage_status, "
+        "s.visit_status, s.last_visit_on, ST_X(s.geom), ST_Y(s.geom), "
+        "h.head_name, h.members, h.id_number, h.phone, h.address, h.declared_group, "
+        "h.monitor_kind, h.risk_eliminated, u.name "
+        "FROM ({}) s JOIN household h ON h.code = s.code "
+        "LEFT JOIN unit_version u ON u.code = s.unit_code AND u.valid_to IS NULL"
+    ).format(status_query("h.code = %(code)s"))
+    row = conn.execute(query, {**params, "code": code}).fetchone()
+    if row is None:
+        return None
+    keys = (
+        "code", "unit", "category", "monitored", "coverage_status", "visit_status",
+        "last_visit_on", "lon", "lat", "head_name", "members", "id_number", "phone",
+        "address", "declared_group", "monitor_kind", "risk_eliminated", "unit_name",
+    )  # fmt: skip
+    return dict(zip(keys, row, strict=True))

@@ -163,3 +163,17 @@ def version_count(conn: psycopg.Connection, code: str) -> int:
     """How many versions (open and closed) a unit has."""
     row = conn.execute("SELECT count(*) FROM unit_version WHERE code = %s", [code]).fetchone()
     return int(row[0]) if row else 0
+
+
+def search_units(conn: psycopg.Connection, text: str, limit: int = 20) -> list[dict]:
+    """Current units whose code starts with, or whose name contains, `text`; best first."""
+    rows = conn.execute(
+        "SELECT code, name, level, ST_XMin(geom), ST_YMin(geom), ST_XMax(geom), ST_YMax(geom) "
+        "FROM unit_version WHERE valid_to IS NULL "
+        "AND (code LIKE %(prefix)s OR strpos(name, %(text)s) > 0) "
+        "ORDER BY (name = %(text)s) DESC, level, code LIMIT %(limit)s",
+        {"prefix": text.replace("%", "").replace("_", "") + "%", "text": text, "limit": limit},
+    ).fetchall()
+    return [
+        {"code": r[0], "name": r[1], "level": r[2], "bbox": [r[3], r[4], r[5], r[6]]} for r in rows
+    ]

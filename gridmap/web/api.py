@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, Response, jsonify, request
 
 from gridmap import coverage, grids
 from gridmap.clock import today
 from gridmap.errors import BadInput, NotFound
+from gridmap.io.reports import coverage_workbook
 from gridmap.web.context import config, db
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -96,3 +97,41 @@ def households():  # type: ignore[no-untyped-def]
 def workers():  # type: ignore[no-untyped-def]
     """Workers serving groups under a unit."""
     return jsonify({"workers": coverage.workers_list(db(), config(), code_arg("unit"))})
+
+
+@bp.get("/households/<code>")
+def household(code: str):  # type: ignore[no-untyped-def]
+    """One household's details and statuses."""
+    return jsonify(coverage.household_detail(db(), config(), code[:40], as_of_arg()))
+
+
+@bp.get("/gaps")
+def gaps():  # type: ignore[no-untyped-def]
+    """Areas of units not covered by their children, as GeoJSON."""
+    return jsonify(coverage.gaps_geojson(db(), config(), code_arg("unit")))
+
+
+@bp.get("/search")
+def search():  # type: ignore[no-untyped-def]
+    """Units whose code starts with, or whose name contains, `q`."""
+    return jsonify({"units": grids.search_units(db(), request.args.get("q", ""))})
+
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@bp.get("/coverage.xlsx")
+def coverage_xlsx() -> Response:
+    """The coverage report (all levels, or under `parent`) as a spreadsheet download."""
+    as_of = as_of_arg()
+    parent = code_arg("parent")
+    report = coverage.coverage_report(db(), config(), as_of)
+    if parent is not None:
+        report["units"] = [u for u in report["units"] if u["code"].startswith(parent)]
+    body = coverage_workbook(report, coverage.mismatches(db()))
+    name = f"coverage-{parent or 'county'}-{as_of.isoformat()}.xlsx"
+    return Response(
+        body,
+        mimetype=XLSX_TYPE,
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
