@@ -6,7 +6,9 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_GET := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get
 # Domain modules are type-checked; web and CLI glue are linted only.
 MYPY_TARGETS := gridmap/config.py gridmap/errors.py gridmap/clock.py gridmap/crs.py \
-	gridmap/topology.py gridmap/grids.py gridmap/io gridmap/sample
+	gridmap/areas.py gridmap/topology.py gridmap/grids.py gridmap/assign.py gridmap/coverage.py \
+	gridmap/staffing.py gridmap/tiles.py gridmap/households.py gridmap/people.py \
+	gridmap/demo.py gridmap/maps.py gridmap/io gridmap/sample
 
 .PHONY: demo test lint format bench serve setup system-deps translations clean
 

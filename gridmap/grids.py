@@ -46,8 +46,8 @@ def import_grid_file(
             moved = _after_grid_change(conn, touched_codes)
             edit_store.set_households_moved(conn, edit_id, moved)
         else:
+            # Nothing changed: an edit that opened no version is not history.
             edit_store.delete_edit(conn, edit_id)
-            edit_id = None
     touched = len(outcome["created"]) + len(outcome["changed"])
     return {
         "file": path.name,
@@ -55,7 +55,7 @@ def import_grid_file(
         "created": outcome["created"],
         "changed": outcome["changed"],
         "unchanged": len(frame) - touched,
-        "edit": edit_id,
+        "edit": edit_id if touched else None,
     }
 
 

@@ -15,9 +15,10 @@ import pytest
 from hypothesis import settings
 from psycopg import sql
 
-from gridmap import localdb, schema
+from gridmap import assign, grids, localdb, schema
 from gridmap.config import Config
 from tests.grid_fixtures import write_tiny_county
+from tests.household_fixtures import add_household, add_worker
 
 settings.register_profile("ci", max_examples=25, deadline=None)
 settings.register_profile("dev", max_examples=60, deadline=None)
@@ -108,12 +109,17 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="session")
 def live_db_url(pg_cluster: localdb.Cluster, template_url: str, tiny_county_file: Path) -> str:
-    """A database with the tiny county loaded, shared by the served-app tests."""
-    from gridmap import grids
-
+    """The tiny county with four households (one of each problem) and one worker."""
     url = _copy_database(pg_cluster, "gridmap_live")
     with psycopg.connect(url) as connection:
         grids.import_grid_file(connection, tiny_county_file, reason="test fixture")
+        add_household(connection, "H1", (500, 500))
+        add_household(connection, "H2", (600, 500), category="monitored")
+        add_household(connection, "H3", (2500, 500))
+        add_household(connection, "H4", (-500, 500))
+        add_worker(connection, "W1", ["341890100200001"], home_m=(550, 550))
+        assign.assign_households(connection)
+        connection.commit()
     return url
 
 

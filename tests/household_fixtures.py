@@ -48,11 +48,15 @@ def add_worker(
     *,
     status: str = "active",
     birth_year: int = 1980,
+    home_m: tuple[float, float] | None = None,
 ) -> None:
-    """Insert a worker serving `groups`."""
+    """Insert a worker serving `groups`, living at `home_m` (metres) when given."""
+    lon, lat = lonlat_m(*home_m) if home_m else (None, None)
     conn.execute(
-        "INSERT INTO worker (code, name, status, birth_year) VALUES (%s, %s, %s, %s)",
-        [code, f"worker {code}", status, birth_year],
+        "INSERT INTO worker (code, name, status, birth_year, home) VALUES (%s, %s, %s, %s, "
+        "CASE WHEN %s::float8 IS NULL THEN NULL "
+        "ELSE ST_SetSRID(ST_MakePoint(%s::float8, %s::float8), 4326) END)",
+        [code, f"worker {code}", status, birth_year, lon, lon, lat],
     )
     for group in groups:
         conn.execute(

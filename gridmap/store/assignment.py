@@ -14,10 +14,15 @@ import psycopg
 # polygon once, and only rows whose unit changes are written.
 _ASSIGN = """
 WITH in_group AS MATERIALIZED (
+    -- LATERAL keeps each polygon on the outside of the loop: PostGIS prepares it once
+    -- and tests all the points its index probe returns.
     SELECT h.code, min(u.code) AS unit
     FROM unit_version u
-    JOIN household h ON ST_Covers(u.geom, h.geom)
-    WHERE u.valid_to IS NULL AND u.level = 4 AND ({scope})
+    CROSS JOIN LATERAL (
+        SELECT h.code FROM household h
+        WHERE h.geom && u.geom AND ST_Covers(u.geom, h.geom) AND ({scope})
+    ) h
+    WHERE u.valid_to IS NULL AND u.level = 4 AND ({units})
     GROUP BY h.code
 ),
 target AS (
@@ -40,22 +45,26 @@ FROM target t
 WHERE h.code = t.code AND t.old_unit IS DISTINCT FROM t.unit
 """
 
-_SCOPE_ALL = "true"
+# The area scope reaches every located household inside the changed area (which holds
+# the old and new shapes of the changed units) and the unlocated ones declared there.
+_AREA = "ST_GeomFromWKB(%(area)s, 4326)"
 _SCOPE_AREA = (
-    "(h.geom IS NOT NULL AND ST_Intersects(h.geom, ST_GeomFromWKB(%(area)s, 4326))) "
-    "OR h.unit_code = ANY(%(codes)s) OR h.declared_group = ANY(%(codes)s)"
+    f"(h.geom && {_AREA} AND ST_Intersects(h.geom, {_AREA})) "
+    "OR (h.geom IS NULL AND h.declared_group = ANY(%(codes)s))"
 )
+_UNITS_AREA = f"u.geom && {_AREA}"
 
 
 def assign_all(conn: psycopg.Connection) -> int:
     """Assign every household; return how many changed unit."""
-    cur = conn.execute(_ASSIGN.format(scope=_SCOPE_ALL))
+    cur = conn.execute(_ASSIGN.format(scope="true", units="true"))
     return cur.rowcount
 
 
 def assign_within(conn: psycopg.Connection, area_wkb: bytes, codes: list[str]) -> int:
-    """Reassign households inside `area_wkb` (EPSG:4326) or placed in `codes`; return changes."""
-    cur = conn.execute(_ASSIGN.format(scope=_SCOPE_AREA), {"area": area_wkb, "codes": codes})
+    """Reassign households inside `area_wkb` (EPSG:4326) or declared in `codes`; return changes."""
+    query = _ASSIGN.format(scope=_SCOPE_AREA, units=_UNITS_AREA)
+    cur = conn.execute(query, {"area": area_wkb, "codes": codes})
     return cur.rowcount
 
 

@@ -15,7 +15,7 @@ UNIT_COLUMNS = ["code", "name", "level", "parent", "geometry"]
 
 def _frame(rows: list[tuple]) -> gpd.GeoDataFrame:
     """Build a GeoDataFrame (EPSG:4326) from rows of code, name, level, parent, WKB."""
-    geoms = shapely.from_wkb([r[4] for r in rows]) if rows else []
+    geoms: list = list(shapely.from_wkb([r[4] for r in rows])) if rows else []
     return gpd.GeoDataFrame(
         {
             "code": [r[0] for r in rows],
