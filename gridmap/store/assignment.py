@@ -21,6 +21,7 @@ WITH in_group AS MATERIALIZED (
     CROSS JOIN LATERAL (
         SELECT h.code FROM household h
         WHERE h.geom && u.geom AND ST_Covers(u.geom, h.geom) AND ({scope})
+        OFFSET 0  -- an optimisation fence: the planner must not flatten the loop order
     ) h
     WHERE u.valid_to IS NULL AND u.level = 4 AND ({units})
     GROUP BY h.code
