@@ -7,6 +7,8 @@ from datetime import date
 
 import psycopg
 
+from gridmap import audit, privacy
+from gridmap.accounts import EVERYTHING, Actor, Scope
 from gridmap.config import Config
 from gridmap.errors import NotFound
 from gridmap.store import assignment as assignment_store
@@ -45,9 +47,10 @@ def ancestors_and_self(code: str) -> list[str]:
     return [code[:n] for n in CODE_LENGTHS if n <= len(code)]
 
 
-def status_params(config: Config, as_of: date) -> dict:
+def status_params(conn: psycopg.Connection, config: Config, as_of: date) -> dict:
     """Bound parameters for the status queries on `as_of` under `config`."""
-    return coverage_store.status_params(as_of, config.timezone, config.visit_windows_days())
+    latest = coverage_store.latest_visit_date(conn, config.timezone)
+    return coverage_store.status_params(as_of, config.timezone, config.visit_windows_days(), latest)
 
 
 def _rolled_up_counts(rows: list[tuple]) -> dict[str, list[int]]:
@@ -90,36 +93,46 @@ def coverage_report(
     *,
     level: int | None = None,
     parent: str | None = None,
+    scope: Scope = EVERYTHING,
 ) -> dict:
-    """Return {"as_of", "units": [...]}: counts per unit that add up exactly at every level."""
-    rows = coverage_store.counts_by_unit(conn, status_params(config, as_of))
+    """Return {"as_of", "units": [...]}: counts per unit in scope, adding up at every level."""
+    prefixes = scope.narrow(parent)
+    rows = coverage_store.counts_by_unit(conn, status_params(conn, config, as_of), prefixes)
     totals = _rolled_up_counts(rows)
-    workers = _workers_by_unit(coverage_store.active_workers_by_group(conn))
+    workers = _workers_by_unit(coverage_store.active_workers_by_group(conn, prefixes))
     gaps = gap_store.gap_areas_m2(conn)
     empty = [0] * len(COUNT_KEYS)
     units = [
         _unit_entry(u, totals.get(u[0], empty), len(workers.get(u[0], ())), gaps.get(u[0], 0.0))
-        for u in coverage_store.unit_index(conn, level)
+        for u in coverage_store.unit_index(conn, level, prefixes)
         if parent is None or u[3] == parent
     ]
     return {"as_of": as_of.isoformat(), "units": units}
 
 
-def unit_status_totals(conn: psycopg.Connection, config: Config, as_of: date) -> dict[str, dict]:
-    """Rolled-up household counts per unit code (every level) on `as_of`."""
-    rows = coverage_store.counts_by_unit(conn, status_params(config, as_of))
+def unit_status_totals(
+    conn: psycopg.Connection, config: Config, as_of: date, prefixes: list[str] | None
+) -> dict[str, dict]:
+    """Rolled-up household counts per unit code (every level) under `prefixes` on `as_of`."""
+    rows = coverage_store.counts_by_unit(conn, status_params(conn, config, as_of), prefixes)
     return {
         code: dict(zip(COUNT_KEYS, counts, strict=True))
         for code, counts in _rolled_up_counts(rows).items()
     }
 
 
-def unit_figures(conn: psycopg.Connection, config: Config, code: str, as_of: date) -> dict | None:
-    """The report's figures for one unit, or None when it does not exist."""
-    level = len(code) // 3 - 1
-    parent = code[:-3] if level > 1 else None
-    report = coverage_report(conn, config, as_of, level=level, parent=parent)
-    return next((u for u in report["units"] if u["code"] == code), None)
+def unit_figures(
+    conn: psycopg.Connection, config: Config, code: str, as_of: date, scope: Scope = EVERYTHING
+) -> dict:
+    """The report's figures for one unit in scope; NotFound when it is unknown or outside."""
+    if not scope.allows(code):
+        raise NotFound(f"no unit {code}")
+    report = coverage_report(conn, config, as_of, level=len(code) // 3 - 1, parent=None,
+                             scope=Scope((code,)))  # fmt: skip
+    figures = next((u for u in report["units"] if u["code"] == code), None)
+    if figures is None:
+        raise NotFound(f"no unit {code}")
+    return figures
 
 
 PAGE_SIZE = 500
@@ -133,12 +146,13 @@ def households_geojson(
     unit: str | None,
     status: str | None,
     page: int,
+    scope: Scope = EVERYTHING,
 ) -> dict:
     """One page of households (under `unit`, with `status`) as a GeoJSON FeatureCollection."""
     total, rows = coverage_store.households_page(
         conn,
-        status_params(config, as_of),
-        prefix=unit,
+        status_params(conn, config, as_of),
+        prefixes=scope.narrow(unit),
         status=status,
         limit=PAGE_SIZE,
         offset=(page - 1) * PAGE_SIZE,
@@ -169,30 +183,54 @@ def households_geojson(
     }
 
 
-def workers_list(conn: psycopg.Connection, config: Config, unit: str | None) -> list[dict]:
-    """Workers serving groups under `unit`, with load, age flag and home point."""
+def workers_list(
+    conn: psycopg.Connection, config: Config, unit: str | None, scope: Scope = EVERYTHING
+) -> list[dict]:
+    """Workers serving groups under `unit` in scope, with load and home point."""
     keys = ("code", "name", "status", "birth_year", "capacity", "groups", "lon", "lat", "load")
-    workers = [dict(zip(keys, r, strict=True)) for r in coverage_store.workers_under(conn, unit)]
+    rows = coverage_store.workers_under(conn, scope.narrow(unit))
+    workers = [dict(zip(keys, r, strict=True)) for r in rows]
     for w in workers:
         w["capacity"] = w["capacity"] or config.worker_capacity
     return workers
 
 
-def household_detail(conn: psycopg.Connection, config: Config, code: str, as_of: date) -> dict:
-    """One household's details and statuses on `as_of`; NotFound when there is none."""
-    detail = coverage_store.household_detail(conn, status_params(config, as_of), code)
+def household_detail(
+    conn: psycopg.Connection, config: Config, code: str, as_of: date, actor: Actor
+) -> dict:
+    """One household in the actor's scope on `as_of`; personal values masked but for admins.
+
+    An administrator's view of the full values is audited.
+    """
+    params = status_params(conn, config, as_of)
+    prefixes = None if actor.scope.prefixes is None else list(actor.scope.prefixes)
+    detail = coverage_store.household_detail(conn, params, code, prefixes)
     if detail is None:
         raise NotFound(f"no household {code}")
     if detail["last_visit_on"] is not None:
         detail["last_visit_on"] = detail["last_visit_on"].isoformat()
+    if not actor.is_admin:
+        return privacy.masked(detail)
+    if detail["id_number"] or detail["phone"]:
+        with conn.transaction():
+            audit.record(conn, actor, "personal.view", code)
     return detail
 
 
-def gaps_geojson(conn: psycopg.Connection, config: Config, unit: str | None) -> dict:
-    """Gaps between children larger than the tolerance, optionally under `unit`, as GeoJSON."""
-    return gap_store.gaps_geojson(conn, config.gap_tolerance_m2, unit)
+def gaps_geojson(
+    conn: psycopg.Connection, config: Config, unit: str | None, scope: Scope = EVERYTHING
+) -> dict:
+    """Gaps between children larger than the tolerance, under `unit` in scope, as GeoJSON."""
+    return gap_store.gaps_geojson(conn, config.gap_tolerance_m2, scope.narrow(unit))
 
 
-def mismatches(conn: psycopg.Connection) -> list[dict]:
-    """Households whose declared group differs from where their point lies."""
-    return assignment_store.mismatches(conn)
+def mismatches(
+    conn: psycopg.Connection, scope: Scope = EVERYTHING, *, masked: bool = False
+) -> list[dict]:
+    """Households in scope whose declared group differs from where their point lies."""
+    rows = [
+        row
+        for row in assignment_store.mismatches(conn)
+        if scope.allows(row["declared_group"] or "") or scope.allows(row["located_unit"] or "")
+    ]
+    return [privacy.masked(r) for r in rows] if masked else rows

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
 
 import pandas as pd
 import psycopg
 
-from gridmap import assign, grids, households, people
+from gridmap import accounts, assign, coverage, grids, households, people
+from gridmap.accounts import Actor
 from gridmap.config import Config
 from gridmap.sample.activity import generate_contacts, generate_visits
 from gridmap.sample.county import read_county
@@ -59,3 +61,40 @@ def _write_csvs(folder: Path, **frames: pd.DataFrame) -> dict[str, Path]:
         paths[name] = folder / f"{name}.csv"
         frame.to_csv(paths[name], index=False)
     return paths
+
+
+def demo_accounts(
+    conn: psycopg.Connection, config: Config
+) -> list[tuple[str, str, str | None, str | None]]:
+    """(user name, role, township, worker) of one demo account per role."""
+    townships = grids.units_geojson(conn, 2)["features"]
+    township = townships[0]["properties"]["code"] if townships else None
+    workers = coverage.workers_list(conn, config, township)
+    worker = next((w["code"] for w in workers if w["status"] == "active"), None)
+    return [
+        ("admin", "admin", None, None),
+        ("reviewer", "reviewer", None, None),
+        ("inspector", "inspector", None, None),
+        ("township", "township", township, None),
+        ("worker", "worker", None, worker),
+    ]
+
+
+def create_demo_accounts(
+    conn: psycopg.Connection, config: Config, actor: Actor, password_for: Callable[[str], str]
+) -> list[tuple[str, str, str]]:
+    """Create the missing demo accounts; return (user, role, password) of those created."""
+    existing = {a["username"] for a in accounts.list_accounts(conn)}
+    created = []
+    for username, role, township, worker in demo_accounts(conn, config):
+        if username in existing or (role == "township" and township is None):
+            continue
+        if role == "worker" and worker is None:
+            continue
+        password = password_for(username)
+        accounts.create_account(
+            conn, config, actor, username=username, role=role, password=password,
+            township=township, worker=worker,
+        )  # fmt: skip
+        created.append((username, role, password))
+    return created

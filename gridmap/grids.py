@@ -9,6 +9,7 @@ import geopandas as gpd
 import psycopg
 
 from gridmap import clock, topology
+from gridmap.accounts import EVERYTHING, Scope
 from gridmap.errors import BadInput
 from gridmap.io.grids import check_importable, read_grid_file
 from gridmap.store import assignment as assignment_store
@@ -92,14 +93,16 @@ def validate_file(path: Path, tolerance_m2: float, crs_name: str | None = None) 
     return topology.validate_units(read_grid_file(path, crs_name), tolerance_m2)
 
 
-def units_geojson(conn: psycopg.Connection, level: int, parent: str | None = None) -> dict:
-    """Current units of one level, optionally under `parent`, as GeoJSON."""
-    return unit_store.units_geojson(conn, level, parent)
+def units_geojson(
+    conn: psycopg.Connection, level: int, parent: str | None = None, scope: Scope = EVERYTHING
+) -> dict:
+    """Current units of one level under `parent` within scope, as GeoJSON."""
+    return unit_store.units_geojson(conn, level, scope.narrow(parent))
 
 
-def search_units(conn: psycopg.Connection, text: str) -> list[dict]:
-    """Units matching a code prefix or part of a name, for the map's search box."""
+def search_units(conn: psycopg.Connection, text: str, scope: Scope = EVERYTHING) -> list[dict]:
+    """Units in scope matching a code prefix or part of a name, for the map's search box."""
     text = text.strip()
     if not text:
         return []
-    return unit_store.search_units(conn, text[:40])
+    return unit_store.search_units(conn, text[:40], scope.narrow(None))

@@ -10,8 +10,9 @@ from datetime import date
 import psycopg
 
 from gridmap import coverage
+from gridmap.accounts import Scope
 from gridmap.config import Config
-from gridmap.errors import BadInput
+from gridmap.errors import BadInput, NotFound
 from gridmap.store import tiles as tile_store
 
 MAX_ZOOM = 22
@@ -70,21 +71,22 @@ class CountsCache:
 
 
 def _level_counts(
-    conn: psycopg.Connection, config: Config, as_of: date, level: int, prefix: str | None
+    conn: psycopg.Connection, config: Config, as_of: date, level: int, prefixes: list[str] | None
 ) -> dict[str, list]:
-    totals = coverage.unit_status_totals(conn, config, as_of)
-    codes = sorted(
-        c for c in totals if len(c) == 3 * (level + 1) and (prefix is None or c.startswith(prefix))
-    )
+    totals = coverage.unit_status_totals(conn, config, as_of, prefixes)
+    codes = sorted(c for c in totals if len(c) == 3 * (level + 1))
     counts: dict[str, list] = {"code": codes}
     for column in COUNT_COLUMNS:
         counts[column] = [totals[c][column] for c in codes]
     return counts
 
 
-def etag(layer: str, stamp: int, as_of: date, scope: str | None, z: int, x: int, y: int) -> str:
+def etag(
+    layer: str, stamp: int, as_of: date, prefixes: list[str] | None, tile: tuple[int, int, int]
+) -> str:
     """A strong ETag that changes whenever the data, date or scope of the tile change."""
-    raw = f"{layer}/{stamp}/{as_of.isoformat()}/{scope or '*'}/{z}/{x}/{y}"
+    scope_key = ",".join(prefixes) if prefixes is not None else "*"
+    raw = f"{layer}/{stamp}/{as_of.isoformat()}/{scope_key}/{'/'.join(map(str, tile))}"
     return hashlib.sha1(raw.encode()).hexdigest()[:24]
 
 
@@ -95,28 +97,36 @@ def household_tile(
     tile: tuple[int, int, int],
     *,
     as_of: date,
-    prefix: str | None,
+    prefixes: list[str] | None,
     stamp: int,
 ) -> bytes:
-    """The households tile: single points at high zoom, counts per unit below."""
+    """The households tile under `prefixes`: single points at high zoom, counts per unit below."""
     z, x, y = tile
     check_tile(z, x, y)
     level = household_aggregate_level(z)
     if level is None:
-        params = coverage.status_params(config, as_of)
-        return tile_store.household_points_tile(conn, z, x, y, params, prefix)
-    counts = cache.get(
-        (stamp, as_of, level, prefix),
-        lambda: _level_counts(conn, config, as_of, level, prefix),
-    )
+        params = coverage.status_params(conn, config, as_of)
+        return tile_store.household_points_tile(conn, z, x, y, params, prefixes)
+    key = (stamp, as_of, level, tuple(prefixes) if prefixes is not None else None)
+    counts = cache.get(key, lambda: _level_counts(conn, config, as_of, level, prefixes))
     return tile_store.household_aggregate_tile(conn, z, x, y, level, counts)
 
 
-def units_tile(conn: psycopg.Connection, tile: tuple[int, int, int], prefix: str | None) -> bytes:
-    """The units tile: boundaries of the levels shown at this zoom."""
+def units_tile(
+    conn: psycopg.Connection, tile: tuple[int, int, int], prefixes: list[str] | None
+) -> bytes:
+    """The units tile: boundaries of units under `prefixes` at the levels of this zoom."""
     z, x, y = tile
     check_tile(z, x, y)
-    return tile_store.units_tile(conn, z, x, y, unit_levels_for_zoom(z), prefix)
+    return tile_store.units_tile(conn, z, x, y, unit_levels_for_zoom(z), prefixes)
+
+
+def tile_prefixes(scope: Scope, unit: str | None) -> list[str] | None:
+    """The prefixes a tile request covers; outside the scope, none (an empty tile, no error)."""
+    try:
+        return scope.narrow(unit)
+    except NotFound:
+        return []
 
 
 def change_stamp(conn: psycopg.Connection) -> int:

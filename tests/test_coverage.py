@@ -49,9 +49,10 @@ def scenario(conn, tiny_county_file):
 
 
 def _statuses(conn, as_of: date) -> dict[str, tuple[str, str]]:
-    params = coverage.status_params(CONFIG, as_of)
-    rows = conn.execute(coverage_store.status_query(), params).fetchall()
-    names = [d.name for d in conn.execute(coverage_store.status_query(), params).description]
+    params = coverage.status_params(conn, CONFIG, as_of)
+    cursor = conn.execute(coverage_store.status_query(params), params)
+    rows = cursor.fetchall()
+    names = [d.name for d in cursor.description]
     code_i, cov_i, vis_i = (
         names.index("code"),
         names.index("coverage_status"),

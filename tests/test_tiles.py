@@ -12,6 +12,7 @@ from gridmap import assign, grids
 from gridmap.tiles import GROUP_COUNTS_MIN_ZOOM, POINT_MIN_ZOOM
 from gridmap.web import create_app
 from tests.household_fixtures import add_household, add_worker, lonlat_m
+from tests.web_fixtures import add_role_accounts, login
 
 
 def tile_of(lon: float, lat: float, z: int) -> tuple[int, int, int]:
@@ -32,9 +33,12 @@ def client(config, tiny_county_file):
         add_household(conn, "T3", (1500, 3000))
         add_worker(conn, "W1", ["341890100200001"])
         assign.assign_households(conn)
+        add_role_accounts(conn)
         conn.commit()
     app = create_app(config)
-    yield app.test_client()
+    client = app.test_client()
+    login(client, "admin")
+    yield client
     app.extensions["gridmap_pool"].close()
 
 

@@ -62,6 +62,7 @@ def _register_commands() -> None:
         demo_commands,
         grid_commands,
         serve_commands,
+        user_commands,
     )
 
 

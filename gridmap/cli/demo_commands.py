@@ -7,10 +7,12 @@ import time
 import click
 
 from gridmap import db, demo
+from gridmap.accounts import cli_actor
 from gridmap.cli import current_config, main, reports_errors
 from gridmap.cli.db_commands import ensure_database
 from gridmap.cli.serve_commands import run_server
-from gridmap.clock import today
+from gridmap.cli.user_commands import generated_password
+from gridmap.clock import os_user, today
 
 
 @main.command("demo")
@@ -43,5 +45,18 @@ def demo_command(
                 f"{report['workers']['rows']:,} workers, {report['visits']['inserted']:,} visits "
                 f"in {time.perf_counter() - started:.0f} s"
             )
+        _print_accounts(demo.create_demo_accounts(conn, config, cli_actor(os_user()), _password))
     if not no_serve:
         run_server(config, host, port)
+
+
+def _password(username: str) -> str:
+    return current_config().demo_password or generated_password()
+
+
+def _print_accounts(created: list[tuple[str, str, str]]) -> None:
+    if not created:
+        return
+    click.echo("demo accounts (the passwords are shown only now):")
+    for username, role, password in created:
+        click.echo(f"  {role:<10} user {username:<10} password {password}")

@@ -12,15 +12,18 @@ from datetime import date
 import psycopg
 from psycopg import sql
 
+from gridmap.store.scoping import prefix_filter, prefix_params
+
 # Parameters every status query binds: as_of (date), tz (IANA name) and the visit
 # window in days of each category (w_monitored, w_lifted, w_ordinary).
 _WINDOW = (
     "CASE h.category WHEN 'monitored' THEN %(w_monitored)s::int "
     "WHEN 'lifted' THEN %(w_lifted)s::int ELSE %(w_ordinary)s::int END"
 )
-# The stored latest visit date answers for any as-of date on or after it; only
-# historical dates look into the visits themselves.
-_LAST_VISIT = (
+# The stored latest visit date answers for any as-of date on or after the county's
+# latest visit; only earlier dates look into the visits themselves.
+_LAST_VISIT_CURRENT = "h.last_visit_on"
+_LAST_VISIT_HISTORIC = (
     "CASE WHEN h.last_visit_on IS NULL OR h.last_visit_on <= %(as_of)s::date "
     "THEN h.last_visit_on ELSE (SELECT max((v.visited_at AT TIME ZONE %(tz)s)::date) "
     "FROM visit v WHERE v.household_code = h.code "
@@ -28,7 +31,7 @@ _LAST_VISIT = (
 )
 
 # Built from the fixed fragments above; every value is a bound parameter.
-STATUS_QUERY = f"""
+_STATUS_QUERY = f"""
 WITH staffed AS (
     SELECT DISTINCT wg.group_code
     FROM worker_group wg JOIN worker w ON w.code = wg.worker_code AND w.status = 'active'
@@ -37,7 +40,7 @@ base AS (
     SELECT h.code, h.unit_code, h.category, h.risk_eliminated, h.geom,
            (h.category = 'monitored' AND NOT h.risk_eliminated) AS monitored,
            s.group_code IS NOT NULL AS staffed,
-           {_LAST_VISIT} AS last_visit_on,
+           {{last_visit}} AS last_visit_on,
            {_WINDOW} AS window_days
     FROM household h
     LEFT JOIN staffed s ON s.group_code = h.unit_code
@@ -67,9 +70,18 @@ COVERAGE_STATUSES = ("outside_grid", "no_worker", "no_contact", "overdue", "cove
 VISIT_STATUSES = ("never", "visited", "due_soon", "overdue")
 
 
-def status_params(as_of: date, tz: str, windows_days: dict[str, int]) -> dict:
-    """The bound parameters of STATUS_QUERY."""
+def latest_visit_date(conn: psycopg.Connection, tz: str) -> date | None:
+    """The local date of the most recent visit in the database, if any."""
+    row = conn.execute("SELECT (max(visited_at) AT TIME ZONE %s)::date FROM visit", [tz]).fetchone()
+    return row[0] if row else None
+
+
+def status_params(
+    as_of: date, tz: str, windows_days: dict[str, int], latest_visit: date | None
+) -> dict:
+    """The bound parameters of the status query; `historic` picks its last-visit rule."""
     return {
+        "historic": latest_visit is not None and as_of < latest_visit,
         "as_of": as_of,
         "tz": tz,
         "w_monitored": windows_days["monitored"],
@@ -78,13 +90,17 @@ def status_params(as_of: date, tz: str, windows_days: dict[str, int]) -> dict:
     }
 
 
-def status_query(scope: str = "true") -> sql.Composable:
-    """STATUS_QUERY limited by a fixed SQL predicate on `h` (parameters stay bound)."""
-    return sql.SQL(STATUS_QUERY.replace("{scope}", scope))  # noqa: S608 - fixed fragments only
+def status_query(params: dict, scope: str = "true") -> sql.Composable:
+    """The status query for `params`, limited by a fixed SQL predicate on `h`."""
+    last_visit = _LAST_VISIT_HISTORIC if params["historic"] else _LAST_VISIT_CURRENT
+    text = _STATUS_QUERY.replace("{scope}", scope).replace("{last_visit}", last_visit)
+    return sql.SQL(text)  # noqa: S608 - fixed fragments only
 
 
-def counts_by_unit(conn: psycopg.Connection, params: dict) -> list[tuple]:
-    """Per assigned unit: households, monitored, and a count for each coverage status."""
+def counts_by_unit(
+    conn: psycopg.Connection, params: dict, prefixes: list[str] | None
+) -> list[tuple]:
+    """Per assigned unit under `prefixes`: households, monitored, a count for each status."""
     status_cols = ", ".join(
         f"count(*) FILTER (WHERE coverage_status = '{s}')" for s in COVERAGE_STATUSES
     )
@@ -93,54 +109,60 @@ def counts_by_unit(conn: psycopg.Connection, params: dict) -> list[tuple]:
         + status_cols
         + ", count(*) FILTER (WHERE visit_status <> 'never' AND visit_status <> 'overdue') "
         "FROM ({}) s GROUP BY 1"
-    ).format(status_query())
-    return conn.execute(query, params).fetchall()
+    ).format(status_query(params, prefix_filter("h.unit_code")))
+    return conn.execute(query, {**params, **prefix_params(prefixes)}).fetchall()
 
 
-def active_workers_by_group(conn: psycopg.Connection) -> list[tuple[str, str]]:
-    """(group code, worker code) for every active worker's groups."""
-    return conn.execute(
+def active_workers_by_group(
+    conn: psycopg.Connection, prefixes: list[str] | None
+) -> list[tuple[str, str]]:
+    """(group code, worker code) for the active workers' groups under `prefixes`."""
+    query = sql.SQL(
         "SELECT wg.group_code, wg.worker_code FROM worker_group wg "
-        "JOIN worker w ON w.code = wg.worker_code WHERE w.status = 'active'"
-    ).fetchall()
+        "JOIN worker w ON w.code = wg.worker_code WHERE w.status = 'active' AND {}"
+    ).format(sql.SQL(prefix_filter("wg.group_code")))
+    return conn.execute(query, prefix_params(prefixes)).fetchall()
 
 
-def unit_index(conn: psycopg.Connection, level: int | None = None) -> list[tuple]:
-    """Code, name, level and parent of current units (optionally one level), by code."""
-    return conn.execute(
+def unit_index(
+    conn: psycopg.Connection, level: int | None, prefixes: list[str] | None
+) -> list[tuple]:
+    """Code, name, level and parent of current units under `prefixes` (one level), by code."""
+    query = sql.SQL(
         "SELECT code, name, level, parent_code FROM unit_version WHERE valid_to IS NULL "
-        "AND (%(level)s::int IS NULL OR level = %(level)s::int) ORDER BY code",
-        {"level": level},
-    ).fetchall()
+        "AND (%(level)s::int IS NULL OR level = %(level)s::int) AND {} ORDER BY code"
+    ).format(sql.SQL(prefix_filter("code")))
+    return conn.execute(query, {"level": level, **prefix_params(prefixes)}).fetchall()
 
 
 def households_page(
     conn: psycopg.Connection,
     params: dict,
     *,
-    prefix: str | None,
+    prefixes: list[str] | None,
     status: str | None,
     limit: int,
     offset: int,
 ) -> tuple[int, list[tuple]]:
-    """One page of active households under a unit code prefix with their statuses, and total."""
-    scope = "(%(prefix)s::text IS NULL OR h.unit_code LIKE %(prefix)s::text || '%%')"
+    """One page of active households under `prefixes` with their statuses, and the total."""
+    scope = prefix_filter("h.unit_code")
     query = sql.SQL(
         "SELECT s.code, s.unit_code, s.category, s.monitored, s.coverage_status, "
         "s.visit_status, s.last_visit_on, ST_X(s.geom), ST_Y(s.geom), count(*) OVER () "
         "FROM ({}) s WHERE (%(status)s::text IS NULL OR s.coverage_status = %(status)s::text "
         "OR s.visit_status = %(status)s::text) ORDER BY s.code LIMIT %(limit)s OFFSET %(offset)s"
-    ).format(status_query(scope))
+    ).format(status_query(params, scope))
     rows = conn.execute(
-        query, {**params, "prefix": prefix, "status": status, "limit": limit, "offset": offset}
+        query,
+        {**params, **prefix_params(prefixes), "status": status, "limit": limit, "offset": offset},
     ).fetchall()
     total = int(rows[0][-1]) if rows else 0
     return total, [r[:-1] for r in rows]
 
 
-def workers_under(conn: psycopg.Connection, prefix: str | None) -> list[tuple]:
-    """Workers serving groups under a code prefix: code, name, status, birth year, groups, home."""
-    return conn.execute(
+def workers_under(conn: psycopg.Connection, prefixes: list[str] | None) -> list[tuple]:
+    """Workers serving groups under `prefixes`: code, name, status, birth year, groups, home."""
+    query = sql.SQL(
         "WITH sizes AS (SELECT unit_code, count(*) AS n FROM household "
         "  WHERE status = 'active' GROUP BY unit_code) "
         "SELECT w.code, w.name, w.status, w.birth_year, w.capacity, "
@@ -148,14 +170,15 @@ def workers_under(conn: psycopg.Connection, prefix: str | None) -> list[tuple]:
         "sum(coalesce(s.n, 0))::int "
         "FROM worker w JOIN worker_group wg ON wg.worker_code = w.code "
         "LEFT JOIN sizes s ON s.unit_code = wg.group_code "
-        "WHERE %(prefix)s::text IS NULL OR wg.group_code LIKE %(prefix)s::text || '%%' "
-        "GROUP BY w.code ORDER BY w.code",
-        {"prefix": prefix},
-    ).fetchall()
+        "WHERE {} GROUP BY w.code ORDER BY w.code"
+    ).format(sql.SQL(prefix_filter("wg.group_code")))
+    return conn.execute(query, prefix_params(prefixes)).fetchall()
 
 
-def household_detail(conn: psycopg.Connection, params: dict, code: str) -> dict | None:
-    """One household with its statuses, location and personal fields, or None."""
+def household_detail(
+    conn: psycopg.Connection, params: dict, code: str, prefixes: list[str] | None
+) -> dict | None:
+    """One household under `prefixes` with statuses, location and personal fields, or None."""
     query = sql.SQL(
         "SELECT s.code, s.unit_code, s.category, s.monitored, s.coverage_status, "
         "s.visit_status, s.last_visit_on, ST_X(s.geom), ST_Y(s.geom), "
@@ -163,8 +186,8 @@ def household_detail(conn: psycopg.Connection, params: dict, code: str) -> dict 
         "h.monitor_kind, h.risk_eliminated, u.name "
         "FROM ({}) s JOIN household h ON h.code = s.code "
         "LEFT JOIN unit_version u ON u.code = s.unit_code AND u.valid_to IS NULL"
-    ).format(status_query("h.code = %(code)s"))
-    row = conn.execute(query, {**params, "code": code}).fetchone()
+    ).format(status_query(params, "h.code = %(code)s AND " + prefix_filter("h.unit_code")))
+    row = conn.execute(query, {**params, **prefix_params(prefixes), "code": code}).fetchone()
     if row is None:
         return None
     keys = (

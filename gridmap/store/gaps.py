@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import psycopg
+from psycopg import sql
+
+from gridmap.store.scoping import prefix_filter, prefix_params
 
 _REFRESH = """
 INSERT INTO unit_gap (code, area_m2, geom)
@@ -39,17 +42,16 @@ def gap_areas_m2(conn: psycopg.Connection) -> dict[str, float]:
     return {code: float(a) for code, a in conn.execute("SELECT code, area_m2 FROM unit_gap")}
 
 
-def gaps_geojson(conn: psycopg.Connection, min_area_m2: float, prefix: str | None = None) -> dict:
-    """Gaps larger than `min_area_m2` (optionally under a code prefix) as GeoJSON."""
-    row = conn.execute(
+def gaps_geojson(conn: psycopg.Connection, min_area_m2: float, prefixes: list[str] | None) -> dict:
+    """Gaps larger than `min_area_m2` in units under `prefixes` as GeoJSON."""
+    query = sql.SQL(
         "SELECT json_build_object('type', 'FeatureCollection', 'features', "
         "coalesce(json_agg(json_build_object('type', 'Feature', "
         "'geometry', ST_AsGeoJSON(geom, 6)::json, "
         "'properties', json_build_object('code', code, 'area_m2', round(area_m2::numeric, 1))) "
         "ORDER BY code), '[]'::json)) FROM unit_gap "
-        "WHERE geom IS NOT NULL AND area_m2 > %(min)s "
-        "AND (%(prefix)s::text IS NULL OR code LIKE %(prefix)s::text || '%%')",
-        {"min": min_area_m2, "prefix": prefix},
-    ).fetchone()
+        "WHERE geom IS NOT NULL AND area_m2 > %(min)s AND {}"
+    ).format(sql.SQL(prefix_filter("code")))
+    row = conn.execute(query, {"min": min_area_m2, **prefix_params(prefixes)}).fetchone()
     assert row is not None
     return row[0]

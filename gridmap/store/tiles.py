@@ -6,6 +6,7 @@ import psycopg
 from psycopg import sql
 
 from gridmap.store.coverage import status_query
+from gridmap.store.scoping import prefix_filter, prefix_params
 
 EXTENT = 4096
 BUFFER = 64
@@ -32,18 +33,23 @@ def change_stamp(conn: psycopg.Connection) -> int:
 
 
 def household_points_tile(
-    conn: psycopg.Connection, z: int, x: int, y: int, status_params: dict, prefix: str | None
+    conn: psycopg.Connection,
+    z: int,
+    x: int,
+    y: int,
+    status_params: dict,
+    prefixes: list[str] | None,
 ) -> bytes:
-    """Individual households in the tile with code, category and their statuses."""
-    scope = _IN_TILE + " AND (%(prefix)s::text IS NULL OR h.unit_code LIKE %(prefix)s || '%%')"
+    """Individual households in the tile under `prefixes`, with category and statuses."""
+    scope = _IN_TILE + " AND " + prefix_filter("h.unit_code")
     query = sql.SQL(
         "WITH {bounds}, s AS ({status}) "
         "SELECT ST_AsMVT(t, 'households', %(extent)s, 'geom') FROM ("
         "  SELECT ST_AsMVTGeom(ST_Transform(s.geom, 3857), b.env_3857, %(extent)s, %(buffer)s)"
         "    AS geom, s.code, s.category, s.coverage_status, s.visit_status"
         "  FROM s, bounds b) t WHERE t.geom IS NOT NULL"
-    ).format(bounds=sql.SQL(_BOUNDS), status=status_query(scope))
-    params = {**status_params, **_params(z, x, y), "prefix": prefix}
+    ).format(bounds=sql.SQL(_BOUNDS), status=status_query(status_params, scope))
+    params = {**status_params, **_params(z, x, y), **prefix_params(prefixes)}
     params.update(extent=EXTENT, buffer=BUFFER)
     row = conn.execute(query, params).fetchone()
     return bytes(row[0]) if row and row[0] is not None else b""
@@ -79,23 +85,22 @@ def household_aggregate_tile(
 
 
 def units_tile(
-    conn: psycopg.Connection, z: int, x: int, y: int, levels: list[int], prefix: str | None
+    conn: psycopg.Connection, z: int, x: int, y: int, levels: list[int], prefixes: list[str] | None
 ) -> bytes:
-    """Unit boundaries of `levels` in the tile, one MVT layer per level, with code and name."""
+    """Boundaries of units of `levels` under `prefixes` in the tile, one layer per level."""
     query = sql.SQL(
         "WITH {bounds}, t AS ("
         "  SELECT ST_AsMVTGeom(ST_Transform(u.geom, 3857), b.env_3857, "
         "    %(extent)s, %(buffer)s) AS geom, u.code, u.name, u.level"
         "  FROM bounds b JOIN unit_version u ON u.geom && b.env_4326"
         "  WHERE u.valid_to IS NULL AND u.level = ANY(%(levels)s)"
-        "    AND (%(prefix)s::text IS NULL OR u.code LIKE %(prefix)s || '%%'"
-        "         OR %(prefix)s::text LIKE u.code || '%%'))"
+        "    AND {scope})"
         "SELECT string_agg(mvt, ''::bytea) FROM ("
         "  SELECT ST_AsMVT(t2, (ARRAY['county', 'township', 'village', 'group'])[t2.level], "
         "    %(extent)s, 'geom') AS mvt"
         "  FROM (SELECT * FROM t WHERE t.geom IS NOT NULL) t2 GROUP BY t2.level) layers"
-    ).format(bounds=sql.SQL(_BOUNDS))
-    params = {**_params(z, x, y), "levels": levels, "prefix": prefix}
+    ).format(bounds=sql.SQL(_BOUNDS), scope=sql.SQL(prefix_filter("u.code")))
+    params = {**_params(z, x, y), "levels": levels, **prefix_params(prefixes)}
     params.update(extent=EXTENT, buffer=BUFFER)
     row = conn.execute(query, params).fetchone()
     return bytes(row[0]) if row and row[0] is not None else b""

@@ -10,6 +10,8 @@ import psycopg
 import shapely
 from psycopg import sql
 
+from gridmap.store.scoping import prefix_filter, prefix_params
+
 UNIT_COLUMNS = ["code", "name", "level", "parent", "geometry"]
 
 
@@ -82,17 +84,17 @@ def unit_summary(conn: psycopg.Connection, code: str) -> dict | None:
     }
 
 
-def units_geojson(conn: psycopg.Connection, level: int, parent: str | None = None) -> dict:
-    """Current units of one level (optionally under `parent`) as a GeoJSON FeatureCollection."""
+def units_geojson(conn: psycopg.Connection, level: int, prefixes: list[str] | None) -> dict:
+    """Current units of one level under `prefixes` as a GeoJSON FeatureCollection."""
     row = conn.execute(
         "SELECT json_build_object('type', 'FeatureCollection', 'features', "
         "coalesce(json_agg(json_build_object('type', 'Feature', "
         "'geometry', ST_AsGeoJSON(geom, 6)::json, "
         "'properties', json_build_object('code', code, 'name', name, 'level', level, "
         "'parent', parent_code)) ORDER BY code), '[]'::json)) "
-        "FROM unit_version WHERE valid_to IS NULL AND level = %(level)s "
-        "AND (%(parent)s::text IS NULL OR code LIKE %(parent)s::text || '%%')",
-        {"level": level, "parent": parent},
+        "FROM unit_version WHERE valid_to IS NULL AND level = %(level)s AND "
+        + prefix_filter("code"),
+        {"level": level, **prefix_params(prefixes)},
     ).fetchone()
     assert row is not None
     return row[0]
@@ -165,14 +167,21 @@ def version_count(conn: psycopg.Connection, code: str) -> int:
     return int(row[0]) if row else 0
 
 
-def search_units(conn: psycopg.Connection, text: str, limit: int = 20) -> list[dict]:
-    """Current units whose code starts with, or whose name contains, `text`; best first."""
+def search_units(
+    conn: psycopg.Connection, text: str, prefixes: list[str] | None, limit: int = 20
+) -> list[dict]:
+    """Current units under `prefixes` whose code starts with or name contains `text`."""
     rows = conn.execute(
         "SELECT code, name, level, ST_XMin(geom), ST_YMin(geom), ST_XMax(geom), ST_YMax(geom) "
-        "FROM unit_version WHERE valid_to IS NULL "
+        "FROM unit_version WHERE valid_to IS NULL AND " + prefix_filter("code") + " "
         "AND (code LIKE %(prefix)s OR strpos(name, %(text)s) > 0) "
         "ORDER BY (name = %(text)s) DESC, level, code LIMIT %(limit)s",
-        {"prefix": text.replace("%", "").replace("_", "") + "%", "text": text, "limit": limit},
+        {
+            "prefix": text.replace("%", "").replace("_", "") + "%",
+            "text": text,
+            "limit": limit,
+            **prefix_params(prefixes),
+        },
     ).fetchall()
     return [
         {"code": r[0], "name": r[1], "level": r[2], "bbox": [r[3], r[4], r[5], r[6]]} for r in rows

@@ -6,10 +6,12 @@ from datetime import date
 
 from flask import Blueprint, Response, jsonify, request
 
-from gridmap import coverage, grids
+from gridmap import audit, coverage, grids
+from gridmap.accounts import Scope
 from gridmap.clock import today
 from gridmap.errors import BadInput, NotFound
 from gridmap.io.reports import coverage_workbook
+from gridmap.web.auth import current_actor
 from gridmap.web.context import config, db
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -40,7 +42,7 @@ def units():  # type: ignore[no-untyped-def]
     """Current units of one level (default townships) as GeoJSON, optionally under a parent."""
     level = int_arg("level", low=1, high=4, default=2)
     assert level is not None
-    return jsonify(grids.units_geojson(db(), level, code_arg("parent")))
+    return jsonify(grids.units_geojson(db(), level, code_arg("parent"), current_actor().scope))
 
 
 VALID_STATUSES = set(coverage.COVERAGE_STATUSES) | set(coverage.VISIT_STATUSES)
@@ -62,10 +64,7 @@ def unit_detail(code: str):  # type: ignore[no-untyped-def]
     """The coverage figures of one unit."""
     if not code.isdigit() or len(code) not in (6, 9, 12, 15):
         raise NotFound(f"no unit {code}")
-    figures = coverage.unit_figures(db(), config(), code, as_of_arg())
-    if figures is None:
-        raise NotFound(f"no unit {code}")
-    return jsonify(figures)
+    return jsonify(coverage.unit_figures(db(), config(), code, as_of_arg(), current_actor().scope))
 
 
 @bp.get("/coverage")
@@ -73,8 +72,9 @@ def coverage_units():  # type: ignore[no-untyped-def]
     """The coverage report for a level (default townships), optionally under a parent."""
     level = int_arg("level", low=1, high=4, default=None)
     report = coverage.coverage_report(
-        db(), config(), as_of_arg(), level=level, parent=code_arg("parent")
-    )
+        db(), config(), as_of_arg(), level=level, parent=code_arg("parent"),
+        scope=current_actor().scope,
+    )  # fmt: skip
     return jsonify(report)
 
 
@@ -88,33 +88,43 @@ def households():  # type: ignore[no-untyped-def]
     assert page is not None
     return jsonify(
         coverage.households_geojson(
-            db(), config(), as_of_arg(), unit=code_arg("unit"), status=status, page=page
-        )
+            db(),
+            config(),
+            as_of_arg(),
+            unit=code_arg("unit"),
+            status=status,
+            page=page,
+            scope=current_actor().scope,
+        )  # fmt: skip
     )
 
 
 @bp.get("/workers")
 def workers():  # type: ignore[no-untyped-def]
     """Workers serving groups under a unit."""
-    return jsonify({"workers": coverage.workers_list(db(), config(), code_arg("unit"))})
+    workers = coverage.workers_list(db(), config(), code_arg("unit"), current_actor().scope)
+    return jsonify({"workers": workers})
 
 
 @bp.get("/households/<code>")
 def household(code: str):  # type: ignore[no-untyped-def]
     """One household's details and statuses."""
-    return jsonify(coverage.household_detail(db(), config(), code[:40], as_of_arg()))
+    return jsonify(
+        coverage.household_detail(db(), config(), code[:40], as_of_arg(), current_actor())
+    )
 
 
 @bp.get("/gaps")
 def gaps():  # type: ignore[no-untyped-def]
     """Areas of units not covered by their children, as GeoJSON."""
-    return jsonify(coverage.gaps_geojson(db(), config(), code_arg("unit")))
+    return jsonify(coverage.gaps_geojson(db(), config(), code_arg("unit"), current_actor().scope))
 
 
 @bp.get("/search")
 def search():  # type: ignore[no-untyped-def]
     """Units whose code starts with, or whose name contains, `q`."""
-    return jsonify({"units": grids.search_units(db(), request.args.get("q", ""))})
+    units = grids.search_units(db(), request.args.get("q", ""), current_actor().scope)
+    return jsonify({"units": units})
 
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -125,11 +135,13 @@ def coverage_xlsx() -> Response:
     """The coverage report (all levels, or under `parent`) as a spreadsheet download."""
     as_of = as_of_arg()
     parent = code_arg("parent")
-    report = coverage.coverage_report(db(), config(), as_of)
-    if parent is not None:
-        report["units"] = [u for u in report["units"] if u["code"].startswith(parent)]
-    body = coverage_workbook(report, coverage.mismatches(db()))
-    name = f"coverage-{parent or 'county'}-{as_of.isoformat()}.xlsx"
+    actor = current_actor()
+    scope = actor.scope if parent is None else Scope(tuple(actor.scope.narrow(parent) or ()))
+    report = coverage.coverage_report(db(), config(), as_of, scope=scope)
+    body = coverage_workbook(report, coverage.mismatches(db(), scope, masked=not actor.is_admin))
+    with db().transaction():
+        audit.record(db(), actor, "export.coverage_xlsx", parent, {"as_of": as_of.isoformat()})
+    name = f"coverage-{parent or 'all'}-{as_of.isoformat()}.xlsx"
     return Response(
         body,
         mimetype=XLSX_TYPE,

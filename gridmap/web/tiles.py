@@ -7,6 +7,7 @@ from flask import Blueprint, Response, current_app, request
 from gridmap import tiles
 from gridmap.errors import NotFound
 from gridmap.web.api import as_of_arg, code_arg
+from gridmap.web.auth import current_actor
 from gridmap.web.context import config, db
 
 bp = Blueprint("tiles", __name__, url_prefix="/tiles")
@@ -24,17 +25,17 @@ def tile(layer: str, z: int, x: int, y: int) -> Response:
         raise NotFound(f"no tile layer {layer}")
     tiles.check_tile(z, x, y)
     as_of = as_of_arg()
-    prefix = code_arg("unit")
+    prefixes = tiles.tile_prefixes(current_actor().scope, code_arg("unit"))
     stamp = tiles.change_stamp(db())
-    tag = tiles.etag(layer, stamp, as_of, prefix, z, x, y)
+    tag = tiles.etag(layer, stamp, as_of, prefixes, (z, x, y))
     if request.if_none_match.contains(tag):
         return _response(b"", tag, status=304)
     if layer == "households":
         body = tiles.household_tile(
-            db(), config(), _cache(), (z, x, y), as_of=as_of, prefix=prefix, stamp=stamp
+            db(), config(), _cache(), (z, x, y), as_of=as_of, prefixes=prefixes, stamp=stamp
         )
     else:
-        body = tiles.units_tile(db(), (z, x, y), prefix)
+        body = tiles.units_tile(db(), (z, x, y), prefixes)
     return _response(body, tag)
 
 

@@ -1,0 +1,117 @@
+"""Accounts and the append-only audit log."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import psycopg
+from psycopg import sql
+from psycopg.types.json import Jsonb
+
+ACCOUNT_COLUMNS = (
+    "username", "role", "township_code", "worker_code", "disabled", "failed_logins",
+    "locked_until", "password_set_at", "created_at",
+)  # fmt: skip
+
+
+_COLUMNS_SQL = sql.SQL(", ").join(sql.Identifier(c) for c in ACCOUNT_COLUMNS)
+
+
+def _account(row: tuple | None) -> dict | None:
+    if row is None:
+        return None
+    account = dict(zip(ACCOUNT_COLUMNS, row[:-1], strict=True))
+    account["password_hash"] = row[-1]
+    return account
+
+
+def get_account(conn: psycopg.Connection, username: str) -> dict | None:
+    """One account with its password hash, or None."""
+    query = sql.SQL("SELECT {}, password_hash FROM account WHERE username = %s")
+    row = conn.execute(query.format(_COLUMNS_SQL), [username]).fetchone()
+    return _account(row)
+
+
+def list_accounts(conn: psycopg.Connection) -> list[dict]:
+    """Every account (without password hashes), by name."""
+    rows = conn.execute(sql.SQL("SELECT {} FROM account ORDER BY username").format(_COLUMNS_SQL))
+    return [dict(zip(ACCOUNT_COLUMNS, r, strict=True)) for r in rows]
+
+
+def insert_account(conn: psycopg.Connection, account: dict) -> None:
+    """Create an account (username, password_hash, role, township_code, worker_code)."""
+    conn.execute(
+        "INSERT INTO account (username, password_hash, role, township_code, worker_code) "
+        "VALUES (%(username)s, %(password_hash)s, %(role)s, %(township_code)s, %(worker_code)s)",
+        account,
+    )
+
+
+def set_password(conn: psycopg.Connection, username: str, password_hash: str) -> int:
+    """Replace a password, unlock the account; return rows changed."""
+    return conn.execute(
+        "UPDATE account SET password_hash = %s, password_set_at = now(), failed_logins = 0, "
+        "locked_until = NULL WHERE username = %s",
+        [password_hash, username],
+    ).rowcount
+
+
+def set_disabled(conn: psycopg.Connection, username: str, disabled: bool) -> int:
+    """Disable or enable an account; return rows changed."""
+    return conn.execute(
+        "UPDATE account SET disabled = %s WHERE username = %s", [disabled, username]
+    ).rowcount
+
+
+def record_failure(conn: psycopg.Connection, username: str, limit: int, until: datetime) -> None:
+    """Count a failed login; lock the account until `until` once `limit` is reached."""
+    conn.execute(
+        "UPDATE account SET failed_logins = failed_logins + 1, "
+        "locked_until = CASE WHEN failed_logins + 1 >= %s THEN %s ELSE locked_until END "
+        "WHERE username = %s",
+        [limit, until, username],
+    )
+
+
+def record_success(conn: psycopg.Connection, username: str) -> None:
+    """Reset the failure count after a successful login."""
+    conn.execute(
+        "UPDATE account SET failed_logins = 0, locked_until = NULL WHERE username = %s",
+        [username],
+    )
+
+
+def worker_groups(conn: psycopg.Connection, worker_code: str) -> list[str]:
+    """The groups a worker serves."""
+    rows = conn.execute(
+        "SELECT group_code FROM worker_group WHERE worker_code = %s ORDER BY group_code",
+        [worker_code],
+    )
+    return [r[0] for r in rows]
+
+
+def add_audit(
+    conn: psycopg.Connection, *, username: str, action: str, target: str | None,
+    client: str | None, detail: dict | None,
+) -> None:  # fmt: skip
+    """Append one audit row."""
+    conn.execute(
+        "INSERT INTO audit (username, action, target, client, detail) VALUES (%s, %s, %s, %s, %s)",
+        [username, action, target, client, Jsonb(detail) if detail is not None else None],
+    )
+
+
+def audit_rows(
+    conn: psycopg.Connection, *, username: str | None, action: str | None, limit: int,
+    before_id: int | None,
+) -> list[dict]:  # fmt: skip
+    """Audit rows, newest first, optionally for one user or action, before an id (paging)."""
+    rows = conn.execute(
+        "SELECT id, at, username, action, target, client, detail FROM audit "
+        "WHERE (%(u)s::text IS NULL OR username = %(u)s) "
+        "AND (%(a)s::text IS NULL OR action = %(a)s) "
+        "AND (%(b)s::bigint IS NULL OR id < %(b)s) ORDER BY id DESC LIMIT %(n)s",
+        {"u": username, "a": action, "b": before_id, "n": limit},
+    )
+    keys = ("id", "at", "username", "action", "target", "client", "detail")
+    return [dict(zip(keys, r, strict=True)) for r in rows]

@@ -1,0 +1,166 @@
+"""Login, sessions with an idle timeout, roles, and the actor behind each request."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import timedelta
+from functools import wraps
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    abort,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
+
+from gridmap import accounts, audit, clock
+from gridmap.accounts import Actor, LoginRefused
+from gridmap.web.context import config, db
+
+bp = Blueprint("auth", __name__)
+#: Paths anyone may reach: the login page, assets and the health check.
+PUBLIC_ENDPOINTS = {"auth.login", "static", "health.healthz"}
+limiter = Limiter(key_func=get_remote_address, storage_uri="memory://", default_limits=[])
+
+
+class User(UserMixin):
+    """A logged-in account with its scope, loaded anew for every request."""
+
+    def __init__(self, account: dict, scope: accounts.Scope):
+        self.account = account
+        self.scope = scope
+
+    def get_id(self) -> str:
+        """Flask-Login's session key: the user name."""
+        return str(self.account["username"])
+
+    @property
+    def role(self) -> str:
+        """The account's role."""
+        return str(self.account["role"])
+
+
+def init_auth(app: Flask) -> None:
+    """Set up sessions, Flask-Login, login rate limiting and the login requirement."""
+    cfg = app.config["GRIDMAP"]
+    app.config.update(
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=cfg.secure_cookies,
+        PERMANENT_SESSION_LIFETIME=timedelta(minutes=cfg.session_idle_minutes),
+        SESSION_REFRESH_EACH_REQUEST=True,
+    )
+    manager = LoginManager(app)
+    manager.user_loader(_load_user)
+    manager.unauthorized_handler(_unauthorized)
+    limiter.init_app(app)
+    app.register_blueprint(bp)
+    app.before_request(_require_login)
+
+
+def _load_user(username: str) -> User | None:
+    account = accounts.active_account(db(), username)
+    if account is None:
+        return None
+    return User(account, accounts.scope_of(db(), account))
+
+
+def _wants_json() -> bool:
+    return request.path.startswith(("/api/", "/tiles/"))
+
+
+def _unauthorized() -> Any:
+    if _wants_json():
+        return jsonify({"error": "login required", "status": 401}), 401
+    return redirect(url_for("auth.login", next=request.full_path))
+
+
+def _require_login() -> Any:
+    if request.endpoint in PUBLIC_ENDPOINTS:
+        return None
+    idle_s = config().session_idle_minutes * 60
+    if current_user.is_authenticated and time.time() - session.get("seen", 0) > idle_s:
+        logout_user()
+        session.clear()
+    if not current_user.is_authenticated:
+        return _unauthorized()
+    session["seen"] = time.time()
+    return None
+
+
+def current_actor() -> Actor:
+    """The logged-in account as the actor of this request."""
+    user: User = current_user  # type: ignore[assignment]
+    return Actor(
+        username=user.get_id(), role=user.role, scope=user.scope, client=request.remote_addr
+    )
+
+
+def require_roles(*roles: str) -> Callable:
+    """Allow a view only to the given roles (403 for other logged-in users)."""
+
+    def wrap(view: Callable) -> Callable:
+        @wraps(view)
+        def guarded(*args: Any, **kwargs: Any) -> Any:
+            if current_user.role not in roles:
+                abort(403)
+            return view(*args, **kwargs)
+
+        return guarded
+
+    return wrap
+
+
+def _safe_next(target: str | None) -> str:
+    """Only same-site paths are followed after login, never another host."""
+    if target and target.startswith("/") and not target.startswith("//"):
+        return target
+    return url_for("pages.index")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["GRIDMAP"].login_rate_limit, methods=["POST"])
+def login() -> Any:
+    """Show the login form; on a correct password start a session."""
+    error = None
+    if request.method == "POST":
+        username = request.form.get("username", "").strip()[:40]
+        password = request.form.get("password", "")
+        try:
+            account = accounts.authenticate(db(), config(), username, password, clock.now())
+        except LoginRefused as exc:
+            error = (
+                _("Wrong user name or password.")
+                if "locked" not in exc.message
+                else _("Too many failed logins. The account is locked for a while.")
+            )
+        else:
+            session.clear()
+            session.permanent = True
+            session["seen"] = time.time()
+            login_user(User(account, accounts.scope_of(db(), account)))
+            audit.record(db(), current_actor(), "login", username)
+            return redirect(_safe_next(request.args.get("next")))
+    status = 401 if error else 200
+    return render_template("login.html", error=error), status
+
+
+@bp.post("/logout")
+def logout() -> Response:
+    """End the session."""
+    logout_user()
+    session.clear()
+    return redirect(url_for("auth.login"))

@@ -1,0 +1,104 @@
+"""CSRF protection, security headers (a nonce-based CSP) and errors without internals."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import Flask, Response, g, jsonify, request
+from flask_wtf.csrf import CSRFError, CSRFProtect
+from werkzeug.exceptions import HTTPException
+
+from gridmap.errors import GridmapError
+
+csrf = CSRFProtect()
+log = logging.getLogger(__name__)
+
+
+def csp_nonce() -> str:
+    """This request's script nonce (made on first use)."""
+    if "csp_nonce" not in g:
+        g.csp_nonce = secrets.token_urlsafe(16)
+    return str(g.csp_nonce)
+
+
+def content_security_policy(nonce: str, basemap_url: str) -> str:
+    """Only this host, scripts only with the nonce; a configured base-map host for images."""
+    img = ["'self'", "data:", "blob:"]
+    if basemap_url:
+        parts = urlsplit(basemap_url.replace("{s}", "a"))
+        host = parts.netloc.replace("a.", "*.", 1) if "{s}" in basemap_url else parts.netloc
+        img.append(f"{parts.scheme}://{host}")
+    return "; ".join(
+        [
+            "default-src 'self'",
+            f"script-src 'self' 'nonce-{nonce}'",
+            # folium's popups and Leaflet's positioning set inline styles.
+            "style-src 'self' 'unsafe-inline'",
+            f"img-src {' '.join(img)}",
+            "font-src 'self'",
+            "connect-src 'self'",
+            "object-src 'none'",
+            "base-uri 'self'",
+            "form-action 'self'",
+            "frame-ancestors 'none'",
+        ]
+    )
+
+
+def init_security(app: Flask) -> None:
+    """Protect every state-changing request with CSRF and add headers to every response."""
+    app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)
+    csrf.init_app(app)
+    app.jinja_env.globals["csp_nonce"] = csp_nonce
+    basemap_url = app.config["GRIDMAP"].basemap_url
+
+    @app.after_request
+    def _headers(response: Response) -> Response:
+        response.headers["Content-Security-Policy"] = content_security_policy(
+            csp_nonce(), basemap_url
+        )
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["X-Frame-Options"] = "DENY"
+        response.headers["Referrer-Policy"] = "same-origin"
+        response.headers["Permissions-Policy"] = "geolocation=(self), camera=(), microphone=()"
+        if response.mimetype in ("text/html", "application/json"):
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+    _register_error_handlers(app)
+
+
+def _error(status: int, message: str) -> Any:
+    if request.path.startswith(("/api/", "/tiles/")) or request.is_json:
+        return jsonify({"error": message, "status": status}), status
+    return Response(f"<!doctype html><title>{status}</title><p>{message}</p>", status=status)
+
+
+def _register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(GridmapError)
+    def _domain(exc: GridmapError) -> Any:
+        if request.path.startswith(("/api/", "/tiles/")):
+            return jsonify(exc.to_dict()), exc.status
+        from markupsafe import escape
+
+        return Response(
+            f"<!doctype html><title>{exc.status}</title><p>{escape(exc.message)}</p>",
+            status=exc.status,
+        )
+
+    @app.errorhandler(CSRFError)
+    def _csrf(exc: CSRFError) -> Any:
+        return _error(400, "the form or request is missing a valid CSRF token; reload the page")
+
+    @app.errorhandler(HTTPException)
+    def _http(exc: HTTPException) -> Any:
+        return _error(exc.code or 500, exc.name)
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception) -> Any:
+        # Users get no internals; the log keeps the trace for the operator.
+        log.exception("unhandled error on %s", request.path)
+        return _error(500, "internal error")

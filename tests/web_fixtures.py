@@ -1,0 +1,52 @@
+"""Accounts and logged-in clients for web tests."""
+
+from __future__ import annotations
+
+import re
+
+import psycopg
+
+from gridmap import accounts
+from gridmap.accounts import cli_actor
+from gridmap.config import Config
+
+PASSWORD = "Correct-horse-42"
+#: One account per role; the township account sees township 341890100 only,
+#: the worker account the groups of worker W1.
+ROLE_ACCOUNTS = {
+    "admin": ("admin", None, None),
+    "reviewer": ("reviewer", None, None),
+    "inspector": ("inspector", None, None),
+    "township": ("township", "341890100", None),
+    "worker": ("worker", None, "W1"),
+}
+
+
+def add_account(conn: psycopg.Connection, username: str, role: str, township=None, worker=None):  # type: ignore[no-untyped-def]
+    """Create an account with the test password."""
+    accounts.create_account(
+        conn, Config(), cli_actor("test"), username=username, role=role, password=PASSWORD,
+        township=township, worker=worker,
+    )  # fmt: skip
+
+
+def add_role_accounts(conn: psycopg.Connection) -> None:
+    """Create ROLE_ACCOUNTS (the worker W1 must exist)."""
+    for username, (role, township, worker) in ROLE_ACCOUNTS.items():
+        add_account(conn, username, role, township, worker)
+
+
+def csrf_token(html: str) -> str:
+    """The CSRF token of the first form on a page."""
+    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert match, "no CSRF token on the page"
+    return match.group(1)
+
+
+def login(client, username: str, password: str = PASSWORD):  # type: ignore[no-untyped-def]
+    """Log a Flask test client in through the login form; return the response."""
+    page = client.get("/login")
+    return client.post(
+        "/login",
+        data={"username": username, "password": password, "csrf_token": csrf_token(page.text)},
+    )
