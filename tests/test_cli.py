@@ -180,3 +180,61 @@ def test_console_script_is_installed(cli_env):
     )
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["units"] == []
+
+
+def test_command_line_writes_are_audited(run, tiny_county_file, cli_env):
+    import psycopg
+
+    assert run("import", "grids", str(tiny_county_file))[0] == 0
+    assert run("assign")[0] == 0
+    with psycopg.connect(cli_env["GRIDMAP_DATABASE_URL"]) as conn:
+        rows = conn.execute("SELECT action, target, client FROM audit ORDER BY id").fetchall()
+    assert rows == [
+        ("import.grids", tiny_county_file.name, "cli"),
+        ("assign.households", None, "cli"),
+    ]
+
+
+def test_audit_log_cannot_be_changed(run, tiny_county_file, cli_env):
+    import psycopg
+
+    run("import", "grids", str(tiny_county_file))
+    with psycopg.connect(cli_env["GRIDMAP_DATABASE_URL"]) as conn:
+        with pytest.raises(psycopg.errors.RaiseException, match="cannot be changed"):
+            conn.execute("DELETE FROM audit")
+        conn.rollback()
+        with pytest.raises(psycopg.errors.RaiseException, match="cannot be changed"):
+            conn.execute("UPDATE audit SET username = 'someone else'")
+
+
+def test_users_add_list_disable_passwd(run, cli_env):
+    from click.testing import CliRunner
+
+    runner = CliRunner()
+    added = runner.invoke(
+        main, ["users", "add", "li", "--role", "township", "--township", "341890100",
+               "--password-stdin"], input="Str0ng-enough!\n", env=cli_env,
+    )  # fmt: skip
+    assert added.exit_code == 0, added.output
+    weak = runner.invoke(
+        main, ["users", "add", "wang", "--role", "reviewer", "--password-stdin"],
+        input="short\n", env=cli_env,
+    )  # fmt: skip
+    assert weak.exit_code == 1 and "at least 10 characters" in weak.stderr
+    missing = runner.invoke(
+        main, ["users", "add", "zhao", "--role", "township", "--password-stdin"],
+        input="Str0ng-enough!\n", env=cli_env,
+    )  # fmt: skip
+    assert missing.exit_code == 1 and "--township" in missing.stderr
+    code, out, _ = run("users", "list", "--json")
+    users = json.loads(out)["users"]
+    assert [(u["username"], u["role"], u["township_code"]) for u in users] == [
+        ("li", "township", "341890100")
+    ]
+    assert "password_hash" not in users[0]
+    assert run("users", "disable", "li")[0] == 0
+    assert json.loads(run("users", "list", "--json")[1])["users"][0]["disabled"] is True
+    changed = runner.invoke(
+        main, ["users", "passwd", "li", "--password-stdin"], input="An0ther-one!\n", env=cli_env
+    )
+    assert changed.exit_code == 0

@@ -5,11 +5,16 @@ from __future__ import annotations
 import functools
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import click
+import psycopg
 
+from gridmap import audit
+from gridmap.accounts import cli_actor
+from gridmap.clock import os_user
 from gridmap.config import Config
 from gridmap.errors import GridmapError
 
@@ -28,6 +33,13 @@ def emit(payload: dict, as_json: bool, human: Callable[[dict], str]) -> None:
         click.echo(json.dumps(payload, ensure_ascii=False, default=str))
     else:
         click.echo(human(payload))
+
+
+@contextmanager
+def audited_write(conn: psycopg.Connection, action: str, target: str | None) -> Iterator[None]:
+    """Run a command's write in one transaction with its audit row (user: the OS user)."""
+    with audit.audited(conn, cli_actor(os_user()), action, target):
+        yield
 
 
 def reports_errors(exit_code: int = EXIT_PROBLEMS) -> Callable:

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from gridmap import assign, coverage, db
-from gridmap.cli import current_config, emit, main, reports_errors
+from gridmap.cli import audited_write, current_config, emit, main, reports_errors
 from gridmap.clock import today
 from gridmap.io.reports import coverage_workbook
 
@@ -38,7 +38,7 @@ def assign_group(ctx: click.Context, as_json: bool) -> None:
     """Assign every household to the villager group that covers it."""
     if ctx.invoked_subcommand is not None:
         return
-    with db.connect(current_config()) as conn:
+    with db.connect(current_config()) as conn, audited_write(conn, "assign.households", None):
         result = assign.assign_households(conn)
     emit(result, as_json, lambda r: ", ".join(f"{k}: {v}" for k, v in r.items()))
 
@@ -52,7 +52,11 @@ def assign_workers(suggest: bool, apply_: bool, as_json: bool) -> None:
     """Propose active workers for groups without one, within capacity, nearest first."""
     config = current_config()
     with db.connect(config) as conn:
-        result = assign.suggest_workers(conn, config, apply=apply_)
+        if apply_:
+            with audited_write(conn, "assign.workers", None):
+                result = assign.suggest_workers(conn, config, apply=True)
+        else:
+            result = assign.suggest_workers(conn, config)
     emit(result, as_json, _suggestion_text)
 
 

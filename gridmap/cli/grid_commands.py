@@ -8,7 +8,15 @@ from pathlib import Path
 import click
 
 from gridmap import db, grids, households, people
-from gridmap.cli import EXIT_FAILED, EXIT_PROBLEMS, current_config, emit, main, reports_errors
+from gridmap.cli import (
+    EXIT_FAILED,
+    EXIT_PROBLEMS,
+    audited_write,
+    current_config,
+    emit,
+    main,
+    reports_errors,
+)
 
 
 @main.group("import")
@@ -26,7 +34,8 @@ def import_grids(file: Path, crs_name: str | None, reason: str | None, as_json: 
     """Import grid units from GeoJSON, GeoPackage or Shapefile (one transaction)."""
     config = current_config()
     with db.connect(config) as conn:
-        report = grids.import_grid_file(conn, file, crs_name=crs_name, reason=reason)
+        with audited_write(conn, "import.grids", file.name):
+            report = grids.import_grid_file(conn, file, crs_name=crs_name, reason=reason)
     emit(
         report,
         as_json,
@@ -77,7 +86,8 @@ def _import_summary(report: dict) -> str:
 def import_households(file: Path, crs_name: str | None, as_json: bool) -> None:
     """Import households from CSV (UTF-8 or GBK), XLSX or GeoJSON, then assign them."""
     with db.connect(current_config()) as conn:
-        report = households.import_households(conn, file, crs_name)
+        with audited_write(conn, "import.households", file.name):
+            report = households.import_households(conn, file, crs_name)
     emit(report, as_json, _import_summary)
 
 
@@ -89,7 +99,8 @@ def import_households(file: Path, crs_name: str | None, as_json: bool) -> None:
 def import_workers(file: Path, crs_name: str | None, as_json: bool) -> None:
     """Import grid workers and the villager groups they serve."""
     with db.connect(current_config()) as conn:
-        report = people.import_workers(conn, file, crs_name)
+        with audited_write(conn, "import.workers", file.name):
+            report = people.import_workers(conn, file, crs_name)
     emit(report, as_json, _import_summary)
 
 
@@ -101,7 +112,8 @@ def import_contacts(file: Path, as_json: bool) -> None:
     """Import assistance contacts and the households they assist."""
     config = current_config()
     with db.connect(config) as conn:
-        report = people.import_contacts(conn, file, config.timezone)
+        with audited_write(conn, "import.contacts", file.name):
+            report = people.import_contacts(conn, file, config.timezone)
     emit(report, as_json, _import_summary)
 
 
@@ -113,5 +125,6 @@ def import_visits(file: Path, as_json: bool) -> None:
     """Import household visits (times local to the configured timezone)."""
     config = current_config()
     with db.connect(config) as conn:
-        report = people.import_visits(conn, file, config.timezone)
+        with audited_write(conn, "import.visits", file.name):
+            report = people.import_visits(conn, file, config.timezone)
     emit(report, as_json, _import_summary)
