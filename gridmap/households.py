@@ -27,6 +27,8 @@ def import_households(conn: psycopg.Connection, path: Path, crs_name: str | None
         household_store.stage_households(conn, table.rows, table.points)
         unplaced = household_store.resolve_counties(conn)
         refuse(path.name, [_no_county(row, code) for row, code in unplaced])
+        # New rows are written already assigned; updated ones are put right afterwards.
+        assignment.assign_staged(conn, household_store.STAGED)
         created, updated = household_store.upsert_households(conn, table.supplied)
         assignment.assign_all(conn)
         counts = household_store.staged_assignment_counts(conn)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import psycopg
+from psycopg import sql
 
 # One statement assigns a scope of households:
 # - a point covered by groups goes to the lowest covering group code (edge points: one, never two);
@@ -19,7 +20,7 @@ WITH in_group AS MATERIALIZED (
     SELECT h.code, min(u.code) AS unit
     FROM unit_version u
     CROSS JOIN LATERAL (
-        SELECT h.code FROM household h
+        SELECT h.code FROM {table} h
         WHERE h.geom && u.geom AND ST_Covers(u.geom, h.geom) AND ({scope})
         OFFSET 0  -- an optimisation fence: the planner must not flatten the loop order
     ) h
@@ -37,11 +38,11 @@ target AS (
          WHERE h.geom IS NULL AND d.valid_to IS NULL AND d.level = 4
            AND d.code = h.declared_group),
         h.county_code) AS unit
-    FROM household h
+    FROM {table} h
     LEFT JOIN in_group g ON g.code = h.code
     WHERE ({scope})
 )
-UPDATE household h SET unit_code = t.unit
+UPDATE {table} h SET unit_code = t.unit
 FROM target t
 WHERE h.code = t.code AND t.old_unit IS DISTINCT FROM t.unit
 """
@@ -56,15 +57,28 @@ _SCOPE_AREA = (
 _UNITS_AREA = f"u.geom && {_AREA}"
 
 
+def _assign_query(table: str, scope: str, units: str) -> sql.Composed:
+    return sql.SQL(_ASSIGN).format(
+        table=sql.Identifier(table), scope=sql.SQL(scope), units=sql.SQL(units)
+    )
+
+
 def assign_all(conn: psycopg.Connection) -> int:
     """Assign every household; return how many changed unit."""
-    cur = conn.execute(_ASSIGN.format(scope="true", units="true"))
-    return cur.rowcount
+    return conn.execute(_assign_query("household", "true", "true")).rowcount
+
+
+def assign_staged(conn: psycopg.Connection, table: str) -> int:
+    """Assign the rows of a staged household table before they are written (no rewrite)."""
+    # The polygon-driven join probes the staged points through an index, like household's.
+    conn.execute(sql.SQL("CREATE INDEX ON {} USING gist (geom)").format(sql.Identifier(table)))
+    conn.execute(sql.SQL("ANALYZE {}").format(sql.Identifier(table)))
+    return conn.execute(_assign_query(table, "true", "true")).rowcount
 
 
 def assign_within(conn: psycopg.Connection, area_wkb: bytes, codes: list[str]) -> int:
     """Reassign households inside `area_wkb` (EPSG:4326) or declared in `codes`; return changes."""
-    query = _ASSIGN.format(scope=_SCOPE_AREA, units=_UNITS_AREA)
+    query = _assign_query("household", _SCOPE_AREA, _UNITS_AREA)
     cur = conn.execute(query, {"area": area_wkb, "codes": codes})
     return cur.rowcount
 

@@ -22,6 +22,7 @@ _STAGE_COLUMNS = [
     ("members", "integer"), ("id_number", "text"), ("phone", "text"), ("address", "text"),
     ("geom", "geometry(Point, 4326)"), ("declared_group", "text"), ("status", "text"),
     ("status_date", "date"), ("status_reason", "text"), ("county_code", "text"),
+    ("unit_code", "text"),
 ]  # fmt: skip
 #: Columns taken from the file as they are; geom and county_code are filled separately.
 _FROM_ROWS = [name for name, _ in _STAGE_COLUMNS[:10]] + ["declared_group", "status"]
@@ -112,6 +113,7 @@ def stage_households(
     frame = rows.rename(columns={"row": "file_row"})[_FROM_ROWS].astype(object)
     frame["geom"] = ewkb_hex(geoms)
     frame["county_code"] = None
+    frame["unit_code"] = None
     ordered = frame[[name for name, _ in _STAGE_COLUMNS]]
     stage_rows(conn, STAGED, _STAGE_COLUMNS, ordered.itertuples(index=False, name=None))
 
