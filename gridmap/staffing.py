@@ -10,7 +10,11 @@ Two-stage (lexicographic) solve per independent problem, both with `scipy.optimi
 2. fix that number as a constraint and minimise the total home-to-group distance.
 
 Two solves instead of one weighted objective keep the distances out of a big-M weight, so no
-scaling or rounding can trade a staffed group for a shorter walk.
+scaling or rounding can trade a staffed group for a shorter walk. With `same_township` each
+township is its own program; pairs that provably cannot matter are pruned before solving (see
+`_pairs`), and each solve stops after `SOLVE_SECONDS`, keeping the best proposal found.
+Distances are geodesic metres on the WGS84 ellipsoid, rounded to 0.1 m (CGCS2000 coordinates
+are taken as WGS84 at this precision).
 
 Who may take groups: active workers with a home location who are not themselves due for
 replacement (a worker over the age limit gets no new groups; one without a birth year counts as
@@ -24,6 +28,7 @@ candidates are the nearest eligible workers who still have room after the propos
 
 from __future__ import annotations
 
+import logging
 import math
 from collections import Counter, defaultdict
 from collections.abc import Iterator, Sequence
@@ -32,7 +37,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 from pyproj import Geod
-from scipy.optimize import Bounds, LinearConstraint, OptimizeResult, milp
+from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import coo_array, csr_array
 
 from gridmap.errors import BadInput
@@ -40,7 +45,12 @@ from gridmap.errors import BadInput
 #: Values of ``due_for_replacement[i]["reason"]``.
 REASONS = ("age",)
 
+#: Seconds per solve. Township-sized programs finish in milliseconds; a huge, tight one stops
+#: here and keeps the best proposal found so far (logged as a warning).
+SOLVE_SECONDS = 20.0
+
 _GEOD = Geod(ellps="WGS84")
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -209,38 +219,50 @@ def _solve(
     gi, wi, dist = _pairs(groups, workers, room)
     if gi.size == 0:
         return {}
-    size = np.array([groups[i].households for i in gi], dtype=float)
+    # Only groups and workers in some pair get a row, so the program stays as small as the pairs.
+    rows_g, gi = np.unique(gi, return_inverse=True)
+    rows_w, wi = np.unique(wi, return_inverse=True)
     n = gi.size
-    # Rows 0..G-1: a group gets at most one worker; rows G..G+W-1: households within room.
-    rows = np.concatenate([gi, len(groups) + wi])
+    sizes = np.array([groups[i].households for i in rows_g[gi]], dtype=float)
+    # Rows 0..G-1: a group gets at most one worker; the next rows: households within room.
     matrix = coo_array(
-        (np.concatenate([np.ones(n), size]), (rows, np.concatenate([np.arange(n)] * 2))),
-        shape=(len(groups) + len(workers), n),
+        (
+            np.concatenate([np.ones(n), sizes]),
+            (np.concatenate([gi, rows_g.size + wi]), [*range(n)] * 2),
+        ),
+        shape=(rows_g.size + rows_w.size, n),
     ).tocsr()
-    # An overloaded worker has no pairs; clipping keeps their empty row 0 <= room satisfiable.
-    spare = [max(room[w.code], 0) for w in workers]
-    upper = np.concatenate([np.ones(len(groups)), spare])
-    limits = [LinearConstraint(matrix, -np.inf, upper)]
-    staffed = round(-_milp(-np.ones(n), limits).fun)
+    spare = [room[workers[j].code] for j in rows_w]
+    limits = [LinearConstraint(matrix, -np.inf, np.concatenate([np.ones(rows_g.size), spare]))]
+    found = [_milp(-np.ones(n), limits)]
+    staffed = found[0].sum() if found[0] is not None else 0.0
     limits.append(LinearConstraint(np.ones((1, n)), staffed, np.inf))
-    x = _milp(dist, limits).x
-    return {groups[gi[p]].code: (workers[wi[p]], float(dist[p])) for p in np.flatnonzero(x > 0.5)}
+    found.append(_milp(dist, limits))
+    # Stage two normally wins; if it timed out, stage one's proposal is still a valid answer.
+    x = max((f for f in found if f is not None), key=lambda f: (f.sum(), -(f @ dist)), default=None)
+    if x is None:
+        return {}
+    return {
+        groups[rows_g[gi[p]]].code: (workers[rows_w[wi[p]]], float(dist[p]))
+        for p in np.flatnonzero(x)
+    }
 
 
-def _milp(cost: NDArray[np.float64], constraints: list[LinearConstraint]) -> OptimizeResult:
+def _milp(cost: NDArray[np.float64], limits: list[LinearConstraint]) -> NDArray[np.float64] | None:
+    """Return the best 0/1 vector found (proven optimal unless the time limit struck), or None."""
     # A zero gap makes HiGHS prove optimality instead of stopping within 0.01 % of it.
     result = milp(
         cost,
-        constraints=constraints,
+        constraints=limits,
         integrality=np.ones(cost.size),
         bounds=Bounds(0, 1),
-        options={"mip_rel_gap": 0.0},
+        options={"mip_rel_gap": 0.0, "time_limit": SOLVE_SECONDS},
     )
-    if result.status != 0 or result.x is None:
-        print("TIMELIMIT", result.status, result.x is not None)
-        return result
+    if result.status not in (0, 1):  # 1: time limit; anything else is a modelling error
         raise RuntimeError(f"worker suggestion solve failed: {result.message}")
-    return result
+    if result.status == 1:
+        log.warning("worker suggestions not proven optimal within %s s", SOLVE_SECONDS)
+    return None if result.x is None else np.round(result.x)
 
 
 def _candidates(

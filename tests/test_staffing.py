@@ -102,6 +102,13 @@ CASES = [
         1,
     ),
     (
+        "missing capacity leaves the default's room",
+        [grp(1, 0.0, 60)],
+        [wkr("A", 0.01, load=30, capacity=None)],
+        {"001": "A"},
+        0,
+    ),
+    (
         "overloaded worker does not break the solve",
         [grp(1, 0.0)],
         [wkr("A", 0.001, load=120), wkr("B", 0.03)],
@@ -270,3 +277,25 @@ def test_rules_hold_on_larger_instances(raw_groups, raw_workers, same):
         assert eligible(worker) and group.lon is not None
         assert s["load_after"] == worker.load + given_ <= cap(worker)
         assert not same or worker.township == group.township
+
+
+@settings(deadline=None)
+@given(groups_st(6), workers_st(8), st.booleans())
+def test_due_workers_get_the_nearest_helpers_with_room(raw_groups, raw_workers, same):
+    groups, workers = build(raw_groups, raw_workers)
+    result = suggest_workers(groups, workers, current_year=YEAR, same_township=same)
+    load = {w.code: w.load for w in workers} | {
+        s["worker"]: s["load_after"] for s in result["suggestions"]
+    }
+    over_age = [w for w in workers if w.active and w.birth_year and YEAR - w.birth_year > 65]
+    assert [d["worker"] for d in result["due_for_replacement"]] == [w.code for w in over_age]
+    for old, due in zip(over_age, result["due_for_replacement"], strict=True):
+        helpers = [
+            w
+            for w in workers
+            if eligible(w) and load[w.code] < cap(w) and (not same or w.township == old.township)
+        ]
+        if old.lon is None or (same and old.township is None):
+            helpers = []
+        nearest = sorted(helpers, key=lambda w: (dist(old, w), w.code))[:3]
+        assert due == {"worker": old.code, "reason": "age", "candidates": [w.code for w in nearest]}
