@@ -114,3 +114,22 @@ def mismatches(conn: psycopg.Connection, limit: int = 10_000) -> list[dict]:
     ).fetchall()
     keys = ("code", "head_name", "declared_group", "located_unit", "lon", "lat")
     return [dict(zip(keys, r, strict=True)) for r in rows]
+
+
+def households_within(conn: psycopg.Connection, area_wkb: bytes, codes: list[str]) -> list[tuple]:
+    """(code, unit, lon, lat, declared group) of households inside the area or declared in codes."""
+    return conn.execute(
+        "SELECT h.code, h.unit_code, ST_X(h.geom), ST_Y(h.geom), h.declared_group "
+        "FROM household h WHERE " + _SCOPE_AREA,
+        {"area": area_wkb, "codes": codes},
+    ).fetchall()
+
+
+def units_within(conn: psycopg.Connection, area_wkb: bytes) -> list[tuple]:
+    """(code, WKB) of the current units whose shape meets the area."""
+    return conn.execute(
+        "SELECT code, ST_AsBinary(geom) FROM unit_version WHERE valid_to IS NULL "
+        "AND geom && ST_GeomFromWKB(%(area)s, 4326) "
+        "AND ST_Intersects(geom, ST_GeomFromWKB(%(area)s, 4326))",
+        {"area": area_wkb},
+    ).fetchall()

@@ -8,12 +8,19 @@ import psycopg
 
 
 def open_edit(
-    conn: psycopg.Connection, *, kind: str, author: str, reason: str, at: datetime
+    conn: psycopg.Connection,
+    *,
+    kind: str,
+    author: str,
+    reason: str,
+    at: datetime,
+    undoes: int | None = None,
 ) -> int:
     """Insert an edit row and return its id."""
     row = conn.execute(
-        "INSERT INTO edit (kind, author, reason, at) VALUES (%s, %s, %s, %s) RETURNING id",
-        [kind, author, reason, at],
+        "INSERT INTO edit (kind, author, reason, at, undoes) VALUES (%s, %s, %s, %s, %s) "
+        "RETURNING id",
+        [kind, author, reason, at, undoes],
     ).fetchone()
     assert row is not None
     return int(row[0])
@@ -27,3 +34,134 @@ def set_households_moved(conn: psycopg.Connection, edit_id: int, moved: int) -> 
 def delete_edit(conn: psycopg.Connection, edit_id: int) -> None:
     """Remove an edit that turned out to change nothing."""
     conn.execute("DELETE FROM edit WHERE id = %s", [edit_id])
+
+
+EDIT_COLUMNS = ("id", "kind", "author", "reason", "at", "households_moved", "undoes")
+
+
+def current_versions(conn: psycopg.Connection, codes: list[str]) -> dict[str, dict]:
+    """The open version of each code: version id, name, level, parent, WKB geometry."""
+    rows = conn.execute(
+        "SELECT code, id, name, level, parent_code, ST_AsBinary(geom) FROM unit_version "
+        "WHERE valid_to IS NULL AND code = ANY(%s)",
+        [codes],
+    ).fetchall()
+    keys = ("code", "version", "name", "level", "parent", "wkb")
+    return {r[0]: dict(zip(keys, r, strict=True)) for r in rows}
+
+
+def children_versions(conn: psycopg.Connection, parents: list[str]) -> dict[str, dict]:
+    """The open versions of every child of `parents`, keyed by code."""
+    rows = conn.execute(
+        "SELECT code, id, name, level, parent_code, ST_AsBinary(geom) FROM unit_version "
+        "WHERE valid_to IS NULL AND parent_code = ANY(%s)",
+        [parents],
+    ).fetchall()
+    keys = ("code", "version", "name", "level", "parent", "wkb")
+    return {r[0]: dict(zip(keys, r, strict=True)) for r in rows}
+
+
+def last_edit_of(conn: psycopg.Connection, codes: list[str]) -> dict | None:
+    """The most recent edit that opened a version of any of `codes`."""
+    row = conn.execute(
+        "SELECT e.id, e.kind, e.author, e.reason, e.at, e.households_moved, e.undoes "
+        "FROM edit e JOIN unit_version v ON v.opened_by = e.id WHERE v.code = ANY(%s) "
+        "ORDER BY e.id DESC LIMIT 1",
+        [codes],
+    ).fetchone()
+    return dict(zip(EDIT_COLUMNS, row, strict=True)) if row else None
+
+
+def close_versions(conn: psycopg.Connection, version_ids: list[int], edit_id: int, at) -> int:  # type: ignore[no-untyped-def]
+    """Close open versions by id; return how many were still open (the rest changed meanwhile)."""
+    return conn.execute(
+        "UPDATE unit_version SET valid_to = %s, closed_by = %s "
+        "WHERE id = ANY(%s) AND valid_to IS NULL",
+        [at, edit_id, version_ids],
+    ).rowcount
+
+
+def open_version(
+    conn: psycopg.Connection, *, code: str, name: str, parent: str | None, wkb: bytes,
+    edit_id: int, at,  # type: ignore[no-untyped-def]
+) -> None:  # fmt: skip
+    """Open a new current version of a unit."""
+    conn.execute(
+        "INSERT INTO unit_version (code, name, level, parent_code, geom, valid_from, opened_by) "
+        "VALUES (%s, %s, length(%s) / 3 - 1, %s, ST_Multi(ST_GeomFromWKB(%s, 4326)), %s, %s)",
+        [code, name, code, parent, wkb, at, edit_id],
+    )
+
+
+def used_codes(conn: psycopg.Connection, parent: str) -> set[str]:
+    """Every code ever used directly under `parent` (closed codes are never reused)."""
+    rows = conn.execute(
+        "SELECT DISTINCT code FROM unit_version WHERE parent_code = %s", [parent]
+    ).fetchall()
+    return {r[0] for r in rows}
+
+
+def add_code_mapping(conn: psycopg.Connection, old: str, new: str, edit_id: int) -> None:
+    """Record that an edit gave unit `old` the code `new`."""
+    conn.execute(
+        "INSERT INTO code_mapping (old_code, new_code, edit_id) VALUES (%s, %s, %s)",
+        [old, new, edit_id],
+    )
+
+
+def edit_versions(conn: psycopg.Connection, edit_id: int) -> dict[str, list[dict]]:
+    """Versions an edit opened and closed (code, version, name, parent, WKB, still open)."""
+    rows = conn.execute(
+        "SELECT opened_by = %(e)s, code, id, name, parent_code, ST_AsBinary(geom), "
+        "valid_to IS NULL FROM unit_version WHERE opened_by = %(e)s OR closed_by = %(e)s "
+        "ORDER BY code",
+        {"e": edit_id},
+    ).fetchall()
+    keys = ("code", "version", "name", "parent", "wkb", "open")
+    result: dict[str, list[dict]] = {"opened": [], "closed": []}
+    for opened, *values in rows:
+        result["opened" if opened else "closed"].append(dict(zip(keys, values, strict=True)))
+    return result
+
+
+def get_edit(conn: psycopg.Connection, edit_id: int) -> dict | None:
+    """One edit row."""
+    row = conn.execute(
+        "SELECT id, kind, author, reason, at, households_moved, undoes FROM edit WHERE id = %s",
+        [edit_id],
+    ).fetchone()
+    return dict(zip(EDIT_COLUMNS, row, strict=True)) if row else None
+
+
+def later_edits_touching(conn: psycopg.Connection, edit_id: int, codes: list[str]) -> list[dict]:
+    """Edits after `edit_id` that opened or closed a version of any of `codes`."""
+    rows = conn.execute(
+        "SELECT DISTINCT e.id, e.kind, e.author, e.reason, e.at, e.households_moved, e.undoes "
+        "FROM edit e JOIN unit_version v ON v.opened_by = e.id OR v.closed_by = e.id "
+        "WHERE e.id > %s AND v.code = ANY(%s) ORDER BY e.id",
+        [edit_id, codes],
+    ).fetchall()
+    return [dict(zip(EDIT_COLUMNS, r, strict=True)) for r in rows]
+
+
+def edit_log(conn: psycopg.Connection, since) -> list[dict]:  # type: ignore[no-untyped-def]
+    """Edits at or after `since` (all when None), oldest first."""
+    rows = conn.execute(
+        "SELECT id, kind, author, reason, at, households_moved, undoes FROM edit "
+        "WHERE %(since)s::timestamptz IS NULL OR at >= %(since)s::timestamptz ORDER BY id",
+        {"since": since},
+    ).fetchall()
+    return [dict(zip(EDIT_COLUMNS, r, strict=True)) for r in rows]
+
+
+def unit_history(conn: psycopg.Connection, code: str) -> list[dict]:
+    """Every version of a unit, oldest first, with the edit that opened it."""
+    rows = conn.execute(
+        "SELECT v.id, v.name, v.valid_from, v.valid_to, e.id, e.kind, e.author, e.reason, "
+        "e.households_moved, ST_AsGeoJSON(v.geom, 6)::json FROM unit_version v "
+        "JOIN edit e ON e.id = v.opened_by WHERE v.code = %s ORDER BY v.valid_from, v.id",
+        [code],
+    ).fetchall()
+    keys = ("version", "name", "valid_from", "valid_to", "edit", "kind", "author", "reason",
+            "households_moved", "geometry")  # fmt: skip
+    return [dict(zip(keys, r, strict=True)) for r in rows]

@@ -1,0 +1,1 @@
+"""Boundary edits: preview, save, history and undo of grid changes."""

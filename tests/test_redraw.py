@@ -1,0 +1,169 @@
+"""Boundary edits: border moves at every level, split, merge, preview = save, 409, undo, as-of."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import shapely
+
+from gridmap import assign, grids
+from gridmap.accounts import cli_actor
+from gridmap.errors import BadInput, Conflict
+from gridmap.redraw import engine, history, plan
+from gridmap.store import assignment as assignment_store
+from gridmap.store import units as unit_store
+from tests.household_fixtures import add_household, lonlat_m
+
+ADMIN = cli_actor("tester")
+T0 = datetime(2026, 3, 1, 8, tzinfo=UTC)
+G1, G2 = "341890100200001", "341890100200002"  # 0..2000 x 0..2000 and 0..2000 x 2000..4000 m
+V1, V2 = "341890100200", "341890100201"  # villages 0..2000 and 2000..4000 (x), 0..4000 (y)
+
+
+def line_m(*points_m: tuple[float, float]) -> shapely.LineString:
+    """A line given in metres from the test origin, in EPSG:4326."""
+    return shapely.LineString([lonlat_m(x, y) for x, y in points_m])
+
+
+@pytest.fixture
+def county(conn, tiny_county_file):
+    """The tiny county imported at T0 with a household in each group."""
+    grids.import_grid_file(conn, tiny_county_file, at=T0)
+    for i, (x, y) in enumerate([(500, 500), (500, 2200), (500, 3500), (2200, 500), (2200, 3500)]):
+        add_household(conn, f"H{i}", (x, y))
+    assign.assign_households(conn)
+    return conn
+
+
+def _save(state, reason="test", at=None, **kwargs):
+    token = engine.preview(state, 1.0)["token"]
+    return engine.save(state, token=token, reason=reason, actor=ADMIN, tolerance_m2=1.0,
+                       at=at, **kwargs)  # fmt: skip
+
+
+def _validate_ok(conn):
+    report = grids.validate_current(conn, 1.0)
+    assert report["ok"], report["violations"][:3]
+
+
+def test_group_border_move_preview_matches_save(county):
+    state = plan.plan_move_border(county, G1, G2, line_m((-10, 2500), (2010, 2500)))
+    preview = engine.preview(state, 1.0)
+    assert preview["ok"] and preview["problems"] == []
+    assert preview["area_change_m2"][G1] == pytest.approx(1_000_000, rel=0.01)
+    assert preview["area_change_m2"][G2] == pytest.approx(-1_000_000, rel=0.01)
+    assert preview["moved"] == [{"household": "H1", "from": G2, "to": G1}]
+    saved = _save(plan.plan_move_border(county, G1, G2, line_m((-10, 2500), (2010, 2500))))
+    assert saved["moved_count"] == 1
+    assert assignment_store.household_units(county)["H1"] == G1
+    _validate_ok(county)
+
+
+def test_village_border_move_cascades_to_groups(county):
+    state = plan.plan_move_border(county, V1, V2, line_m((2500, -10), (2500, 4010)))
+    preview = engine.preview(state, 1.0)
+    assert preview["ok"], preview["problems"]
+    changed = set(preview["area_change_m2"])
+    assert changed == {V1, V2, G1, G2, "341890100201001", "341890100201002"}
+    assert {m["household"] for m in preview["moved"]} == {"H3", "H4"}
+    moved_to = {m["household"]: m["to"] for m in preview["moved"]}
+    assert moved_to == {"H3": G1, "H4": G2}
+    _save(plan.plan_move_border(county, V1, V2, line_m((2500, -10), (2500, 4010))))
+    _validate_ok(county)
+    units = assignment_store.household_units(county)
+    assert units["H3"] == G1 and units["H4"] == G2
+
+
+def test_split_takes_the_next_free_code_and_undo_restores(county):
+    before = unit_store.current_units(county).set_index("code").geometry
+    saved = _save(plan.plan_split(county, G1, line_m((-10, 1000), (2010, 1000))))
+    new_code = "341890100200003"
+    assert set(saved["area_change_m2"]) == {G1, new_code}
+    _validate_ok(county)
+    assert assignment_store.household_units(county)["H0"] == new_code
+    undone = history.undo(county, saved["edit"], reason="mistake", actor=ADMIN)
+    assert undone["undoes"] == saved["edit"]
+    after = unit_store.current_units(county).set_index("code").geometry
+    assert set(after.index) == set(before.index)
+    assert all(shapely.equals(after[c], before[c]) for c in before.index)
+    assert assignment_store.household_units(county)["H0"] == G1
+    # A closed code never comes back: the next split takes 004.
+    _save(plan.plan_split(county, G1, line_m((-10, 1000), (2010, 1000))))
+    assert "341890100200004" in set(unit_store.current_units(county)["code"])
+
+
+def test_group_merge_moves_households_to_the_first(county):
+    saved = _save(plan.plan_merge(county, G1, G2))
+    assert saved["moved_count"] == 2
+    assert set(unit_store.current_units(county, level=4)["code"]) >= {G1}
+    assert G2 not in set(unit_store.current_units(county)["code"])
+    _validate_ok(county)
+
+
+def test_village_merge_recodes_groups_and_keeps_the_mapping(county):
+    state = plan.plan_merge(county, V1, V2)
+    preview = engine.preview(state, 1.0)
+    assert preview["new_codes"] == {
+        "341890100201001": "341890100200003",
+        "341890100201002": "341890100200004",
+    }
+    assert preview["moved"] == []  # re-coded households are not moved
+    _save(plan.plan_merge(county, V1, V2))
+    _validate_ok(county)
+    assert assignment_store.household_units(county)["H3"] == "341890100200003"
+    mapped = county.execute("SELECT old_code, new_code FROM code_mapping ORDER BY 1").fetchall()
+    assert mapped == [
+        ("341890100201001", "341890100200003"),
+        ("341890100201002", "341890100200004"),
+    ]
+
+
+def test_edit_outside_the_village_is_refused(county):
+    grown = shapely.box(*lonlat_m(0, 0), *lonlat_m(2600, 2000))
+    state = plan.plan_edit(county, G1, grown)
+    preview = engine.preview(state, 1.0)
+    assert not preview["ok"]
+    assert "outside_parent" in {p["rule"] for p in preview["problems"]}
+    with pytest.raises(BadInput):
+        engine.save(state, token=preview["token"], reason="x", actor=ADMIN, tolerance_m2=1.0)
+
+
+def test_shrinking_a_group_opens_a_gap_that_needs_confirmation(county):
+    g1 = unit_store.current_units(county).set_index("code").geometry[G1]
+    _, cut_lat = lonlat_m(1000, 1800)
+    shrunk = shapely.intersection(g1, shapely.box(100, 0, 130, cut_lat))
+    preview = engine.preview(plan.plan_edit(county, G1, shrunk), 1.0)
+    assert not preview["ok"] and [p["rule"] for p in preview["problems"]] == ["gap"]
+    assert preview["problems"][0]["area_m2"] == pytest.approx(400_000, rel=0.01)
+    assert engine.preview(plan.plan_edit(county, G1, shrunk), 1.0, confirm_gaps=True)["ok"]
+
+
+def test_stale_token_gets_409_naming_the_edit(county):
+    first = plan.plan_move_border(county, G1, G2, line_m((-10, 2500), (2010, 2500)))
+    stale_token = engine.preview(first, 1.0)["token"]
+    _save(plan.plan_split(county, G2, line_m((-10, 3500), (2010, 3500))), reason="road moved")
+    later = plan.plan_move_border(county, G1, G2, line_m((-10, 2500), (2010, 2500)))
+    with pytest.raises(Conflict, match="road moved"):
+        engine.save(later, token=stale_token, reason="x", actor=ADMIN, tolerance_m2=1.0)
+
+
+def test_undo_is_refused_when_later_edits_touched_the_units(county):
+    first = _save(plan.plan_move_border(county, G1, G2, line_m((-10, 2500), (2010, 2500))))
+    _save(plan.plan_split(county, G2, line_m((-10, 3500), (2010, 3500))))
+    with pytest.raises(Conflict, match="later edits"):
+        history.undo(county, first["edit"], reason="x", actor=ADMIN)
+
+
+def test_as_of_between_two_edits_returns_the_earlier_grid(county):
+    before = unit_store.current_units(county).set_index("code").geometry
+    t1 = T0 + timedelta(days=10)
+    _save(plan.plan_move_border(county, G1, G2, line_m((-10, 2500), (2010, 2500))), at=t1)
+    on_day_before = history.grid_as_of(
+        county, (t1 - timedelta(days=1)).date(), "Asia/Shanghai", None
+    )
+    earlier = on_day_before.set_index("code").geometry
+    assert set(earlier.index) == set(before.index)
+    assert all(shapely.equals(earlier[c], before[c]) for c in before.index)
+    versions = history.unit_history(county, G1)
+    assert [v["kind"] for v in versions] == ["import", "move_border"]
