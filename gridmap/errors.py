@@ -40,3 +40,9 @@ class DatabaseUnavailable(GridmapError):
     """The database cannot be started or reached."""
 
     status = 503
+
+
+class PreconditionRequired(GridmapError):
+    """A save must say which version it was previewed against (If-Match)."""
+
+    status = 428

@@ -109,8 +109,7 @@ def _area_changes(state: GridState) -> dict[str, float]:
 
 
 def _conflict(state: GridState) -> Conflict:
-    codes = [u.code for u in state.plan.changed() if u.version]
-    last = edit_store.last_edit_of(state.conn, codes)
+    last = edit_store.last_edit_of(state.conn, [u.code for u in state.plan.touched()])
     if last is None:
         return Conflict("the units changed since the preview; preview again")
     who = f"edit {last['id']} by {last['author']} at {last['at']:%Y-%m-%d %H:%M} ({last['reason']})"

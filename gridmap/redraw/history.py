@@ -10,7 +10,7 @@ import psycopg
 import shapely
 
 from gridmap import audit, clock
-from gridmap.accounts import Actor
+from gridmap.accounts import Actor, Scope
 from gridmap.errors import BadInput, Conflict, NotFound
 from gridmap.store import assignment as assignment_store
 from gridmap.store import edits as edit_store
@@ -30,6 +30,15 @@ def grid_as_of(
 ) -> gpd.GeoDataFrame:
     """The units as they were at the end of `day` (optionally one level)."""
     return unit_store.units_as_of(conn, end_of_day(day, timezone), level)
+
+
+def grid_as_of_geojson(
+    conn: psycopg.Connection, day: date, timezone: str, level: int, scope: Scope
+) -> dict:
+    """The units of one level in scope as they were at the end of `day`, as GeoJSON."""
+    return unit_store.units_geojson_as_of(
+        conn, end_of_day(day, timezone), level, scope.narrow(None)
+    )
 
 
 def unit_history(conn: psycopg.Connection, code: str) -> list[dict]:

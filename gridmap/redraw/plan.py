@@ -50,15 +50,22 @@ class Plan:
     kind: str
     units: dict[str, Unit] = field(default_factory=dict)
     new_codes: dict[str, str] = field(default_factory=dict)
+    #: The units the request names; they belong to the token even when left unchanged.
+    subjects: set[str] = field(default_factory=set)
 
     def changed(self) -> list[Unit]:
         """Units whose shape, existence or code the edit changes."""
         return [u for u in self.units.values() if u.version is None or u.new is None
                 or not shapely.equals(u.old, u.new)]  # fmt: skip
 
+    def touched(self) -> list[Unit]:
+        """Existing units the edit names or changes."""
+        codes = {u.code for u in self.changed()} | self.subjects
+        return [self.units[c] for c in sorted(codes) if self.units[c].version]
+
     def token(self) -> str:
         """Identifies the versions of every existing unit the edit touches."""
-        versions = sorted(f"{u.code}:{u.version}" for u in self.changed() if u.version)
+        versions = [f"{u.code}:{u.version}" for u in self.touched()]
         return hashlib.sha1(";".join(versions).encode()).hexdigest()[:20]
 
     def area(self) -> BaseGeometry:
@@ -73,6 +80,11 @@ class GridState:
     def __init__(self, conn: psycopg.Connection, kind: str):
         self.conn = conn
         self.plan = Plan(kind)
+
+    def subject(self, code: str) -> Unit:
+        """A unit the request names (part of the token)."""
+        self.plan.subjects.add(code)
+        return self.unit(code)
 
     def unit(self, code: str) -> Unit:
         """The unit `code` (loaded once); NotFound when it is not a current unit."""
@@ -136,7 +148,7 @@ def move_area(state: GridState, moved: BaseGeometry, losing: str, gaining: str) 
 
 
 def _siblings(state: GridState, code1: str, code2: str) -> tuple[Unit, Unit]:
-    a, b = state.unit(code1), state.unit(code2)
+    a, b = state.subject(code1), state.subject(code2)
     if code1 == code2 or a.parent != b.parent or a.level != b.level:
         raise BadInput(f"{code1} and {code2} are not two siblings of one parent")
     return a, b
@@ -158,7 +170,7 @@ def plan_move_border(
 def plan_edit(conn: psycopg.Connection, code: str, geom: BaseGeometry) -> GridState:
     """Give one villager group a new shape (checked later against its village and siblings)."""
     state = GridState(conn, "edit")
-    unit = state.unit(code)
+    unit = state.subject(code)
     if unit.level != 4:
         raise BadInput("a free edit changes one villager group; move a shared border instead")
     unit.new = geometry.polygonal(shapely.make_valid(geom))
@@ -172,7 +184,7 @@ def plan_split(
 ) -> GridState:
     """Split a villager group along `line`; the smaller part gets the next free code."""
     state = GridState(conn, "split")
-    unit = state.unit(code)
+    unit = state.subject(code)
     if unit.level != 4:
         raise BadInput("only villager groups are split; move borders to change other levels")
     unit.new, other = geometry.split_in_two(unit.before(), line)

@@ -84,6 +84,25 @@ def unit_summary(conn: psycopg.Connection, code: str) -> dict | None:
     }
 
 
+def units_geojson_as_of(
+    conn: psycopg.Connection, at: datetime, level: int, prefixes: list[str] | None
+) -> dict:
+    """Units of one level under `prefixes` as they were at `at`, as GeoJSON."""
+    query = sql.SQL(
+        "SELECT json_build_object('type', 'FeatureCollection', 'features', "
+        "coalesce(json_agg(json_build_object('type', 'Feature', "
+        "'geometry', ST_AsGeoJSON(geom, 6)::json, "
+        "'properties', json_build_object('code', code, 'name', name, 'level', level, "
+        "'parent', parent_code, 'valid_from', valid_from, 'valid_to', valid_to)) "
+        "ORDER BY code), '[]'::json)) FROM unit_version "
+        "WHERE valid_from <= %(at)s AND (valid_to IS NULL OR valid_to > %(at)s) "
+        "AND level = %(level)s AND {}"
+    ).format(sql.SQL(prefix_filter("code")))
+    row = conn.execute(query, {"at": at, "level": level, **prefix_params(prefixes)}).fetchone()
+    assert row is not None
+    return row[0]
+
+
 def units_geojson(conn: psycopg.Connection, level: int, prefixes: list[str] | None) -> dict:
     """Current units of one level under `prefixes` as a GeoJSON FeatureCollection."""
     row = conn.execute(

@@ -3,11 +3,26 @@
 from __future__ import annotations
 
 import secrets
+from datetime import date
 
 from flask import Flask, g
+from flask.json.provider import DefaultJSONProvider
 
 from gridmap.config import Config
 from gridmap.tiles import CountsCache
+
+
+class IsoJSONProvider(DefaultJSONProvider):
+    """JSON with ISO 8601 dates and Chinese text as it is (not \\u-escaped)."""
+
+    ensure_ascii = False
+
+    @staticmethod
+    def default(o: object) -> object:
+        """Dates and times as ISO 8601; the rest as Flask does."""
+        if isinstance(o, date):
+            return o.isoformat()
+        return DefaultJSONProvider.default(o)
 
 
 def create_app(config: Config | None = None, *, db_url: str | None = None) -> Flask:
@@ -23,7 +38,7 @@ def create_app(config: Config | None = None, *, db_url: str | None = None) -> Fl
     # Without a configured key, sessions last until the server restarts.
     app.config["SECRET_KEY"] = config.secret_key or secrets.token_hex(32)
     app.config["MAX_CONTENT_LENGTH"] = config.upload_max_mb * 1024 * 1024
-    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    app.json = IsoJSONProvider(app)
 
     pool = make_pool(config, db_url)
     app.extensions["gridmap_pool"] = pool
@@ -44,10 +59,11 @@ def create_app(config: Config | None = None, *, db_url: str | None = None) -> Fl
 
 
 def _register_blueprints(app: Flask) -> None:
-    from gridmap.web import admin, api, health, pages, tiles
+    from gridmap.web import admin, api, edits, health, pages, tiles
 
     app.register_blueprint(health.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(edits.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(tiles.bp)
     app.register_blueprint(pages.bp)

@@ -11,6 +11,7 @@ from gridmap.accounts import Scope
 from gridmap.clock import today
 from gridmap.errors import BadInput, NotFound
 from gridmap.io.reports import coverage_workbook
+from gridmap.redraw import history
 from gridmap.web.auth import current_actor
 from gridmap.web.context import config, db
 
@@ -39,10 +40,15 @@ def code_arg(name: str) -> str | None:
 
 @bp.get("/units")
 def units():  # type: ignore[no-untyped-def]
-    """Current units of one level (default townships) as GeoJSON, optionally under a parent."""
+    """Units of one level (default townships) as GeoJSON: current, or as of a date."""
     level = int_arg("level", low=1, high=4, default=2)
     assert level is not None
-    return jsonify(grids.units_geojson(db(), level, code_arg("parent"), current_actor().scope))
+    scope = current_actor().scope
+    if request.args.get("as_of"):
+        return jsonify(
+            history.grid_as_of_geojson(db(), as_of_arg(), config().timezone, level, scope)
+        )
+    return jsonify(grids.units_geojson(db(), level, code_arg("parent"), scope))
 
 
 VALID_STATUSES = set(coverage.COVERAGE_STATUSES) | set(coverage.VISIT_STATUSES)

@@ -1,0 +1,83 @@
+"""Boundary edits over HTTP: preview, save with If-Match, undo, history, edit log, as-of."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from flask import Blueprint, jsonify, request
+
+from gridmap.errors import BadInput, NotFound, PreconditionRequired
+from gridmap.redraw import engine, history
+from gridmap.redraw.requests import plan_from_request
+from gridmap.web.auth import current_actor, require_roles
+from gridmap.web.context import config, db
+
+bp = Blueprint("edits", __name__, url_prefix="/api/v1")
+
+
+def _body() -> dict:
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise BadInput("send the edit as a JSON object")
+    return body
+
+
+def _unit_code(code: str) -> str:
+    if not code.isdigit() or len(code) not in (6, 9, 12, 15):
+        raise NotFound(f"no unit {code[:40]}")
+    return code
+
+
+@bp.post("/units/<code>/preview")
+@require_roles("admin")
+def preview(code: str) -> Any:
+    """What an edit would do, writing nothing."""
+    body = _body()
+    state = plan_from_request(db(), _unit_code(code), body)
+    return jsonify(engine.preview(state, config().gap_tolerance_m2, bool(body.get("confirm_gaps"))))
+
+
+@bp.put("/units/<code>")
+@require_roles("admin")
+def save(code: str) -> Any:
+    """Save an edit previewed with the token sent as If-Match; 409 if its units changed."""
+    tokens = [t.strip('"') for t in request.headers.get("If-Match", "").split(",") if t.strip()]
+    if not tokens:
+        raise PreconditionRequired("send the preview's token as If-Match")
+    body = _body()
+    state = plan_from_request(db(), _unit_code(code), body)
+    result = engine.save(
+        state, token=tokens[0], reason=str(body.get("reason", "")), actor=current_actor(),
+        tolerance_m2=config().gap_tolerance_m2, confirm_gaps=bool(body.get("confirm_gaps")),
+    )  # fmt: skip
+    return jsonify(result)
+
+
+@bp.post("/edits/<int:edit_id>/undo")
+@require_roles("admin")
+def undo(edit_id: int) -> Any:
+    """Reverse a whole edit as a new edit (reason required)."""
+    reason = str(_body().get("reason", ""))
+    return jsonify(history.undo(db(), edit_id, reason=reason, actor=current_actor()))
+
+
+@bp.get("/units/<code>/history")
+def unit_history(code: str) -> Any:
+    """Every version of a unit with the edit that made it."""
+    code = _unit_code(code)
+    if not current_actor().scope.allows(code):
+        raise NotFound(f"no unit {code}")
+    return jsonify({"code": code, "versions": history.unit_history(db(), code)})
+
+
+@bp.get("/edits")
+@require_roles("admin", "reviewer", "inspector")
+def edit_log() -> Any:
+    """The edit log since `since` (an ISO date or time), oldest first."""
+    raw = request.args.get("since")
+    try:
+        since = datetime.fromisoformat(raw) if raw else None
+    except ValueError as exc:
+        raise BadInput("since must be an ISO date or time, e.g. 2026-01-31") from exc
+    return jsonify({"edits": history.edit_log(db(), since)})

@@ -1,0 +1,163 @@
+"""Boundary edits over HTTP and under concurrency: tokens, 409, 428, undo, history, as-of."""
+
+from __future__ import annotations
+
+import threading
+
+import psycopg
+import pytest
+import shapely
+
+from gridmap import assign, grids
+from gridmap.accounts import cli_actor
+from gridmap.config import Config
+from gridmap.errors import Conflict
+from gridmap.redraw import engine, plan
+from gridmap.web import create_app
+from tests.household_fixtures import add_household, lonlat_m
+from tests.web_fixtures import add_role_accounts, csrf_token, login
+
+G1, G2 = "341890100200001", "341890100200002"
+
+
+def line_json(*points_m):
+    return {"type": "LineString", "coordinates": [list(lonlat_m(x, y)) for x, y in points_m]}
+
+
+MOVE = {"operation": "move_border", "other": G2, "line": line_json((-10, 2500), (2010, 2500))}
+
+
+@pytest.fixture
+def app(config, tiny_county_file):
+    """The app on a fresh database: the tiny county, households, worker W1, role accounts."""
+    from tests.household_fixtures import add_worker
+
+    with psycopg.connect(config.database_url) as conn:
+        grids.import_grid_file(conn, tiny_county_file)
+        add_household(conn, "H1", (500, 2200))
+        add_worker(conn, "W1", [G1])
+        assign.assign_households(conn)
+        add_role_accounts(conn)
+        conn.commit()
+    application = create_app(config)
+    yield application
+    application.extensions["gridmap_pool"].close()
+
+
+def _client(app, role):
+    client = app.test_client()
+    login(client, role)
+    token = csrf_token(client.get("/login").text)
+    client.environ_base["HTTP_X_CSRFTOKEN"] = token
+    return client
+
+
+def test_preview_then_save_with_if_match(app):
+    admin = _client(app, "admin")
+    preview = admin.post(f"/api/v1/units/{G1}/preview", json=MOVE)
+    assert preview.status_code == 200
+    body = preview.json
+    assert body["ok"] and body["moved"] == [{"household": "H1", "from": G2, "to": G1}]
+    saved = admin.put(
+        f"/api/v1/units/{G1}", json={**MOVE, "reason": "new road"},
+        headers={"If-Match": f'"{body["token"]}"'},
+    )  # fmt: skip
+    assert saved.status_code == 200 and saved.json["moved_count"] == 1
+    # The same token again is stale now: 409 naming the edit.
+    again = admin.put(
+        f"/api/v1/units/{G1}", json={**MOVE, "reason": "again"},
+        headers={"If-Match": body["token"]},
+    )  # fmt: skip
+    assert again.status_code == 409 and "new road" in again.json["error"]
+    history = admin.get(f"/api/v1/units/{G1}/history").json["versions"]
+    assert [v["reason"] for v in history] == [history[0]["reason"], "new road"]
+    assert history[1]["households_moved"] == 1
+    edits = admin.get("/api/v1/edits").json["edits"]
+    assert [e["kind"] for e in edits] == ["import", "move_border"]
+    undone = admin.post(f"/api/v1/edits/{saved.json['edit']}/undo", json={"reason": "oops"})
+    assert undone.status_code == 200 and undone.json["moved_count"] == 1
+
+
+def test_save_needs_if_match_and_reason(app):
+    admin = _client(app, "admin")
+    assert admin.put(f"/api/v1/units/{G1}", json={**MOVE, "reason": "x"}).status_code == 428
+    token = admin.post(f"/api/v1/units/{G1}/preview", json=MOVE).json["token"]
+    response = admin.put(f"/api/v1/units/{G1}", json=MOVE, headers={"If-Match": token})
+    assert response.status_code == 400 and "reason" in response.json["error"]
+
+
+@pytest.mark.parametrize("role", ["reviewer", "inspector", "township", "worker"])
+def test_only_admins_edit(app, role):
+    client = _client(app, role)
+    assert client.post(f"/api/v1/units/{G1}/preview", json=MOVE).status_code == 403
+    assert (
+        client.put(f"/api/v1/units/{G1}", json=MOVE, headers={"If-Match": "x"}).status_code == 403
+    )
+
+
+def test_edit_without_csrf_token_is_refused(app):
+    client = app.test_client()
+    login(client, "admin")
+    assert client.post(f"/api/v1/units/{G1}/preview", json=MOVE).status_code == 400
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"operation": "teleport"},
+        {"operation": "move_border", "other": "1' OR 1=1", "line": line_json((0, 0), (1, 1))},
+        {"operation": "split", "line": {"type": "Point", "coordinates": [117, 30]}},
+        {"operation": "edit", "geometry": "not geojson"},
+    ],
+)
+def test_bad_edit_requests_get_400(app, body):
+    assert _client(app, "admin").post(f"/api/v1/units/{G1}/preview", json=body).status_code == 400
+
+
+def test_units_as_of_a_date(app):
+    admin = _client(app, "admin")
+    today = admin.get("/api/v1/units?level=4").json
+    past = admin.get("/api/v1/units?level=4&as_of=2000-01-01").json
+    assert len(today["features"]) == 8 and past["features"] == []
+
+
+def test_two_concurrent_saves_exactly_one_wins(config, tiny_county_file):
+    with psycopg.connect(config.database_url) as conn:
+        grids.import_grid_file(conn, tiny_county_file)
+        conn.commit()
+    line = shapely.LineString([lonlat_m(-10, 2500), lonlat_m(2010, 2500)])
+    other_line = shapely.LineString([lonlat_m(-10, 2600), lonlat_m(2010, 2600)])
+    conns = [psycopg.connect(config.database_url, autocommit=True) for _ in range(2)]
+    states = [
+        plan.plan_move_border(c, G1, G2, ln)
+        for c, ln in zip(conns, (line, other_line), strict=True)
+    ]
+    tokens = [engine.preview(s, 1.0)["token"] for s in states]
+    assert tokens[0] == tokens[1]
+    outcomes: list[str] = []
+    barrier = threading.Barrier(2)
+
+    def run(state, token):
+        barrier.wait()
+        try:
+            engine.save(state, token=token, reason="race", actor=cli_actor("t"), tolerance_m2=1.0)
+            outcomes.append("saved")
+        except Conflict:
+            outcomes.append("409")
+
+    threads = [
+        threading.Thread(target=run, args=(s, t)) for s, t in zip(states, tokens, strict=True)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(outcomes) == ["409", "saved"]
+    with psycopg.connect(config.database_url) as conn:
+        open_g1 = conn.execute(
+            "SELECT count(*) FROM unit_version WHERE code = %s AND valid_to IS NULL", [G1]
+        ).fetchone()
+        assert open_g1 == (1,)
+        assert grids.validate_current(conn, Config().gap_tolerance_m2)["ok"]
+    for c in conns:
+        c.close()
