@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import geopandas as gpd
 import psycopg
 
 from gridmap import clock, topology
 from gridmap.accounts import EVERYTHING, Scope
+from gridmap.config import Config
 from gridmap.errors import BadInput
 from gridmap.io.grids import check_importable, read_grid_file
 from gridmap.store import assignment as assignment_store
@@ -106,3 +108,31 @@ def search_units(conn: psycopg.Connection, text: str, scope: Scope = EVERYTHING)
     if not text:
         return []
     return unit_store.search_units(conn, text[:40], scope.narrow(None))
+
+
+EXPORT_DRIVERS = {".geojson": "GeoJSON", ".json": "GeoJSON", ".gpkg": "GPKG", ".shp": None}
+
+
+def end_of_day(day: date, timezone: str) -> datetime:
+    """The last instant of `day` in the county's timezone: the grid "as it was on" that date."""
+    midnight = datetime.combine(day + timedelta(days=1), time(0), ZoneInfo(timezone))
+    return midnight - timedelta(microseconds=1)
+
+
+def export_grid(
+    conn: psycopg.Connection, config: Config, day: date | None, level: int | None
+) -> gpd.GeoDataFrame:
+    """The current grid, or the grid at the end of `day`, optionally one level."""
+    if day is None:
+        return unit_store.current_units(conn, level)
+    return unit_store.units_as_of(conn, end_of_day(day, config.timezone), level)
+
+
+def write_grid(frame: gpd.GeoDataFrame, path: Path) -> None:
+    """Write units to a file whose extension picks the format (GeoJSON, GeoPackage, Shapefile)."""
+    suffix = path.suffix.lower()
+    if suffix not in EXPORT_DRIVERS:
+        raise BadInput(f"{path.name}: write .geojson, .gpkg or .shp")
+    out = frame.copy()
+    out["parent"] = out["parent"].where(out["parent"].notna(), None)
+    out.to_file(path, driver=EXPORT_DRIVERS[suffix], encoding="utf-8")

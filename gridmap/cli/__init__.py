@@ -72,6 +72,7 @@ def _register_commands() -> None:
         coverage_commands,
         db_commands,
         demo_commands,
+        edit_commands,
         grid_commands,
         serve_commands,
         user_commands,

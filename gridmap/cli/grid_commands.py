@@ -128,3 +128,25 @@ def import_visits(file: Path, as_json: bool) -> None:
         with audited_write(conn, "import.visits", file.name):
             report = people.import_visits(conn, file, config.timezone)
     emit(report, as_json, _import_summary)
+
+
+@main.group("export")
+def export_group() -> None:
+    """Export the grid."""
+
+
+@export_group.command("grids")
+@click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]),
+              help="the grid as it was at the end of this date (default: now)")  # fmt: skip
+@click.option("--level", type=click.IntRange(1, 4), help="only this level")
+@click.option("-o", "--output", required=True, type=click.Path(path_type=Path),
+              help=".geojson, .gpkg or .shp")  # fmt: skip
+@reports_errors()
+def export_grids(as_of: object, level: int | None, output: Path) -> None:
+    """Write the grid (as it was on a date) to GeoJSON, GeoPackage or Shapefile."""
+    config = current_config()
+    with db.connect(config) as conn:
+        frame = grids.export_grid(conn, config, as_of.date() if as_of else None, level)  # type: ignore[attr-defined]
+        with audited_write(conn, "export.grids", output.name):
+            grids.write_grid(frame, output)
+    click.echo(f"wrote {len(frame)} units to {output}")

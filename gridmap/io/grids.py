@@ -173,3 +173,16 @@ def check_importable(frame: gpd.GeoDataFrame, source: str) -> None:
         raise BadInput(
             f"{source}: {len(problems)} problem(s); nothing was imported.", details=problems
         )
+
+
+def read_single_geometry(path: Path, kinds: tuple[str, ...], crs_name: str | None = None):  # type: ignore[no-untyped-def]
+    """The one geometry of a small file (a drawn line or shape), in EPSG:4326."""
+    raw = _read_any(path)
+    if len(raw) != 1:
+        raise BadInput(f"{path.name}: expected exactly one feature, found {len(raw)}")
+    frame = to_wgs84(gpd.GeoDataFrame(geometry=raw.geometry.values, crs=raw.crs), crs_name)
+    geom = frame.geometry.iloc[0]
+    if geom is None or geom.geom_type not in kinds:
+        kind = "nothing" if geom is None else geom.geom_type
+        raise BadInput(f"{path.name}: expected a {' or '.join(kinds)}, found {kind}")
+    return geom

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, datetime
 
 import geopandas as gpd
 import psycopg
@@ -12,17 +11,11 @@ import shapely
 from gridmap import audit, clock
 from gridmap.accounts import Actor, Scope
 from gridmap.errors import BadInput, Conflict, NotFound
+from gridmap.grids import end_of_day
 from gridmap.store import assignment as assignment_store
 from gridmap.store import edits as edit_store
 from gridmap.store import gaps as gap_store
 from gridmap.store import units as unit_store
-
-
-def end_of_day(day: date, timezone: str) -> datetime:
-    """The last instant of `day` in the county's timezone: the grid "as it was on" that date."""
-    return datetime.combine(day + timedelta(days=1), time(0), ZoneInfo(timezone)) - timedelta(
-        microseconds=1
-    )
 
 
 def grid_as_of(
