@@ -203,7 +203,7 @@ def _overlaps(grid: _Grid) -> list[Violation]:
         keep = (a < b) & (siblings[i] == siblings[j]) & (grid.flagged[i] | grid.flagged[j])
         i, j = i[keep], j[keep]
         pieces, owner = _pieces(shapely.intersection(grid.geoms[i], grid.geoms[j]))
-        area = areas_m2(pieces, grid.center)
+        area = _piece_areas_m2(pieces, grid)
         for k in np.flatnonzero(area > grid.tolerance_m2):
             pair = sorted([grid.codes[i[owner[k]]], grid.codes[j[owner[k]]]])
             name = LEVEL_NAMES[level]
@@ -257,7 +257,7 @@ def _outside_parent(grid: _Grid, fam: _Families) -> list[Violation]:
     outside = ~shapely.covered_by(grid.geoms[child], grid.geoms[parent])
     child, parent = child[outside], parent[outside]
     pieces, owner = _pieces(shapely.difference(grid.geoms[child], grid.geoms[parent]))
-    area = areas_m2(pieces, grid.center)
+    area = _piece_areas_m2(pieces, grid)
     big = area > grid.tolerance_m2
     for k in np.unique(owner[big]):
         sel = big & (owner == k)
@@ -269,11 +269,27 @@ def _outside_parent(grid: _Grid, fam: _Families) -> list[Violation]:
     return out
 
 
+#: Square metres in a square degree at the equator (scaled by cos(latitude) below).
+_M2_PER_DEG2 = 111_320.0**2
+
+
+def _piece_areas_m2(pieces: NDArray, grid: _Grid) -> NDArray[np.float64]:
+    """Areas of overlap or gap pieces; zero for slivers that have no area in lon/lat.
+
+    A sliver along a long edge that is straight in lon/lat has no area, but the edge curves
+    once projected, which would give it a phantom area of its own.
+    """
+    area = areas_m2(pieces, grid.center)
+    planar_m2 = shapely.area(pieces) * _M2_PER_DEG2 * np.cos(np.radians(grid.center[1]))
+    area[planar_m2 < grid.tolerance_m2] = 0.0
+    return area
+
+
 def _gaps(grid: _Grid, fam: _Families) -> list[Violation]:
     todo = np.flatnonzero(~fam.matched)
     diff = shapely.difference(grid.geoms[fam.parents[todo]], fam.unions[todo])
     pieces, owner = _pieces(diff)
-    area = areas_m2(pieces, grid.center)
+    area = _piece_areas_m2(pieces, grid)
     out = []
     for k in np.flatnonzero(area > grid.tolerance_m2):
         p, kids = fam.parents[todo[owner[k]]], fam.members[todo[owner[k]]]

@@ -141,6 +141,11 @@ def move_area(state: GridState, moved: BaseGeometry, losing: str, gaining: str) 
             target = max(
                 gaining_kids, key=lambda c: geometry.shared_edge_length(part, gaining_kids[c])
             )
+            if geometry.shared_edge_length(part, gaining_kids[target]) <= 0:
+                raise BadInput(
+                    f"part of {kid.code} would move to a unit it does not border; "
+                    "draw the new border closer to the old one"
+                )
             receiver = state.unit(target)
             receiver.new = geometry.polygonal(shapely.union(receiver.after(), part))
             gaining_kids[target] = receiver.after()
