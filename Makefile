@@ -32,8 +32,12 @@ format: $(VENV)/.installed
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+# Each benchmark prints one JSON object; they load the demo county into throwaway databases.
 bench: setup
-	$(BIN)/python bench/grids.py
+	$(BIN)/python -m bench.grids
+	$(BIN)/python -m bench.assign
+	$(BIN)/python -m bench.edit
+	$(BIN)/python -m bench.map
 
 setup: system-deps $(VENV)/.installed translations
 

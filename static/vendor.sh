@@ -94,6 +94,12 @@ bundle="$target/dist/Leaflet.VectorGrid.bundled.min.js"
 }
 sed -i 's/L\.DomEvent\.fakeStop(/L.DomEvent.stopPropagation(/' "$bundle"
 
+# folium's MarkerCluster / FastMarkerCluster; bench/map.py uses it for its reference page.
+pkg=$(fetch leaflet.markercluster 1.5.3 \
+    'sha512-vPTw/Bndq7eQHjLBVlWpnGeLa3t+3zGiuM7fJwCkiMFq+nmRuG3RI3f7f4N4TDX7T4NpbAXpR2+NTRSEGfCSeA==')
+put "$pkg" "$(fresh leaflet.markercluster 1.5.3)" MIT-LICENCE.txt dist/leaflet.markercluster.js \
+    dist/MarkerCluster.css dist/MarkerCluster.Default.css
+
 # folium's Icon(angle=N) adds the class fa-rotate-N; folium serves the matching rules
 # from a CDN, so they are generated here instead (one rule per whole degree).
 target=$(fresh folium 0.20.0)

@@ -123,13 +123,15 @@ def move_area(state: GridState, moved: BaseGeometry, losing: str, gaining: str) 
     """Move `moved` from unit `losing` to its sibling `gaining`, down through all levels.
 
     Each part of a losing child inside the moved area joins the gaining child that shares
-    the longest border with that part.
+    the longest border with that part. A part that borders none yet waits for its
+    neighbouring parts to be placed first.
     """
     if len(losing) >= 15 or moved.is_empty:
         return
     gaining_kids = {u.code: u.after() for u in state.children(gaining)}
     if not gaining_kids:
         return
+    parts: list[tuple[str, BaseGeometry]] = []
     for kid in state.children(losing):
         taken = geometry.polygonal(shapely.intersection(kid.after(), moved))
         if taken.is_empty:
@@ -137,19 +139,32 @@ def move_area(state: GridState, moved: BaseGeometry, losing: str, gaining: str) 
         kid.new = geometry.polygonal(shapely.difference(kid.after(), taken))
         if kid.new.is_empty:
             raise BadInput(f"unit {kid.code} would lie wholly in the moved area; merge it first")
-        for part in shapely.get_parts(taken):
-            target = max(
-                gaining_kids, key=lambda c: geometry.shared_edge_length(part, gaining_kids[c])
+        parts += [(kid.code, part) for part in shapely.get_parts(taken)]
+    while parts:
+        placed = _place_parts(state, parts, gaining_kids)
+        if not placed:
+            raise BadInput(
+                f"part of {parts[0][0]} would move to a unit it does not border; "
+                "draw the new border closer to the old one"
             )
-            if geometry.shared_edge_length(part, gaining_kids[target]) <= 0:
-                raise BadInput(
-                    f"part of {kid.code} would move to a unit it does not border; "
-                    "draw the new border closer to the old one"
-                )
-            receiver = state.unit(target)
-            receiver.new = geometry.polygonal(shapely.union(receiver.after(), part))
-            gaining_kids[target] = receiver.after()
-            move_area(state, part, kid.code, target)
+        parts = [p for p in parts if p not in placed]
+
+
+def _place_parts(
+    state: GridState, parts: list[tuple[str, BaseGeometry]], gaining_kids: dict
+) -> list[tuple[str, BaseGeometry]]:
+    """Give each part that borders a gaining child to the one it borders most; return those."""
+    placed = []
+    for source, part in parts:
+        target = max(gaining_kids, key=lambda c: geometry.shared_edge_length(part, gaining_kids[c]))
+        if geometry.shared_edge_length(part, gaining_kids[target]) <= 0:
+            continue
+        receiver = state.unit(target)
+        receiver.new = geometry.polygonal(shapely.union(receiver.after(), part))
+        gaining_kids[target] = receiver.after()
+        move_area(state, part, source, target)
+        placed.append((source, part))
+    return placed
 
 
 def _siblings(state: GridState, code1: str, code2: str) -> tuple[Unit, Unit]:
