@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+import math
 import threading
 from collections import OrderedDict
 from datetime import date
+from typing import Any
 
+import numpy as np
 import psycopg
 
 from gridmap import coverage
@@ -54,9 +57,9 @@ class CountsCache:
     def __init__(self, size: int = 8):
         self._size = size
         self._lock = threading.Lock()
-        self._entries: OrderedDict[tuple, dict[str, list]] = OrderedDict()
+        self._entries: OrderedDict[tuple, dict[str, Any]] = OrderedDict()
 
-    def get(self, key: tuple, compute) -> dict[str, list]:  # type: ignore[no-untyped-def]
+    def get(self, key: tuple, compute) -> dict[str, Any]:  # type: ignore[no-untyped-def]
         """Return the cached value for `key`, computing and storing it when missing."""
         with self._lock:
             if key in self._entries:
@@ -72,13 +75,40 @@ class CountsCache:
 
 def _level_counts(
     conn: psycopg.Connection, config: Config, as_of: date, level: int, prefixes: list[str] | None
-) -> dict[str, list]:
+) -> dict[str, Any]:
+    """Counts per unit of `level`, with each unit's label point for picking a tile's units."""
     totals = coverage.unit_status_totals(conn, config, as_of, prefixes)
-    codes = sorted(c for c in totals if len(c) == 3 * (level + 1))
-    counts: dict[str, list] = {"code": codes}
+    labels = tile_store.label_points(conn, level)
+    codes = sorted(c for c in totals if len(c) == 3 * (level + 1) and c in labels)
+    counts: dict[str, Any] = {"code": np.array(codes, dtype=object)}
     for column in COUNT_COLUMNS:
-        counts[column] = [totals[c][column] for c in codes]
+        counts[column] = np.array([totals[c][column] for c in codes], dtype=np.int64)
+    counts["lon"] = np.array([labels[c][0] for c in codes])
+    counts["lat"] = np.array([labels[c][1] for c in codes])
     return counts
+
+
+def tile_bounds_4326(z: int, x: int, y: int, margin: float = 0.0) -> tuple[float, ...]:
+    """(west, south, east, north) of a tile in degrees, widened by `margin` tile widths."""
+    n = 2.0**z
+
+    def lat(row: float) -> float:
+        return math.degrees(math.atan(math.sinh(math.pi * (1 - 2 * row / n))))
+
+    return (
+        (x - margin) / n * 360 - 180, lat(y + 1 + margin),
+        (x + 1 + margin) / n * 360 - 180, lat(y - margin),
+    )  # fmt: skip
+
+
+def _in_tile(counts: dict[str, Any], tile: tuple[int, int, int]) -> dict[str, list]:
+    """The counts of the units whose label point falls in (or just around) the tile."""
+    west, south, east, north = tile_bounds_4326(*tile, margin=tile_store.BUFFER / tile_store.EXTENT)
+    inside = (
+        (counts["lon"] >= west) & (counts["lon"] <= east)
+        & (counts["lat"] >= south) & (counts["lat"] <= north)
+    )  # fmt: skip
+    return {k: counts[k][inside].tolist() for k in ("code", *COUNT_COLUMNS)}
 
 
 def etag(
@@ -109,7 +139,10 @@ def household_tile(
         return tile_store.household_points_tile(conn, z, x, y, params, prefixes)
     key = (stamp, as_of, level, tuple(prefixes) if prefixes is not None else None)
     counts = cache.get(key, lambda: _level_counts(conn, config, as_of, level, prefixes))
-    return tile_store.household_aggregate_tile(conn, z, x, y, level, counts)
+    in_tile = _in_tile(counts, tile)
+    if not in_tile["code"]:
+        return b""
+    return tile_store.household_aggregate_tile(conn, z, x, y, level, in_tile)
 
 
 def units_tile(

@@ -104,3 +104,13 @@ def units_tile(
     params.update(extent=EXTENT, buffer=BUFFER)
     row = conn.execute(query, params).fetchone()
     return bytes(row[0]) if row and row[0] is not None else b""
+
+
+def label_points(conn: psycopg.Connection, level: int) -> dict[str, tuple[float, float]]:
+    """Label point (lon, lat) of every current unit of `level`."""
+    rows = conn.execute(
+        "SELECT code, ST_X(label), ST_Y(label) FROM unit_version "
+        "WHERE valid_to IS NULL AND level = %s",
+        [level],
+    ).fetchall()
+    return {r[0]: (float(r[1]), float(r[2])) for r in rows}
