@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import psycopg
+from psycopg import sql
 
 
 def open_edit(
@@ -39,26 +40,26 @@ def delete_edit(conn: psycopg.Connection, edit_id: int) -> None:
 EDIT_COLUMNS = ("id", "kind", "author", "reason", "at", "households_moved", "undoes")
 
 
+_VERSION_KEYS = ("code", "version", "name", "level", "parent", "wkb")
+
+
+def _open_versions(conn: psycopg.Connection, column: str, values: list[str]) -> dict[str, dict]:
+    query = sql.SQL(
+        "SELECT code, id, name, level, parent_code, ST_AsBinary(geom) FROM unit_version "
+        "WHERE valid_to IS NULL AND {} = ANY(%s)"
+    ).format(sql.Identifier(column))
+    rows = conn.execute(query, [values]).fetchall()
+    return {r[0]: dict(zip(_VERSION_KEYS, r, strict=True)) for r in rows}
+
+
 def current_versions(conn: psycopg.Connection, codes: list[str]) -> dict[str, dict]:
     """The open version of each code: version id, name, level, parent, WKB geometry."""
-    rows = conn.execute(
-        "SELECT code, id, name, level, parent_code, ST_AsBinary(geom) FROM unit_version "
-        "WHERE valid_to IS NULL AND code = ANY(%s)",
-        [codes],
-    ).fetchall()
-    keys = ("code", "version", "name", "level", "parent", "wkb")
-    return {r[0]: dict(zip(keys, r, strict=True)) for r in rows}
+    return _open_versions(conn, "code", codes)
 
 
 def children_versions(conn: psycopg.Connection, parents: list[str]) -> dict[str, dict]:
     """The open versions of every child of `parents`, keyed by code."""
-    rows = conn.execute(
-        "SELECT code, id, name, level, parent_code, ST_AsBinary(geom) FROM unit_version "
-        "WHERE valid_to IS NULL AND parent_code = ANY(%s)",
-        [parents],
-    ).fetchall()
-    keys = ("code", "version", "name", "level", "parent", "wkb")
-    return {r[0]: dict(zip(keys, r, strict=True)) for r in rows}
+    return _open_versions(conn, "parent_code", parents)
 
 
 def last_edit_of(conn: psycopg.Connection, codes: list[str]) -> dict | None:
