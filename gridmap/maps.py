@@ -1,14 +1,16 @@
-"""folium page builders: the grid map, with every asset served from /static/vendor."""
+"""folium page builders: the grid map and a unit's small map, every asset from /static."""
 
 from __future__ import annotations
 
 import html
-from collections.abc import Mapping, Sequence
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
 
 import folium
-from branca.element import Figure
-from folium.map import Layer
-from folium.template import Template
+from branca.element import Element, Figure
+
+from gridmap.map_layers import AppLayer, AppStart, PageConfig, json_for_html
 
 VENDOR = "/static/vendor"
 
@@ -39,33 +41,91 @@ LOCAL_CSS: list[tuple[str, str]] = [
 #: Vector tiles (Leaflet.VectorGrid, patched for Leaflet 1.9; see static/VENDORED.md).
 VECTORGRID_JS = f"{VENDOR}/leaflet.vectorgrid/1.3.0/dist/Leaflet.VectorGrid.bundled.min.js"
 
-#: Grid levels in drawing order: (level number, label key).
-LEVELS: tuple[tuple[int, str], ...] = ((1, "county"), (2, "township"), (3, "village"), (4, "group"))
+#: Our own scripts, in load order: shared helpers first, the page's start-up last.
+MAP_JS: list[tuple[str, str]] = [
+    ("vectorgrid", VECTORGRID_JS),
+    ("gridmap_base", "/static/js/gridmap-base.js"),
+    ("gridmap_styles", "/static/js/map-styles.js"),
+    ("gridmap_layers", "/static/js/map-layers.js"),
+    ("gridmap_overlays", "/static/js/map-overlays.js"),
+    ("gridmap_panel", "/static/js/map-panel.js"),
+    ("gridmap_controls", "/static/js/map-controls.js"),
+    ("gridmap_labels", "/static/js/map-labels.js"),
+    ("gridmap_map", "/static/js/map.js"),
+]
+UNIT_MAP_JS: list[tuple[str, str]] = [
+    ("vectorgrid", VECTORGRID_JS),
+    ("gridmap_base", "/static/js/gridmap-base.js"),
+    ("gridmap_styles", "/static/js/map-styles.js"),
+    ("gridmap_unit_map", "/static/js/unit-map.js"),
+]
+OWN_CSS: list[tuple[str, str]] = [
+    ("gridmap_app_css", "/static/css/app.css"),
+    ("gridmap_map_css", "/static/css/map.css"),
+    ("gridmap_panel_css", "/static/css/map-panel.css"),
+]
 
-#: Labels used when the caller passes none: the UI speaks Chinese by default.
-DEFAULT_LABELS: dict[str, str] = {
-    "title": "网格地图",
-    "county": "县",
-    "township": "乡镇",
-    "village": "行政村",
-    "group": "村民小组",
-    "load_error": "网格数据加载失败，请刷新页面重试。",
-    "empty": "尚未导入网格单元。",
+#: Where the scripts find the data; every URL stays on this host.
+API_URLS: dict[str, str] = {
+    "unitTiles": "/tiles/units/{z}/{x}/{y}.pbf",
+    "householdTiles": "/tiles/households/{z}/{x}/{y}.pbf",
+    "units": "/api/v1/units",
+    "unit": "/api/v1/units/",
+    "households": "/api/v1/households",
+    "household": "/api/v1/households/",
+    "workers": "/api/v1/workers",
+    "gaps": "/api/v1/gaps",
+    "search": "/api/v1/search",
+    "unitPage": "/units/",
 }
 
 #: Outline styles per level; coarser levels are drawn heavier so nesting stays readable.
 LEVEL_STYLES: dict[int, dict[str, object]] = {
-    1: {"color": "#922b21", "weight": 3, "fillColor": "#fdf2e9", "fillOpacity": 0.0},
-    2: {"color": "#1f618d", "weight": 2, "fillColor": "#d6eaf8", "fillOpacity": 0.08},
-    3: {"color": "#1e8449", "weight": 1.2, "fillColor": "#d5f5e3", "fillOpacity": 0.08},
-    4: {"color": "#7d3c98", "weight": 0.8, "dashArray": "3 3", "fillOpacity": 0.05},
+    1: {"color": "#922b21", "weight": 3},
+    2: {"color": "#1f618d", "weight": 2},
+    3: {"color": "#1e8449", "weight": 1.2},
+    4: {"color": "#7d3c98", "weight": 0.8, "dashArray": "3 3"},
 }
 
-#: Shown until the first layer arrives and the map fits the county.
+#: Status colours: red and purple for the worst gaps, green for covered or visited.
+COLOURS: dict[str, dict[str, str]] = {
+    "coverage": {
+        "outside_grid": "#6a1b9a",
+        "no_worker": "#d32f2f",
+        "no_contact": "#f57c00",
+        "overdue": "#fbc02d",
+        "covered": "#388e3c",
+    },
+    "visit": {
+        "never": "#c62828",
+        "overdue": "#ef6c00",
+        "due_soon": "#f9a825",
+        "visited": "#2e7d32",
+    },
+    "worker": {"active": "#1b5e20", "inactive": "#e65100", "left": "#616161"},
+    "gap": {"line": "#c62828"},
+}
+
+#: Zoom rules of the tile endpoints (gridmap.tiles): points from 13, levels 3 and 4 from 9, 11.
+ZOOMS = {"points": 13, "level3": 9, "level4": 11}
+
+#: Shown until the county has arrived and the map fits it.
 CHINA_CENTER = (35.0, 105.0)
 PLAIN_BACKGROUND = "#f2efe9"
 
 Bounds = tuple[tuple[float, float], tuple[float, float]]
+
+#: Layers of the grid map: (kind in map-layers.js, text key of its name, shown at first).
+MAP_LAYERS: tuple[tuple[str, str, bool], ...] = (
+    ("units", "layer_units", True),
+    ("labels", "layer_labels", True),
+    ("households", "layer_households", True),
+    ("gaps", "layer_gaps", True),
+    ("outside", "layer_outside", True),
+    ("workers", "layer_workers", False),
+)
+
+_SCRIPT_TAG = re.compile(r"<script\b(?![^>]*\snonce=)", re.IGNORECASE)
 
 
 class LocalMap(folium.Map):
@@ -76,167 +136,117 @@ class LocalMap(folium.Map):
     default_css = list(LOCAL_CSS)
 
 
-class UnitSupport(folium.MacroElement):
-    """Page-wide helpers for unit layers: fetch, escaped tooltips, notices."""
+@dataclass(frozen=True)
+class MapFragment:
+    """A folium map cut into parts for a page template: head links, body and script."""
 
-    _template = Template(
-        """
-        {% macro header(this, kwargs) %}
-        <style>
-            .leaflet-container { background: {{ this.background }}; }
-            .gridmap-unit-code { color: #666; font-size: 0.85em; }
-            .gridmap-notice { background: #fff; padding: 4px 8px; max-width: 22em; }
-            .gridmap-lang { position: absolute; bottom: 24px; right: 10px; z-index: 1000;
-                background: rgba(255,255,255,0.85); padding: 2px 6px; border-radius: 4px; }
-            .gridmap-lang a { margin: 0 3px; }
-        </style>
-        {% endmacro %}
-        {% macro html(this, kwargs) %}{{ this.nav_html }}{% endmacro %}
-        {% macro script(this, kwargs) %}
-        var gridmapUnits = (function () {
-            var fitted = {{ (not this.autofit)|tojson }};
-            var stack = [];  // unit layers, coarsest first
-            function restack(map) {
-                // Finer levels stay on top, so hovering finds the smallest unit.
-                stack.forEach(function (g) { if (map.hasLayer(g)) { g.bringToFront(); } });
-            }
-            function describe(props) {
-                // textContent, never innerHTML: unit names are user data.
-                var box = document.createElement("div");
-                var name = document.createElement("strong");
-                name.textContent = props.name == null ? "" : String(props.name);
-                box.appendChild(name);
-                if (props.code != null) {
-                    var code = document.createElement("div");
-                    code.className = "gridmap-unit-code";
-                    code.textContent = String(props.code);
-                    box.appendChild(code);
-                }
-                return box;
-            }
-            function notice(map, text) {
-                var control = L.control({position: "bottomleft"});
-                control.onAdd = function () {
-                    var box = L.DomUtil.create("div", "gridmap-notice leaflet-bar");
-                    box.textContent = text;
-                    return box;
-                };
-                control.addTo(map);
-            }
-            function loaded(map, group, opts, data) {
-                group.addData(data);
-                var count = group.getLayers().length;
-                document.body.setAttribute("data-units-" + opts.level, String(count));
-                if (count && !fitted) {
-                    fitted = true;
-                    map.fitBounds(group.getBounds());
-                }
-                if (!count && opts.emptyNotice) { notice(map, opts.emptyNotice); }
-                restack(map);
-            }
-            function load(map, group, opts) {
-                fetch(opts.url, {credentials: "same-origin",
-                                 headers: {Accept: "application/geo+json, application/json"}})
-                    .then(function (response) {
-                        if (!response.ok) { throw new Error(response.status + " " + opts.url); }
-                        return response.json();
-                    })
-                    .then(function (data) { loaded(map, group, opts, data); })
-                    .catch(function (err) {
-                        console.error("grid units not loaded:", err);
-                        notice(map, opts.loadError);
-                    });
-            }
-            function layer(map, opts) {
-                var group = L.geoJson(null, {
-                    style: opts.style,
-                    onEachFeature: function (feature, item) {
-                        item.bindTooltip(describe(feature.properties || {}), {sticky: true});
-                        item.on("mouseover", function () {
-                            item.setStyle({weight: opts.style.weight + 2});
-                        });
-                        item.on("mouseout", function () { group.resetStyle(item); });
-                    },
-                });
-                // Fetched the first time the layer is shown: hidden levels cost nothing.
-                group.once("add", function () { load(map, group, opts); });
-                group.on("add", function () { restack(map); });
-                stack.push(group);
-                return group;
-            }
-            return {layer: layer};
-        })();
-        L.control.scale({imperial: false}).addTo({{ this._parent.get_name() }});
-        {% endmacro %}
-        """
-    )
-
-    def __init__(self, *, autofit: bool, background: str, nav_html: str = ""):
-        super().__init__()
-        self._name = "UnitSupport"
-        self.autofit = autofit
-        self.background = background
-        self.nav_html = nav_html
+    header: str
+    body: str
+    script: str
 
 
-class UnitLayer(Layer):
-    """The grid units of one level, fetched as GeoJSON from `url` when first shown."""
+def add_nonce(page: str, nonce: str) -> str:
+    """Give every <script> tag in `page` a nonce attribute (those without one)."""
+    return _SCRIPT_TAG.sub(f'<script nonce="{html.escape(nonce)}"', page)
 
-    _template = Template(
-        """
-        {% macro script(this, kwargs) %}
-        var {{ this.get_name() }} = gridmapUnits.layer(
-            {{ this._parent.get_name() }}, {{ this.options|tojson }});
-        {% endmacro %}
-        """
-    )
 
-    def __init__(self, *, name: str, url: str, level: int, show: bool, options: dict):
-        # Leaflet's layer control inserts names as HTML.
-        super().__init__(name=html.escape(name), overlay=True, control=True, show=show)
-        self._name = "UnitLayer"
-        self.options = {"url": url, "level": level, "style": LEVEL_STYLES[level], **options}
+def map_config(text: Mapping[str, object], as_of: str | None, **extra: object) -> dict:
+    """The JSON the map scripts read: URLs, colours, zoom rules and the translated words."""
+    return {
+        "urls": API_URLS,
+        "asOf": as_of,
+        "colours": COLOURS,
+        "levelStyles": {str(k): v for k, v in LEVEL_STYLES.items()},
+        "zooms": ZOOMS,
+        **text,
+        **extra,
+    }
 
 
 def build_map_page(
     *,
-    units_url_template: str,
+    nonce: str,
+    text: Mapping[str, Mapping[str, str]],
+    as_of: str | None = None,
     basemap_url: str = "",
     basemap_attribution: str = "",
-    labels: Mapping[str, str] | None = None,
     bounds: Bounds | None = None,
     lang: str = "zh-Hans-CN",
-    language_links: Sequence[tuple[str, str]] = (),
+    nav_html: str = "",
+    focus: str | None = None,
 ) -> str:
-    """Return the HTML of the grid map page: four unit layers from the API, all assets local."""
-    text = {**DEFAULT_LABELS, **(labels or {})}
+    """Return the HTML of the grid map page; every <script> carries `nonce`.
+
+    `text` holds the translated words by group, as gridmap.map_text.all_texts() names them;
+    `focus` is the code of a unit to zoom to and show in the side panel at once.
+    """
+    words = text["text"]
     fmap = _base_map(basemap_url, basemap_attribution, bounds)
-    UnitSupport(
-        autofit=bounds is None,
+    root = _figure(fmap)
+    if nav_html:
+        root.html.add_child(Element(nav_html), name="gridmap_nav")
+    config = map_config(
+        text, as_of, fitted=bounds is not None, background=PLAIN_BACKGROUND, focus=focus
+    )
+    PageConfig(config, js=MAP_JS, css=OWN_CSS).add_to(fmap)
+    for kind, key, show in MAP_LAYERS:
+        AppLayer(kind=kind, name=words[key], show=show).add_to(fmap)
+    control = folium.LayerControl(collapsed=False)
+    control.add_to(fmap)
+    AppStart(entry="gridmap.app.start", control=control).add_to(fmap)
+    root.title = html.escape(words["title"])
+    page = root.render().replace("<html>", f'<html lang="{html.escape(lang)}">', 1)
+    return add_nonce(page, nonce)
+
+
+def build_unit_map(
+    *,
+    nonce: str,
+    unit: Mapping[str, object],
+    children: Mapping[str, float],
+    text: Mapping[str, Mapping[str, str]],
+    bounds: Bounds | None,
+    as_of: str | None = None,
+    basemap_url: str = "",
+    basemap_attribution: str = "",
+) -> MapFragment:
+    """Return a small map of one unit (outline, children by uncovered share) for a page.
+
+    `children` maps each child's code to its uncovered share (0-1).
+    """
+    fmap = _base_map(basemap_url, basemap_attribution, bounds, zoom_control=True)
+    config = map_config(
+        text,
+        as_of,
+        unit={"code": unit["code"], "level": unit["level"], "parent": unit.get("parent")},
+        children=dict(children),
+        fitted=bounds is not None,
         background=PLAIN_BACKGROUND,
-        nav_html=_language_nav(language_links),
-    ).add_to(fmap)
-    for level, key in LEVELS:
-        UnitLayer(
-            name=text[key],
-            url=units_url_template.format(level=level),
-            level=level,
-            show=level <= 2,  # county outline and townships; finer levels on demand
-            options={
-                "loadError": text["load_error"],
-                "emptyNotice": text["empty"] if level == 1 else "",
-            },
-        ).add_to(fmap)
-    folium.LayerControl(collapsed=False).add_to(fmap)
+    )
+    PageConfig(config, js=UNIT_MAP_JS, css=OWN_CSS).add_to(fmap)
+    AppStart(entry="gridmap.unitMap.start").add_to(fmap)
+    root = _figure(fmap)
+    root.render()
+    return MapFragment(
+        header=add_nonce(root.header.render(), nonce),
+        body=add_nonce(root.html.render(), nonce),
+        script=root.script.render(),
+    )
+
+
+def _figure(fmap: folium.Map) -> Figure:
     root = fmap.get_root()
     assert isinstance(root, Figure)  # folium.Map always sits in a Figure
-    root.title = html.escape(text["title"])
-    return root.render().replace("<html>", f'<html lang="{html.escape(lang)}">', 1)
+    return root
 
 
-def _base_map(url: str, attribution: str, bounds: Bounds | None) -> LocalMap:
+def _base_map(
+    url: str, attribution: str, bounds: Bounds | None, *, zoom_control: bool = True
+) -> LocalMap:
     """Create the map: an XYZ base layer if configured, else a plain background."""
-    fmap = LocalMap(location=CHINA_CENTER, zoom_start=4, tiles=None)
+    fmap = LocalMap(
+        location=CHINA_CENTER, zoom_start=4, tiles=None, zoom_control=zoom_control, max_zoom=19
+    )
     if url:
         folium.TileLayer(
             tiles=url,
@@ -244,17 +254,26 @@ def _base_map(url: str, attribution: str, bounds: Bounds | None) -> LocalMap:
             name="basemap",
             overlay=False,
             control=False,
+            max_zoom=19,
         ).add_to(fmap)
     if bounds is not None:
         fmap.fit_bounds([list(bounds[0]), list(bounds[1])])
     return fmap
 
 
-def _language_nav(links: Sequence[tuple[str, str]]) -> str:
-    """Render the language switch as escaped links (empty when there is nothing to switch)."""
-    if not links:
-        return ""
-    items = "".join(
-        f'<a href="{html.escape(href)}">{html.escape(label)}</a>' for label, href in links
-    )
-    return f'<nav class="gridmap-lang">{items}</nav>'
+__all__ = [
+    "API_URLS",
+    "COLOURS",
+    "LOCAL_CSS",
+    "LOCAL_JS",
+    "MAP_JS",
+    "OWN_CSS",
+    "UNIT_MAP_JS",
+    "VECTORGRID_JS",
+    "LocalMap",
+    "MapFragment",
+    "add_nonce",
+    "build_map_page",
+    "build_unit_map",
+    "json_for_html",
+]

@@ -58,18 +58,26 @@ class CountsCache:
         self._size = size
         self._lock = threading.Lock()
         self._entries: OrderedDict[tuple, dict[str, Any]] = OrderedDict()
+        self._computing: dict[tuple, threading.Lock] = {}
 
     def get(self, key: tuple, compute) -> dict[str, Any]:  # type: ignore[no-untyped-def]
-        """Return the cached value for `key`, computing and storing it when missing."""
+        """Return the cached value for `key`, computing it once even under parallel requests."""
         with self._lock:
             if key in self._entries:
                 self._entries.move_to_end(key)
                 return self._entries[key]
-        value = compute()
-        with self._lock:
-            self._entries[key] = value
-            while len(self._entries) > self._size:
-                self._entries.popitem(last=False)
+            # One lock per key: the first request computes, the others wait for its result.
+            key_lock = self._computing.setdefault(key, threading.Lock())
+        with key_lock:
+            with self._lock:
+                if key in self._entries:
+                    return self._entries[key]
+            value = compute()
+            with self._lock:
+                self._entries[key] = value
+                self._computing.pop(key, None)
+                while len(self._entries) > self._size:
+                    self._entries.popitem(last=False)
         return value
 
 

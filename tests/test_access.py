@@ -237,6 +237,7 @@ def test_wrong_password_then_lockout(fresh_db_url, tmp_path):
         conn.commit()
     app = create_app(Config(database_url=fresh_db_url, var_dir=tmp_path, secret_key="t"))
     client = app.test_client()
+    client.get("/login?lang=en")
     for _ in range(5):
         assert login(client, "clerk", "wrong-Password-1").status_code == 401
     # Locked: even the right password is refused now.

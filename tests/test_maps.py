@@ -1,7 +1,8 @@
-"""The map page's HTML: local assets only, all present on disk, labels and base map as asked."""
+"""The map pages' HTML: local assets only, a nonce on every script, settings as safe JSON."""
 
 from __future__ import annotations
 
+import json
 import re
 from html.parser import HTMLParser
 from pathlib import Path
@@ -12,31 +13,43 @@ from flask import Flask
 
 from gridmap import maps
 from gridmap.config import Config
+from gridmap.map_layers import AppLayer, AppStart
+from gridmap.map_text import all_texts
 from gridmap.web.i18n import init_i18n
-from gridmap.web.pages import map_labels
+from gridmap.web.pages import map_labels, map_texts
 
 STATIC_DIR = Config().static_dir
-UNITS = "/api/v1/units?level={level}"
+OWN_JS_DIR = STATIC_DIR / "js"
+TEMPLATES = Path(__file__).resolve().parent.parent / "gridmap" / "web" / "templates"
 CSS_URL = re.compile(r"url\(\s*['\"]?([^'\")]+?)['\"]?\s*\)")
+NONCE = "T3st-nonce_42"
 
 
-class AssetRefs(HTMLParser):
-    """Collect every src and href in a page."""
+class Tags(HTMLParser):
+    """Every start tag of a page with its attributes."""
 
     def __init__(self) -> None:
         super().__init__()
-        self.refs: list[tuple[str, str]] = []
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        for name, value in attrs:
-            if name in {"src", "href"} and value is not None:
-                self.refs.append((tag, value))
+        self.tags.append((tag, dict(attrs)))
+
+
+def tags_of(page: str) -> list[tuple[str, dict[str, str | None]]]:
+    parser = Tags()
+    parser.feed(page)
+    return parser.tags
 
 
 def refs_of(page: str) -> list[tuple[str, str]]:
-    parser = AssetRefs()
-    parser.feed(page)
-    return parser.refs
+    """(tag, URL) of every src and href that is not a data: URL."""
+    return [
+        (tag, value)
+        for tag, attrs in tags_of(page)
+        for name, value in attrs.items()
+        if name in {"src", "href"} and value and not value.startswith("data:")
+    ]
 
 
 def static_file(url: str) -> Path:
@@ -46,14 +59,22 @@ def static_file(url: str) -> Path:
     return STATIC_DIR / path.removeprefix("/static/")
 
 
+def settings_of(page: str) -> dict:
+    """The JSON settings element of a page, parsed."""
+    found = re.search(r'<script[^>]*id="gridmap-config"[^>]*>(.*?)</script>', page, re.S)
+    assert found, "no settings element"
+    return json.loads(found.group(1))
+
+
 @pytest.fixture(scope="module")
 def page() -> str:
-    return maps.build_map_page(units_url_template=UNITS)
+    return maps.build_map_page(nonce=NONCE, text=all_texts())
 
 
 def test_scripts_and_styles_are_local_and_exist(page: str):
     assets = [url for tag, url in refs_of(page) if tag in {"script", "link"}]
-    assert len(assets) == len(maps.LOCAL_JS) + len(maps.LOCAL_CSS)
+    expected = maps.LOCAL_JS + maps.LOCAL_CSS + maps.MAP_JS + maps.OWN_CSS
+    assert sorted(assets) == sorted(url for _name, url in expected)
     for url in assets:
         assert urlsplit(url).scheme == "" and urlsplit(url).netloc == "", url
         assert static_file(url).is_file(), url
@@ -82,39 +103,65 @@ def test_vectorgrid_is_vendored_and_patched():
     assert "L.DomEvent.stopPropagation(" in bundle
 
 
-def test_units_come_from_the_api_for_all_four_levels(page: str):
-    for level in range(1, 5):
-        assert f'"url": "/api/v1/units?level={level}"' in page
+def test_every_script_carries_the_nonce(page: str):
+    scripts = [attrs for tag, attrs in tags_of(page) if tag == "script"]
+    assert len(scripts) == page.count("<script")
+    assert len(scripts) > len(maps.LOCAL_JS) + len(maps.MAP_JS)  # folium's inline ones too
+    for attrs in scripts:
+        assert attrs.get("nonce") == NONCE, attrs
+    settings = [a for a in scripts if a.get("id") == "gridmap-config"]
+    assert settings and settings[0]["type"] == "application/json"
+
+
+def test_add_nonce_leaves_existing_nonces_alone():
+    html = '<SCRIPT src="/a.js"></SCRIPT><script nonce="old">x</script><scripts>'
+    assert maps.add_nonce(html, "new") == (
+        '<script nonce="new" src="/a.js"></SCRIPT><script nonce="old">x</script><scripts>'
+    )
+
+
+def test_settings_are_json_that_cannot_end_the_script():
+    text = all_texts()
+    text["text"] = {**text["text"], "empty": "</script><script>alert(1)</script>"}
+    page = maps.build_map_page(nonce=NONCE, text=text, as_of="2026-06-30", focus="341890100")
+    assert "</script><script>alert(1)" not in page
+    settings = settings_of(page)
+    assert settings["text"]["empty"] == "</script><script>alert(1)</script>"
+    assert settings["asOf"] == "2026-06-30" and settings["focus"] == "341890100"
+    assert settings["urls"] == maps.API_URLS
+    assert settings["colours"]["coverage"].keys() == text["coverage"].keys()
+
+
+def test_layers_are_named_in_the_control_and_built_by_our_scripts(page: str):
+    for kind, _key, _show in maps.MAP_LAYERS:
+        assert f'gridmap.layers.create(\n            "{kind}"' in page
+    assert "gridmap.app.start(map_" in page
+    assert "L.control.layers(" in page
+
+
+def test_layer_names_are_escaped():
+    text = all_texts()
+    text["text"] = {**text["text"], "layer_units": "<b>v</b>", "title": "<script>x</script>"}
+    page = maps.build_map_page(nonce=NONCE, text=text, nav_html="<nav>ok</nav>")
+    assert "<script>x" not in page
+    # Leaflet's layer control sets names with innerHTML: they must arrive as entities.
+    assert "\\u0026lt;b\\u0026gt;v\\u0026lt;/b\\u0026gt;" in page
+    assert "<nav>ok</nav>" in page  # the caller's navigation, already escaped by its template
 
 
 def test_chinese_by_default(page: str):
     assert '<html lang="zh-Hans-CN">' in page
-    assert "<title>网格地图</title>" in page
-    for label in ("县", "乡镇", "行政村", "村民小组"):
-        escaped = label.encode("ascii", "backslashreplace").decode()
-        assert f'"{escaped}" :' in page
-
-
-def test_labels_are_escaped():
-    page = maps.build_map_page(
-        units_url_template=UNITS,
-        labels={"title": "<script>x</script>", "village": "<b>v</b>"},
-        language_links=[("<i>中文</i>", '?lang=zh"><script>')],
-    )
-    assert "<script>x" not in page
-    # Leaflet's layer control sets names with innerHTML: they must arrive as entities.
-    assert "\\u0026lt;b\\u0026gt;v\\u0026lt;/b\\u0026gt;" in page
-    assert "<i>中文</i>" not in page and '"><script>' not in page
 
 
 def test_no_base_map_means_no_tile_layer(page: str):
     assert "L.tileLayer" not in page
-    assert maps.PLAIN_BACKGROUND in page
+    assert settings_of(page)["background"] == maps.PLAIN_BACKGROUND
 
 
 def test_configured_base_map_is_used():
     page = maps.build_map_page(
-        units_url_template=UNITS,
+        nonce=NONCE,
+        text=all_texts(),
         basemap_url="/tiles/base/{z}/{x}/{y}.png",
         basemap_attribution="本地底图",
     )
@@ -123,22 +170,71 @@ def test_configured_base_map_is_used():
 
 
 def test_given_bounds_fit_the_map_at_once():
-    page = maps.build_map_page(units_url_template=UNITS, bounds=((30.0, 117.0), (30.1, 117.2)))
+    page = maps.build_map_page(nonce=NONCE, text=all_texts(), bounds=((30.0, 117.0), (30.1, 117.2)))
     assert "fitBounds(" in page
-    assert "var fitted = true;" in page
+    assert settings_of(page)["fitted"] is True
+
+
+def test_unit_map_fragment():
+    fragment = maps.build_unit_map(
+        nonce=NONCE,
+        unit={"code": "341890100", "level": 2, "parent": "341890", "name": "<i>x</i>"},
+        children={"341890100200": 0.25},
+        text=all_texts(),
+        bounds=((30.0, 117.0), (30.1, 117.2)),
+    )
+    for part in (fragment.header, fragment.body):
+        for tag, attrs in tags_of(part):
+            if tag == "script":
+                assert attrs.get("nonce") == NONCE
+    assert "<script" not in fragment.script  # the page wraps it in its own nonce'd tag
+    assert "gridmap.unitMap.start(map_" in fragment.script
+    settings = settings_of(fragment.body)
+    assert settings["unit"] == {"code": "341890100", "level": 2, "parent": "341890"}
+    assert settings["children"] == {"341890100200": 0.25}
+    assert "/static/js/unit-map.js" in fragment.header
+
+
+@pytest.mark.parametrize("kind", ["units);alert(1", "a b", ""])
+def test_layer_kinds_must_be_plain_names(kind: str):
+    with pytest.raises(ValueError):
+        AppLayer(kind=kind, name="x", show=True)
+    with pytest.raises(ValueError):
+        AppStart(entry=kind)
+
+
+def test_own_scripts_never_write_html_or_evaluate_code():
+    """Names are user data: our scripts set text only, and the CSP forbids eval."""
+    for path in OWN_JS_DIR.glob("*.js"):
+        source = path.read_text(encoding="utf-8")
+        for bad in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval("):
+            assert bad not in source, f"{path.name} uses {bad}"
+        assert "new Function" not in source and "javascript:" not in source, path.name
+        assert not re.search(r"setTimeout\(\s*['\"]", source), path.name
+
+
+def test_templates_have_no_inline_handlers():
+    for path in TEMPLATES.glob("*.html"):
+        source = path.read_text(encoding="utf-8")
+        assert not re.search(r"\son[a-z]+\s*=", source), path.name
+        assert "javascript:" not in source, path.name
+        for tag in re.findall(r"<script\b[^>]*>", source):
+            assert "nonce=" in tag, f"{path.name}: {tag}"
 
 
 @pytest.mark.parametrize(
     ("lang", "county", "group"),
-    [(None, "县", "村民小组"), ("en", "County", "Villager groups"), ("zh-CN", "县", "村民小组")],
+    [(None, "县", "村民小组"), ("en", "County", "Villager group"), ("zh-CN", "县", "村民小组")],
 )
-def test_map_labels_follow_the_chosen_language(lang: str | None, county: str, group: str):
+def test_map_words_follow_the_chosen_language(lang: str | None, county: str, group: str):
     app = Flask(__name__)
     app.config["GRIDMAP"] = Config()
     app.config["SECRET_KEY"] = "test"
     init_i18n(app)
     query = f"/map?lang={lang}" if lang else "/map"
     with app.test_request_context(query):
+        words = map_texts()
         labels = map_labels()
-    assert labels["county"] == county
-    assert labels["group"] == group
+    assert words["level"]["1"] == county
+    assert words["level"]["4"] == group
+    assert labels["layer_households"] == ("Households" if lang == "en" else "农户")

@@ -186,6 +186,12 @@ def version_count(conn: psycopg.Connection, code: str) -> int:
     return int(row[0]) if row else 0
 
 
+def like_prefix(text: str) -> str:
+    """A LIKE pattern matching values that start with `text` taken literally."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return escaped + "%"
+
+
 def search_units(
     conn: psycopg.Connection, text: str, prefixes: list[str] | None, limit: int = 20
 ) -> list[dict]:
@@ -193,10 +199,10 @@ def search_units(
     rows = conn.execute(
         "SELECT code, name, level, ST_XMin(geom), ST_YMin(geom), ST_XMax(geom), ST_YMax(geom) "
         "FROM unit_version WHERE valid_to IS NULL AND " + prefix_filter("code") + " "
-        "AND (code LIKE %(prefix)s OR strpos(name, %(text)s) > 0) "
+        "AND (code LIKE %(prefix)s ESCAPE '\\' OR strpos(name, %(text)s) > 0) "
         "ORDER BY (name = %(text)s) DESC, level, code LIMIT %(limit)s",
         {
-            "prefix": text.replace("%", "").replace("_", "") + "%",
+            "prefix": like_prefix(text),
             "text": text,
             "limit": limit,
             **prefix_params(prefixes),

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Page, Request, Response, Route
+from playwright.sync_api import Browser, Page, Request, Response, Route
+
+from tests.web_fixtures import PASSWORD
 
 CHROMIUM = "/usr/bin/chromium"
 
@@ -36,6 +39,36 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 def browser_type_launch_args() -> dict:
     """Launch the system Chromium headless (no browser download is ever needed)."""
     return {"executable_path": CHROMIUM, "headless": True, "args": CHROMIUM_ARGS}
+
+
+def log_in(page: Page, base_url: str, username: str, password: str = PASSWORD) -> None:
+    """Log in through the login form, as a user would."""
+    page.goto(f"{base_url}/login")
+    page.fill("#username", username)
+    page.fill("#password", password)
+    page.click("button[type=submit]")
+    page.wait_for_url(lambda url: "/login" not in url)
+
+
+@pytest.fixture(scope="session")
+def reviewer_state(browser: Browser, live_server: str, tmp_path_factory) -> Path:  # type: ignore[no-untyped-def]
+    """Cookies of a reviewer's session: logging in once keeps clear of the login rate limit."""
+    context = browser.new_context()
+    log_in(context.new_page(), live_server, "reviewer")
+    path = tmp_path_factory.mktemp("auth") / "reviewer.json"
+    context.storage_state(path=path)
+    context.close()
+    return path
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args: dict, reviewer_state: Path) -> dict:
+    """Every test's page starts logged in as a reviewer, in a 1280×720 window."""
+    return {
+        **browser_context_args,
+        "storage_state": str(reviewer_state),
+        "viewport": {"width": 1280, "height": 720},
+    }
 
 
 def is_local(url: str) -> bool:

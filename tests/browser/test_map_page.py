@@ -1,140 +1,158 @@
-"""The grid map page in real headless Chromium: offline, layered, escaped, bilingual."""
+"""The grid map in real headless Chromium: offline, layered, drawn, re-styled, bilingual.
+
+The live database holds the tiny county (2 townships, 4 villages, 8 groups) with
+households H1 (overdue), H2 (monitored, no contact), H3 (group without worker),
+H4 (outside the county) and worker W1 serving group 341890100200001.
+"""
 
 from __future__ import annotations
 
 from playwright.sync_api import Page, expect
 
-from gridmap.maps import VECTORGRID_JS
+from gridmap.maps import COLOURS, VECTORGRID_JS
 from tests.browser.conftest import PageWatch
-from tests.grid_fixtures import XSS_NAME
+from tests.browser.helpers import (
+    KINDS,
+    LAYERS_EN,
+    LAYERS_ZH,
+    OVERLAY_LABELS,
+    drawn_households,
+    on_map,
+    open_map,
+    overlay,
+    screen_point,
+    wait_for_tiles,
+)
 
-#: The tiny county: 1 county, 2 townships, 4 villages, 8 groups.
-COUNTS = {1: 1, 2: 2, 3: 4, 4: 8}
-LABELS_ZH = ["县", "乡镇", "行政村", "村民小组"]
-LABELS_EN = ["County", "Townships", "Villages", "Villager groups"]
-
-PATHS = "path.leaflet-interactive"
-OVERLAY_LABELS = ".leaflet-control-layers-overlays label"
-
-
-def open_map(page: Page, base_url: str, query: str = "") -> None:
-    """Open /map and wait until the county and township layers have arrived."""
-    response = page.goto(f"{base_url}/map{query}")
-    assert response is not None and response.ok, response and response.status
-    page.wait_for_selector("body[data-units-1][data-units-2]", state="attached")
-
-
-def overlay(page: Page, name: str):  # type: ignore[no-untyped-def]
-    """The layer control's checkbox for the layer called `name`."""
-    return page.locator(OVERLAY_LABELS).filter(has_text=name).locator("input")
+EXPECTED = {"H1": "overdue", "H2": "no_contact", "H3": "no_worker", "H4": "outside_grid"}
 
 
 def test_map_stays_on_host_and_has_no_errors(page: Page, live_server: str, watch: PageWatch):
     open_map(page, live_server)
-    overlay(page, "行政村").check()  # hidden levels load when first shown
-    overlay(page, "村民小组").check()
-    page.wait_for_selector("body[data-units-3][data-units-4]", state="attached")
+    overlay(page, "网格员住址").check()
+    page.wait_for_selector("body[data-gm-workers]", state="attached")
     page.wait_for_load_state("networkidle")
 
     assert watch.off_host == []
     assert watch.requests and all(url.startswith(live_server) for url in watch.requests)
     assert watch.failed == []
-    assert watch.errors == []
-    for level, count in COUNTS.items():
-        assert page.get_attribute("body", f"data-units-{level}") == str(count)
+    assert watch.errors == []  # CSP violations would show here too
+    assert page.get_attribute("body", "data-gm-units-1") == "1"
+    assert page.get_attribute("body", "data-gm-units-2") == "2"
+    assert page.get_attribute("body", "data-gm-outside") == "1"
+    assert page.get_attribute("body", "data-gm-gaps") == "0"  # the tiny county has none
+    assert page.locator("svg.gm-defs pattern#gm-hatch").count() == 1  # the gaps' hatching
 
 
-def test_four_levels_in_layer_control_and_toggling(page: Page, live_server: str, watch):
+def test_layer_control_names_and_toggles_every_layer(page: Page, live_server: str, watch):
     open_map(page, live_server)
-    expect(page.locator(OVERLAY_LABELS)).to_have_text(LABELS_ZH)
-    paths = page.locator(PATHS)
-    expect(paths).to_have_count(COUNTS[1] + COUNTS[2])
-
-    overlay(page, "行政村").check()
-    expect(paths).to_have_count(COUNTS[1] + COUNTS[2] + COUNTS[3])
-    overlay(page, "乡镇").uncheck()
-    expect(paths).to_have_count(COUNTS[1] + COUNTS[3])
-    overlay(page, "乡镇").check()
-    expect(paths).to_have_count(COUNTS[1] + COUNTS[2] + COUNTS[3])
+    expect(page.locator(OVERLAY_LABELS)).to_have_text(LAYERS_ZH)
+    for name, kind in zip(LAYERS_ZH, KINDS, strict=True):
+        box = overlay(page, name)
+        was_on = box.is_checked()
+        box.set_checked(not was_on)
+        assert on_map(page, kind) is (not was_on), kind
+        box.set_checked(was_on)
+        assert on_map(page, kind) is was_on, kind
     assert watch.errors == []
 
 
-def test_html_in_a_name_shows_as_text(page: Page, live_server: str, watch: PageWatch):
+def test_households_layer_off_and_on_removes_and_redraws_points(page: Page, live_server, watch):
     open_map(page, live_server)
-    overlay(page, "行政村").check()
-    page.wait_for_selector("body[data-units-3]", state="attached")
-    box = page.evaluate(
-        """(name) => {
-            const map = window[document.querySelector(".folium-map").id];
-            let found = null;
-            map.eachLayer((layer) => {
-                const props = layer.feature && layer.feature.properties;
-                if (props && props.level === 3 && props.name === name) { found = layer; }
-            });
-            const r = found._path.getBoundingClientRect();
-            return {x: r.x + r.width / 2, y: r.y + r.height / 2};
-        }""",
-        XSS_NAME,
+    page.wait_for_function("() => document.querySelectorAll('.gm-label').length === 2")
+    wait_for_tiles(page)
+    overlay(page, "农户").uncheck()
+    expect(page.locator(".leaflet-gm-households-pane canvas")).to_have_count(0)
+    overlay(page, "农户").check()
+    wait_for_tiles(page)
+    assert set(drawn_households(page)) == set(EXPECTED)
+    assert watch.errors == []
+
+
+def test_household_tiles_draw_every_household_by_coverage(page: Page, live_server, watch):
+    open_map(page, live_server)
+    wait_for_tiles(page)
+    drawn = drawn_households(page)
+    assert {code: d["coverage"] for code, d in drawn.items()} == EXPECTED
+    for code, status in EXPECTED.items():
+        assert drawn[code]["fill"] == COLOURS["coverage"][status], code
+    painted = page.evaluate(
+        """() => [...document.querySelectorAll(".leaflet-gm-households-pane canvas")]
+            .reduce((n, c) => n + c.getContext("2d").getImageData(0, 0, c.width, c.height)
+                .data.filter((v, i) => i % 4 === 3 && v > 0).length, 0)"""
     )
-    page.mouse.move(box["x"], box["y"])
-    tooltip = page.locator(".leaflet-tooltip")
-    expect(tooltip).to_contain_text(XSS_NAME)
-    assert tooltip.locator("img").count() == 0
-    assert page.locator("img[src='x']").count() == 0
-    page.wait_for_timeout(300)  # an injected onerror would have fired by now
-    assert watch.dialogs == []
+    assert painted > 4 * 20  # four dots of a few dozen pixels each
+
+
+def test_visit_colouring_restyles_without_fetching_tiles(page: Page, live_server, watch):
+    open_map(page, live_server)
+    wait_for_tiles(page)
+    page.wait_for_load_state("networkidle")
+    before = len([u for u in watch.requests if "/tiles/" in u])
+    page.locator("label[for='gm-mode-visit']").click()
+    page.wait_for_selector("body[data-gm-mode='visit']", state="attached")
+    drawn = drawn_households(page)
+    for code, d in drawn.items():
+        assert d["fill"] == COLOURS["visit"][d["visit"]], code
+    assert drawn["H1"]["fill"] == COLOURS["visit"]["never"]
+    expect(page.locator("#gm-legend .gm-legend-statuses li")).to_have_count(4)
+    expect(page.locator("#gm-legend")).to_contain_text("从未走访")
+    assert len([u for u in watch.requests if "/tiles/" in u]) == before
+    page.locator("label[for='gm-mode-coverage']").click()
+    assert drawn_households(page)["H1"]["fill"] == COLOURS["coverage"]["overdue"]
+    assert watch.errors == []
+
+
+def test_units_named_as_the_map_zooms(page: Page, live_server: str, watch: PageWatch):
+    open_map(page, live_server)
+    expect(page.locator(".gm-label-2")).to_have_count(2)
+    page.evaluate("() => gridmap.app.map.setZoom(gridmap.app.map.getZoom() + 1)")
+    page.wait_for_function("() => Number(document.body.dataset.gmLevel) > 2")
+    expect(page.locator(".gm-label-2")).to_have_count(0)
+    assert page.locator(".gm-label-3, .gm-label-4").count() > 0
     assert watch.errors == []
 
 
 def test_language_is_chosen_by_query_and_remembered(page: Page, live_server: str, watch):
     open_map(page, live_server, "?lang=en")
-    expect(page.locator(OVERLAY_LABELS)).to_have_text(LABELS_EN)
+    expect(page.locator(OVERLAY_LABELS)).to_have_text(LAYERS_EN)
     assert page.get_attribute("html", "lang") == "en"
     assert page.title() == "Grid map"
+    expect(page.locator("#gm-legend")).to_contain_text("Outside the grid")
+    expect(page.locator(".gm-nav")).to_contain_text("Coverage report")
 
     open_map(page, live_server)  # the session remembers English
-    expect(page.locator(OVERLAY_LABELS)).to_have_text(LABELS_EN)
+    expect(page.locator(OVERLAY_LABELS)).to_have_text(LAYERS_EN)
 
     open_map(page, live_server, "?lang=zh")
-    expect(page.locator(OVERLAY_LABELS)).to_have_text(LABELS_ZH)
+    expect(page.locator(OVERLAY_LABELS)).to_have_text(LAYERS_ZH)
     assert page.get_attribute("html", "lang") == "zh-Hans-CN"
     assert page.title() == "网格地图"
-
-
-def test_root_leads_to_the_map(page: Page, live_server: str, watch: PageWatch):
-    page.goto(f"{live_server}/")
-    assert page.url == f"{live_server}/map"
+    assert watch.errors == []
 
 
 def test_vendored_vectorgrid_handles_clicks_on_leaflet_19(page: Page, live_server, watch):
     """Leaflet 1.9 has no L.DomEvent.fakeStop; the vendored VectorGrid must not call it."""
     open_map(page, live_server)
-    page.add_script_tag(url=VECTORGRID_JS)
+    assert VECTORGRID_JS in page.content()
     page.evaluate(
         """() => {
-            const map = window[document.querySelector(".folium-map").id];
-            const b = map.getBounds();
-            const square = {type: "Feature", properties: {name: "tile"}, geometry: {
-                type: "Polygon", coordinates: [[
-                    [b.getWest(), b.getSouth()], [b.getEast(), b.getSouth()],
-                    [b.getEast(), b.getNorth()], [b.getWest(), b.getNorth()],
-                    [b.getWest(), b.getSouth()]]]}};
+            const map = gridmap.app.map;
             window.vectorClicks = 0;
-            const grid = L.vectorGrid.slicer({type: "FeatureCollection", features: [square]}, {
+            const grid = L.vectorGrid.protobuf("/tiles/households/{z}/{x}/{y}.pbf", {
                 rendererFactory: L.canvas.tile,
                 interactive: true,
-                vectorTileLayerStyles: {sliced: {fill: true, fillOpacity: 0.2, weight: 1}},
+                vectorTileLayerStyles: {households: {radius: 12, fill: true, weight: 1}},
             });
             grid.on("click", () => { window.vectorClicks += 1; });
             grid.addTo(map);
-            grid.bringToFront();
-            map.eachLayer((layer) => { if (layer.feature) { layer.remove(); } });
+            window.testGrid = grid;
         }"""
     )
-    page.wait_for_selector("canvas.leaflet-tile-loaded", state="attached")
-    page.wait_for_timeout(300)  # tiles are sliced in a worker
-    size = page.viewport_size or {"width": 1280, "height": 720}
-    page.mouse.click(size["width"] / 2, size["height"] / 2)
+    page.wait_for_function("() => window.testGrid._loading === false")
+    point = screen_point(page, 2500, 500)  # H3: nothing else of ours is drawn there
+    page.evaluate("() => gridmap.layers.registry.households.remove()")
+    page.mouse.click(point["x"], point["y"])
     page.wait_for_timeout(300)
     assert watch.errors == []  # unpatched: "L.DomEvent.fakeStop is not a function"
     page.wait_for_function("window.vectorClicks > 0", timeout=5000)
@@ -145,7 +163,7 @@ def test_vendored_marker_icons_and_fonts_load(page: Page, live_server: str, watc
     open_map(page, live_server)
     page.evaluate(
         """() => {
-            const map = window[document.querySelector(".folium-map").id];
+            const map = gridmap.app.map;
             const c = map.getCenter();
             const icon = (prefix, name) => L.AwesomeMarkers.icon(
                 {prefix: prefix, icon: name, markerColor: "red", extraClasses: "fa-rotate-90"});

@@ -1,0 +1,36 @@
+/* gridmap: the map of the /projects page: township outlines and the projects layer. */
+(function () {
+  "use strict";
+  const config = JSON.parse(document.getElementById("gm-projects-config").textContent);
+  const container = document.getElementById("gm-projects-map");
+  const map = L.map(container, {attributionControl: Boolean(config.basemap.url)});
+  if (config.basemap.url) {
+    L.tileLayer(config.basemap.url, {attribution: config.basemap.attribution, maxZoom: 18}).addTo(map);
+  }
+  L.control.scale({imperial: false}).addTo(map);
+  const townships = L.geoJSON(null, {
+    style: {color: "#455a64", weight: 1.5, fill: false},
+    interactive: false,
+  }).addTo(map);
+  const units = fetch(config.urls.units, {credentials: "same-origin", headers: {Accept: "application/json"}})
+    .then(function (response) { return response.ok ? response.json() : null; })
+    .then(function (data) { if (data) { townships.addData(data); } });
+  const projects = GridmapProjects.addTo(map, {
+    url: config.urls.projects,
+    filters: config.filters,
+    text: {categories: config.categories, statuses: config.statuses, text: config.text},
+  });
+
+  Promise.all([units, projects.ready]).then(function () {
+    const bounds = townships.getBounds();
+    const drawn = projects.layer.getBounds();
+    if (drawn.isValid()) { bounds.extend(drawn); }
+    if (bounds.isValid()) {
+      map.fitBounds(bounds, {padding: [12, 12]});
+    } else {
+      map.setView([35, 105], 4);  // nothing to show yet: all of China
+    }
+    document.body.setAttribute("data-gm-ready", "1");
+  });
+  window.gridmapProjectsPage = {map: map, projects: projects, townships: townships};
+})();

@@ -1,0 +1,106 @@
+"""Helpers for the map tests: open the map, reach its layers, find screen points."""
+
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import Locator, Page
+
+from tests.household_fixtures import lonlat_m
+
+OVERLAY_LABELS = ".leaflet-control-layers-overlays label"
+#: The layer control's names, in order, per language.
+LAYERS_ZH = ["网格边界", "网格名称", "农户", "网格空白区", "网格外农户", "网格员住址"]
+LAYERS_EN = [
+    "Grid boundaries",
+    "Unit names",
+    "Households",
+    "Gaps in the grid",
+    "Households outside the grid",
+    "Grid workers' homes",
+]
+KINDS = ["units", "labels", "households", "gaps", "outside", "workers"]
+
+
+def open_map(page: Page, base_url: str, query: str = "") -> None:
+    """Open /map and wait until the county is in view and the layers have started."""
+    response = page.goto(f"{base_url}/map{query}")
+    assert response is not None and response.ok, response and response.status
+    page.wait_for_selector("body[data-gm-ready='1']", state="attached")
+
+
+def wait_for_tiles(page: Page) -> None:
+    """Wait until both tile layers have drawn every tile in view."""
+    page.wait_for_function(
+        """() => ["units", "households"].every((kind) => {
+            const grid = gridmap.layers.registry[kind].grid;
+            return grid._map && !grid.isLoading() && Object.keys(grid._vectorTiles).length > 0;
+        })"""
+    )
+
+
+def overlay(page: Page, name: str) -> Locator:
+    """The layer control's checkbox for the layer called exactly `name`."""
+    exact = re.compile(rf"^\s*{re.escape(name)}\s*$")
+    return page.locator(OVERLAY_LABELS).filter(has_text=exact).locator("input")
+
+
+def on_map(page: Page, kind: str) -> bool:
+    """Whether the layer of `kind` is on the map."""
+    return bool(page.evaluate("(k) => gridmap.app.map.hasLayer(gridmap.layers.registry[k])", kind))
+
+
+def drawn_households(page: Page) -> dict[str, dict]:
+    """Households drawn by the households tile layer: code -> their style and properties."""
+    return page.evaluate(
+        """() => {
+            const grid = gridmap.layers.registry.households.grid;
+            const out = {};
+            Object.values(grid._vectorTiles || {}).forEach((tile) => {
+                Object.values(tile._features).forEach((entry) => {
+                    const f = entry.feature;
+                    if (f.properties.households == null) {
+                        out[f.properties.code] = {fill: f.options.fillColor,
+                            coverage: f.properties.coverage_status,
+                            visit: f.properties.visit_status};
+                    }
+                });
+            });
+            return out;
+        }"""
+    )
+
+
+def screen_point(page: Page, x_m: float, y_m: float) -> dict[str, float]:
+    """Viewport pixel of a point given in metres from the test grid's origin."""
+    lon, lat = lonlat_m(x_m, y_m)
+    return page.evaluate(
+        """([lat, lon]) => {
+            const map = gridmap.app.map;
+            const p = map.latLngToContainerPoint([lat, lon]);
+            const r = map.getContainer().getBoundingClientRect();
+            return {x: r.left + p.x, y: r.top + p.y};
+        }""",
+        [lat, lon],
+    )
+
+
+def click_at_m(page: Page, x_m: float, y_m: float) -> None:
+    """Click the map at a point given in metres from the test grid's origin."""
+    point = screen_point(page, x_m, y_m)
+    page.mouse.click(point["x"], point["y"])
+
+
+def map_centre_m(page: Page) -> dict[str, float]:
+    """The map's centre as lat/lon."""
+    return page.evaluate(
+        "() => { const c = gridmap.app.map.getCenter(); return {lat: c.lat, lon: c.lng}; }"
+    )
+
+
+def panel_values(page: Page) -> dict[str, str]:
+    """The side panel's figures: key -> raw value (data-value)."""
+    return page.evaluate(
+        """() => Object.fromEntries([...document.querySelectorAll("#gm-panel .gm-row")]
+            .map((row) => [row.dataset.key, row.dataset.value]))"""
+    )

@@ -1,0 +1,207 @@
+"""HTML pages through Flask's test client: figures, scopes, 404s, and a nonce on every script."""
+
+from __future__ import annotations
+
+import json
+import re
+from html.parser import HTMLParser
+
+import psycopg
+import pytest
+
+from gridmap import assign, grids
+from gridmap.web import create_app
+from tests.household_fixtures import add_household, add_worker
+from tests.web_fixtures import add_role_accounts, login
+
+GROUP_1 = "341890100200001"
+PAGES = [
+    "/",
+    "/?as_of=2026-06-30",
+    "/map",
+    "/map?unit=341890100&as_of=2026-06-30",
+    "/units/341890",
+    "/units/341890100",
+    f"/units/{GROUP_1}",
+    "/coverage",
+    "/coverage?level=4",
+]
+ERROR_PAGES = ["/units/341890999", "/units/abc", "/?as_of=30.06.2026"]
+
+
+class Tags(HTMLParser):
+    """Every start tag of a page with its attributes."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, dict(attrs)))
+
+
+def tags_of(html: str) -> list[tuple[str, dict[str, str | None]]]:
+    parser = Tags()
+    parser.feed(html)
+    return parser.tags
+
+
+def figures(html: str) -> dict[str, str]:
+    """The figure cards of a page: data-key -> data-value."""
+    return dict(re.findall(r'class="gm-card[^"]*" data-key="(\w+)" data-value="([^"]*)"', html))
+
+
+@pytest.fixture
+def app(config, tiny_county_file):  # type: ignore[no-untyped-def]
+    """The app on a fresh database: tiny county, one household of each problem, one worker."""
+    with psycopg.connect(config.database_url) as conn:
+        grids.import_grid_file(conn, tiny_county_file)
+        add_household(conn, "H1", (500, 500))
+        add_household(conn, "H2", (600, 500), category="monitored")
+        add_household(conn, "H3", (2500, 500))
+        add_household(conn, "H4", (-500, 500))
+        add_worker(conn, "W1", [GROUP_1], home_m=(550, 550))
+        assign.assign_households(conn)
+        add_role_accounts(conn)
+        conn.commit()
+    application = create_app(config)
+    yield application
+    application.extensions["gridmap_pool"].close()
+
+
+@pytest.fixture
+def client(app):  # type: ignore[no-untyped-def]
+    """A reviewer's logged-in client."""
+    client = app.test_client()
+    login(client, "reviewer")
+    return client
+
+
+def test_dashboard_shows_county_totals(client):
+    page = client.get("/")
+    assert page.status_code == 200
+    shown = figures(page.text)
+    assert shown["households"] == "4"
+    assert shown["monitored"] == "1"
+    assert shown["workers_active"] == "1"
+    for key in ("outside_grid", "no_worker", "no_contact", "overdue"):
+        assert shown[key] == "1", key
+    assert float(shown["uncovered_share"]) == 1.0
+    assert float(shown["visit_rate"]) == 0.0
+    assert "测试县" in page.text
+    rows = re.findall(r'<tr data-code="(\d+)">', page.text)
+    assert rows == ["341890100", "341890101"]
+    assert 'href="/units/341890100"' in page.text
+
+
+def test_dashboard_keeps_the_date_in_its_links(client):
+    page = client.get("/?as_of=2026-06-30")
+    assert page.status_code == 200
+    assert 'value="2026-06-30"' in page.text
+    assert 'href="/units/341890100?as_of=2026-06-30"' in page.text
+
+
+def test_bad_date_is_a_400_page(client):
+    page = client.get("/coverage?as_of=30.06.2026")
+    assert page.status_code == 400
+    assert page.mimetype == "text/html"
+    assert "YYYY-MM-DD" in page.text
+
+
+def test_unit_page_has_figures_children_and_downloads(client):
+    page = client.get("/units/341890100?as_of=2026-06-30")
+    assert page.status_code == 200
+    assert figures(page.text)["households"] == "3"
+    assert re.findall(r'<tr data-code="(\d+)">', page.text) == ["341890100200", "341890100201"]
+    assert "/api/v1/coverage.xlsx?parent=341890100&amp;as_of=2026-06-30" in page.text
+    assert "/api/v1/units?level=3&amp;parent=341890100" in page.text
+    assert 'id="gridmap-config"' in page.text
+
+
+def test_group_page_has_no_children(client):
+    page = client.get(f"/units/{GROUP_1}")
+    assert page.status_code == 200
+    assert figures(page.text)["households"] == "2"
+    assert "GeoJSON" not in page.text
+    assert "<tbody>" not in page.text
+
+
+@pytest.mark.parametrize("code", ["341890999", "341890100200009", "abc", "3418901"])
+def test_unknown_unit_is_a_404_page(client, code):
+    page = client.get(f"/units/{code}")
+    assert page.status_code == 404
+    assert page.mimetype == "text/html"
+    assert "没有代码为" in page.text
+
+
+def test_coverage_page_per_level(client):
+    page = client.get("/coverage?level=4")
+    assert page.status_code == 200
+    assert len(re.findall(r'<tr data-code="(\d{15})">', page.text)) == 8
+    assert 'id="gm-left-out"' in page.text  # H4 lies outside every group
+    assert len(re.findall(r'<tr data-code="(\d{9})">', client.get("/coverage").text)) == 2
+
+
+def test_township_account_sees_only_its_township(app):
+    client = app.test_client()
+    login(client, "township")
+    page = client.get("/")
+    assert figures(page.text)["households"] == "3"  # H4 (outside) and the county are not theirs
+    assert re.findall(r'<tr data-code="(\d+)">', page.text) == ["341890100200", "341890100201"]
+    assert client.get("/units/341890").status_code == 404
+    assert client.get("/units/341890101").status_code == 404
+    assert client.get("/units/341890100").status_code == 200
+    coverage = client.get("/coverage").text
+    assert re.findall(r'<tr data-code="(\d+)">', coverage) == ["341890100"]
+
+
+@pytest.mark.parametrize("path", PAGES + ERROR_PAGES)
+def test_every_script_carries_the_responses_nonce(client, path):
+    page = client.get(path)
+    csp = page.headers["Content-Security-Policy"]
+    nonce = re.search(r"'nonce-([^']+)'", csp).group(1)  # type: ignore[union-attr]
+    scripts = [attrs for tag, attrs in tags_of(page.text) if tag == "script"]
+    if path.startswith(("/map", "/units/3418901")):
+        assert scripts
+    for attrs in scripts:
+        assert attrs.get("nonce") == nonce, attrs
+    assert nonce not in client.get(path).text  # a new one for every response
+
+
+@pytest.mark.parametrize("path", PAGES + ERROR_PAGES)
+def test_no_inline_handlers_or_script_urls(client, path):
+    page = client.get(path)
+    for _tag, attrs in tags_of(page.text):
+        assert not [name for name in attrs if name.startswith("on")], attrs
+        for value in attrs.values():
+            assert not (value or "").strip().lower().startswith("javascript:"), attrs
+
+
+def test_map_page_passes_its_settings_as_json(client):
+    page = client.get("/map?unit=341890100&as_of=2026-06-30")
+    raw = re.search(
+        r'<script nonce="[^"]+" type="application/json" id="gridmap-config">(.*?)</script>',
+        page.text,
+        re.S,
+    )
+    assert raw
+    settings = json.loads(raw.group(1))
+    assert settings["focus"] == "341890100"
+    assert settings["asOf"] == "2026-06-30"
+    assert settings["urls"]["householdTiles"] == "/tiles/households/{z}/{x}/{y}.pbf"
+    assert settings["text"]["layer_households"] == "农户"
+    assert settings["coverage"]["no_worker"] == "无网格员"
+
+
+def test_map_page_ignores_a_malformed_focus(client):
+    page = client.get("/map?unit=<script>")
+    assert page.status_code == 200
+    assert '"focus": null' in page.text
+
+
+def test_pages_speak_english_on_request(client):
+    page = client.get("/?lang=en")
+    assert '<html lang="en">' in page.text
+    assert "Coverage report" in page.text and "Number of households" in page.text
+    assert "Grid boundaries" in client.get("/map").text  # remembered for the session
+    assert '<html lang="zh-Hans-CN">' in client.get("/map?lang=zh").text
