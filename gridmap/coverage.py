@@ -38,6 +38,9 @@ COUNT_KEYS = (
     "overdue",
     "covered",
     "visited",
+    "visit_never",
+    "visit_due_soon",
+    "visit_overdue",
 )
 CODE_LENGTHS = (6, 9, 12, 15)
 

@@ -96,7 +96,6 @@ MAP_TEXT: dict[str, str] = {
     "groups": N_("Groups served"),
     "gap": N_("Gap in the grid"),
     "zoom_for_points": N_("Zoom in to see single households."),
-    "visit_needs_points": N_("Visit status shows once single households are visible."),
     "zoom_for_workers": N_("Zoom in to a township to see grid workers."),
     "truncated": N_("Only the first {n} households are shown."),
     "circle_size": N_("Circle size: households in the unit"),

@@ -23,7 +23,10 @@ MAX_ZOOM = 22
 POINT_MIN_ZOOM = 13
 #: Below POINT_MIN_ZOOM, counts per group from this zoom on, per village below it.
 GROUP_COUNTS_MIN_ZOOM = 11
-COUNT_COLUMNS = ("households", "outside_grid", "no_worker", "no_contact", "overdue", "covered")
+COUNT_COLUMNS = (
+    "households", "outside_grid", "no_worker", "no_contact", "overdue", "covered",
+    "visit_never", "visit_due_soon", "visit_overdue",
+)  # fmt: skip
 
 
 def check_tile(z: int, x: int, y: int) -> None:

@@ -75,6 +75,9 @@ def test_low_zoom_tiles_count_households_per_unit(client, zoom, level):
     assert by_code[first]["households"] == (2 if level == 4 else 3)
     total = sum(p["households"] for p in by_code.values())
     assert total == 3
+    # Nobody has been visited: the visit colouring of the circles comes from these counts.
+    assert sum(p["visit_never"] for p in by_code.values()) == 3
+    assert sum(p["visit_overdue"] + p["visit_due_soon"] for p in by_code.values()) == 0
 
 
 def test_units_tile_layers_follow_zoom(client):

@@ -21,12 +21,12 @@ _WINDOW = (
     "WHEN 'lifted' THEN %(w_lifted)s::int ELSE %(w_ordinary)s::int END"
 )
 # The stored latest visit date answers for any as-of date on or after the county's
-# latest visit; only earlier dates look into the visits themselves.
+# latest visit; only earlier dates look into the visits themselves. Rejected visits never count.
 _LAST_VISIT_CURRENT = "h.last_visit_on"
 _LAST_VISIT_HISTORIC = (
     "CASE WHEN h.last_visit_on IS NULL OR h.last_visit_on <= %(as_of)s::date "
     "THEN h.last_visit_on ELSE (SELECT max((v.visited_at AT TIME ZONE %(tz)s)::date) "
-    "FROM visit v WHERE v.household_code = h.code "
+    "FROM visit v WHERE v.household_code = h.code AND v.rejected_at IS NULL "
     "AND (v.visited_at AT TIME ZONE %(tz)s)::date <= %(as_of)s::date) END"
 )
 
@@ -100,14 +100,17 @@ def status_query(params: dict, scope: str = "true") -> sql.Composable:
 def counts_by_unit(
     conn: psycopg.Connection, params: dict, prefixes: list[str] | None
 ) -> list[tuple]:
-    """Per assigned unit under `prefixes`: households, monitored, a count for each status."""
+    """Per assigned unit under `prefixes`: households, monitored, counts per status (COUNT_KEYS)."""
     status_cols = ", ".join(
         f"count(*) FILTER (WHERE coverage_status = '{s}')" for s in COVERAGE_STATUSES
     )
     query = sql.SQL(
         "SELECT coalesce(unit_code, ''), count(*), count(*) FILTER (WHERE monitored), "  # noqa: S608
         + status_cols
-        + ", count(*) FILTER (WHERE visit_status <> 'never' AND visit_status <> 'overdue') "
+        + ", count(*) FILTER (WHERE visit_status <> 'never' AND visit_status <> 'overdue'), "
+        "count(*) FILTER (WHERE visit_status = 'never'), "
+        "count(*) FILTER (WHERE visit_status = 'due_soon'), "
+        "count(*) FILTER (WHERE visit_status = 'overdue') "
         "FROM ({}) s GROUP BY 1"
     ).format(status_query(params, prefix_filter("h.unit_code")))
     return conn.execute(query, {**params, **prefix_params(prefixes)}).fetchall()

@@ -52,17 +52,26 @@
     };
   }
 
+  /** Share of a unit's households with a problem, and the colour of the worst one. */
+  function countProblem(props, n, mode) {
+    if (mode === "visit") {
+      const never = Number(props.visit_never) || 0;
+      const overdue = Number(props.visit_overdue) || 0;
+      const share = (never + overdue) / n;
+      const worst = share < MINOR_SHARE ? "visited" : never >= overdue ? "never" : "overdue";
+      return [share, styles.colour("visit", worst)];
+    }
+    const share = (n - (Number(props.covered) || 0)) / n;
+    const problem = share >= MINOR_SHARE ? styles.dominantProblem(props) : null;
+    return [share, styles.colour("coverage", problem || "covered")];
+  }
+
   function countStyle(props, z, mode) {
     const n = Number(props.households) || 0;
     if (!n) {
       return [];
     }
-    const share = (n - (Number(props.covered) || 0)) / n;
-    const problem = share >= MINOR_SHARE ? styles.dominantProblem(props) : null;
-    let colour = styles.colour("coverage", problem || "covered");
-    if (mode === "visit") {
-      colour = NEUTRAL; // the count tiles carry coverage counts only
-    }
+    const [share, colour] = countProblem(props, n, mode);
     const zooms = gm.config().zooms || {};
     const scale = z < (zooms.level4 || 11) ? 0.55 : 0.9;
     return {

@@ -148,7 +148,6 @@
   function hintFor(map, workersHint) {
     const points = map.getZoom() >= (gm.config().zooms.points || 13);
     let hint = points ? "" : gm.t("zoom_for_points");
-    if (!points && state.mode === "visit") { hint = gm.t("visit_needs_points"); }
     return [hint, workersHint].filter(Boolean).join(" ");
   }
 
