@@ -16,6 +16,7 @@ from gridmap.config import Config
 from gridmap.sample.activity import generate_contacts, generate_visits
 from gridmap.sample.county import read_county
 from gridmap.sample.population import generate_households, generate_workers
+from gridmap.sample.projects import load_demo_projects
 from gridmap.store import assignment as assignment_store
 
 SAMPLE_FILE = "sample-county.gpkg"
@@ -51,6 +52,7 @@ def load_demo(
         report["workers"] = people.import_workers(conn, files["workers"])
         report["contacts"] = people.import_contacts(conn, files["contacts"], config.timezone)
         report["visits"] = people.import_visits(conn, files["visits"], config.timezone)
+        report["projects"] = load_demo_projects(conn, units, seed)
     report["assignment"] = assign.assign_households(conn)
     return report
 

@@ -74,6 +74,7 @@ def _register_commands() -> None:
         demo_commands,
         edit_commands,
         grid_commands,
+        project_commands,
         serve_commands,
         user_commands,
     )

@@ -59,11 +59,12 @@ def create_app(config: Config | None = None, *, db_url: str | None = None) -> Fl
 
 
 def _register_blueprints(app: Flask) -> None:
-    from gridmap.web import admin, api, edits, health, pages, tiles
+    from gridmap.web import admin, api, edits, health, pages, projects, tiles
 
     app.register_blueprint(health.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(edits.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(tiles.bp)
+    app.register_blueprint(projects.bp)
     app.register_blueprint(pages.bp)

@@ -1,0 +1,78 @@
+"""`gridmap import projects`, `gridmap import pairings` and `gridmap projects report`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from gridmap import db, projects
+from gridmap.accounts import EVERYTHING
+from gridmap.cli import audited_write, current_config, emit, main, reports_errors
+from gridmap.cli.grid_commands import import_group
+from gridmap.io.projects import CATEGORY_NAMES
+
+
+def _summary(report: dict) -> str:
+    return ", ".join(f"{k}: {v}" for k, v in report.items())
+
+
+@import_group.command("projects")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--crs", "crs_name", help="wgs84, cgcs2000, gcj02, bd09 or an EPSG code")
+@click.option("--json", "as_json", is_flag=True)
+@reports_errors()
+def import_projects(file: Path, crs_name: str | None, as_json: bool) -> None:
+    """Import funded projects (衔接资金项目) from CSV (UTF-8 or GBK), XLSX or GeoJSON."""
+    with db.connect(current_config()) as conn:
+        with audited_write(conn, "import.projects", file.name):
+            report = projects.import_projects(conn, file, crs_name)
+    emit(report, as_json, _summary)
+
+
+@import_group.command("pairings")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True)
+@reports_errors()
+def import_pairings(file: Path, as_json: bool) -> None:
+    """Import enterprise (万企兴万村) and county leader (联系点) pairings with villages."""
+    with db.connect(current_config()) as conn:
+        with audited_write(conn, "import.pairings", file.name):
+            report = projects.import_pairings(conn, file)
+    emit(report, as_json, _summary)
+
+
+@main.group("projects")
+def projects_group() -> None:
+    """Funded projects (衔接资金项目)."""
+
+
+@projects_group.command("report")
+@click.option("--year", type=click.IntRange(2000, 2100), help="only the projects of this year")
+@click.option("--json", "as_json", is_flag=True)
+@reports_errors()
+def report(year: int | None, as_json: bool) -> None:
+    """Count, funds by category, industry share, progress and unregistered assets."""
+    with db.connect(current_config()) as conn:
+        payload = projects.project_report(conn, EVERYTHING, year)
+    emit(payload, as_json, _report_text)
+
+
+def _report_text(report: dict) -> str:
+    lines = [f"projects: {report['projects']}, funds: {report['funds_wan']:,.2f} 万元"]
+    for category, figures in report["by_category"].items():
+        lines.append(
+            f"  {CATEGORY_NAMES[category]} ({category}): {figures['count']} projects, "
+            f"{figures['funds_wan']:,.2f} 万元, {figures['share']:.1%}"
+        )
+    lines.append(
+        f"industry share {report['industry_share']:.1%}, started {report['started_share']:.1%}, "
+        f"completed {report['completed_share']:.1%}, completed without asset registration: "
+        f"{report['unregistered_assets']}"
+    )
+    lines.append("by township:")
+    lines += [
+        f"  {t['code']}: {t['projects']} projects, {t['funds_wan']:,.2f} 万元"
+        for t in report["by_township"]
+    ]
+    return "\n".join(lines)

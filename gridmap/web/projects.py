@@ -1,0 +1,167 @@
+"""Funded projects and pairings: the /projects page, its form, GeoJSON, details and exports."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from gridmap import audit, projects
+from gridmap.errors import BadInput, GridmapError
+from gridmap.io import project_exports
+from gridmap.map_text import N_
+from gridmap.web.api import XLSX_TYPE, code_arg, int_arg
+from gridmap.web.auth import current_actor, require_roles
+from gridmap.web.context import config, db
+
+bp = Blueprint("projects", __name__)
+
+CATEGORY_TEXT = {
+    "industry": N_("Industry development"),
+    "infrastructure": N_("Infrastructure"),
+    "employment": N_("Employment support"),
+    "public_jobs": N_("Public welfare jobs"),
+    "other": N_("Other"),
+}
+STATUS_TEXT = {"approved": N_("Approved"), "started": N_("Started"), "completed": N_("Completed")}
+KIND_TEXT = {"enterprise": N_("Paired enterprise"), "leader": N_("County leader's contact")}
+#: Words of the map layer's popups and filter control, by key.
+LAYER_TEXT = {
+    "year": N_("Year"), "category": N_("Category"), "status": N_("Status"), "all": N_("All"),
+    "funds": N_("Funds (10,000 yuan)"), "central": N_("Central"), "provincial": N_("Provincial"),
+    "city": N_("City"), "county": N_("County level"), "progress": N_("Progress"),
+    "village": N_("Village"), "asset": N_("Asset registered"), "yes": N_("Yes"), "no": N_("No"),
+    "approved_on": N_("Approved on"), "started_on": N_("Started on"),
+    "completed_on": N_("Completed on"), "code": N_("Code"),
+    "no_site": N_("No site yet: shown at its village"), "shown": N_("Projects shown"),
+    "error": N_("Projects could not be loaded. Reload the page to try again."),
+}  # fmt: skip
+
+
+def layer_texts() -> dict[str, dict[str, str]]:
+    """The projects layer's words in the request's language (for GridmapProjects.addTo)."""
+    return {
+        "categories": {k: _(v) for k, v in CATEGORY_TEXT.items()},
+        "statuses": {k: _(v) for k, v in STATUS_TEXT.items()},
+        "text": {k: _(v) for k, v in LAYER_TEXT.items()},
+    }
+
+
+def _filters() -> projects.Filters:
+    return projects.Filters(
+        year=int_arg("year", low=2000, high=2100),
+        category=request.args.get("category") or None,
+        status=request.args.get("status") or None,
+        unit=code_arg("unit"),
+    )
+
+
+@bp.get("/api/v1/projects")
+def api_projects():  # type: ignore[no-untyped-def]
+    """Projects in scope as GeoJSON, filtered by year, category, status and unit."""
+    return jsonify(projects.projects_geojson(db(), current_actor().scope, _filters()))
+
+
+@bp.post("/api/v1/projects")
+@require_roles("admin")
+def api_save_project():  # type: ignore[no-untyped-def]
+    """Create or replace a project from a JSON object (needs the X-CSRFToken header)."""
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise BadInput("send the project as a JSON object")
+    result = projects.save_project(db(), current_actor(), body)
+    return jsonify(result), 201 if result["created"] else 200
+
+
+@bp.get("/api/v1/projects/<code>")
+def api_project(code: str):  # type: ignore[no-untyped-def]
+    """One project's details (404 outside the user's scope)."""
+    return jsonify(projects.project_detail(db(), current_actor().scope, code))
+
+
+@bp.get("/api/v1/projects.xlsx")
+def projects_xlsx() -> Response:
+    """The project list and report (one year or all, under a unit) as a spreadsheet."""
+    filters = _filters()
+    actor = current_actor()
+    rows = projects.list_projects(db(), actor.scope, filters)
+    report = projects.summarise(rows)
+    names = projects.unit_names(db(), [t["code"] for t in report["by_township"]])
+    body = project_exports.projects_workbook(rows, report, names)
+    detail = {"year": filters.year, "rows": len(rows)}
+    with db().transaction():
+        audit.record(db(), actor, "export.projects_xlsx", filters.unit, detail)
+    return _download(body, f"projects-{filters.unit or 'all'}-{filters.year or 'all'}.xlsx")
+
+
+@bp.get("/api/v1/units/<code>/pairings")
+def unit_pairings(code: str):  # type: ignore[no-untyped-def]
+    """Enterprises and county leaders paired with the villages of a unit."""
+    return jsonify(projects.unit_pairings(db(), current_actor().scope, code))
+
+
+@bp.get("/api/v1/pairings.xlsx")
+def pairings_xlsx() -> Response:
+    """Pairings in scope (under `unit`) as a spreadsheet."""
+    unit = code_arg("unit")
+    actor = current_actor()
+    rows = projects.all_pairings(db(), actor.scope, unit)
+    with db().transaction():
+        audit.record(db(), actor, "export.pairings_xlsx", unit, {"rows": len(rows)})
+    return _download(project_exports.pairings_workbook(rows), f"pairings-{unit or 'all'}.xlsx")
+
+
+def _download(body: bytes, name: str) -> Response:
+    return Response(
+        body, mimetype=XLSX_TYPE, headers={"Content-Disposition": f'attachment; filename="{name}"'}
+    )
+
+
+@bp.get("/projects")
+def projects_page() -> str:
+    """The projects report (one year or all), its map and the project list."""
+    year = int_arg("year", low=2000, high=2100)
+    scope = current_actor().scope
+    everything = projects.list_projects(db(), scope, projects.Filters())
+    rows = [r for r in everything if year is None or r["year"] == year]
+    report = projects.summarise(rows)
+    names = projects.unit_names(db(), [t["code"] for t in report["by_township"]])
+    cfg = config()
+    page_config = {
+        "urls": {
+            "projects": url_for("projects.api_projects"),
+            "units": url_for("api.units", level=2),
+        },
+        "filters": {"year": year},
+        "basemap": {"url": cfg.basemap_url, "attribution": cfg.basemap_attribution},
+        **layer_texts(),
+    }
+    return render_template(
+        "projects.html", active="projects", year=year, report=report, rows=rows,
+        years=sorted({r["year"] for r in everything}, reverse=True), township_names=names,
+        texts=layer_texts(), kind_text={k: _(v) for k, v in KIND_TEXT.items()},
+        pairings=projects.all_pairings(db(), scope), page_config=page_config,
+    )  # fmt: skip
+
+
+@bp.route("/projects/edit", methods=["GET", "POST"])
+@require_roles("admin")
+def edit_page() -> Any:
+    """The project form: a new project, or an existing one (?code=) to change."""
+    errors: list[str] = []
+    if request.method == "POST":
+        values = {k: request.form.get(k, "") for k in projects.FORM_FIELDS}
+        try:
+            projects.save_project(db(), current_actor(), values)
+        except GridmapError as exc:
+            errors = [exc.message, *exc.details]
+        else:
+            return redirect(url_for("projects.projects_page", saved=values["code"]))
+    else:
+        code = request.args.get("code", "")
+        values = projects.form_values(db(), current_actor().scope, code) if code else {}
+    return render_template(
+        "projects_form.html", active="projects", values=values, errors=errors,
+        texts=layer_texts(),
+    ), (400 if errors else 200)  # fmt: skip
