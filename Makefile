@@ -9,7 +9,8 @@ MYPY_TARGETS := gridmap/config.py gridmap/errors.py gridmap/clock.py gridmap/crs
 	gridmap/areas.py gridmap/topology.py gridmap/grids.py gridmap/assign.py gridmap/coverage.py \
 	gridmap/staffing.py gridmap/tiles.py gridmap/households.py gridmap/people.py \
 	gridmap/demo.py gridmap/maps.py gridmap/map_layers.py gridmap/map_text.py gridmap/accounts.py gridmap/audit.py gridmap/privacy.py \
-	gridmap/uploads.py gridmap/projects.py gridmap/redraw gridmap/io gridmap/sample
+	gridmap/uploads.py gridmap/projects.py gridmap/visits.py gridmap/campaigns.py \
+	gridmap/monitoring.py gridmap/inspect gridmap/redraw gridmap/io gridmap/sample
 
 .PHONY: demo test lint format bench serve setup system-deps translations clean
 
@@ -38,6 +39,7 @@ bench: setup
 	$(BIN)/python -m bench.assign
 	$(BIN)/python -m bench.edit
 	$(BIN)/python -m bench.map
+	$(BIN)/python -m bench.inspect
 
 setup: system-deps $(VENV)/.installed translations
 

@@ -34,6 +34,8 @@ class Config:
     visit_window_monitored_days: int = 30
     visit_window_lifted_days: int = 90
     visit_window_ordinary_days: int = 180
+    #: A visit's check-in farther than this from the household is doubtful.
+    checkin_max_m: float = 500.0
     statement_timeout_ms: int = 15000
     default_locale: str = "zh_Hans_CN"
     #: Password rules, lockout and idle timeout as graded-protection reviews expect.
@@ -48,6 +50,37 @@ class Config:
     demo_password: str = ""
     upload_max_mb: int = 50
     import_max_rows: int = 300_000
+    #: Unannounced inspections (暗访). Start and end of every team-day as "lon,lat"; empty means
+    #: the label point of the first village (the seat) of the county's first township.
+    inspection_seat: str = ""
+    #: Road distance = straight line × detour factor; driving time at the average speed.
+    inspection_detour_factor: float = 1.4
+    inspection_speed_kmh: float = 40.0
+    #: When each team-day starts (HH:MM); arrival times count from here.
+    inspection_day_start: str = "08:30"
+    #: Minutes spent at a stop of each kind.
+    inspection_stop_minutes_household: int = 30
+    inspection_stop_minutes_project: int = 45
+    inspection_stop_minutes_unit: int = 40
+    #: Worth of an optional stop per unit of weight, in seconds of travel. Above a working day,
+    #: so a stop that fits is always visited and only lack of time drops one.
+    inspection_prize_seconds: int = 36_000
+    #: Sampling weights: a monitored household, plus each of its problems; a project under
+    #: construction; a group without an active worker; a low-visit village (up to twice this).
+    inspection_weight_household: float = 1.0
+    inspection_weight_at_risk: float = 1.0
+    inspection_weight_overdue: float = 1.0
+    inspection_weight_no_contact: float = 1.0
+    inspection_weight_project: float = 3.0
+    inspection_weight_no_worker: float = 2.0
+    inspection_weight_low_visit: float = 2.0
+    #: How many of the villages with the lowest visit rate may be sampled.
+    inspection_low_visit_villages: int = 20
+    #: Project statuses that count as under construction (comma-separated).
+    inspection_project_statuses: str = "under_construction,in_progress,started,在建,已开工,实施中"
+    #: Guard on the route search per plan (seconds). The search ends after a fixed number of
+    #: iterations, so the same seed gives the same plan; only a search cut short here does not.
+    inspection_solve_seconds: float = 30.0
     static_dir: Path = PROJECT_ROOT / "static"
     geodata_dir: Path = PROJECT_ROOT / "geodata"
     migrations_dir: Path = PROJECT_ROOT / "migrations"

@@ -7,6 +7,7 @@ from pathlib import Path
 import psycopg
 
 from gridmap import clock
+from gridmap.config import Config
 from gridmap.io import people as people_io
 from gridmap.io.tables import refuse
 from gridmap.store import people as people_store
@@ -46,9 +47,11 @@ def import_contacts(conn: psycopg.Connection, path: Path, timezone: str = "Asia/
     """Import assistance contacts and pair them with households, in one transaction.
 
     Pairings without a start date start today (in `timezone`); a pairing the contact already
-    has open is kept as it is. Returns {"file", "rows", "created", "updated", "unchanged",
-    "pairings_added", "pairings_existing"}. Raises BadInput, writing nothing, when any row is
-    wrong or names an unknown household.
+    has open is kept as it is. A household paired with a new contact has its open links with
+    contacts the file does not name for it closed the day the new link starts, so the history
+    keeps who assisted it when. Returns {"file", "rows", "created", "updated", "unchanged",
+    "pairings_added", "pairings_existing", "pairings_closed"}. Raises BadInput, writing
+    nothing, when any row is wrong or names an unknown household.
     """
     table = people_io.read_contacts(path)
     pairings = table.pairings.assign(since=table.pairings["since"].astype(object))
@@ -56,29 +59,48 @@ def import_contacts(conn: psycopg.Connection, path: Path, timezone: str = "Asia/
     with conn.transaction():
         people_store.stage_contacts(conn, table.rows, pairings)
         refuse(path.name, _unknown_households(conn, "incoming_pairing", "contact's household"))
+        refuse(path.name, _unclosable(conn))
         created, updated = people_store.upsert_contacts(conn, table.supplied)
+        closed = people_store.close_replaced_pairings(conn)
         added = people_store.add_pairings(conn)
     return {
         **_counts(path, len(table.rows), created, updated),
         "pairings_added": added,
         "pairings_existing": len(pairings) - added,
+        "pairings_closed": closed,
     }
 
 
-def import_visits(conn: psycopg.Connection, path: Path, timezone: str = "Asia/Shanghai") -> dict:
+def _unclosable(conn: psycopg.Connection) -> list[str]:
+    return [
+        f"row {row}: household {household} is assisted by contact {old} since {old_since}; "
+        f"the new contact {new}'s start date {new_since} must be later. Fix the start date "
+        "(开始日期)"
+        for row, household, old, old_since, new, new_since in people_store.unclosable_pairings(conn)
+    ]
+
+
+def import_visits(
+    conn: psycopg.Connection, path: Path, timezone: str = "Asia/Shanghai", *,
+    checkin_max_m: float = Config.checkin_max_m, recorded_by: str | None = None,
+) -> dict:  # fmt: skip
     """Record visits in one transaction and move the households' last visit dates forward.
 
-    Times without an offset are local to `timezone`. Returns {"file", "rows", "inserted",
-    "already_stored", "repeated_in_file", "households_updated"}. Raises BadInput, writing
-    nothing, when any row is wrong or names an unknown household.
+    Times without an offset are local to `timezone`; `recorded_by` (default: the operating-system
+    user) is kept as the account that recorded them. Returns {"file", "rows", "inserted",
+    "already_stored", "repeated_in_file", "households_updated"}, plus "doubtful" (check-ins
+    farther than `checkin_max_m` from the household) when the file has check-in columns.
+    Raises BadInput, writing nothing, when any row is wrong or names an unknown household.
     """
     table = people_io.read_visits(path, timezone)
     with conn.transaction():
         people_store.stage_visits(conn, table.rows)
         refuse(path.name, _unknown_households(conn, "incoming_visit", "visited household"))
-        inserted = people_store.insert_visits(conn)
+        inserted, doubtful = people_store.insert_visits(
+            conn, recorded_by or clock.os_user(), checkin_max_m
+        )
         households = people_store.update_last_visits(conn, timezone)
-    return {
+    report = {
         "file": path.name,
         "rows": len(table.rows) + table.repeated,
         "inserted": inserted,
@@ -86,6 +108,7 @@ def import_visits(conn: psycopg.Connection, path: Path, timezone: str = "Asia/Sh
         "repeated_in_file": table.repeated,
         "households_updated": households,
     }
+    return {**report, "doubtful": doubtful} if table.has_checkin else report
 
 
 def _unknown_households(conn: psycopg.Connection, staged: str, what: str) -> list[str]:

@@ -100,6 +100,12 @@ pkg=$(fetch leaflet.markercluster 1.5.3 \
 put "$pkg" "$(fresh leaflet.markercluster 1.5.3)" MIT-LICENCE.txt dist/leaflet.markercluster.js \
     dist/MarkerCluster.css dist/MarkerCluster.Default.css
 
+# Drawing and vertex editing on the boundary editor page (/units/<code>/edit).
+pkg=$(fetch @geoman-io/leaflet-geoman-free 2.20.2 \
+    'sha512-KQpSe0VKyuVCudq/08rMjJW1vvIwFldTwBny2wZ7ABcyyUAP7/eoFo967hCu9yRqAAHb4QOxC6gY5dGqttY68g==')
+put "$pkg" "$(fresh leaflet-geoman-free 2.20.2)" LICENSE dist/leaflet-geoman.min.js \
+    dist/leaflet-geoman.css
+
 # folium's Icon(angle=N) adds the class fa-rotate-N; folium serves the matching rules
 # from a CDN, so they are generated here instead (one rule per whole degree).
 target=$(fresh folium 0.20.0)

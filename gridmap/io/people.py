@@ -39,6 +39,9 @@ VISIT_ALIASES: dict[str, tuple[str, ...]] = {
     "time": ("走访时间", "走访日期", "visited_at", "date"),
     "kind": ("类型", "走访类型"),
     "note": ("备注", "走访情况"),
+    # The visitor's check-in point (phone geolocation), WGS84 degrees.
+    "lon": ("签到经度", "经度", "checkin_lon", "longitude"),
+    "lat": ("签到纬度", "纬度", "checkin_lat", "latitude"),
 }
 WORKER_STATUSES = {
     "在岗": "active", "active": "active", "离岗": "inactive", "inactive": "inactive",
@@ -71,8 +74,10 @@ class Contacts(NamedTuple):
 class Visits(NamedTuple):
     """Checked visits, without the rows that repeat another row of the file exactly."""
 
-    rows: pd.DataFrame  # row, household_code, visitor_code, visited_at (aware), kind, note
+    # row, household_code, visitor_code, visited_at (aware), kind, note, checkin_lon, checkin_lat
+    rows: pd.DataFrame
     repeated: int
+    has_checkin: bool  # the file has check-in columns
 
 
 def read_workers(path: Path, crs_name: str | None = None) -> Workers:
@@ -200,14 +205,27 @@ def read_visits(path: Path, timezone: str = "Asia/Shanghai", now: datetime | Non
         "use one of " + ", ".join(VISIT_KINDS) + " (empty means 日常走访)",
         "kind (类型)",
     )
-    tables.refuse(path.name, problems + found)
+    points, found_points = cells.parse_points(frame, labels, None)
+    tables.refuse(path.name, problems + found + found_points)
     rows = pd.DataFrame({ROW: frame[ROW], "household_code": frame["household"]})
     rows["visitor_code"] = frame["visitor"].replace("", None)
     rows["visited_at"] = pd.Series(when, index=frame.index, dtype=object)
     rows["kind"] = [k or "routine" for k in kind]
     rows["note"] = frame["note"].replace("", None)
+    rows["checkin_lon"], rows["checkin_lat"] = _coordinates(points)
     repeated = rows.drop(columns=ROW).duplicated()
-    return Visits(rows[~repeated].reset_index(drop=True), int(repeated.sum()))
+    has_checkin = {"lon", "lat"} <= frame.attrs["present"]
+    return Visits(rows[~repeated].reset_index(drop=True), int(repeated.sum()), has_checkin)
+
+
+def _coordinates(points: gpd.GeoSeries) -> tuple[pd.Series, pd.Series]:
+    """Longitude and latitude of each point as objects (None where there is no point)."""
+    located = points.notna()
+    lon = pd.Series(None, index=points.index, dtype=object)
+    lat = pd.Series(None, index=points.index, dtype=object)
+    lon[located] = points[located].x.astype(object)
+    lat[located] = points[located].y.astype(object)
+    return lon, lat
 
 
 def _key_problems(frame: pd.DataFrame, labels: pd.Series, noun: str, header: str) -> list[str]:

@@ -27,6 +27,7 @@ _PAIRING_COLUMNS = [
 _VISIT_COLUMNS = [
     ("file_row", "integer"), ("household_code", "text"), ("visitor_code", "text"),
     ("visited_at", "timestamptz"), ("kind", "text"), ("note", "text"),
+    ("checkin_lon", "double precision"), ("checkin_lat", "double precision"),
 ]  # fmt: skip
 
 
@@ -109,6 +110,42 @@ def add_pairings(conn: psycopg.Connection) -> int:
     ).rowcount
 
 
+#: `replaced`: the open links of households the staged pairings give a new contact (one
+#: without an open link yet) with contacts the file does not name for them, beside the
+#: earliest start among the household's new contacts and the file row naming it.
+_REPLACED = sql.SQL(
+    "WITH newcomer AS (SELECT DISTINCT ON (p.household_code) p.household_code, p.since, "
+    "p.file_row, p.contact_code FROM incoming_pairing p WHERE NOT EXISTS (SELECT 1 "
+    "FROM contact_household c WHERE c.contact_code = p.contact_code "
+    "AND c.household_code = p.household_code AND c.until IS NULL) "
+    "ORDER BY p.household_code, p.since, p.file_row), "
+    "replaced AS (SELECT n.file_row, c.household_code, c.contact_code, c.since AS old_since, "
+    "n.contact_code AS new_contact, n.since AS new_since FROM contact_household c "
+    "JOIN newcomer n ON n.household_code = c.household_code WHERE c.until IS NULL "
+    "AND NOT EXISTS (SELECT 1 FROM incoming_pairing p "
+    "WHERE p.household_code = c.household_code AND p.contact_code = c.contact_code)) "
+)
+
+
+def unclosable_pairings(conn: psycopg.Connection) -> list[tuple]:
+    """Rows (row, household, old/new contact and start) whose new contact starts too early."""
+    query = _REPLACED + sql.SQL(
+        "SELECT file_row, household_code, contact_code, old_since, new_contact, new_since "
+        "FROM replaced WHERE old_since >= new_since ORDER BY file_row, contact_code"
+    )
+    return conn.execute(query).fetchall()
+
+
+def close_replaced_pairings(conn: psycopg.Connection) -> int:
+    """End the replaced open links on the day the new contact starts; return how many."""
+    query = _REPLACED + sql.SQL(
+        "UPDATE contact_household o SET until = r.new_since FROM replaced r "
+        "WHERE o.contact_code = r.contact_code AND o.household_code = r.household_code "
+        "AND o.since = r.old_since"
+    )
+    return conn.execute(query).rowcount
+
+
 def unknown_households(conn: psycopg.Connection, staged: str) -> list[tuple[int, str]]:
     """(row, household code) of rows in staged table `staged` naming no known household."""
     query = sql.SQL(
@@ -124,28 +161,41 @@ def stage_visits(conn: psycopg.Connection, rows: pd.DataFrame) -> None:
     stage_rows(conn, "incoming_visit", _VISIT_COLUMNS, _values(rows, _VISIT_COLUMNS))
 
 
-def insert_visits(conn: psycopg.Connection) -> int:
-    """Insert the staged visits that are not stored yet; return how many were new."""
+def insert_visits(
+    conn: psycopg.Connection, recorded_by: str | None = None, checkin_max_m: float = 500.0
+) -> tuple[int, int]:
+    """Insert the new staged visits (far check-ins doubtful); return (new, new and doubtful)."""
     # The UNIQUE constraint treats a missing visitor as distinct, so compare explicitly too.
-    return conn.execute(
-        "INSERT INTO visit (household_code, visitor_code, visited_at, kind, note) "
-        "SELECT s.household_code, s.visitor_code, s.visited_at, s.kind, s.note "
-        "FROM incoming_visit s WHERE NOT EXISTS (SELECT 1 FROM visit v "
+    rows = conn.execute(
+        "INSERT INTO visit (household_code, visitor_code, visited_at, kind, note, recorded_by, "
+        "checkin, checkin_distance_m, doubtful) "
+        "SELECT s.household_code, s.visitor_code, s.visited_at, s.kind, s.note, %(by)s, "
+        "c.pt, d.m, coalesce(d.m > %(max_m)s, false) FROM incoming_visit s "
+        "JOIN household h ON h.code = s.household_code "
+        "CROSS JOIN LATERAL (SELECT ST_SetSRID(ST_MakePoint(s.checkin_lon, s.checkin_lat), 4326) "
+        "AS pt) c CROSS JOIN LATERAL (SELECT ST_Distance(c.pt::geography, h.geom::geography) "
+        "AS m) d WHERE NOT EXISTS (SELECT 1 FROM visit v "
         "WHERE v.household_code = s.household_code AND v.visited_at = s.visited_at "
         "AND v.visitor_code IS NOT DISTINCT FROM s.visitor_code) "
-        "ORDER BY s.file_row ON CONFLICT DO NOTHING"
-    ).rowcount
+        "ORDER BY s.file_row ON CONFLICT DO NOTHING RETURNING doubtful",
+        {"by": recorded_by, "max_m": checkin_max_m},
+    ).fetchall()
+    return len(rows), sum(1 for (doubtful,) in rows if doubtful)
 
 
 def update_last_visits(conn: psycopg.Connection, timezone: str) -> int:
     """Move each visited household's last_visit_on up to its latest staged visit date.
 
-    Dates are taken in `timezone`; returns how many households changed.
+    Dates are taken in `timezone`; a staged visit stored and rejected before does not count.
+    Returns how many households changed.
     """
     return conn.execute(
         "UPDATE household h SET last_visit_on = greatest(h.last_visit_on, m.day) "
-        "FROM (SELECT household_code, max((visited_at AT TIME ZONE %(tz)s)::date) AS day "
-        "FROM incoming_visit GROUP BY household_code) m "
+        "FROM (SELECT s.household_code, max((s.visited_at AT TIME ZONE %(tz)s)::date) AS day "
+        "FROM incoming_visit s WHERE NOT EXISTS (SELECT 1 FROM visit v "  # rejected ones
+        "WHERE v.household_code = s.household_code AND v.visited_at = s.visited_at "
+        "AND v.visitor_code IS NOT DISTINCT FROM s.visitor_code AND v.rejected_at IS NOT NULL) "
+        "GROUP BY s.household_code) m "
         "WHERE h.code = m.household_code AND h.last_visit_on IS DISTINCT FROM "
         "greatest(h.last_visit_on, m.day)",
         {"tz": timezone},

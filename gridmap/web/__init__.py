@@ -59,7 +59,18 @@ def create_app(config: Config | None = None, *, db_url: str | None = None) -> Fl
 
 
 def _register_blueprints(app: Flask) -> None:
-    from gridmap.web import admin, api, edits, health, pages, projects, tiles
+    from gridmap.web import (
+        admin,
+        api,
+        editor,
+        edits,
+        field,
+        health,
+        inspections,
+        pages,
+        projects,
+        tiles,
+    )
 
     app.register_blueprint(health.bp)
     app.register_blueprint(admin.bp)
@@ -67,4 +78,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(api.bp)
     app.register_blueprint(tiles.bp)
     app.register_blueprint(projects.bp)
+    app.register_blueprint(editor.bp)
+    app.register_blueprint(field.bp)
+    app.register_blueprint(inspections.bp)
     app.register_blueprint(pages.bp)

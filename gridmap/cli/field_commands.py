@@ -1,0 +1,189 @@
+"""`gridmap campaigns …`, `gridmap import monitoring`, `gridmap monitoring report`, visit review."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import click
+
+from gridmap import campaigns, db, monitoring, visits
+from gridmap.accounts import cli_actor
+from gridmap.cli import audited_write, current_config, emit, main, reports_errors
+from gridmap.cli.grid_commands import import_group
+from gridmap.clock import os_user, today
+from gridmap.io.monitoring import unvisited_workbook
+
+DAY = click.DateTime(formats=["%Y-%m-%d"])
+
+
+def _day(value: object) -> date:
+    return value.date()  # type: ignore[attr-defined]
+
+
+@main.group("campaigns")
+def campaigns_group() -> None:
+    """Visit campaigns (集中走访): create them and follow their progress."""
+
+
+@campaigns_group.command("add")
+@click.argument("name")
+@click.option("--from", "starts", type=DAY, required=True, help="first day (YYYY-MM-DD)")
+@click.option("--to", "ends", type=DAY, required=True, help="last day (YYYY-MM-DD)")
+@click.option(
+    "--scope",
+    "scope_codes",
+    multiple=True,
+    help="unit code whose households are targeted (repeat, or separate with commas)",
+)
+@click.option(
+    "--categories",
+    multiple=True,
+    help="lifted, monitored, ordinary (or 脱贫户, 监测对象, 一般农户); default all",
+)
+@click.option("--json", "as_json", is_flag=True)
+@reports_errors()  # fmt: skip
+def campaigns_add(
+    name: str, starts: object, ends: object, scope_codes: tuple[str, ...],
+    categories: tuple[str, ...], as_json: bool,
+) -> None:  # fmt: skip
+    """Create a campaign over households of some categories in some units, for some days."""
+    with db.connect(current_config()) as conn:
+        made = campaigns.create_campaign(
+            conn, cli_actor(os_user()), name=name, starts_on=_day(starts), ends_on=_day(ends),
+            scope_codes=scope_codes, categories=categories,
+        )  # fmt: skip
+    emit(made, as_json, lambda c: f"created campaign {c['id']}: {c['name']}")
+
+
+@campaigns_group.command("list")
+@click.option("--json", "as_json", is_flag=True)
+@reports_errors()
+def campaigns_list(as_json: bool) -> None:
+    """List the campaigns, latest first."""
+    with db.connect(current_config()) as conn:
+        found = {"campaigns": campaigns.list_campaigns(conn)}
+    emit(found, as_json, lambda r: "\n".join(
+        f"{c['id']}: {c['name']} {c['starts_on']}..{c['ends_on']}" for c in r["campaigns"]
+    ))  # fmt: skip
+
+
+@campaigns_group.command("progress")
+@click.argument("campaign_id", type=int)
+@click.option("--level", type=click.IntRange(1, 4), help="only units of this level")
+@click.option(
+    "--xlsx",
+    "xlsx_path",
+    type=click.Path(path_type=Path),
+    help="also write the unvisited households, one sheet per village",
+)
+@click.option("--json", "as_json", is_flag=True)
+@reports_errors()  # fmt: skip
+def campaigns_progress(
+    campaign_id: int, level: int | None, xlsx_path: Path | None, as_json: bool
+) -> None:
+    """Target and visited households per unit, adding up across levels."""
+    config = current_config()
+    with db.connect(config) as conn:
+        report = campaigns.campaign_progress(conn, config, campaign_id, level=level)
+        if xlsx_path is not None:
+            _, rows = campaigns.unvisited_list(conn, config, campaign_id, cli_actor(os_user()))
+            xlsx_path.write_bytes(unvisited_workbook(rows))
+    emit(report, as_json, _progress_text)
+
+
+def _progress_text(report: dict) -> str:
+    total = report["total"]
+    lines = [f"{report['campaign']['name']}: {total['visited']} of {total['target']} visited"]
+    lines += [
+        f"{'  ' * (u['level'] - 1)}{u['code']} {u['name']}: {u['visited']}/{u['target']}"
+        for u in report["units"]
+        if u["level"] <= 3
+    ]
+    return "\n".join(lines)
+
+
+@import_group.command("monitoring")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True)
+@reports_errors()
+def import_monitoring(file: Path, as_json: bool) -> None:
+    """Import monitoring periods: identification, how found, risk, measures, elimination."""
+    config = current_config()
+    with db.connect(config) as conn:
+        with audited_write(conn, "import.monitoring", file.name):
+            report = monitoring.import_monitoring(conn, file, config.timezone)
+    emit(report, as_json, lambda r: ", ".join(f"{k}: {v}" for k, v in r.items()))
+
+
+@main.group("monitoring")
+def monitoring_group() -> None:
+    """Monitoring against falling back into poverty (防返贫监测)."""
+
+
+@monitoring_group.command("report")
+@click.option("--from", "starts", type=DAY, help="first day (default: 1 January this year)")
+@click.option("--to", "ends", type=DAY, help="last day (default: today)")
+@click.option("--level", type=click.IntRange(1, 4), help="only units of this level")
+@click.option("--xlsx", "xlsx_path", type=click.Path(path_type=Path), help="also write XLSX")
+@click.option("--json", "as_json", is_flag=True)
+@reports_errors()
+def monitoring_report(
+    starts: object, ends: object, level: int | None, xlsx_path: Path | None, as_json: bool
+) -> None:
+    """Identified, eliminated and still-at-risk counts per unit for a period."""
+    config = current_config()
+    now = today(config.timezone)
+    start = _day(starts) if starts else now.replace(month=1, day=1)
+    with db.connect(config) as conn:
+        report = monitoring.monitoring_counts(conn, start, _day(ends) if ends else now, level=level)
+    if xlsx_path is not None:
+        xlsx_path.write_bytes(monitoring.monitoring_workbook(report))
+    emit(report, as_json, _monitoring_text)
+
+
+def _monitoring_text(report: dict) -> str:
+    total = report["total"]
+    lines = [
+        f"{report['from']}..{report['to']}: identified {total['identified']}, eliminated "
+        f"{total['eliminated']}, at risk at the end {total['at_risk_end']}"
+    ]
+    lines += [
+        f"{'  ' * (u['level'] - 1)}{u['code']} {u['name']}: +{u['identified']} "
+        f"-{u['eliminated']} ={u['at_risk_end']}"
+        for u in report["units"]
+        if u["level"] <= 2
+    ]
+    return "\n".join(lines)
+
+
+@main.group("visits")
+def visits_group() -> None:
+    """Review recorded visits."""
+
+
+@visits_group.command("doubtful")
+@click.option("--json", "as_json", is_flag=True)
+@reports_errors()
+def visits_doubtful(as_json: bool) -> None:
+    """List doubtful visits (check-in far from the household) awaiting a decision."""
+    with db.connect(current_config()) as conn:
+        found = {"visits": visits.list_visits(conn, cli_actor(os_user()).scope,
+                                              pending_doubtful=True)}  # fmt: skip
+    emit(found, as_json, lambda r: "\n".join(
+        f"{v['id']}: {v['household']} {v['visited_at']} by {v['visitor']}, "
+        f"{v['checkin_distance_m']} m away" for v in r["visits"]
+    ))  # fmt: skip
+
+
+@visits_group.command("reject")
+@click.argument("visit_id", type=int)
+@click.option("--reason", required=True, help="why the visit does not count")
+@reports_errors()
+def visits_reject(visit_id: int, reason: str) -> None:
+    """Reject a visit: it stops counting and the household's last visit date is recomputed."""
+    config = current_config()
+    with db.connect(config) as conn:
+        result = visits.reject_visit(conn, config, cli_actor(os_user()), visit_id, reason)
+    click.echo(f"rejected visit {visit_id}; {result['household']} last visited "
+               f"{result['last_visit_on'] or 'never'}")  # fmt: skip

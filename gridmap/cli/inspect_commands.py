@@ -1,0 +1,124 @@
+"""`gridmap inspect …`: unannounced inspection plans (暗访) from the command line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from gridmap import db
+from gridmap.accounts import cli_actor
+from gridmap.cli import current_config, emit, main, reports_errors
+from gridmap.clock import os_user, today
+from gridmap.inspect import exports, plan, sampling
+from gridmap.inspect.compose import PlanRequest
+
+#: Keys printed with --json: the plan as the inspectors use it.
+JSON_KEYS = ("id", "seed", "name", "first_day", "days", "teams", "hours_per_day", "seat",
+             "routes", "dropped", "totals", "townships_without_candidates")  # fmt: skip
+
+
+@main.group("inspect")
+def inspect_group() -> None:
+    """Unannounced inspection plans: sampled stops, team-day routes, itineraries."""
+
+
+def _sources(value: str) -> tuple[str, ...]:
+    chosen = tuple(s.strip() for s in value.split(",") if s.strip())
+    unknown = [s for s in chosen if s not in sampling.SOURCES]
+    if unknown or not chosen:
+        raise click.BadParameter(f"use some of {','.join(sampling.SOURCES)}", param_hint="--from")
+    return chosen
+
+
+@inspect_group.command("plan")
+@click.option("--name", required=True, help="name of the plan")
+@click.option("--start", "first_day", required=True, type=click.DateTime(formats=["%Y-%m-%d"]),
+              help="first day (YYYY-MM-DD)")  # fmt: skip
+@click.option("--days", required=True, type=click.IntRange(1, 31))
+@click.option("--teams", required=True, type=click.IntRange(1, 50))
+@click.option("--hours", required=True, type=click.FloatRange(0.5, 16), help="working hours a day")
+@click.option("--stops", type=click.IntRange(1, 1000), help="stops to sample in all")
+@click.option("--per-township", type=click.IntRange(1, 100), help="stops to sample per township")
+@click.option("--mandatory/--no-mandatory", default=True,
+              help="one stop per township that is never dropped (default on)")  # fmt: skip
+@click.option("--from", "sources", default=",".join(sampling.SOURCES), show_default=True,
+              help="what to sample from")  # fmt: skip
+@click.option("--seat", help="start and end point lon,lat (default: the configured seat)")
+@click.option("--seed", type=click.IntRange(0, 2**63 - 1), help="redo a plan with its seed")
+@click.option("--gpx", "gpx_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="also write a GPX file per team-day into this folder")  # fmt: skip
+@click.option("--json", "as_json", is_flag=True)
+@reports_errors()
+def plan_command(name: str, first_day: object, days: int, teams: int, hours: float,
+                 stops: int | None, per_township: int | None, mandatory: bool, sources: str,
+                 seat: str | None, seed: int | None, gpx_dir: Path | None,
+                 as_json: bool) -> None:  # fmt: skip
+    """Sample places to inspect, route them over teams and days, and keep the plan secret."""
+    config = current_config()
+    request = PlanRequest(
+        name=name, first_day=first_day.date(), days=days, teams=teams,  # type: ignore[attr-defined]
+        hours=hours, stops=stops, per_township=per_township, mandatory=mandatory,
+        seed=seed, sources=_sources(sources),
+        seat=plan.parse_point(seat, "--seat") if seat else None,
+    )  # fmt: skip
+    actor = cli_actor(os_user())
+    with db.connect(config) as conn:
+        made = plan.create_plan(conn, config, request, actor, today(config.timezone))
+        if gpx_dir is not None:
+            _write_gpx(conn, made["id"], gpx_dir)
+    emit({k: made[k] for k in JSON_KEYS}, as_json, _plan_text)
+
+
+@inspect_group.command("show")
+@click.argument("plan_id", type=int)
+@click.option("--gpx", "gpx_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="also write a GPX file per team-day into this folder")  # fmt: skip
+@click.option("--json", "as_json", is_flag=True)
+@reports_errors()
+def show_command(plan_id: int, gpx_dir: Path | None, as_json: bool) -> None:
+    """Print a stored plan (the view is audited)."""
+    config = current_config()
+    with db.connect(config) as conn:
+        found = plan.view_plan(conn, plan_id, cli_actor(os_user()), "view", {"via": "cli"})
+        if gpx_dir is not None:
+            _write_gpx(conn, plan_id, gpx_dir)
+    emit({k: found[k] for k in JSON_KEYS}, as_json, _plan_text)
+
+
+@inspect_group.command("list")
+@click.option("--json", "as_json", is_flag=True)
+@reports_errors()
+def list_command(as_json: bool) -> None:
+    """List the stored plans, newest first (audited)."""
+    config = current_config()
+    with db.connect(config) as conn:
+        plans = plan.list_plans(conn, cli_actor(os_user()))
+    emit({"plans": plans}, as_json, lambda r: "\n".join(
+        f"{p['id']} {p['name']} {p['first_day']} {p['teams']}×{p['days']}" for p in r["plans"]
+    ) or "no plans")  # fmt: skip
+
+
+def _write_gpx(conn, plan_id: int, folder: Path) -> list[Path]:  # type: ignore[no-untyped-def]
+    """Write one GPX per used team-day (one audited export) and return the paths."""
+    found = plan.view_plan(conn, plan_id, cli_actor(os_user()), "export",
+                           {"format": "gpx", "folder": str(folder)})  # fmt: skip
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for route in found["routes"]:
+        if route["stops"]:
+            path = folder / f"{exports.file_stem(found, route['team'], route['day'])}.gpx"
+            path.write_text(exports.gpx(found, route["team"], route["day"]), encoding="utf-8")
+            written.append(path)
+    return written
+
+
+def _plan_text(p: dict) -> str:
+    t = p["totals"]
+    lines = [f"plan {p['id']} ({p['name']}), seed {p['seed']}: {t['visited']} stops visited, "
+             f"{t['dropped']} dropped, {t['hours']} h, {t['km']} km"]  # fmt: skip
+    for r in p["routes"]:
+        codes = " ".join(f"{s['eta']} {s['code']}" for s in r["stops"]) or "(no stops)"
+        lines.append(f"  team {r['team']} {r['day']}: {r['hours']} h, {r['km']} km: {codes}")
+    lines += [f"  dropped {d['kind']} {d['code']} (weight {d['weight']})" for d in p["dropped"]]
+    return "\n".join(lines)

@@ -1,0 +1,145 @@
+"""Monitoring against falling back into poverty (防返贫监测) and assistance contacts over time."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+from pathlib import Path
+
+import psycopg
+
+from gridmap import clock, privacy
+from gridmap.accounts import EVERYTHING, Scope
+from gridmap.coverage import ancestors_and_self
+from gridmap.errors import BadInput, NotFound
+from gridmap.io import monitoring as monitoring_io
+from gridmap.io.tables import refuse
+from gridmap.store import coverage as coverage_store
+from gridmap.store import monitoring as monitoring_store
+from gridmap.store import people as people_store
+from gridmap.store import visits as visit_store
+
+COUNT_KEYS = (
+    "identified",
+    *(f"identified_{way}" for way in monitoring_store.FOUND_BY),
+    "eliminated",
+    "at_risk_end",
+)
+#: Lists of households without a contact stop here; a unit narrows them.
+LIST_LIMIT = 5000
+
+
+def _prefixes(scope: Scope) -> list[str] | None:
+    return None if scope.prefixes is None else list(scope.prefixes)
+
+
+def import_monitoring(
+    conn: psycopg.Connection, path: Path, timezone: str = "Asia/Shanghai"
+) -> dict:
+    """Import monitoring periods in one transaction; households follow their latest period.
+
+    A period is keyed by household and identification date: importing it again updates it
+    (e.g. with its risk-elimination date). Returns {"file", "rows", "created", "updated",
+    "unchanged", "households_updated"}. Raises BadInput, writing nothing, for any bad row,
+    an unknown household or periods of one household that overlap.
+    """
+    rows = monitoring_io.read_monitoring(path, clock.today(timezone))
+    with conn.transaction():
+        monitoring_store.stage_monitoring(conn, rows)
+        refuse(path.name, [
+            f"row {row}: household {code} is not in the database; import the households "
+            "first or fix the code"
+            for row, code in people_store.unknown_households(conn, monitoring_store.STAGED)
+        ])  # fmt: skip
+        refuse(path.name, [_overlap_message(*o) for o in monitoring_store.overlaps(conn)])
+        created, updated = monitoring_store.upsert_monitoring(conn)
+        households = monitoring_store.sync_households(conn)
+    return {
+        "file": path.name, "rows": len(rows), "created": created, "updated": updated,
+        "unchanged": len(rows) - created - updated, "households_updated": households,
+    }  # fmt: skip
+
+
+def _overlap_message(row: int, code: str, day: date, previous: date, ended: date | None) -> str:
+    until = f"had its risk eliminated on {ended}" if ended else "has no risk-elimination date"
+    return (
+        f"row {row}: household {code} is identified on {day}, but its monitoring identified on "
+        f"{previous} {until}; give the earlier period a risk-elimination date no later than "
+        f"{day}"
+    )
+
+
+def monitoring_counts(
+    conn: psycopg.Connection, start: date, end: date, scope: Scope = EVERYTHING, *,
+    level: int | None = None, parent: str | None = None,
+) -> dict:  # fmt: skip
+    """Periods identified and eliminated in [start, end], and at risk at its end, per unit."""
+    # Periods count by the household's current unit and add up across levels; "total" also
+    # holds households outside the grid.
+    if end < start:
+        raise BadInput(f"the period ends ({end}) before it starts ({start})")
+    prefixes = scope.narrow(parent)
+    rows = monitoring_store.counts_by_unit(conn, start, end, prefixes)
+    totals: dict[str, list[int]] = defaultdict(lambda: [0] * len(COUNT_KEYS))
+    for unit_code, *counts in rows:
+        for code in ancestors_and_self(unit_code):
+            totals[code] = [a + b for a, b in zip(totals[code], counts, strict=True)]
+    empty = [0] * len(COUNT_KEYS)
+    units = [
+        {"code": c, "name": n, "level": lv, "parent": p,
+         **dict(zip(COUNT_KEYS, totals.get(c, empty), strict=True))}
+        for c, n, lv, p in coverage_store.unit_index(conn, level, prefixes)
+        if parent is None or c == parent or p == parent
+    ]  # fmt: skip
+    total = [sum(r[i + 1] for r in rows) for i in range(len(COUNT_KEYS))]
+    return {
+        "from": start.isoformat(),
+        "to": end.isoformat(),
+        "units": units,
+        "total": dict(zip(COUNT_KEYS, total, strict=True)),
+    }
+
+
+def monitoring_workbook(report: dict) -> bytes:
+    """The monitoring counts as a spreadsheet."""
+    return monitoring_io.monitoring_workbook(report)
+
+
+def household_periods(conn: psycopg.Connection, code: str, scope: Scope = EVERYTHING) -> dict:
+    """A household's monitoring periods in scope, oldest first; NotFound outside scope."""
+    if not visit_store.household_in_scope(conn, code, _prefixes(scope)):
+        raise NotFound(f"no household {code}")
+    return {"household": code, "periods": monitoring_store.periods_of(conn, code, _prefixes(scope))}
+
+
+def contact_history(conn: psycopg.Connection, code: str, scope: Scope = EVERYTHING) -> dict:
+    """Who assisted a household in scope, from when until when (until None: still open)."""
+    if not visit_store.household_in_scope(conn, code, _prefixes(scope)):
+        raise NotFound(f"no household {code}")
+    keys = ("contact", "name", "organisation", "since", "until")
+    links = monitoring_store.contact_links(conn, code, _prefixes(scope))
+    return {"household": code, "contacts": [dict(zip(keys, r, strict=True)) for r in links]}
+
+
+def contact_loads(
+    conn: psycopg.Connection, as_of: date, scope: Scope = EVERYTHING, *,
+    unit: str | None = None, masked: bool = True,
+) -> list[dict]:  # fmt: skip
+    """Contacts with the households they assist on `as_of` in scope (open links), most first."""
+    keys = ("code", "name", "organisation", "phone", "households", "monitored")
+    rows = monitoring_store.contact_loads(conn, as_of, scope.narrow(unit))
+    contacts = [dict(zip(keys, r, strict=True)) for r in rows]
+    return [privacy.masked(c) for c in contacts] if masked else contacts
+
+
+def uncontacted_households(
+    conn: psycopg.Connection, as_of: date, scope: Scope = EVERYTHING, *, unit: str | None = None
+) -> dict:
+    """Monitored households still at risk in scope with no contact on `as_of`."""
+    keys = ("code", "unit", "unit_name", "head_name", "monitor_kind", "last_contact_until")
+    rows = monitoring_store.uncontacted(conn, as_of, scope.narrow(unit), LIST_LIMIT + 1)
+    return {
+        "as_of": as_of.isoformat(),
+        "households": [dict(zip(keys, r, strict=True)) for r in rows[:LIST_LIMIT]],
+        "truncated": len(rows) > LIST_LIMIT,
+    }

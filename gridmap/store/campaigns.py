@@ -1,0 +1,109 @@
+"""Visit campaigns: stored definitions, target households and whether each was visited."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import psycopg
+from psycopg import sql
+
+from gridmap.store.scoping import prefix_filter, prefix_params
+
+_CAMPAIGN_KEYS = (
+    "id", "name", "starts_on", "ends_on", "scope_codes", "categories", "created_by", "created_at",
+)  # fmt: skip
+_CAMPAIGN_COLUMNS = sql.SQL(", ").join(sql.Identifier(k) for k in _CAMPAIGN_KEYS)
+#: A campaign's target households (alias h) within the viewer's prefixes; an empty list of
+#: campaign units or categories means every one.
+_TARGETS = sql.SQL(
+    "h.status = 'active' AND (cardinality(%(c_patterns)s::text[]) = 0 "
+    "OR h.unit_code LIKE ANY(%(c_patterns)s::text[])) "
+    "AND (cardinality(%(categories)s::text[]) = 0 OR h.category = ANY(%(categories)s::text[])) "
+    "AND " + prefix_filter("h.unit_code")
+)
+#: A visit that still counts, dated inside the campaign's window.
+_VISITED = sql.SQL(
+    "EXISTS (SELECT 1 FROM visit v WHERE v.household_code = h.code AND v.rejected_at IS NULL "
+    "AND v.visited_at >= %(window_start)s AND v.visited_at < %(window_end)s)"
+)
+
+
+def insert_campaign(conn: psycopg.Connection, values: dict) -> int:
+    """Store a campaign (name, starts_on, ends_on, scope_codes, categories, created_by)."""
+    row = conn.execute(
+        "INSERT INTO campaign (name, starts_on, ends_on, scope_codes, categories, created_by) "
+        "VALUES (%(name)s, %(starts_on)s, %(ends_on)s, %(scope_codes)s, %(categories)s, "
+        "%(created_by)s) RETURNING id",
+        values,
+    ).fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+def get_campaign(conn: psycopg.Connection, campaign_id: int) -> dict | None:
+    """One campaign by id, or None."""
+    query = sql.SQL("SELECT {} FROM campaign WHERE id = %s").format(_CAMPAIGN_COLUMNS)
+    row = conn.execute(query, [campaign_id]).fetchone()
+    return None if row is None else dict(zip(_CAMPAIGN_KEYS, row, strict=True))
+
+
+def list_campaigns(conn: psycopg.Connection) -> list[dict]:
+    """Every campaign, latest window first."""
+    query = sql.SQL("SELECT {} FROM campaign ORDER BY starts_on DESC, id DESC")
+    rows = conn.execute(query.format(_CAMPAIGN_COLUMNS)).fetchall()
+    return [dict(zip(_CAMPAIGN_KEYS, r, strict=True)) for r in rows]
+
+
+def unknown_units(conn: psycopg.Connection, codes: list[str]) -> list[str]:
+    """The codes that are not units of the current grid."""
+    rows = conn.execute(
+        "SELECT c FROM unnest(%s::text[]) c WHERE NOT EXISTS "
+        "(SELECT 1 FROM unit_version u WHERE u.code = c AND u.valid_to IS NULL) ORDER BY c",
+        [codes],
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def _params(campaign: dict, window: tuple[datetime, datetime], prefixes: list[str] | None) -> dict:
+    return {
+        "c_patterns": [code + "%" for code in campaign["scope_codes"]],
+        "categories": list(campaign["categories"]),
+        "window_start": window[0],
+        "window_end": window[1],
+        **prefix_params(prefixes),
+    }
+
+
+def progress_by_unit(
+    conn: psycopg.Connection, campaign: dict, window: tuple[datetime, datetime],
+    prefixes: list[str] | None,
+) -> list[tuple[str, int, int]]:  # fmt: skip
+    """(assigned unit, target households, visited in the window) under `prefixes`."""
+    query = sql.SQL(
+        "SELECT coalesce(h.unit_code, ''), count(*), count(*) FILTER (WHERE {visited}) "
+        "FROM household h WHERE {targets} GROUP BY 1 ORDER BY 1"
+    ).format(visited=_VISITED, targets=_TARGETS)
+    rows = conn.execute(query, _params(campaign, window, prefixes)).fetchall()
+    return [(r[0], int(r[1]), int(r[2])) for r in rows]
+
+
+def unvisited(
+    conn: psycopg.Connection, campaign: dict, window: tuple[datetime, datetime],
+    prefixes: list[str] | None, limit: int,
+) -> list[dict]:  # fmt: skip
+    """Target households under `prefixes` not visited in the window, by unit and code."""
+    query = sql.SQL(
+        "SELECT h.code, h.unit_code, g.name, left(h.unit_code, 12), v.name, h.head_name, "
+        "h.category, h.phone, h.address, h.last_visit_on, ST_X(h.geom), ST_Y(h.geom) "
+        "FROM household h "
+        "LEFT JOIN unit_version g ON g.code = h.unit_code AND g.valid_to IS NULL "
+        "LEFT JOIN unit_version v ON v.code = left(h.unit_code, 12) AND v.valid_to IS NULL "
+        "AND length(h.unit_code) >= 12 "
+        "WHERE {targets} AND NOT {visited} ORDER BY h.unit_code, h.code LIMIT %(limit)s"
+    ).format(visited=_VISITED, targets=_TARGETS)
+    rows = conn.execute(query, {**_params(campaign, window, prefixes), "limit": limit}).fetchall()
+    keys = (
+        "code", "unit", "unit_name", "village", "village_name", "head_name", "category", "phone",
+        "address", "last_visit_on", "lon", "lat",
+    )  # fmt: skip
+    return [dict(zip(keys, r, strict=True)) for r in rows]

@@ -1,0 +1,208 @@
+"""Inspection plans and the places they sample from: townships, monitored households,
+unstaffed groups, villages by visit rate and (when that table exists) funded projects."""
+
+from __future__ import annotations
+
+import psycopg
+from psycopg import sql
+from psycopg.types.json import Jsonb
+
+from gridmap.store.coverage import status_query
+
+#: Columns a `project` table needs before projects can be sampled.
+PROJECT_COLUMNS = ("code", "name", "status", "geom")
+
+
+def townships(conn: psycopg.Connection) -> list[tuple[str, str]]:
+    """Code and name of every current township, by code."""
+    rows = conn.execute(
+        "SELECT code, name FROM unit_version WHERE valid_to IS NULL AND level = 2 ORDER BY code"
+    ).fetchall()
+    return [(r[0], r[1]) for r in rows]
+
+
+def default_seat(conn: psycopg.Connection) -> tuple[float, float] | None:
+    """Label point of the first township's first village (the seat), else of the first unit."""
+    row = conn.execute(
+        "SELECT ST_X(label), ST_Y(label) FROM unit_version WHERE valid_to IS NULL "
+        "AND level IN (3, 2, 1) ORDER BY CASE level WHEN 3 THEN 0 WHEN 2 THEN 1 ELSE 2 END, code "
+        "LIMIT 1"
+    ).fetchone()
+    return (float(row[0]), float(row[1])) if row else None
+
+
+def monitored_households(conn: psycopg.Connection, params: dict) -> list[dict]:
+    """Located monitored households in a township, with the flags that weigh them."""
+    query = sql.SQL(
+        "SELECT s.code, left(s.unit_code, 9), NOT s.risk_eliminated, "
+        "s.visit_status IN ('overdue', 'never'), NOT EXISTS ("
+        "  SELECT 1 FROM contact_household c WHERE c.household_code = s.code "
+        "  AND c.since <= %(as_of)s::date AND (c.until IS NULL OR c.until > %(as_of)s::date)), "
+        "ST_X(s.geom), ST_Y(s.geom), coalesce(h.address, ''), coalesce(h.head_name, ''), "
+        "concat(v.name, g.name) "
+        "FROM ({}) s JOIN household h ON h.code = s.code "
+        "LEFT JOIN unit_version g ON g.code = s.unit_code AND g.valid_to IS NULL "
+        "LEFT JOIN unit_version v ON v.code = left(s.unit_code, 12) AND v.valid_to IS NULL "
+        "WHERE length(s.unit_code) >= 9 ORDER BY s.code"
+    ).format(status_query(params, "h.category = 'monitored' AND h.geom IS NOT NULL"))
+    keys = ("code", "township", "at_risk", "overdue", "no_contact", "lon", "lat", "address",
+            "head_name", "place")  # fmt: skip
+    return [dict(zip(keys, r, strict=True)) for r in conn.execute(query, params).fetchall()]
+
+
+def unstaffed_groups(conn: psycopg.Connection) -> list[dict]:
+    """Current villager groups with active households and no active worker."""
+    rows = conn.execute(
+        "SELECT u.code, concat(v.name, u.name), ST_X(u.label), ST_Y(u.label), count(*) "
+        "FROM unit_version u JOIN household h ON h.unit_code = u.code AND h.status = 'active' "
+        "LEFT JOIN unit_version v ON v.code = u.parent_code AND v.valid_to IS NULL "
+        "WHERE u.valid_to IS NULL AND u.level = 4 AND NOT EXISTS ("
+        "  SELECT 1 FROM worker_group wg JOIN worker w ON w.code = wg.worker_code "
+        "  WHERE wg.group_code = u.code AND w.status = 'active') "
+        "GROUP BY u.code, u.name, v.name, u.label ORDER BY u.code"
+    ).fetchall()
+    keys = ("code", "name", "lon", "lat", "households")
+    return [dict(zip(keys, r, strict=True)) for r in rows]
+
+
+def lowest_visit_villages(conn: psycopg.Connection, params: dict, limit: int) -> list[dict]:
+    """The `limit` current villages with the lowest share of households visited in time."""
+    query = sql.SQL(
+        "WITH rates AS (SELECT left(s.unit_code, 12) AS village, count(*) AS households, "
+        "  count(*) FILTER (WHERE s.visit_status NOT IN ('never', 'overdue')) AS visited "
+        "  FROM ({}) s WHERE length(s.unit_code) = 15 GROUP BY 1) "
+        "SELECT u.code, u.name, ST_X(u.label), ST_Y(u.label), r.households, r.visited "
+        "FROM rates r JOIN unit_version u ON u.code = r.village AND u.valid_to IS NULL "
+        "ORDER BY r.visited::float8 / r.households, u.code LIMIT %(limit)s"
+    ).format(status_query(params))
+    keys = ("code", "name", "lon", "lat", "households", "visited")
+    rows = conn.execute(query, {**params, "limit": limit}).fetchall()
+    return [dict(zip(keys, r, strict=True)) for r in rows]
+
+
+def has_projects(conn: psycopg.Connection) -> bool:
+    """True when a `project` table (as the search path finds it) has code, name, status, geom."""
+    row = conn.execute(
+        "SELECT count(*) FROM pg_attribute WHERE attrelid = to_regclass('project') "
+        "AND attname = ANY (%s) AND attnum > 0 AND NOT attisdropped",
+        [list(PROJECT_COLUMNS)],
+    ).fetchone()
+    return bool(row and row[0] == len(PROJECT_COLUMNS))
+
+
+def projects_in_progress(conn: psycopg.Connection, statuses: list[str]) -> list[dict]:
+    """Located projects whose status is one of `statuses`, with the village they lie in."""
+    rows = conn.execute(
+        "SELECT p.code, p.name, ST_X(p.pt), ST_Y(p.pt), v.code, coalesce(v.name, '') "
+        "FROM (SELECT code::text AS code, name::text AS name, "
+        "  ST_PointOnSurface(geom::geometry) AS pt FROM project "
+        "  WHERE geom IS NOT NULL AND status::text = ANY (%s)) p "
+        "JOIN LATERAL (SELECT u.code, u.name FROM unit_version u WHERE u.valid_to IS NULL "
+        "  AND u.level = 3 AND ST_Covers(u.geom, p.pt) ORDER BY u.code LIMIT 1) v ON true "
+        "ORDER BY p.code",
+        [statuses],
+    ).fetchall()
+    keys = ("code", "name", "lon", "lat", "village", "village_name")
+    return [dict(zip(keys, r, strict=True)) for r in rows]
+
+
+def save_plan(conn: psycopg.Connection, plan: dict, inputs: dict, created_by: str) -> int:
+    """Store a composed plan with its routes and stops; return its id."""
+    summary = {k: plan[k] for k in SUMMARY_KEYS}
+    row = conn.execute(
+        "INSERT INTO inspection_plan (name, first_day, days, teams, hours, seed, seat, inputs, "
+        "summary, created_by) VALUES (%s, %s, %s, %s, %s, %s, "
+        "ST_SetSRID(ST_MakePoint(%s, %s), 4326), %s, %s, %s) RETURNING id",
+        [plan["name"], plan["first_day"], plan["days"], plan["teams"], plan["hours_per_day"],
+         plan["seed"], plan["seat"]["lon"], plan["seat"]["lat"], Jsonb(inputs), Jsonb(summary),
+         created_by],
+    ).fetchone()  # fmt: skip
+    assert row is not None
+    plan_id = int(row[0])
+    with conn.cursor() as cur:
+        cur.executemany(
+            "INSERT INTO inspection_route (plan_id, team, day, hours, km, back) "
+            "VALUES (%s, %s, %s, %s, %s, %s)",
+            [(plan_id, r["team"], r["day"], r["hours"], r["km"], r["back"])
+             for r in plan["routes"]],
+        )  # fmt: skip
+        cur.executemany(_INSERT_STOP, _stop_rows(plan_id, plan))
+    return plan_id
+
+
+SUMMARY_KEYS = ("townships_without_candidates", "unreachable_candidates", "objective",
+                "mandatory_per_township", "totals")  # fmt: skip
+
+_INSERT_STOP = (
+    "INSERT INTO inspection_stop (plan_id, kind, code, township, name, place, address, "
+    "check_text, weight, mandatory, geom, team, day, seq, eta, km, minutes) VALUES (%s, %s, "
+    "%s, %s, %s, %s, %s, %s, %s, %s, ST_SetSRID(ST_MakePoint(%s, %s), 4326), %s, %s, %s, %s, "
+    "%s, %s)"
+)
+
+
+def _stop_rows(plan_id: int, plan: dict) -> list[tuple]:
+    rows: list[tuple] = [
+        (plan_id, s["kind"], s["code"], s["township"], s["name"], s["place"], s["address"],
+         s["check"],
+         s["weight"], s["mandatory"], s["lon"], s["lat"], r["team"], r["day"], seq, s["eta"],
+         s["km"], s["minutes"])
+        for r in plan["routes"] for seq, s in enumerate(r["stops"], start=1)
+    ]  # fmt: skip
+    rows += [
+        (plan_id, d["kind"], d["code"], d["township"], d["name"], d["place"], d["address"],
+         d["check"], d["weight"], False, d["lon"], d["lat"], None, None, None, None,
+         None, None)
+        for d in plan["dropped"]
+    ]  # fmt: skip
+    return rows
+
+
+def plan_header(conn: psycopg.Connection, plan_id: int) -> dict | None:
+    """A plan's inputs and summary, or None."""
+    row = conn.execute(
+        "SELECT id, name, first_day, days, teams, hours::float8, seed, ST_X(seat), ST_Y(seat), "
+        "inputs, summary, created_by, created_at FROM inspection_plan WHERE id = %s",
+        [plan_id],
+    ).fetchone()
+    if row is None:
+        return None
+    keys = ("id", "name", "first_day", "days", "teams", "hours_per_day", "seed", "lon", "lat",
+            "inputs", "summary", "created_by", "created_at")  # fmt: skip
+    return dict(zip(keys, row, strict=True))
+
+
+def plan_routes(conn: psycopg.Connection, plan_id: int) -> list[dict]:
+    """A plan's team-days by team and day."""
+    rows = conn.execute(
+        "SELECT team, day, hours::float8, km::float8, back FROM inspection_route "
+        "WHERE plan_id = %s ORDER BY team, day",
+        [plan_id],
+    ).fetchall()
+    return [dict(zip(("team", "day", "hours", "km", "back"), r, strict=True)) for r in rows]
+
+
+def plan_stops(conn: psycopg.Connection, plan_id: int) -> list[dict]:
+    """A plan's stops: visited ones by team, day and order, then dropped ones by weight."""
+    rows = conn.execute(
+        "SELECT kind, code, township, name, place, address, check_text, weight, mandatory, "
+        "ST_X(geom), ST_Y(geom), team, day, seq, eta, km::float8, minutes "
+        "FROM inspection_stop WHERE plan_id = %s "
+        "ORDER BY team NULLS LAST, day, seq, weight DESC, kind, code",
+        [plan_id],
+    ).fetchall()
+    keys = ("kind", "code", "township", "name", "place", "address", "check", "weight", "mandatory",
+            "lon", "lat", "team", "day", "seq", "eta", "km", "minutes")  # fmt: skip
+    return [dict(zip(keys, r, strict=True)) for r in rows]
+
+
+def list_plans(conn: psycopg.Connection, limit: int = 200) -> list[dict]:
+    """Plans newest first: id, name, dates, teams, who made them and their totals."""
+    rows = conn.execute(
+        "SELECT id, name, first_day, days, teams, hours::float8, created_by, created_at, "
+        "summary -> 'totals' FROM inspection_plan ORDER BY id DESC LIMIT %s",
+        [limit],
+    ).fetchall()
+    keys = ("id", "name", "first_day", "days", "teams", "hours_per_day", "created_by",
+            "created_at", "totals")  # fmt: skip
+    return [dict(zip(keys, r, strict=True)) for r in rows]

@@ -1,0 +1,225 @@
+"""Recording visits one at a time (the field form and API), reviewing doubtful check-ins."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+from datetime import date, datetime
+from typing import NoReturn
+
+import psycopg
+
+from gridmap import audit, clock
+from gridmap.accounts import Actor, Scope
+from gridmap.config import Config
+from gridmap.coverage import status_params
+from gridmap.errors import BadInput, Conflict, NotFound
+from gridmap.io.cells import datetime_parser
+from gridmap.io.grids import CHINA_LAT, CHINA_LON
+from gridmap.store import coverage as coverage_store
+from gridmap.store import visits as visit_store
+
+KINDS = ("routine", "campaign", "inspection")
+MAX_NOTE = 2000
+MAX_REASON = 500
+MAX_CODE = 40
+#: The field list shows at most this many households; a search narrows it.
+FIELD_LIST_LIMIT = 300
+
+
+@dataclass(frozen=True)
+class NewVisit:
+    """A checked visit, ready to store."""
+
+    household: str
+    visitor: str
+    visited_at: datetime
+    kind: str
+    note: str | None
+    lon: float | None
+    lat: float | None
+
+
+def prefixes_of(scope: Scope) -> list[str] | None:
+    """The scope's prefixes as the store takes them (None: everything)."""
+    return None if scope.prefixes is None else list(scope.prefixes)
+
+
+def _text(payload: dict, key: str, limit: int) -> str | None:
+    value = payload.get(key)
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise BadInput(f"{key} must be text")
+    value = value.strip()
+    if len(value) > limit:
+        raise BadInput(f"{key} is longer than {limit} characters; shorten it")
+    return value or None
+
+
+def _time(payload: dict, timezone: str, now: datetime) -> datetime:
+    raw = _text(payload, "time", 40)
+    if raw is None:
+        return now
+    try:
+        when = datetime_parser(timezone)(raw)
+    except ValueError as exc:
+        raise BadInput(f"time '{raw}' {exc}") from None
+    if when > now:
+        raise BadInput(f"time '{raw}' is in the future; record visits that have happened")
+    return when
+
+
+def _number(value: object, name: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise BadInput(f"{name} must be a number in decimal degrees")
+    try:
+        number = float(value)
+    except ValueError:
+        raise BadInput(f"{name} must be a number in decimal degrees") from None
+    if not math.isfinite(number):
+        raise BadInput(f"{name} must be a number in decimal degrees")
+    return number
+
+
+def _checkin(payload: dict) -> tuple[float | None, float | None]:
+    lon, lat = payload.get("lon"), payload.get("lat")
+    if lon in (None, "") and lat in (None, ""):
+        return None, None
+    if lon in (None, "") or lat in (None, ""):
+        raise BadInput("give both lon and lat of the check-in, or neither")
+    x, y = _number(lon, "lon"), _number(lat, "lat")
+    if not (CHINA_LON[0] <= x <= CHINA_LON[1] and CHINA_LAT[0] <= y <= CHINA_LAT[1]):
+        swapped = CHINA_LON[0] <= y <= CHINA_LON[1] and CHINA_LAT[0] <= x <= CHINA_LAT[1]
+        hint = "lon and lat look swapped" if swapped else "check the coordinates"
+        raise BadInput(f"the check-in point ({x:g}, {y:g}) lies outside China; {hint}")
+    return x, y
+
+
+def parse_visit(
+    payload: object, timezone: str, now: datetime, default_visitor: str | None = None
+) -> NewVisit:
+    """Check a visit sent as JSON; BadInput says which field is wrong and how to fix it."""
+    if not isinstance(payload, dict):
+        raise BadInput("send the visit as a JSON object")
+    household = _text(payload, "household", MAX_CODE)
+    if household is None:
+        raise BadInput("household is missing; give the household code")
+    visitor = _text(payload, "visitor", MAX_CODE) or default_visitor
+    if visitor is None:
+        raise BadInput("visitor is missing; give the worker's or contact's code")
+    kind = _text(payload, "kind", 20) or "routine"
+    if kind not in KINDS:
+        raise BadInput(f"kind '{kind}' is not one of {', '.join(KINDS)}")
+    lon, lat = _checkin(payload)
+    note = _text(payload, "notes", MAX_NOTE) or _text(payload, "note", MAX_NOTE)
+    when = _time(payload, timezone, now)
+    return NewVisit(household, visitor, when, kind, note, lon, lat)
+
+
+def record_visit(
+    conn: psycopg.Connection, config: Config, actor: Actor, payload: object, *,
+    default_visitor: str | None = None, now: datetime | None = None,
+) -> dict:  # fmt: skip
+    """Store a visit in the actor's scope with its audit row; a far check-in makes it doubtful."""
+    visit = parse_visit(payload, config.timezone, now or clock.now(), default_visitor)
+    if not visit_store.visitor_known(conn, visit.visitor):
+        raise BadInput(f"visitor {visit.visitor} is neither a worker's nor a contact's code")
+    with conn.transaction():
+        if not visit_store.household_in_scope(conn, visit.household, prefixes_of(actor.scope)):
+            raise NotFound(f"no household {visit.household}")
+        values = {**asdict(visit), "recorded_by": actor.username}
+        stored = visit_store.insert_visit(conn, values, config.checkin_max_m)
+        if stored is None:
+            raise Conflict("this visit (household, visitor and time) is recorded already")
+        visit_store.advance_last_visit(conn, visit.household, visit.visited_at, config.timezone)
+        audit.record(conn, actor, "visit.add", visit.household, {"visit": stored["id"],
+                     "doubtful": stored["doubtful"]})  # fmt: skip
+    distance = stored["checkin_distance_m"]
+    return {
+        "id": stored["id"], "household": visit.household, "visitor": visit.visitor,
+        "visited_at": visit.visited_at.isoformat(), "kind": visit.kind,
+        "doubtful": stored["doubtful"],
+        "checkin_distance_m": None if distance is None else round(distance, 1),
+        "recorded_by": actor.username,
+    }  # fmt: skip
+
+
+def reject_visit(
+    conn: psycopg.Connection, config: Config, actor: Actor, visit_id: int, reason: object
+) -> dict:
+    """Reject a visit so it no longer counts; its household's last visit date is recomputed."""
+    text = reason.strip() if isinstance(reason, str) else ""
+    if not text:
+        raise BadInput("reason is missing; say why the visit is rejected")
+    if len(text) > MAX_REASON:
+        raise BadInput(f"reason is longer than {MAX_REASON} characters; shorten it")
+    prefixes = prefixes_of(actor.scope)
+    with conn.transaction():
+        household = visit_store.reject(conn, visit_id, actor.username, text, prefixes)
+        if household is None:
+            _refuse_reject(conn, visit_id, prefixes)
+        last = visit_store.recompute_last_visit(conn, household, config.timezone)
+        audit.record(conn, actor, "visit.reject", str(visit_id),
+                     {"household": household, "reason": text})  # fmt: skip
+    return {"id": visit_id, "household": household, "rejected": True, "last_visit_on": last}
+
+
+def _refuse_reject(conn: psycopg.Connection, visit_id: int, prefixes: list[str] | None) -> NoReturn:
+    """Say why a visit could not be rejected: it is unknown, outside scope, or rejected."""
+    found = visit_store.visits(conn, prefixes, household=None, pending_doubtful=False, limit=1,
+                               visit_id=visit_id)  # fmt: skip
+    if not found:
+        raise NotFound(f"no visit {visit_id}")
+    raise Conflict(f"visit {visit_id} was rejected already")
+
+
+def list_visits(
+    conn: psycopg.Connection, scope: Scope, *, household: str | None = None,
+    pending_doubtful: bool = False, limit: int = 500,
+) -> list[dict]:  # fmt: skip
+    """Visits in scope, newest first: one household's, or the doubtful ones awaiting review."""
+    rows = visit_store.visits(conn, prefixes_of(scope), household=household,
+                              pending_doubtful=pending_doubtful, limit=limit)  # fmt: skip
+    for row in rows:
+        distance = row["checkin_distance_m"]
+        row["checkin_distance_m"] = None if distance is None else round(distance, 1)
+        row["counts"] = row["rejected_at"] is None
+    return rows
+
+
+def households_to_visit(
+    conn: psycopg.Connection, config: Config, as_of: date, scope: Scope, *,
+    unit: str | None = None, text: str | None = None,
+) -> dict:  # fmt: skip
+    """Active households in scope (under `unit`, matching `text`) to visit, most urgent first."""
+    prefixes = scope.narrow(unit)
+    needle = (text or "").strip()[:40] or None
+    rows = visit_store.households_to_visit(
+        conn, status_params(conn, config, as_of), prefixes, needle, FIELD_LIST_LIMIT + 1
+    )
+    return {
+        "as_of": as_of.isoformat(),
+        "households": rows[:FIELD_LIST_LIMIT],
+        "truncated": len(rows) > FIELD_LIST_LIMIT,
+    }
+
+
+def groups_in_scope(conn: psycopg.Connection, scope: Scope) -> list[dict]:
+    """Villager groups in scope, each named with its village, by code."""
+    prefixes = prefixes_of(scope)
+    villages = {u[0]: u[1] for u in coverage_store.unit_index(conn, 3, _parents(prefixes))}
+    return [
+        {"code": code, "name": f"{villages.get(parent or '', '')} {name}".strip()}
+        for code, name, _level, parent in coverage_store.unit_index(conn, 4, prefixes)
+    ]
+
+
+def _parents(prefixes: list[str] | None) -> list[str] | None:
+    """Prefixes that also reach the villages above groups in scope."""
+    return None if prefixes is None else [p[:12] for p in prefixes]
+
+
+def doubtful_households(conn: psycopg.Connection, config: Config, codes: list[str]) -> set[str]:
+    """Households among `codes` whose latest counted visit rests on a doubtful check-in only."""
+    return set(visit_store.doubtful_last_visits(conn, codes, config.timezone))

@@ -1,0 +1,142 @@
+"""Pages of the boundary editor (administrators) and of a unit's version history."""
+
+from __future__ import annotations
+
+from flask import Blueprint, jsonify, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from gridmap import grids
+from gridmap.errors import BadInput, NotFound
+from gridmap.redraw import history
+from gridmap.redraw.compare import compare_versions
+from gridmap.web.auth import current_actor
+from gridmap.web.context import config, db
+
+bp = Blueprint("editor", __name__)
+
+CODE_LENGTHS = (6, 9, 12, 15)
+
+
+def _no_unit(code: str) -> NotFound:
+    return NotFound(_("There is no grid unit with the code %(code)s.", code=code[:40]))
+
+
+def current_unit(code: str) -> dict:
+    """A current unit the user may see (code, name, level, parent, bbox), else NotFound."""
+    if not code.isdigit() or len(code) not in CODE_LENGTHS:
+        raise _no_unit(code)
+    found = grids.search_units(db(), code, current_actor().scope)
+    unit = next((u for u in found if u["code"] == code), None)
+    if unit is None:
+        raise _no_unit(code)
+    return {**unit, "parent": code[:-3] if len(code) > 6 else None}
+
+
+def editor_texts() -> dict[str, str]:
+    """The editor's and history page's words for the scripts, in the request's language."""
+    return {
+        "load_failed": _("The map data could not be loaded."),
+        "draw_first": _("Draw the line first."),
+        "pick_neighbour": _("Pick the neighbouring unit."),
+        "no_change": _("Change the shape first."),
+        "preview_failed": _("The preview failed:"),
+        "save_failed": _("The edit was not saved:"),
+        "saved": _("Saved as edit %(edit)s."),
+        "reason_required": _("Say why the grid changes."),
+        "ok": _("The edit keeps the grid consistent."),
+        "blocked": _("The edit cannot be saved until these problems are fixed."),
+        "gaps_only": _("The edit leaves gaps. Confirm them to save."),
+        "unit": _("Unit"),
+        "change_m2": _("Area change (m²)"),
+        "household": _("Household"),
+        "from": _("From"),
+        "to": _("To"),
+        "moved_count": _("Households that move: %(count)s"),
+        "new_code": _("New unit"),
+        "undo_failed": _("The edit was not undone:"),
+        "undone": _("Undone as edit %(edit)s."),
+        "gained": _("Gained"),
+        "undo": _("Undo"),
+        "lost": _("Lost"),
+    }
+
+
+def _urls(code: str) -> dict[str, str]:
+    return {
+        "units": url_for("api.units"),
+        "preview": url_for("edits.preview", code=code),
+        "save": url_for("edits.save", code=code),
+        "history": url_for("edits.unit_history", code=code),
+        "undo": url_for("edits.undo", edit_id=0).rsplit("/0/", 1)[0] + "/",
+        "historyPage": url_for("editor.history_page", code=code),
+        "editPage": url_for("editor.edit_page", code=code),
+        "compare": url_for("editor.compare", code=code),
+    }
+
+
+def _settings(unit: dict) -> dict:
+    cfg = config()
+    return {
+        "unit": unit,
+        "urls": _urls(unit["code"]),
+        "text": editor_texts(),
+        "basemap": {"url": cfg.basemap_url, "attribution": cfg.basemap_attribution},
+        "isAdmin": current_user.role == "admin",
+    }
+
+
+@bp.get("/units/<code>/edit")
+def edit_page(code: str) -> str:
+    """The boundary editor of one unit (administrators; everyone else sees no such page)."""
+    if current_user.role != "admin":
+        raise _no_unit(code)
+    unit = current_unit(code)
+    return render_template("editor.html", active="unit", unit=unit, settings=_settings(unit))
+
+
+def _history_unit(code: str) -> dict:
+    """A unit by its history (it may be gone since a merge); NotFound outside the scope."""
+    if not code.isdigit() or len(code) not in CODE_LENGTHS:
+        raise _no_unit(code)
+    if not current_actor().scope.allows(code):
+        raise _no_unit(code)
+    try:
+        versions = history.unit_history(db(), code)
+    except NotFound:
+        raise _no_unit(code) from None
+    last = versions[-1] if versions else {}
+    return {"code": code, "name": last.get("name") or code, "level": len(code) // 3 - 1,
+            "parent": code[:-3] if len(code) > 6 else None}  # fmt: skip
+
+
+@bp.get("/units/<code>/history")
+def history_page(code: str) -> str:
+    """Every version of a unit: who changed it, when and why; compare two; undo (admins)."""
+    unit = _history_unit(code)
+    return render_template("history.html", active="unit", unit=unit, settings=_settings(unit))
+
+
+def _version_arg(name: str) -> int:
+    raw = request.args.get(name, "")
+    if not raw.isdigit():
+        raise BadInput(f"parameter {name} must be a version number")
+    return int(raw)
+
+
+@bp.get("/units/<code>/history/compare")
+def compare(code: str):  # type: ignore[no-untyped-def]
+    """GeoJSON of what a unit lost and gained between versions `a` and `b`."""
+    _history_unit(code)
+    versions = history.unit_history(db(), code)
+    try:
+        older, newer = _version_arg("a"), _version_arg("b")
+        return jsonify(compare_versions(versions, older, newer))
+    except BadInput as exc:
+        return jsonify(exc.to_dict()), exc.status
+
+
+@bp.errorhandler(NotFound)
+def _not_found(exc: NotFound):  # type: ignore[no-untyped-def]
+    """Unknown units and pages one may not use look alike: a not-found page."""
+    return render_template("not_found.html", message=exc.message, active=None), 404

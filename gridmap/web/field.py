@@ -1,0 +1,258 @@
+"""Field work: the visit form and visit API, campaigns, contacts and monitoring figures."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, Response, abort, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from gridmap import campaigns, clock, monitoring, visits
+from gridmap.errors import BadInput, GridmapError
+from gridmap.io.monitoring import unvisited_workbook
+from gridmap.map_text import CATEGORY_TEXT
+from gridmap.web.api import XLSX_TYPE, as_of_arg, code_arg, int_arg
+from gridmap.web.auth import current_actor, require_roles
+from gridmap.web.context import config, db
+
+bp = Blueprint("field", __name__)
+REVIEWERS = ("admin", "reviewer")
+
+
+def _worker_code() -> str | None:
+    """The signed-in grid worker's own code: the visitor unless the form names another."""
+    return current_user.account.get("worker_code")  # type: ignore[no-any-return]
+
+
+def _json_body() -> dict:
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise BadInput("send a JSON object with the header Content-Type: application/json")
+    return body
+
+
+def _date_arg(name: str, default: date) -> date:
+    raw = request.args.get(name)
+    if not raw:
+        return default
+    try:
+        return date.fromisoformat(raw)
+    except ValueError as exc:
+        raise BadInput(f"parameter {name} must be a date written YYYY-MM-DD") from exc
+
+
+def _category_names() -> dict[str, str]:
+    return {key: _(msgid) for key, msgid in CATEGORY_TEXT.items()}
+
+
+def _xlsx(body: bytes, name: str) -> Response:
+    disposition = f'attachment; filename="{name}"'
+    return Response(body, mimetype=XLSX_TYPE, headers={"Content-Disposition": disposition})
+
+
+# --- visits -------------------------------------------------------------------------------
+
+
+@bp.get("/visits/new")
+def visit_form() -> str:
+    """The phone form: the households of the user's groups, tap one, record the visit."""
+    local_now = clock.now().astimezone(ZoneInfo(config().timezone))
+    return render_template(
+        "visit_form.html",
+        active="visit",
+        groups=visits.groups_in_scope(db(), current_actor().scope),
+        visitor=_worker_code() or "",
+        now_local=local_now.strftime("%Y-%m-%dT%H:%M"),
+        kinds=visits.KINDS,
+    )
+
+
+@bp.get("/api/v1/field/households")
+def field_households() -> Any:
+    """Households in scope to visit (under `unit`, matching `q`), most urgent first."""
+    found = visits.households_to_visit(
+        db(), config(), as_of_arg(), current_actor().scope,
+        unit=code_arg("unit"), text=request.args.get("q"),
+    )  # fmt: skip
+    return jsonify(found)
+
+
+@bp.post("/api/v1/visits")
+def record_visit() -> Any:
+    """Record a visit to a household in scope; 404 outside it, 400 for bad input."""
+    stored = visits.record_visit(
+        db(), config(), current_actor(), _json_body(), default_visitor=_worker_code()
+    )
+    return jsonify(stored), 201
+
+
+@bp.get("/api/v1/visits")
+def list_visits() -> Any:
+    """Visits in scope: of one household, or (doubtful=1) the doubtful ones awaiting review."""
+    household = request.args.get("household") or None
+    found = visits.list_visits(
+        db(), current_actor().scope, household=household[:40] if household else None,
+        pending_doubtful=request.args.get("doubtful") == "1",
+        limit=int_arg("limit", low=1, high=5000, default=500) or 500,
+    )  # fmt: skip
+    return jsonify({"visits": found})
+
+
+@bp.post("/api/v1/visits/<int:visit_id>/reject")
+@require_roles(*REVIEWERS)
+def reject_visit(visit_id: int) -> Any:
+    """Reject a visit (reviewers): it stops counting towards visit status."""
+    reason = _json_body().get("reason")
+    return jsonify(visits.reject_visit(db(), config(), current_actor(), visit_id, reason))
+
+
+# --- campaigns ----------------------------------------------------------------------------
+
+
+def _campaign_args(form: Any) -> dict:
+    """Name, window, units and categories of a new campaign from a form or JSON body."""
+    try:
+        starts = date.fromisoformat(str(form.get("from") or ""))
+        ends = date.fromisoformat(str(form.get("to") or ""))
+    except ValueError:
+        raise BadInput(_("Give the first and last day of the campaign as YYYY-MM-DD.")) from None
+
+    def listed(key: str) -> list[str]:
+        value = form.getlist(key) if hasattr(form, "getlist") else form.get(key) or []
+        return [value] if isinstance(value, str) else [str(v) for v in value]
+
+    return {
+        "name": str(form.get("name") or ""), "starts_on": starts, "ends_on": ends,
+        "scope_codes": listed("scope"), "categories": listed("categories"),
+    }  # fmt: skip
+
+
+@bp.route("/campaigns", methods=["GET", "POST"])
+def campaigns_page() -> Any:
+    """The campaigns; administrators and reviewers create one here."""
+    error, status = None, 200
+    if request.method == "POST":
+        if current_user.role not in REVIEWERS:
+            abort(403)
+        try:
+            made = campaigns.create_campaign(db(), current_actor(), **_campaign_args(request.form))
+        except GridmapError as exc:
+            error, status = exc.message, exc.status
+        else:
+            return redirect(url_for("field.campaign_page", campaign_id=made["id"]))
+    return render_template(
+        "campaigns.html", active="campaigns", campaigns=campaigns.list_campaigns(db()),
+        can_create=current_user.role in REVIEWERS, error=error, form=request.form,
+        category_names=_category_names(),
+    ), status  # fmt: skip
+
+
+@bp.get("/campaigns/<int:campaign_id>")
+def campaign_page(campaign_id: int) -> str:
+    """One campaign: progress per township and village, a map of unvisited households."""
+    progress = campaigns.campaign_progress(db(), config(), campaign_id, current_actor().scope)
+    cfg = config()
+    return render_template(
+        "campaign.html", active="campaigns", progress=progress,
+        units=[u for u in progress["units"] if u["level"] in (2, 3)],
+        basemap_url=cfg.basemap_url, basemap_attribution=cfg.basemap_attribution,
+        category_names=_category_names(),
+    )  # fmt: skip
+
+
+@bp.get("/api/v1/campaigns")
+def list_campaigns() -> Any:
+    """Every campaign."""
+    return jsonify({"campaigns": campaigns.list_campaigns(db())})
+
+
+@bp.post("/api/v1/campaigns")
+@require_roles(*REVIEWERS)
+def create_campaign() -> Any:
+    """Create a campaign from JSON: name, from, to, scope (codes), categories."""
+    made = campaigns.create_campaign(db(), current_actor(), **_campaign_args(_json_body()))
+    return jsonify(made), 201
+
+
+@bp.get("/api/v1/campaigns/<int:campaign_id>/progress")
+def campaign_progress(campaign_id: int) -> Any:
+    """Target and visited households per unit in scope (optionally one level)."""
+    level = int_arg("level", low=1, high=4, default=None)
+    scope = current_actor().scope
+    return jsonify(campaigns.campaign_progress(db(), config(), campaign_id, scope, level=level))
+
+
+@bp.get("/api/v1/campaigns/<int:campaign_id>/unvisited")
+def campaign_unvisited(campaign_id: int) -> Any:
+    """Target households in scope not yet visited, as GeoJSON (under `unit`)."""
+    scope = current_actor().scope
+    found = campaigns.unvisited_geojson(db(), config(), campaign_id, scope, code_arg("unit"))
+    return jsonify(found)
+
+
+@bp.get("/api/v1/campaigns/<int:campaign_id>/unvisited.xlsx")
+def campaign_unvisited_xlsx(campaign_id: int) -> Response:
+    """The unvisited households (under `unit`), one sheet per village, as a download."""
+    unit = code_arg("unit")
+    _campaign, rows = campaigns.unvisited_list(db(), config(), campaign_id, current_actor(), unit)
+    return _xlsx(unvisited_workbook(rows), f"campaign-{campaign_id}-{unit or 'all'}-todo.xlsx")
+
+
+# --- contacts and monitoring --------------------------------------------------------------
+
+
+@bp.get("/api/v1/contacts")
+def contact_loads() -> Any:
+    """Contacts with the households they assist on `as_of` (open links) under `unit`."""
+    actor = current_actor()
+    found = monitoring.contact_loads(
+        db(), as_of_arg(), actor.scope, unit=code_arg("unit"), masked=not actor.is_admin
+    )
+    return jsonify({"contacts": found})
+
+
+@bp.get("/api/v1/households/<code>/contacts")
+def household_contacts(code: str) -> Any:
+    """Who assisted a household, from when until when."""
+    return jsonify(monitoring.contact_history(db(), code[:40], current_actor().scope))
+
+
+@bp.get("/api/v1/households/<code>/monitoring")
+def household_monitoring(code: str) -> Any:
+    """A household's monitoring periods."""
+    return jsonify(monitoring.household_periods(db(), code[:40], current_actor().scope))
+
+
+@bp.get("/api/v1/monitoring/uncontacted")
+def uncontacted() -> Any:
+    """Monitored households at risk without a contact on `as_of`, under `unit`."""
+    scope = current_actor().scope
+    return jsonify(
+        monitoring.uncontacted_households(db(), as_of_arg(), scope, unit=code_arg("unit"))
+    )
+
+
+def _monitoring_report(level: int | None) -> dict:
+    today = clock.today(config().timezone)
+    start = _date_arg("from", today.replace(month=1, day=1))
+    return monitoring.monitoring_counts(
+        db(), start, _date_arg("to", today), current_actor().scope,
+        level=level, parent=code_arg("parent"),
+    )  # fmt: skip
+
+
+@bp.get("/api/v1/monitoring")
+def monitoring_counts() -> Any:
+    """Identified, eliminated and still-at-risk counts per unit for a period (from, to)."""
+    return jsonify(_monitoring_report(int_arg("level", low=1, high=4, default=None)))
+
+
+@bp.get("/api/v1/monitoring.xlsx")
+def monitoring_xlsx() -> Response:
+    """The monitoring counts for a period, a sheet per level, as a spreadsheet download."""
+    report = _monitoring_report(None)
+    body = monitoring.monitoring_workbook(report)
+    return _xlsx(body, f"monitoring-{report['from']}-{report['to']}.xlsx")

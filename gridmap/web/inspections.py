@@ -1,0 +1,214 @@
+"""Inspection plans (暗访) over HTTP: plan form, plan, map, printable itinerary, exports, API.
+
+Plans are secret: for every role but inspector and admin each route here answers exactly as an
+unknown address does (404), and every view and export is audited by gridmap.inspect.plan.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+
+from gridmap.clock import today
+from gridmap.errors import BadInput, GridmapError, NotFound
+from gridmap.inspect import exports, plan, sampling
+from gridmap.inspect.compose import PlanRequest
+from gridmap.inspect.map import build_plan_map, day_dash, team_colour
+from gridmap.web.auth import current_actor
+from gridmap.web.context import config, db
+from gridmap.web.security import csp_nonce
+
+bp = Blueprint("inspections", __name__)
+DOWNLOADS = {"gpx": "application/gpx+xml", "kml": "application/vnd.google-earth.kml+xml"}
+
+
+@bp.before_request
+def _only_inspectors() -> None:
+    # Same answer as an unknown address: nobody else learns that plans exist.
+    if not plan.may_see(current_actor()):
+        abort(404)
+
+
+@bp.errorhandler(GridmapError)
+def _error(exc: GridmapError) -> Any:
+    if request.path.startswith("/api/"):
+        return jsonify(exc.to_dict()), exc.status
+    template = "not_found.html" if isinstance(exc, NotFound) else "error.html"
+    return render_template(template, message=exc.message, active=None), exc.status
+
+
+def _int(form: dict, name: str, label: str, *, required: bool = True) -> int | None:
+    raw = str(form.get(name) or "").strip()
+    if not raw and not required:
+        return None
+    if not raw.isdigit():
+        raise BadInput(_("%(field)s must be a whole number.", field=label))
+    return int(raw)
+
+
+def _hours(raw: object) -> float:
+    try:
+        return float(str(raw).strip())
+    except ValueError as exc:
+        raise BadInput(_("Working hours must be a number, e.g. 8 or 7.5.")) from exc
+
+
+def _day(raw: object) -> date:
+    try:
+        return date.fromisoformat(str(raw).strip())
+    except ValueError as exc:
+        raise BadInput(_("The date must be written YYYY-MM-DD, e.g. 2024-06-30.")) from exc
+
+
+def request_from(form: dict, sources: list[str]) -> PlanRequest:
+    """The plan request in a submitted form or JSON body, or BadInput naming the field."""
+    seat_text = str(form.get("seat") or "").strip()
+    return PlanRequest(
+        name=str(form.get("name") or "").strip(),
+        first_day=_day(form.get("first_day")),
+        days=_int(form, "days", _("Days")) or 0,
+        teams=_int(form, "teams", _("Teams")) or 0,
+        hours=_hours(form.get("hours")),
+        stops=_int(form, "stops", _("Stops in all"), required=False),
+        per_township=_int(form, "per_township", _("Stops per township"), required=False),
+        mandatory=str(form.get("mandatory", "")).lower() in ("1", "on", "true", "yes"),
+        seed=_int(form, "seed", _("Seed"), required=False),
+        sources=tuple(s for s in sampling.SOURCES if s in sources),
+        seat=plan.parse_point(seat_text, _("The start point")) if seat_text else None,
+    )
+
+
+def _form_defaults() -> dict:
+    return {
+        "name": "", "first_day": (today(config().timezone) + timedelta(days=1)).isoformat(),
+        "days": 4, "teams": 2, "hours": 8, "stops": 60, "per_township": "", "mandatory": True,
+        "seed": "", "seat": config().inspection_seat, "sources": list(sampling.SOURCES),
+    }  # fmt: skip
+
+
+@bp.get("/inspections")
+def index() -> str:
+    """The plans made so far and the form for a new one."""
+    plans = plan.list_plans(db(), current_actor())
+    return render_template("inspections.html", active="inspections", plans=plans,
+                           form=_form_defaults(), error=None)  # fmt: skip
+
+
+@bp.post("/inspections")
+def create() -> Any:
+    """Make a plan from the form; show the form again with the reason when it cannot be made."""
+    form = request.form.to_dict()
+    sources = request.form.getlist("sources")
+    try:
+        made = plan.create_plan(db(), config(), request_from(form, sources), current_actor(),
+                                today(config().timezone))  # fmt: skip
+    except GridmapError as exc:
+        shown = {**_form_defaults(), **form, "sources": sources, "mandatory": "mandatory" in form}
+        return render_template("inspections.html", active="inspections", plans=[], form=shown,
+                               error=exc.message), exc.status  # fmt: skip
+    return redirect(url_for("inspections.show", plan_id=made["id"]))
+
+
+def _styles(p: dict) -> dict:
+    days = sorted({r["day"] for r in p["routes"]})
+    return {(r["team"], r["day"]): {"colour": team_colour(r["team"]),
+                                    "dash": day_dash(days.index(r["day"])) or ""}
+            for r in p["routes"]}  # fmt: skip
+
+
+@bp.get("/inspections/<int:plan_id>")
+def show(plan_id: int) -> str:
+    """The plan: routes per team-day, dropped stops and the downloads."""
+    p = plan.view_plan(db(), plan_id, current_actor(), "view")
+    return render_template("inspection.html", active="inspections", plan=p, styles=_styles(p))
+
+
+def layer_name(team: int, day: str) -> str:
+    """The name of a team-day on the map."""
+    return _("Team %(team)s · %(day)s", team=team, day=day)
+
+
+@bp.get("/inspections/<int:plan_id>/map")
+def map_page(plan_id: int) -> str:
+    """The plan on a map: a colour per team, a line style per day, numbered stops."""
+    p = plan.view_plan(db(), plan_id, current_actor(), "map")
+    cfg = config()
+    fragment = build_plan_map(
+        p, nonce=csp_nonce(),
+        layer_names={(r["team"], r["day"]): layer_name(r["team"], r["day"]) for r in p["routes"]},
+        words={"eta": _("Arrival"), "check": _("What to check"), "seat": _("Start and end")},
+        basemap_url=cfg.basemap_url, basemap_attribution=cfg.basemap_attribution,
+    )  # fmt: skip
+    return render_template("inspection_map.html", active="inspections", plan=p, map=fragment,
+                           styles=_styles(p))  # fmt: skip
+
+
+@bp.get("/inspections/<int:plan_id>/itinerary")
+def itinerary(plan_id: int) -> str:
+    """The printable itinerary in Chinese: a page per team and day."""
+    p = plan.view_plan(db(), plan_id, current_actor(), "itinerary")
+    return render_template("inspection_itinerary.html", active="inspections", plan=p,
+                           sections=exports.itinerary(p))  # fmt: skip
+
+
+@bp.get("/inspections/<int:plan_id>/plan.csv")
+def csv_file(plan_id: int) -> Response:
+    """Every sampled stop as CSV."""
+    p = plan.view_plan(db(), plan_id, current_actor(), "export", {"format": "csv"})
+    return _download(exports.csv_text(p), "text/csv", f"inspection-{plan_id}.csv")
+
+
+@bp.get("/inspections/<int:plan_id>/<int:team>/<day>.<any(gpx, kml):fmt>")
+def route_file(plan_id: int, team: int, day: str, fmt: str) -> Response:
+    """One team-day as GPX or KML."""
+    detail = {"format": fmt, "team": team, "day": day[:10]}
+    p = plan.view_plan(db(), plan_id, current_actor(), "export", detail)
+    body = exports.gpx(p, team, day) if fmt == "gpx" else exports.kml(p, team, day)
+    return _download(body, DOWNLOADS[fmt], f"{exports.file_stem(p, team, day)}.{fmt}")
+
+
+def _download(body: str, mimetype: str, name: str) -> Response:
+    return Response(
+        body.encode("utf-8"), mimetype=mimetype,
+        headers={"Content-Disposition": f'attachment; filename="{name}"',
+                 "Cache-Control": "no-store"},
+    )  # fmt: skip
+
+
+@bp.get("/api/v1/inspections")
+def api_list() -> Any:
+    """The plans, newest first."""
+    return jsonify({"plans": plan.list_plans(db(), current_actor())})
+
+
+@bp.post("/api/v1/inspections")
+def api_create() -> Any:
+    """Make a plan from a JSON object with the form's fields (sources as a list)."""
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise BadInput("send the plan input as a JSON object")
+    sources = body.get("sources") or list(sampling.SOURCES)
+    if not isinstance(sources, list):
+        raise BadInput("sources must be a list")
+    body = {**body, "mandatory": body.get("mandatory", True)}
+    made = plan.create_plan(db(), config(), request_from(body, [str(s) for s in sources]),
+                            current_actor(), today(config().timezone))  # fmt: skip
+    return jsonify(made), 201
+
+
+@bp.get("/api/v1/inspections/<int:plan_id>")
+def api_show(plan_id: int) -> Any:
+    """One plan as JSON."""
+    return jsonify(plan.view_plan(db(), plan_id, current_actor(), "view", {"via": "api"}))

@@ -1,0 +1,61 @@
+/* gridmap: helpers shared by the boundary editor and the history page. */
+(function (gm) {
+  "use strict";
+  const common = (gm.editorCommon = {});
+
+  /** The page's CSRF token from <meta name="csrf-token">. */
+  common.csrf = function () {
+    const meta = document.querySelector("meta[name='csrf-token']");
+    return meta ? meta.getAttribute("content") : "";
+  };
+
+  /** A translated word with %(name)s placeholders filled in. */
+  common.fmt = function (key, values) {
+    return gm.t(key).replace(/%\((\w+)\)s/g, function (all, name) {
+      return values && values[name] != null ? String(values[name]) : all;
+    });
+  };
+
+  /** Send JSON to this host with the CSRF header; resolves {status, body}. */
+  common.send = function (method, url, body, headers) {
+    return fetch(url, {
+      method: method,
+      credentials: "same-origin",
+      headers: Object.assign({
+        "Content-Type": "application/json",
+        Accept: "application/json",
+        "X-CSRFToken": common.csrf(),
+      }, headers || {}),
+      body: JSON.stringify(body || {}),
+    }).then(function (response) {
+      return response.json().catch(function () { return {}; }).then(function (json) {
+        return {status: response.status, body: json};
+      });
+    });
+  };
+
+  /** A Leaflet map in `id` with the county's base map when one is configured. */
+  common.makeMap = function (id) {
+    const map = L.map(id, {zoomSnap: 0.25});
+    const basemap = gm.config().basemap || {};
+    if (basemap.url) {
+      L.tileLayer(basemap.url, {attribution: basemap.attribution || "", maxZoom: 20}).addTo(map);
+    }
+    L.control.scale({imperial: false}).addTo(map);
+    return map;
+  };
+
+  /** Show a message in the page's status line (kind: "info", "error" or "ok"). */
+  common.status = function (text, kind) {
+    const node = document.getElementById("gm-status");
+    node.textContent = text || "";
+    node.setAttribute("data-kind", kind || "info");
+  };
+
+  /** The error text of an API answer (its `error` and any details). */
+  common.errorText = function (body) {
+    const parts = [body && body.error ? String(body.error) : ""];
+    ((body && body.details) || []).forEach(function (d) { parts.push(String(d)); });
+    return parts.filter(Boolean).join(" · ");
+  };
+})(window.gridmap);

@@ -1,0 +1,255 @@
+"""The boundary editor in Chromium: draw, preview, save with a reason, conflicts, undo."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from gridmap import assign, grids, localdb
+from gridmap.config import Config
+from tests.browser.conftest import log_in
+from tests.conftest import _copy_database, _free_port
+from tests.household_fixtures import add_household, add_worker, lonlat_m
+from tests.test_editor_pages import with_editor
+from tests.web_fixtures import add_role_accounts
+
+G1, G2, G3 = "341890100200001", "341890100200002", "341890100200003"
+
+
+@pytest.fixture(scope="module")
+def editor_db_url(pg_cluster: localdb.Cluster, template_url: str, tiny_county_file: Path) -> str:
+    """A database of this module's own: the tiny county, H5 just north of the G1/G2 border."""
+    url = _copy_database(pg_cluster, "gridmap_editor")
+    with psycopg.connect(url) as connection:
+        grids.import_grid_file(connection, tiny_county_file, reason="test fixture")
+        add_household(connection, "H1", (500, 500))
+        add_household(connection, "H5", (500, 2200))
+        add_worker(connection, "W1", [G1], home_m=(550, 550))
+        assign.assign_households(connection)
+        add_role_accounts(connection)
+        connection.commit()
+    return url
+
+
+@pytest.fixture(scope="module")
+def editor_server(editor_db_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Base URL of an app with the editor's pages, served by waitress on that database."""
+    from waitress.server import create_server
+
+    from gridmap.web import create_app
+
+    config = Config(
+        database_url=editor_db_url, var_dir=tmp_path_factory.mktemp("var"), secret_key="editor"
+    )
+    app = with_editor(create_app(config))
+    server = create_server(app, host="127.0.0.1", port=_free_port(), threads=4)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.effective_port}"
+    finally:
+        server.close()
+        app.extensions["gridmap_pool"].close()
+
+
+@pytest.fixture
+def page(browser: Browser, editor_server: str) -> Iterator[Page]:
+    """A page of a fresh browser context logged in as the administrator on this server."""
+    context = browser.new_context(viewport={"width": 1280, "height": 720})
+    tab = context.new_page()
+    log_in(tab, editor_server, "admin")
+    yield tab
+    context.close()
+
+
+def open_editor(page: Page, base: str, code: str = G1) -> None:
+    """Open a unit's editor and wait until its units are drawn."""
+    response = page.goto(f"{base}/units/{code}/edit")
+    assert response is not None and response.ok
+    page.wait_for_selector("body[data-gm-ready='1']", state="attached")
+
+
+def click_at_m(page: Page, x_m: float, y_m: float) -> None:
+    """Click the editor's map at a point given in test metres."""
+    lon, lat = lonlat_m(x_m, y_m)
+    point = page.evaluate(
+        """([lat, lon]) => {
+            const map = gridmap.editor.map;
+            const p = map.latLngToContainerPoint([lat, lon]);
+            const r = map.getContainer().getBoundingClientRect();
+            return {x: r.left + p.x, y: r.top + p.y};
+        }""",
+        [lat, lon],
+    )
+    page.mouse.click(point["x"], point["y"])
+
+
+def draw_line(page: Page, *points_m: tuple[float, float]) -> dict:
+    """Draw a line with the editor's line tool; returns the GeoJSON it will send."""
+    page.click("#gm-draw")
+    for x, y in points_m:
+        click_at_m(page, x, y)
+    page.click("#gm-finish")
+    page.wait_for_selector("body[data-gm-line]", state="attached")
+    return page.evaluate("() => gridmap.editor.line")
+
+
+def preview(page: Page) -> int:
+    """Press Preview and return the moved-household count the page shows."""
+    page.evaluate("() => document.body.removeAttribute('data-gm-preview')")
+    page.click("#gm-preview")
+    page.wait_for_selector("body[data-gm-preview]", state="attached")
+    return int(page.get_attribute("#gm-moved-count", "data-count") or "-1")
+
+
+def save(page: Page, reason: str) -> int:
+    """Give a reason and save; returns the new edit's id."""
+    page.fill("#gm-reason", reason)
+    page.click("#gm-save")
+    page.wait_for_selector("body[data-gm-saved]", state="attached")
+    return int(page.get_attribute("body", "data-gm-saved") or "0")
+
+
+def api(page: Page, method: str, path: str, body: dict | None = None, **headers: str) -> dict:
+    """Call the API with the page's session and CSRF token."""
+    token = page.get_attribute("meta[name='csrf-token']", "content") or ""
+    response = page.request.fetch(
+        page.url.split("/units/")[0] + path,
+        method=method,
+        data=body,
+        headers={"X-CSRFToken": token, "Content-Type": "application/json", **headers},
+    )
+    return {"status": response.status, **response.json()}
+
+
+def restore_border(page: Page) -> None:
+    """Put the G1/G2 border back at 2000 m (undoing an undone edit's predecessor is refused)."""
+    line = {"type": "LineString", "coordinates": [list(lonlat_m(x, 2000)) for x in (-10, 2010)]}
+    body = {"operation": "move_border", "other": G2, "line": line}
+    token = api(page, "POST", f"/api/v1/units/{G1}/preview", body)["token"]
+    saved = api(
+        page, "PUT", f"/api/v1/units/{G1}", {**body, "reason": "restore"}, **{"If-Match": token}
+    )
+    assert saved["status"] == 200, saved
+
+
+def current_codes(page: Page) -> set[str]:
+    """Codes of the current groups of village 341890100200."""
+    found = api(page, "GET", "/api/v1/units?level=4&parent=341890100200")
+    return {f["properties"]["code"] for f in found["features"]}
+
+
+def test_admin_moves_a_border_then_undoes_it_from_the_history(page, watch, editor_server):
+    open_editor(page, editor_server)
+    assert page.input_value("#gm-other") == G2
+    line = draw_line(page, (-300, 2500), (2300, 2500))
+    shown = preview(page)
+    body = {"operation": "move_border", "other": G2, "line": line}
+    assert shown == api(page, "POST", f"/api/v1/units/{G1}/preview", body)["moved_count"] == 1
+    assert page.locator("#gm-moved tbody tr").count() == 1
+    expect(page.locator("#gm-moved tbody")).to_contain_text("H5")
+    expect(page.locator("#gm-areas tbody")).to_contain_text(G2)
+    page.click("#gm-save")  # no reason yet: nothing is sent
+    expect(page.locator("#gm-status")).to_have_attribute("data-kind", "error")
+    edit = save(page, "new road is the border")
+
+    page.goto(f"{editor_server}/units/{G1}/history")
+    page.wait_for_selector("body[data-gm-ready='1']", state="attached")
+    row = page.locator(f"#gm-versions tbody tr[data-edit='{edit}']")
+    expect(row).to_contain_text("new road is the border")
+    expect(row).to_contain_text("admin")
+    page.wait_for_selector("body[data-gm-compare]", state="attached")
+    page.fill("#gm-undo-reason", "drawn by mistake")
+    row.locator("button.gm-undo").click()
+    page.wait_for_function("() => /^[0-9]+$/.test(document.body.dataset.gmUndo || '')")
+    versions = api(page, "GET", f"/api/v1/units/{G1}/history")["versions"]
+    assert versions[-1]["kind"] == "undo"
+    assert watch.off_host == [] and watch.errors == []
+
+
+def test_split_by_a_drawn_line_makes_the_next_code(page, watch, editor_server):
+    open_editor(page, editor_server)
+    page.check("#gm-op-split")
+    draw_line(page, (1000, -300), (1000, 2300))
+    preview(page)
+    expect(page.locator("#gm-new-codes")).to_have_attribute("data-codes", G3)
+    edit = save(page, "two groups now")
+    assert G3 in current_codes(page)
+    undone = api(page, "POST", f"/api/v1/edits/{edit}/undo", {"reason": "test done"})
+    assert undone["status"] == 200 and G3 not in current_codes(page)
+    assert watch.off_host == [] and watch.errors == []
+
+
+def test_a_stale_save_shows_who_changed_the_units(page, watch, editor_server):
+    open_editor(page, editor_server)
+    draw_line(page, (-300, 2400), (2300, 2400))
+    preview(page)
+    edit = save(page, "first save")
+    page.click("#gm-save")  # the same token again: the units changed since the preview
+    expect(page.locator("#gm-conflict")).to_be_visible()
+    expect(page.locator("#gm-conflict-message")).to_contain_text(f"edit {edit} by admin")
+    expect(page.locator("#gm-reload")).to_be_visible()
+    undone = api(page, "POST", f"/api/v1/edits/{edit}/undo", {"reason": "test done"})
+    assert undone["status"] == 200
+    assert watch.off_host == []
+    assert all("409" in e for e in watch.errors), watch.errors
+
+
+def test_refused_undo_names_the_later_edit(page, watch, editor_server):
+    open_editor(page, editor_server)
+    draw_line(page, (-300, 2500), (2300, 2500))
+    preview(page)
+    first = save(page, "first")
+    open_editor(page, editor_server)
+    draw_line(page, (-300, 2600), (2300, 2600))
+    preview(page)
+    second = save(page, "second")
+    page.goto(f"{editor_server}/units/{G1}/history")
+    page.wait_for_selector("body[data-gm-ready='1']", state="attached")
+    page.fill("#gm-undo-reason", "try")
+    page.locator(f"#gm-versions tbody tr[data-edit='{first}'] button.gm-undo").click()
+    page.wait_for_selector("body[data-gm-undo='refused']", state="attached")
+    expect(page.locator("#gm-status")).to_contain_text(f"{second} (admin: second)")
+    assert api(page, "POST", f"/api/v1/edits/{second}/undo", {"reason": "done"})["status"] == 200
+    restore_border(page)
+    assert watch.off_host == []
+    assert all("409" in e for e in watch.errors), watch.errors
+
+
+def test_non_admins_get_no_editor(browser, editor_server):
+    context = browser.new_context()
+    tab = context.new_page()
+    log_in(tab, editor_server, "reviewer")
+    response = tab.goto(f"{editor_server}/units/{G1}/edit")
+    assert response is not None and response.status == 404
+    context.close()
+
+
+def test_vertex_editing_keeps_multipolygons_and_holes(page, watch, editor_server):
+    open_editor(page, editor_server)
+    shape = page.evaluate(
+        """() => {
+            const ring = (x, y, s) => [[x, y], [x + s, y], [x + s, y + s], [x, y + s], [x, y]];
+            const multi = {type: "MultiPolygon", coordinates: [
+                [ring(0, 0, 1), ring(0.2, 0.2, 0.2)], [ring(2, 2, 1)]]};
+            const one = {type: "MultiPolygon", coordinates: [[ring(0, 0, 1)]]};
+            const layerOf = (g) => L.geoJSON(g).getLayers()[0];
+            const e = gridmap.editor;
+            return [e.layerGeometry(layerOf(multi), "MultiPolygon"),
+                    e.layerGeometry(layerOf(one), "MultiPolygon")];
+        }"""
+    )
+    assert shape[0]["type"] == "MultiPolygon"
+    assert [len(p) for p in shape[0]["coordinates"]] == [2, 1]
+    assert shape[0]["coordinates"][0][1][0] == shape[0]["coordinates"][0][1][-1]
+    assert shape[1]["type"] == "MultiPolygon" and len(shape[1]["coordinates"]) == 1
+    page.check("#gm-op-edit")
+    page.click("#gm-vertices")
+    assert page.evaluate("() => gridmap.editor.unit.getLayers()[0].pm.enabled()")
+    assert preview(page) == 0
+    assert watch.off_host == [] and watch.errors == []

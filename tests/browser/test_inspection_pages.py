@@ -1,0 +1,125 @@
+"""Inspection plan pages in headless Chromium: map, printable itinerary and the plan form."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from datetime import date
+
+import psycopg
+import pytest
+from playwright.sync_api import Page, expect
+
+from gridmap import assign, grids
+from gridmap.accounts import EVERYTHING, Actor
+from gridmap.config import Config
+from gridmap.inspect import plan
+from gridmap.inspect.compose import PlanRequest
+from tests.browser.conftest import PageWatch, log_in
+from tests.grid_fixtures import XSS_NAME
+from tests.household_fixtures import add_household, add_worker
+from tests.web_fixtures import add_role_accounts
+
+SPOTS = [(500, 500), (1500, 3500), (2500, 700), (3500, 2500), (4500, 600), (5500, 3300),
+         (6500, 1500), (7500, 500)]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def plan_server(pg_cluster, template_url, tiny_county_file, tmp_path_factory) -> Iterator[tuple]:  # type: ignore[no-untyped-def]
+    """The app with the inspection pages on its own database holding one two-team plan."""
+    from waitress.server import create_server
+
+    from gridmap.web import create_app
+    from gridmap.web import inspections as views
+    from tests.conftest import _copy_database, _free_port
+
+    url = _copy_database(pg_cluster, "t_inspect_browser")
+    config = Config(database_url=url, var_dir=tmp_path_factory.mktemp("var"), secret_key="b",
+                    login_rate_limit="1000 per minute")  # fmt: skip
+    with psycopg.connect(url) as conn:
+        grids.import_grid_file(conn, tiny_county_file)
+        for i, at in enumerate(SPOTS):
+            add_household(conn, f"M{i}", at, category="monitored")
+        conn.execute("UPDATE household SET address = %s WHERE code = 'M0'", [XSS_NAME])
+        add_worker(conn, "W1", ["341890100200001"])
+        assign.assign_households(conn)
+        add_role_accounts(conn)
+        request = PlanRequest("六月暗访", date(2023, 6, 23), 2, 2, 6.0, stops=8, seed=3)
+        made = plan.create_plan(
+            conn, config, request, Actor("x", "admin", EVERYTHING), date.today()
+        )
+        conn.commit()
+    app = create_app(config)
+    if "inspections" not in app.blueprints:
+        app.register_blueprint(views.bp)
+    server = create_server(app, host="127.0.0.1", port=_free_port(), threads=4)
+    threading.Thread(target=server.run, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.effective_port}", made
+    finally:
+        server.close()
+        app.extensions["gridmap_pool"].close()
+
+
+def clean(watch: PageWatch) -> None:
+    """Nothing left the host, nothing failed, no console error, no dialog."""
+    assert watch.off_host == []
+    assert watch.failed == []
+    assert watch.errors == []
+    assert watch.dialogs == []
+
+
+def test_plan_map_shows_every_team_day_and_numbered_stops(page: Page, watch, plan_server):
+    base, made = plan_server
+    log_in(page, base, "inspector")
+    response = page.goto(f"{base}/inspections/{made['id']}/map")
+    assert response is not None and response.status == 200
+    used = [r for r in made["routes"] if r["stops"]]
+    stops = sum(len(r["stops"]) for r in used)
+    expect(page.locator(".gm-stop-number")).to_have_count(stops)
+    expect(page.locator(".leaflet-overlay-pane path")).to_have_count(len(used))
+    expect(page.locator(".gm-plan-legend li")).to_have_count(len(used))
+    expect(page.locator(".leaflet-control-layers-overlays label")).to_have_count(len(used))
+    page.locator(".gm-stop-number", has_text="1").first.click()
+    popup = page.locator(".leaflet-popup-content")
+    expect(popup).to_be_visible()
+    assert any(r["stops"][0]["eta"] in popup.inner_text() for r in used)
+    assert page.locator("img[src='x']").count() == 0  # names stay text
+    clean(watch)
+
+
+def test_printable_itinerary_is_chinese_per_team_and_day(page: Page, watch, plan_server):
+    base, made = plan_server
+    log_in(page, base, "admin")
+    response = page.goto(f"{base}/inspections/{made['id']}/itinerary")
+    assert response is not None and response.status == 200
+    used = [r for r in made["routes"] if r["stops"]]
+    sections = page.locator(".gm-itinerary-day")
+    expect(sections).to_have_count(len(used))
+    for section, route in zip(sections.all(), used, strict=True):
+        expect(section).to_have_attribute("data-team", str(route["team"]))
+        expect(section.locator("h1")).to_contain_text("暗访行程单")
+        expect(section.locator("thead th").first).to_have_text("序号")
+        expect(section.locator("tbody tr")).to_have_count(len(route["stops"]))
+        etas = section.locator("tbody tr td:nth-child(2)").all_inner_texts()
+        assert etas == [s["eta"] for s in route["stops"]]
+    assert page.locator("img[src='x']").count() == 0
+    page.emulate_media(media="print")
+    expect(page.locator(".gm-nav")).to_be_hidden()
+    expect(page.locator(".gm-itinerary-tools")).to_be_hidden()
+    clean(watch)
+
+
+def test_the_plan_form_makes_a_plan(page: Page, watch, plan_server):
+    base, _made = plan_server
+    log_in(page, base, "inspector")
+    page.goto(f"{base}/inspections")
+    page.fill("input[name=name]", "浏览器计划")
+    page.fill("input[name=first_day]", "2023-07-03")
+    page.fill("input[name=stops]", "4")
+    page.fill("input[name=seed]", "9")
+    page.click("form.gm-plan-form button[type=submit]")
+    page.wait_for_url(lambda url: "/inspections/" in url)
+    expect(page.locator("h1")).to_have_text("浏览器计划")
+    expect(page.locator("table.gm-routes tbody tr")).to_have_count(8)
+    clean(watch)

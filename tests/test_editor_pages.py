@@ -1,0 +1,138 @@
+"""The boundary editor and history pages: who may open them, what they load, comparisons."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import psycopg
+import pytest
+import shapely
+from shapely.geometry import mapping
+
+from gridmap import assign, grids
+from gridmap.errors import BadInput
+from gridmap.redraw.compare import compare_versions
+from gridmap.web import create_app, editor
+from tests.household_fixtures import add_household, add_worker, lonlat_m
+from tests.web_fixtures import add_role_accounts, csrf_token, login
+
+G1, G2 = "341890100200001", "341890100200002"
+OTHER_TOWNSHIP_GROUP = "341890101200001"
+
+
+def with_editor(app):  # type: ignore[no-untyped-def]
+    """The app with the editor's pages (until the app factory registers them)."""
+    if "editor" not in app.blueprints:
+        app.register_blueprint(editor.bp)
+    return app
+
+
+@pytest.fixture
+def app(config, tiny_county_file):  # type: ignore[no-untyped-def]
+    """The app on a fresh database: the tiny county, one household, W1, role accounts."""
+    with psycopg.connect(config.database_url) as conn:
+        grids.import_grid_file(conn, tiny_county_file)
+        add_household(conn, "H1", (500, 2200))
+        add_worker(conn, "W1", [G1])
+        assign.assign_households(conn)
+        add_role_accounts(conn)
+        conn.commit()
+    application = with_editor(create_app(config))
+    yield application
+    application.extensions["gridmap_pool"].close()
+
+
+def client_for(app, role):  # type: ignore[no-untyped-def]
+    """A logged-in test client sending the CSRF header."""
+    client = app.test_client()
+    login(client, role)
+    client.environ_base["HTTP_X_CSRFTOKEN"] = csrf_token(client.get("/login").text)
+    return client
+
+
+def page_settings(html: str) -> dict:
+    """The JSON settings a page hands its scripts."""
+    found = re.search(r'id="gridmap-config"[^>]*>(.*?)</script>', html)
+    assert found, "no settings on the page"
+    return json.loads(found.group(1))
+
+
+def line_json(*points_m):  # type: ignore[no-untyped-def]
+    """A GeoJSON LineString through points given in test metres."""
+    return {"type": "LineString", "coordinates": [list(lonlat_m(x, y)) for x, y in points_m]}
+
+
+def test_admin_gets_the_editor_with_local_assets(app):
+    response = client_for(app, "admin").get(f"/units/{G1}/edit")
+    assert response.status_code == 200
+    html = response.text
+    assert "vendor/leaflet-geoman-free/2.20.2/dist/leaflet-geoman.min.js" in html
+    assert '<meta name="csrf-token" content="' in html
+    assert not re.search(r'(src|href)="(https?:)?//', html), "an asset from another host"
+    nonce = re.search(
+        r"script-src 'self' 'nonce-([^']+)'", response.headers["Content-Security-Policy"]
+    )
+    scripts = re.findall(r"<script(?![^>]*application/json)([^>]*)>", html)
+    assert scripts and all(f'nonce="{nonce.group(1)}"' in s for s in scripts)
+    settings = page_settings(html)
+    assert settings["unit"]["code"] == G1 and settings["unit"]["parent"] == G1[:12]
+    assert settings["urls"]["preview"] == f"/api/v1/units/{G1}/preview"
+    assert settings["urls"]["undo"] == "/api/v1/edits/"
+
+
+@pytest.mark.parametrize("role", ["reviewer", "inspector", "township", "worker"])
+def test_only_admins_find_the_editor(app, role):
+    assert client_for(app, role).get(f"/units/{G1}/edit").status_code == 404
+
+
+def test_editor_of_an_unknown_unit_is_not_found(app):
+    admin = client_for(app, "admin")
+    assert admin.get("/units/341890100200009/edit").status_code == 404
+    assert admin.get("/units/12ab/edit").status_code == 404
+
+
+@pytest.mark.parametrize("role", ["admin", "reviewer", "township"])
+def test_history_page_for_roles_that_see_the_unit(app, role):
+    response = client_for(app, role).get(f"/units/{G1}/history")
+    assert response.status_code == 200
+    settings = page_settings(response.text)
+    assert settings["isAdmin"] is (role == "admin")
+    assert ("gm-undo-reason" in response.text) is (role == "admin")
+
+
+def test_history_outside_the_scope_is_not_found(app):
+    township = client_for(app, "township")
+    assert township.get(f"/units/{OTHER_TOWNSHIP_GROUP}/history").status_code == 404
+    assert township.get(f"/units/{OTHER_TOWNSHIP_GROUP}/history/compare?a=1&b=2").status_code == 404
+
+
+def _move_border(admin) -> int:  # type: ignore[no-untyped-def]
+    body = {"operation": "move_border", "other": G2, "line": line_json((-10, 2500), (2010, 2500))}
+    token = admin.post(f"/api/v1/units/{G1}/preview", json=body).json["token"]
+    saved = admin.put(f"/api/v1/units/{G1}", json={**body, "reason": "road"},
+                      headers={"If-Match": token})  # fmt: skip
+    assert saved.status_code == 200, saved.json
+    return int(saved.json["edit"])
+
+
+def test_compare_two_versions_after_a_border_move(app):
+    admin = client_for(app, "admin")
+    _move_border(admin)
+    versions = admin.get(f"/api/v1/units/{G1}/history").json["versions"]
+    old, new = versions[-2]["version"], versions[-1]["version"]
+    diff = admin.get(f"/units/{G1}/history/compare?a={old}&b={new}").json
+    assert diff["lost"]["geometry"] is None
+    assert diff["gained"]["area_m2"] == pytest.approx(2000 * 500, rel=0.01)
+    assert admin.get(f"/units/{G1}/history/compare?a={old}&b=999999").status_code == 400
+
+
+def test_compare_versions_reports_both_sides():
+    a = shapely.box(0, 0, 0.01, 0.01)
+    b = shapely.box(0.005, 0, 0.015, 0.01)
+    versions = [{"version": 1, "geometry": mapping(a)}, {"version": 2, "geometry": mapping(b)}]
+    diff = compare_versions(versions, 1, 2)
+    assert diff["lost"]["area_m2"] == pytest.approx(diff["gained"]["area_m2"], rel=1e-3)
+    assert shapely.geometry.shape(diff["lost"]["geometry"]).bounds[2] == pytest.approx(0.005)
+    with pytest.raises(BadInput):
+        compare_versions(versions, 1, 3)

@@ -1,0 +1,102 @@
+"""`gridmap inspect plan|show|list` end to end: JSON shape, seeds, GPX files, failures."""
+
+from __future__ import annotations
+
+import json
+
+import gpxpy
+import psycopg
+import pytest
+from click.testing import CliRunner
+
+import gridmap.cli.inspect_commands  # noqa: F401  (attaches `inspect` to the command)
+from gridmap import assign, grids
+from gridmap.cli import main
+from tests.household_fixtures import add_household
+
+BASE = ["inspect", "plan", "--name", "六月暗访", "--start", "2023-06-23", "--days", "2",
+        "--teams", "2", "--hours", "7.5"]  # fmt: skip
+
+
+@pytest.fixture
+def run(cli_env, fresh_db_url, tiny_county_file):  # type: ignore[no-untyped-def]
+    """`gridmap ARGS` in-process on the tiny county with monitored households everywhere."""
+    with psycopg.connect(fresh_db_url) as conn:
+        grids.import_grid_file(conn, tiny_county_file)
+        for i, at in enumerate([(500, 500), (1500, 3500), (2500, 700), (4500, 600),
+                                (6500, 3000), (7500, 500)]):  # fmt: skip
+            add_household(conn, f"M{i}", at, category="monitored")
+        assign.assign_households(conn)
+        conn.commit()
+    runner = CliRunner()
+
+    def invoke(*args: str) -> tuple[int, str, str]:
+        result = runner.invoke(main, list(args), env=cli_env, catch_exceptions=False)
+        return result.exit_code, result.stdout, result.stderr
+
+    return invoke
+
+
+def test_plan_prints_the_promised_json(run):
+    code, out, err = run(*BASE, "--stops", "5", "--json")
+    assert code == 0, err
+    plan = json.loads(out)
+    assert isinstance(plan["id"], int) and isinstance(plan["seed"], int)
+    assert [(r["team"], r["day"]) for r in plan["routes"]] == [
+        (1, "2023-06-23"), (1, "2023-06-24"), (2, "2023-06-23"), (2, "2023-06-24")
+    ]  # fmt: skip
+    stops = [s for r in plan["routes"] for s in r["stops"]]
+    assert len(stops) + len(plan["dropped"]) == 5
+    for s in stops:
+        assert s["kind"] in ("household", "project", "unit") and len(s["township"]) == 9
+        assert len(s["eta"]) == 5 and s["eta"] >= "08:30" and s["check"]
+    assert {s["township"] for s in stops if s["mandatory"]} == {"341890100", "341890101"}
+    assert all(r["hours"] <= 7.5 for r in plan["routes"])
+
+
+def test_same_seed_same_plan_no_seed_new_seed(run):
+    first = json.loads(run(*BASE, "--stops", "4", "--seed", "77", "--json")[1])
+    second = json.loads(run(*BASE, "--stops", "4", "--seed", "77", "--json")[1])
+    assert first["id"] != second["id"]
+    assert {k: v for k, v in first.items() if k != "id"} == {
+        k: v for k, v in second.items() if k != "id"
+    }
+    seeds = {json.loads(run(*BASE, "--stops", "4", "--json")[1])["seed"] for _ in range(3)}
+    assert len(seeds) == 3
+
+
+def test_gpx_folder_gets_a_file_per_used_team_day(run, tmp_path):
+    code, out, err = run(*BASE, "--per-township", "2", "--json", "--gpx", str(tmp_path / "gpx"))
+    assert code == 0, err
+    plan = json.loads(out)
+    used = [r for r in plan["routes"] if r["stops"]]
+    files = sorted((tmp_path / "gpx").glob("*.gpx"))
+    assert len(files) == len(used)
+    for route in used:
+        name = f"inspection-{plan['id']}-team{route['team']}-{route['day']}.gpx"
+        doc = gpxpy.parse((tmp_path / "gpx" / name).read_text(encoding="utf-8"))
+        codes = [w.name.split(". ", 1)[1] for w in doc.waypoints]
+        assert codes == [s["name"] for s in route["stops"]]
+
+
+def test_show_and_list_read_the_stored_plan(run):
+    made = json.loads(run(*BASE, "--stops", "3", "--json")[1])
+    code, out, _err = run("inspect", "show", str(made["id"]), "--json")
+    assert code == 0 and json.loads(out) == made
+    code, out, _err = run("inspect", "list", "--json")
+    assert [p["id"] for p in json.loads(out)["plans"]] == [made["id"]]
+    code, _out, err = run("inspect", "show", "999")
+    assert code == 1 and "no inspection plan 999" in err
+
+
+def test_unreachable_mandatory_stop_fails_naming_it(run):
+    code, _out, err = run(
+        *BASE[:-1], "0.5", "--stops", "3", "--seat", "118.5,31.5", "--from", "households"
+    )
+    assert code == 1
+    assert "mandatory stop household M" in err
+
+
+def test_missing_stop_count_is_refused(run):
+    code, _out, err = run(*BASE)
+    assert code == 1 and "how many stops" in err

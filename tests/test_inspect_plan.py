@@ -1,0 +1,158 @@
+"""Plans from the database: candidates and weights, optional projects, storage, secrecy, audit."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+
+from gridmap import assign, grids
+from gridmap.accounts import EVERYTHING, Actor, Scope
+from gridmap.config import Config
+from gridmap.errors import NotFound
+from gridmap.inspect import candidates, plan
+from gridmap.inspect.compose import PlanRequest
+from gridmap.store import inspections as store
+from tests.household_fixtures import add_contact, add_household, add_visit, add_worker, lonlat_m
+
+AS_OF = date(2026, 6, 30)
+G1 = "341890100200001"
+CONFIG = Config()
+INSPECTOR = Actor("insp", "inspector", EVERYTHING, "test")
+SETTINGS = plan.settings_from(CONFIG)
+
+
+@pytest.fixture
+def county(conn, tiny_county_file):
+    """Tiny county: monitored households in both townships, one staffed group, one contact."""
+    grids.import_grid_file(conn, tiny_county_file)
+    add_household(conn, "M1", (500, 500), category="monitored")
+    add_household(conn, "M2", (600, 600), category="monitored", risk_eliminated=True)
+    add_household(conn, "M3", (4500, 500), category="monitored")
+    add_household(conn, "M4", (-500, 500), category="monitored")  # outside the grid
+    add_household(conn, "O1", (700, 700))
+    add_worker(conn, "W1", [G1])
+    for code in ("M1", "M2"):
+        add_contact(conn, f"C{code}", code, since=AS_OF - timedelta(days=100))
+        add_visit(conn, code, AS_OF - timedelta(days=3))
+    assign.assign_households(conn)
+    return conn
+
+
+def gather(conn, sources=("households", "projects", "groups", "villages")):  # type: ignore[no-untyped-def]
+    found = candidates.gather(
+        conn, CONFIG, sources, weights=SETTINGS.weights, as_of=AS_OF,
+        low_visit_villages=SETTINGS.low_visit_villages,
+        project_statuses=list(SETTINGS.project_statuses),
+    )  # fmt: skip
+    return {(c.kind, c.code): c for c in found}
+
+
+def test_monitored_households_are_weighed_by_their_problems(county):
+    found = gather(county, ["households"])
+    assert set(found) == {("household", "M1"), ("household", "M2"), ("household", "M3")}
+    assert found[("household", "M1")].weight == 2.0  # at risk
+    assert found[("household", "M2")].weight == 1.0  # risk eliminated, visited, contact
+    assert found[("household", "M3")].weight == 4.0  # at risk, never visited, no contact
+    assert found[("household", "M3")].township == "341890101"
+    assert found[("household", "M1")].place == "11村1组"
+
+
+def test_unstaffed_groups_and_low_visit_villages_are_units(county):
+    found = gather(county, ["groups", "villages"])
+    assert ("unit", "341890101200001") in found  # M3's group has no worker
+    assert ("unit", G1) not in found
+    villages = {code for kind, code in found if len(code) == 12}
+    assert villages == {"341890100200", "341890101200"}
+    assert found[("unit", "341890101200")].weight > found[("unit", "341890100200")].weight
+
+
+def test_projects_are_sampled_only_when_a_project_table_exists(county):
+    if store.has_projects(county):
+        county.execute("ALTER TABLE project RENAME TO project_hidden")
+    assert not store.has_projects(county)
+    assert not [k for k in gather(county) if k[0] == "project"]
+    county.execute(
+        "CREATE TEMP TABLE project (code text, name text, status text, geom geometry(Point, 4326))"
+    )
+    for code, status, at in [("P1", "在建", (4600, 600)), ("P2", "completed", (4700, 600))]:
+        lon, lat = lonlat_m(*at)
+        county.execute(
+            "INSERT INTO project VALUES (%s, %s, %s, ST_SetSRID(ST_MakePoint(%s, %s), 4326))",
+            [code, f"项目{code}", status, lon, lat],
+        )
+    assert store.has_projects(county)
+    projects = {k: c for k, c in gather(county).items() if k[0] == "project"}
+    assert list(projects) == [("project", "P1")]
+    assert projects[("project", "P1")].township == "341890101"
+
+
+def test_default_seat_is_the_first_villages_label(county):
+    row = county.execute(
+        "SELECT ST_X(label), ST_Y(label) FROM unit_version WHERE code = '341890100200' "
+        "AND valid_to IS NULL"
+    ).fetchone()
+    assert store.default_seat(county) == pytest.approx((row[0], row[1]))
+
+
+def make(conn, **changes):  # type: ignore[no-untyped-def]
+    values = dict(name="六月暗访", first_day=date(2023, 6, 23), days=2, teams=2, hours=6.0,
+                  stops=4, seed=42)  # fmt: skip
+    values.update(changes)
+    return plan.create_plan(conn, CONFIG, PlanRequest(**values), INSPECTOR, AS_OF)
+
+
+def audit_actions(conn, target: str) -> list[str]:  # type: ignore[no-untyped-def]
+    rows = conn.execute(
+        "SELECT action FROM audit WHERE target = %s ORDER BY id", [target]
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def test_a_stored_plan_reads_back_as_made_and_every_view_is_audited(county):
+    made = make(county)
+    assert made["seed"] == 42 and made["id"] > 0
+    assert {s["township"] for r in made["routes"] for s in r["stops"] if s["mandatory"]} == {
+        "341890100", "341890101"
+    }  # fmt: skip
+    seen = plan.view_plan(county, made["id"], INSPECTOR, "map")
+    assert seen == made
+    plan.view_plan(county, made["id"], INSPECTOR, "export", {"format": "gpx"})
+    assert audit_actions(county, str(made["id"])) == [
+        "inspection.create", "inspection.map", "inspection.export"
+    ]  # fmt: skip
+    listed = plan.list_plans(county, INSPECTOR)
+    assert listed[0]["id"] == made["id"] and listed[0]["totals"] == made["totals"]
+
+
+def test_same_seed_same_plan_from_the_database(county):
+    first, second = make(county), make(county)
+    strip = ("id", "created_at")
+    assert {k: v for k, v in first.items() if k not in strip} == {
+        k: v for k, v in second.items() if k not in strip
+    }
+
+
+@pytest.mark.parametrize("role", ["reviewer", "township", "worker"])
+def test_other_roles_are_told_there_is_no_plan(county, role):
+    made = make(county)
+    other = Actor("someone", role, Scope(("341890100",)) if role != "reviewer" else EVERYTHING)
+    new = PlanRequest("x", AS_OF, 1, 1, 8.0, stops=2)
+    for call in (
+        lambda: plan.view_plan(county, made["id"], other),
+        lambda: plan.list_plans(county, other),
+        lambda: plan.create_plan(county, CONFIG, new, other, AS_OF),
+    ):
+        with pytest.raises(NotFound):
+            call()
+
+
+def test_a_configured_seat_and_bad_seats(county):
+    config = Config(inspection_seat="117.0,30.0")
+    assert plan.seat_of(county, config, PlanRequest("x", AS_OF, 1, 1, 8.0, stops=2)) == (
+        117.0, 30.0
+    )  # fmt: skip
+    with pytest.raises(Exception, match="lon,lat"):
+        plan.parse_point("30", "seat")
+    with pytest.raises(Exception, match="outside China"):
+        plan.parse_point("30.5,117.0", "seat")

@@ -1,0 +1,151 @@
+"""Plan routes over HTTP: who sees them (404 for everyone else), forms, API, downloads, audit."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import gpxpy
+import psycopg
+import pytest
+
+from gridmap import assign, grids
+from gridmap.accounts import EVERYTHING, Actor
+from gridmap.config import Config
+from gridmap.inspect import plan
+from gridmap.inspect.compose import PlanRequest
+from gridmap.web import create_app
+from gridmap.web import inspections as inspection_views
+from tests.household_fixtures import add_household, add_worker
+from tests.web_fixtures import ROLE_ACCOUNTS, add_role_accounts, csrf_token, login
+
+PLAN_NAME = "六月暗访XYZ"
+ALLOWED = {"inspector", "admin"}
+
+
+@pytest.fixture(scope="module")
+def setup(pg_cluster, template_url, tiny_county_file, tmp_path_factory):  # type: ignore[no-untyped-def]
+    """An app on its own database with monitored households, accounts per role and one plan."""
+    from tests.conftest import _copy_database
+
+    url = _copy_database(pg_cluster, "t_inspect_web")
+    config = Config(
+        database_url=url, var_dir=tmp_path_factory.mktemp("var"), secret_key="t",
+        login_rate_limit="1000 per minute",
+    )  # fmt: skip
+    with psycopg.connect(url) as conn:
+        grids.import_grid_file(conn, tiny_county_file)
+        for i, at in enumerate([(500, 500), (2500, 700), (4500, 600), (6500, 3000)]):
+            add_household(conn, f"M{i}", at, category="monitored")
+        add_worker(conn, "W1", ["341890100200001"])
+        assign.assign_households(conn)
+        add_role_accounts(conn)
+        request = PlanRequest(PLAN_NAME, date(2023, 6, 23), 2, 2, 8.0, stops=4, seed=5)
+        made = plan.create_plan(
+            conn, config, request, Actor("x", "inspector", EVERYTHING), date(2023, 6, 1)
+        )
+        conn.commit()
+    app = create_app(config)
+    if "inspections" not in app.blueprints:
+        app.register_blueprint(inspection_views.bp)
+    yield app, made
+    app.extensions["gridmap_pool"].close()
+
+
+@pytest.fixture(scope="module")
+def clients(setup):  # type: ignore[no-untyped-def]
+    app, _made = setup
+    result = {}
+    for role in ROLE_ACCOUNTS:
+        client = app.test_client()
+        assert login(client, role).status_code == 302
+        client.environ_base["HTTP_X_CSRFTOKEN"] = csrf_token(client.get("/login").text)
+        result[role] = client
+    return result
+
+
+def plan_paths(made: dict) -> list[str]:
+    route = next(r for r in made["routes"] if r["stops"])
+    base = f"/inspections/{made['id']}"
+    return [
+        "/inspections", base, f"{base}/map", f"{base}/itinerary", f"{base}/plan.csv",
+        f"{base}/{route['team']}/{route['day']}.gpx", f"{base}/{route['team']}/{route['day']}.kml",
+        "/api/v1/inspections", f"/api/v1/inspections/{made['id']}",
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize("role", list(ROLE_ACCOUNTS))
+def test_only_inspectors_and_admins_see_plan_routes(setup, clients, role):
+    _app, made = setup
+    client = clients[role]
+    for path in plan_paths(made):
+        response = client.get(path)
+        if role in ALLOWED:
+            assert response.status_code == 200, path
+        else:
+            unknown = client.get(path.replace("inspections", "no-such-thing", 1))
+            assert response.status_code == 404, path
+            assert response.data == unknown.data  # indistinguishable from a wrong address
+            assert PLAN_NAME.encode() not in response.data
+
+
+@pytest.mark.parametrize("role", list(ROLE_ACCOUNTS))
+def test_only_inspectors_and_admins_make_plans(clients, role):
+    body = {"name": f"api {role}", "first_day": "2023-07-01", "days": 1, "teams": 1,
+            "hours": 8, "stops": 2, "seed": 1}  # fmt: skip
+    response = clients[role].post("/api/v1/inspections", json=body)
+    assert response.status_code == (201 if role in ALLOWED else 404)
+    page = clients[role].post(
+        "/inspections", data={**body, "mandatory": "on", "sources": ["households", "groups"]}
+    )
+    assert page.status_code == (302 if role in ALLOWED else 404)
+
+
+@pytest.mark.parametrize("role", ["reviewer", "township", "worker"])
+def test_nothing_about_a_plan_appears_elsewhere(clients, role):
+    for path in ["/", "/coverage", "/map", "/units/341890", "/api/v1/search?q=暗访",
+                 "/api/v1/coverage"]:  # fmt: skip
+        response = clients[role].get(path)
+        assert PLAN_NAME.encode() not in response.data, path
+        assert b"/inspections" not in response.data, path
+
+
+def test_form_shows_the_reason_when_a_plan_cannot_be_made(clients):
+    response = clients["inspector"].post(
+        "/inspections", data={"name": "x", "first_day": "2023-07-01", "days": "1",
+                              "teams": "1", "hours": "8", "stops": "", "mandatory": "on"},
+    )  # fmt: skip
+    assert response.status_code == 400
+    assert "gm-plan-error" in response.text
+
+
+def test_api_plan_has_the_promised_shape(setup, clients):
+    _app, made = setup
+    body = clients["inspector"].get(f"/api/v1/inspections/{made['id']}").json
+    assert body["id"] == made["id"] and body["seed"] == 5
+    assert len(body["routes"]) == 4
+    for route in body["routes"]:
+        assert {"team", "day", "hours", "km", "stops"} <= set(route)
+        for stop in route["stops"]:
+            assert {"code", "kind", "township", "eta", "weight", "check"} <= set(stop)
+
+
+def test_downloads_are_files_and_audited(setup, clients):
+    app, made = setup
+    route = next(r for r in made["routes"] if r["stops"])
+    path = f"/inspections/{made['id']}/{route['team']}/{route['day']}.gpx"
+    response = clients["admin"].get(path)
+    assert "attachment" in response.headers["Content-Disposition"]
+    doc = gpxpy.parse(response.text)
+    assert [w.name.split(". ", 1)[1] for w in doc.waypoints] == [s["name"] for s in route["stops"]]
+    with psycopg.connect(app.config["GRIDMAP"].database_url) as conn:
+        rows = conn.execute(
+            "SELECT username, action, detail->>'format' FROM audit WHERE target = %s "
+            "AND action LIKE 'inspection.%%' ORDER BY id DESC LIMIT 1",
+            [str(made["id"])],
+        ).fetchall()
+    assert rows == [("admin", "inspection.export", "gpx")]
+
+
+def test_an_unknown_plan_is_not_found_for_inspectors(clients):
+    assert clients["inspector"].get("/inspections/999999").status_code == 404
+    assert clients["inspector"].get("/api/v1/inspections/999999").status_code == 404

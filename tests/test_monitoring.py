@@ -1,0 +1,260 @@
+"""The monitoring lifecycle (import, counts per period) and assistance contacts over time."""
+
+from __future__ import annotations
+
+import io
+import json
+from datetime import date
+
+import openpyxl
+import pandas as pd
+import psycopg
+import pytest
+from click.testing import CliRunner
+from psycopg import sql
+
+import gridmap.cli.field_commands  # noqa: F401  (attaches the commands to `main`)
+from gridmap import grids, monitoring
+from gridmap.accounts import Scope
+from gridmap.cli import main
+from gridmap.errors import BadInput, NotFound
+from gridmap.households import import_households
+from gridmap.people import import_contacts, import_workers
+from tests.test_household_import import GROUP_A, GROUP_B, GROUP_C, good_rows, write_csv
+from tests.test_people_import import CONTACT_HEADERS, WORKER_HEADERS, worker_rows
+from tests.test_visits import Clients, field_app
+from tests.web_fixtures import add_role_accounts
+
+HEADERS = ["户编码", "监测类型", "识别日期", "发现方式", "风险类型", "帮扶措施", "风险消除日期"]
+PERIOD = (date(2024, 1, 1), date(2024, 6, 30))
+TABLES = ("monitoring", "household", "contact_household")
+
+
+def monitoring_rows() -> list[list[str]]:
+    """The hand-computed example: what each row adds in PERIOD is in the comment."""
+    return [
+        # eliminated in the period
+        ["H001", "脱贫不稳定户", "2023-05-10", "农户自主申报", "因病", "医疗救助", "2024-03-15"],
+        # identified (department alert) and at risk at the end
+        ["H001", "突发严重困难户", "2024-05-20", "部门筛查预警", "因灾", "临时救助", ""],
+        # identified (cadre visit) and still at risk at the end: eliminated after it
+        ["H002", "边缘易致贫户", "2024-02-01", "干部走访排查", "因学", "教育资助", "2024-08-01"],
+        # over before the period: nothing
+        ["H003", "边缘易致贫户", "2023-01-01", "农户自主申报", "", "", "2023-12-31"],
+        # identified on the period's last day (cadre visit), at risk at the end
+        ["H003", "突发严重困难户", "2024-06-30", "干部走访排查", "因意外事故", "", ""],
+        # identified after the period: nothing
+        ["H004", "脱贫不稳定户", "2024-07-01", "", "务工就业不稳", "就业帮扶", ""],
+    ]
+
+
+#: unit -> (identified, of them self report / cadre visit / department alert, eliminated, at risk)
+EXPECTED = {
+    GROUP_A: (1, 0, 0, 1, 1, 1), GROUP_B: (1, 0, 1, 0, 0, 1), GROUP_C: (1, 0, 1, 0, 0, 1),
+    "341890100": (2, 0, 1, 1, 1, 2), "341890101": (1, 0, 1, 0, 0, 1),
+    "341890": (3, 0, 2, 1, 1, 3),
+}  # fmt: skip
+
+
+def figures(unit: dict) -> tuple:
+    return tuple(unit[k] for k in monitoring.COUNT_KEYS)
+
+
+def snapshot(conn: psycopg.Connection) -> dict:
+    query = sql.SQL("SELECT count(*), md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), ''))"
+                    " FROM {} t")  # fmt: skip
+    return {t: conn.execute(query.format(sql.Identifier(t))).fetchone() for t in TABLES}
+
+
+@pytest.fixture
+def county(conn, tiny_county_file, tmp_path):
+    """The tiny county with the four test households H001-H004."""
+    grids.import_grid_file(conn, tiny_county_file)
+    import_households(conn, write_csv(tmp_path / "households.csv", good_rows()))
+    return conn
+
+
+def test_lifecycle_counts_match_the_hand_computed_example(county, tmp_path):
+    path = write_csv(tmp_path / "m.csv", monitoring_rows(), HEADERS, "gbk")
+    report = monitoring.import_monitoring(county, path)
+    assert (report["rows"], report["created"], report["households_updated"]) == (6, 6, 4)
+    counts = monitoring.monitoring_counts(county, *PERIOD)
+    got = {u["code"]: figures(u) for u in counts["units"]}
+    assert {code: got[code] for code in EXPECTED} == EXPECTED
+    assert figures(counts["total"]) == EXPECTED["341890"]
+    township = monitoring.monitoring_counts(county, *PERIOD, Scope(("341890101",)), level=2)
+    assert [(u["code"], figures(u)) for u in township["units"]] == [
+        ("341890101", EXPECTED["341890101"])
+    ]
+
+
+def test_households_follow_their_latest_monitoring_period(county, tmp_path):
+    monitoring.import_monitoring(county, write_csv(tmp_path / "m.csv", monitoring_rows(), HEADERS))
+    state = county.execute(
+        "SELECT code, category, monitor_kind, risk_eliminated FROM household ORDER BY code"
+    ).fetchall()
+    assert state == [
+        ("H001", "monitored", "sudden_hardship", False),
+        ("H002", "monitored", "marginal", True),
+        ("H003", "monitored", "sudden_hardship", False),
+        ("H004", "monitored", "unstable", False),
+    ]
+    closing = [["H004", "脱贫不稳定户", "2024-07-01", "", "务工就业不稳", "就业帮扶", "2024-09-01"]]
+    again = monitoring.import_monitoring(county, write_csv(tmp_path / "m2.csv", closing, HEADERS))
+    assert (again["created"], again["updated"], again["households_updated"]) == (0, 1, 1)
+    eliminated = county.execute("SELECT risk_eliminated FROM household WHERE code = 'H004'")
+    assert eliminated.fetchone() == (True,)
+    periods = monitoring.household_periods(county, "H001")["periods"]
+    assert [(p["kind"], p["found_by"], p["eliminated_on"]) for p in periods] == [
+        ("unstable", "self_report", date(2024, 3, 15)),
+        ("sudden_hardship", "department_alert", None),
+    ]
+    with pytest.raises(NotFound):
+        monitoring.household_periods(county, "H001", Scope(("341890101",)))
+
+
+def test_xlsx_with_english_headers(county, tmp_path):
+    frame = pd.DataFrame(
+        {"household_code": ["H002"], "monitor_kind": ["marginal"],
+         "identified_on": [pd.Timestamp("2024-02-01")], "found_by": ["cadre_visit"]}
+    )  # fmt: skip
+    frame.to_excel(tmp_path / "m.xlsx", index=False, engine="openpyxl")
+    assert monitoring.import_monitoring(county, tmp_path / "m.xlsx")["created"] == 1
+
+
+BAD = [
+    ("unknown_household", ["H404", "边缘易致贫户", "2024-01-01", "", "", "", ""], "H404 is not in"),
+    ("future", ["H002", "边缘易致贫户", "2999-01-01", "", "", "", ""], "is in the future"),
+    ("before", ["H002", "边缘易致贫户", "2024-05-01", "", "", "", "2024-04-01"], "before the"),
+    ("bad_way", ["H002", "边缘易致贫户", "2022-05-01", "电话", "", "", "2022-06-01"], "'电话'"),
+    (
+        "bad_kind",
+        ["H002", "贫困户", "2022-05-01", "", "", "", "2022-06-01"],
+        "kind (监测类型) '贫困户'",
+    ),
+    ("no_date", ["H002", "边缘易致贫户", "", "", "", "", ""], "identification date is empty"),
+    ("overlap", ["H001", "边缘易致贫户", "2024-06-01", "", "", "", ""], "2024-05-20 has no risk-"),
+    ("repeated", monitoring_rows()[0], "rows 2, 8: household H001 is identified on 2023-05-10"),
+]
+
+
+@pytest.mark.parametrize(("label", "row", "message"), BAD, ids=[b[0] for b in BAD])
+def test_bad_monitoring_files_change_nothing(county, tmp_path, label, row, message):
+    monitoring.import_monitoring(county, write_csv(tmp_path / "m.csv", monitoring_rows(), HEADERS))
+    before = snapshot(county)
+    path = write_csv(tmp_path / f"{label}.csv", [*monitoring_rows(), row], HEADERS)
+    with pytest.raises(BadInput) as info:
+        monitoring.import_monitoring(county, path)
+    details = " ".join(info.value.details)
+    assert message in details and ("row 8" in details or "rows 2, 8" in details)
+    assert snapshot(county) == before
+
+
+def test_missing_columns_and_unreadable_text_are_refused(county, tmp_path):
+    path = write_csv(tmp_path / "m.csv", [r[:2] for r in monitoring_rows()], HEADERS[:2], "gbk")
+    with pytest.raises(BadInput) as info:
+        monitoring.import_monitoring(county, path)
+    assert "missing column(s): identified_on" in info.value.message
+    binary = tmp_path / "m2.csv"
+    binary.write_bytes("户编码,监测类型\n".encode("utf-16-le") + b"\x00\xff\xfe\x00")
+    with pytest.raises(BadInput) as info:
+        monitoring.import_monitoring(county, binary)
+    assert "neither UTF-8 nor GBK" in info.value.message
+
+
+def contacts(county, tmp_path, name: str, rows: list[list[str]]) -> dict:  # type: ignore[no-untyped-def]
+    return import_contacts(county, write_csv(tmp_path / name, rows, CONTACT_HEADERS, "gbk"))
+
+
+def test_a_new_contact_closes_the_old_link_and_keeps_history(county, tmp_path):
+    first = [["C1", "刘一", "县乡村振兴局", "13700000001", "H001、H002", "2023-03-01"],
+             ["C2", "杨二", "县农业农村局", "", "H004", "2023-06-01"]]  # fmt: skip
+    contacts(county, tmp_path, "c1.csv", first)
+    change = [["C3", "王三", "镇政府", "13700000003", "H001", "2024-01-01"]]
+    assert contacts(county, tmp_path, "c2.csv", change)["pairings_closed"] == 1
+    history = monitoring.contact_history(county, "H001")["contacts"]
+    assert [(c["contact"], c["since"], c["until"]) for c in history] == [
+        ("C1", date(2023, 3, 1), date(2024, 1, 1)),
+        ("C3", date(2024, 1, 1), None),
+    ]
+    again = contacts(county, tmp_path, "c3.csv", change)
+    assert (again["pairings_closed"], again["pairings_added"]) == (0, 0)
+    loads = monitoring.contact_loads(county, date(2024, 6, 1))
+    assert [(c["code"], c["households"], c["phone"]) for c in loads] == [
+        ("C1", 1, "137****0001"), ("C2", 1, None), ("C3", 1, "137****0003"),
+    ]  # fmt: skip
+    mine = monitoring.contact_loads(county, date(2024, 6, 1), Scope(("341890100",)))
+    assert [c["code"] for c in mine] == ["C1", "C3"]
+    earlier = monitoring.contact_loads(county, date(2023, 12, 1), Scope(("341890100",)))
+    assert [(c["code"], c["households"]) for c in earlier] == [("C1", 2)]
+
+
+def test_a_new_contact_must_start_after_the_old_one(county, tmp_path):
+    contacts(county, tmp_path, "c1.csv", [["C1", "刘一", "", "", "H002", "2023-03-01"]])
+    before = snapshot(county)
+    with pytest.raises(BadInput) as info:
+        contacts(county, tmp_path, "c2.csv", [["C4", "赵四", "", "", "H002", "2023-03-01"]])
+    assert "row 2: household H002 is assisted by contact C1 since 2023-03-01" in " ".join(
+        info.value.details
+    )
+    assert snapshot(county) == before
+
+
+def test_monitored_households_without_a_contact(county, tmp_path):
+    monitoring.import_monitoring(county, write_csv(tmp_path / "m.csv", monitoring_rows(), HEADERS))
+    contacts(county, tmp_path, "c.csv", [["C1", "刘一", "", "", "H001", "2024-01-01"],
+                                         ["C2", "杨二", "", "", "H004", "2024-01-01"]])  # fmt: skip
+    found = monitoring.uncontacted_households(county, date(2025, 1, 1))["households"]
+    assert [(h["code"], h["unit"]) for h in found] == [("H003", GROUP_C)]
+    assert monitoring.uncontacted_households(county, date(2025, 1, 1), Scope(("341890100",))) == {
+        "as_of": "2025-01-01",
+        "households": [],
+        "truncated": False,
+    }
+    before = monitoring.uncontacted_households(county, date(2023, 6, 1))["households"]
+    assert [h["code"] for h in before] == ["H001", "H003", "H004"]
+
+
+def test_monitoring_on_the_web_and_the_command_line(config, cli_env, tiny_county_file, tmp_path):
+    with psycopg.connect(config.database_url) as conn:
+        grids.import_grid_file(conn, tiny_county_file)
+        import_households(conn, write_csv(tmp_path / "households.csv", good_rows()))
+        rows = [r for r in worker_rows() if r[0] == "W1"]
+        import_workers(conn, write_csv(tmp_path / "w.csv", rows, WORKER_HEADERS))
+        add_role_accounts(conn)
+    path = write_csv(tmp_path / "m.csv", monitoring_rows(), HEADERS, "gbk")
+    runner = CliRunner()
+    imported = runner.invoke(main, ["import", "monitoring", str(path), "--json"], env=cli_env)
+    assert imported.exit_code == 0, imported.stderr
+    assert json.loads(imported.stdout)["created"] == 6
+    args = ["monitoring", "report", "--from", "2024-01-01", "--to", "2024-06-30", "--json"]
+    report = json.loads(runner.invoke(main, args, env=cli_env).stdout)
+    assert figures(report["total"]) == EXPECTED["341890"]
+    app = field_app(config)
+    try:
+        clients = Clients(app)
+        query = {"from": "2024-01-01", "to": "2024-06-30", "level": "2"}
+        township = clients["township"].get("/api/v1/monitoring", query_string=query).json
+        assert [(u["code"], figures(u)) for u in township["units"]] == [
+            ("341890100", EXPECTED["341890100"])
+        ]
+        bad = clients["township"].get("/api/v1/monitoring?from=2024-13-01")
+        assert bad.status_code == 400
+        book = clients["reviewer"].get("/api/v1/monitoring.xlsx", query_string=query)
+        sheets = openpyxl.load_workbook(io.BytesIO(book.data)).sheetnames
+        assert [s.split(" ")[0] for s in sheets] == ["县", "乡镇", "行政村", "村民小组"]
+        assert sheets[0] == "县 2024-01-01至2024-06-30"
+        history = clients["worker"].get("/api/v1/households/H001/contacts")
+        assert history.status_code == 200 and history.json["contacts"] == []
+        assert clients["worker"].get("/api/v1/households/H003/contacts").status_code == 404
+        periods = clients["worker"].get("/api/v1/households/H001/monitoring").json["periods"]
+        assert len(periods) == 2
+        loads = clients["reviewer"].get("/api/v1/contacts").json["contacts"]
+        assert loads == []  # no contacts imported here
+        uncontacted = clients["reviewer"].get("/api/v1/monitoring/uncontacted").json
+        assert {h["code"] for h in uncontacted["households"]} == {"H001", "H003", "H004"}
+    finally:
+        app.extensions["gridmap_pool"].close()
+    with psycopg.connect(config.database_url) as conn:
+        audit = conn.execute("SELECT target FROM audit WHERE action = 'import.monitoring'")
+        assert audit.fetchall() == [("m.csv",)]
