@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pandas as pd
 from openpyxl import Workbook
-from openpyxl.utils import get_column_letter
 
 from gridmap import clock
 from gridmap.io import cells, tables
 from gridmap.io.households import MONITOR_KINDS
+from gridmap.io.reports import add_sheet
 from gridmap.io.tables import ROW
 
 ALIASES: dict[str, tuple[str, ...]] = {
@@ -136,20 +136,6 @@ LEVEL_SHEETS = {1: "县", 2: "乡镇", 3: "行政村", 4: "村民小组"}
 CATEGORY_NAMES = {"lifted": "脱贫户", "monitored": "监测对象", "ordinary": "一般农户"}
 
 
-def _sheet(wb: Workbook, title: str, headers: list[tuple[str, str]], rows: list[dict]) -> None:
-    ws = wb.create_sheet(title)
-    ws.append([label for _, label in headers])
-    for row in rows:
-        ws.append([row.get(key) for key, _ in headers])
-        for cell in ws[ws.max_row]:
-            # Text such as "=HYPERLINK(...)" from a name must stay text, never a formula.
-            if isinstance(cell.value, str) and cell.data_type == "f":
-                cell.data_type = "s"
-    ws.freeze_panes = "A2"
-    for i, (_, label) in enumerate(headers, start=1):
-        ws.column_dimensions[get_column_letter(i)].width = max(len(label) * 2 + 2, 12)
-
-
 def _saved(wb: Workbook) -> bytes:
     out = BytesIO()
     wb.save(out)
@@ -163,9 +149,9 @@ def monitoring_workbook(report: dict) -> bytes:
     for level, title in LEVEL_SHEETS.items():
         rows = [u for u in report["units"] if u["level"] == level]
         if rows:
-            _sheet(wb, f"{title} {report['from']}至{report['to']}", MONITORING_HEADERS, rows)
+            add_sheet(wb, f"{title} {report['from']}至{report['to']}", MONITORING_HEADERS, rows)
     if not wb.sheetnames:
-        _sheet(wb, LEVEL_SHEETS[1], MONITORING_HEADERS, [])
+        add_sheet(wb, LEVEL_SHEETS[1], MONITORING_HEADERS, [])
     return _saved(wb)
 
 
@@ -179,9 +165,9 @@ def unvisited_workbook(rows: list[dict]) -> bytes:
         villages.setdefault(row["village"] or "", []).append(named)
     for village, members in villages.items():
         name = members[0]["village_name"] or "网格外"
-        _sheet(wb, _sheet_title(f"{village} {name}", wb.sheetnames), UNVISITED_HEADERS, members)
+        add_sheet(wb, _sheet_title(f"{village} {name}", wb.sheetnames), UNVISITED_HEADERS, members)
     if not wb.sheetnames:
-        _sheet(wb, "未走访", UNVISITED_HEADERS, [])
+        add_sheet(wb, "未走访", UNVISITED_HEADERS, [])
     return _saved(wb)
 
 

@@ -9,6 +9,7 @@ from openpyxl import Workbook
 
 from gridmap.io.project_pairings import KIND_NAMES
 from gridmap.io.projects import CATEGORY_NAMES, STATUS_NAMES
+from gridmap.io.reports import add_sheet
 
 PROJECT_HEADERS = [
     ("code", "项目编码"), ("name", "项目名称"), ("year", "年度"), ("category_name", "类别"),
@@ -71,17 +72,7 @@ def workbook(sheets: list[tuple[str, list[tuple[str, str]], list[dict]]]) -> byt
     wb = Workbook()
     wb.remove(wb.active)
     for title, headers, rows in sheets:
-        ws = wb.create_sheet(title)
-        ws.append([label for _, label in headers])
-        for row in rows:
-            ws.append([row.get(key) for key, _ in headers])
-            for cell in ws[ws.max_row]:
-                # Text such as "=HYPERLINK(…)" in a name must stay text, never a formula.
-                if isinstance(cell.value, str) and cell.data_type == "f":
-                    cell.data_type = "s"
-        ws.freeze_panes = "A2"
-        for column, (_, label) in zip(ws.iter_cols(max_row=1), headers, strict=True):
-            ws.column_dimensions[column[0].column_letter].width = max(len(label) * 2 + 2, 12)
+        add_sheet(wb, title, headers, rows)
     out = BytesIO()
     wb.save(out)
     return out.getvalue()

@@ -34,7 +34,8 @@ MISMATCH_HEADERS = [
 ]
 
 
-def _sheet(wb: Workbook, title: str, headers: list[tuple[str, str]], rows: list[dict]) -> None:
+def add_sheet(wb: Workbook, title: str, headers: list[tuple[str, str]], rows: list[dict]) -> None:
+    """Add a sheet: Chinese headers (frozen), one row per dict, text never turned into formulas."""
     ws = wb.create_sheet(title)
     ws.append([label for _, label in headers])
     for row in rows:
@@ -44,9 +45,8 @@ def _sheet(wb: Workbook, title: str, headers: list[tuple[str, str]], rows: list[
             if isinstance(cell.value, str) and cell.data_type == "f":
                 cell.data_type = "s"
     ws.freeze_panes = "A2"
-    for i, (key, label) in enumerate(headers, start=1):
-        width = max(len(label) * 2, 12 if key in ("code", "parent", "declared_group") else 10)
-        ws.column_dimensions[get_column_letter(i)].width = width
+    for i, (_, label) in enumerate(headers, start=1):
+        ws.column_dimensions[get_column_letter(i)].width = max(len(label) * 2 + 2, 12)
 
 
 def coverage_workbook(report: dict, mismatches: list[dict]) -> bytes:
@@ -55,8 +55,8 @@ def coverage_workbook(report: dict, mismatches: list[dict]) -> bytes:
     wb.remove(wb.active)
     for level, title in LEVEL_SHEETS.items():
         rows = [u for u in report["units"] if u["level"] == level]
-        _sheet(wb, title, COVERAGE_HEADERS, rows)
-    _sheet(wb, "位置不符", MISMATCH_HEADERS, mismatches)
+        add_sheet(wb, title, COVERAGE_HEADERS, rows)
+    add_sheet(wb, "位置不符", MISMATCH_HEADERS, mismatches)
     out = BytesIO()
     wb.save(out)
     return out.getvalue()
