@@ -7,12 +7,13 @@ import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import click
 import psycopg
 
-from gridmap import audit
+from gridmap import audit, db
 from gridmap.accounts import cli_actor
 from gridmap.clock import os_user
 from gridmap.config import Config
@@ -40,6 +41,21 @@ def audited_write(conn: psycopg.Connection, action: str, target: str | None) -> 
     """Run a command's write in one transaction with its audit row (user: the OS user)."""
     with audit.audited(conn, cli_actor(os_user()), action, target):
         yield
+
+
+def import_summary(report: dict) -> str:
+    """One line of an import report's plain figures."""
+    return ", ".join(f"{k}: {v}" for k, v in report.items() if not isinstance(v, list | dict))
+
+
+def run_import(
+    kind: str, file: Path, as_json: bool, load: Callable[[psycopg.Connection, Config], dict]
+) -> None:
+    """Run one import in a transaction with its audit row, then print its report."""
+    config = current_config()
+    with db.connect(config) as conn, audited_write(conn, f"import.{kind}", file.name):
+        report = load(conn, config)
+    emit(report, as_json, import_summary)
 
 
 def reports_errors(exit_code: int = EXIT_PROBLEMS) -> Callable:

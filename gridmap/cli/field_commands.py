@@ -9,7 +9,7 @@ import click
 
 from gridmap import campaigns, db, monitoring, visits
 from gridmap.accounts import cli_actor
-from gridmap.cli import audited_write, current_config, emit, main, reports_errors
+from gridmap.cli import current_config, emit, main, reports_errors, run_import
 from gridmap.cli.grid_commands import import_group
 from gridmap.clock import os_user, today
 from gridmap.io.monitoring import unvisited_workbook
@@ -109,11 +109,10 @@ def _progress_text(report: dict) -> str:
 @reports_errors()
 def import_monitoring(file: Path, as_json: bool) -> None:
     """Import monitoring periods: identification, how found, risk, measures, elimination."""
-    config = current_config()
-    with db.connect(config) as conn:
-        with audited_write(conn, "import.monitoring", file.name):
-            report = monitoring.import_monitoring(conn, file, config.timezone)
-    emit(report, as_json, lambda r: ", ".join(f"{k}: {v}" for k, v in r.items()))
+    run_import(
+        "monitoring", file, as_json,
+        lambda c, cfg: monitoring.import_monitoring(c, file, cfg.timezone),
+    )  # fmt: skip
 
 
 @main.group("monitoring")

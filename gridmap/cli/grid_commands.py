@@ -16,6 +16,7 @@ from gridmap.cli import (
     emit,
     main,
     reports_errors,
+    run_import,
 )
 
 
@@ -74,10 +75,6 @@ def _validation_text(report: dict) -> str:
     return "\n".join(lines)
 
 
-def _import_summary(report: dict) -> str:
-    return ", ".join(f"{k}: {v}" for k, v in report.items() if not isinstance(v, list | dict))
-
-
 @import_group.command("households")
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("--crs", "crs_name", help="wgs84, cgcs2000, gcj02, bd09 or an EPSG code")
@@ -85,10 +82,9 @@ def _import_summary(report: dict) -> str:
 @reports_errors()
 def import_households(file: Path, crs_name: str | None, as_json: bool) -> None:
     """Import households from CSV (UTF-8 or GBK), XLSX or GeoJSON, then assign them."""
-    with db.connect(current_config()) as conn:
-        with audited_write(conn, "import.households", file.name):
-            report = households.import_households(conn, file, crs_name)
-    emit(report, as_json, _import_summary)
+    run_import(
+        "households", file, as_json, lambda c, _: households.import_households(c, file, crs_name)
+    )
 
 
 @import_group.command("workers")
@@ -98,10 +94,7 @@ def import_households(file: Path, crs_name: str | None, as_json: bool) -> None:
 @reports_errors()
 def import_workers(file: Path, crs_name: str | None, as_json: bool) -> None:
     """Import grid workers and the villager groups they serve."""
-    with db.connect(current_config()) as conn:
-        with audited_write(conn, "import.workers", file.name):
-            report = people.import_workers(conn, file, crs_name)
-    emit(report, as_json, _import_summary)
+    run_import("workers", file, as_json, lambda c, _: people.import_workers(c, file, crs_name))
 
 
 @import_group.command("contacts")
@@ -110,11 +103,9 @@ def import_workers(file: Path, crs_name: str | None, as_json: bool) -> None:
 @reports_errors()
 def import_contacts(file: Path, as_json: bool) -> None:
     """Import assistance contacts and the households they assist."""
-    config = current_config()
-    with db.connect(config) as conn:
-        with audited_write(conn, "import.contacts", file.name):
-            report = people.import_contacts(conn, file, config.timezone)
-    emit(report, as_json, _import_summary)
+    run_import(
+        "contacts", file, as_json, lambda c, cfg: people.import_contacts(c, file, cfg.timezone)
+    )
 
 
 @import_group.command("visits")
@@ -123,11 +114,7 @@ def import_contacts(file: Path, as_json: bool) -> None:
 @reports_errors()
 def import_visits(file: Path, as_json: bool) -> None:
     """Import household visits (times local to the configured timezone)."""
-    config = current_config()
-    with db.connect(config) as conn:
-        with audited_write(conn, "import.visits", file.name):
-            report = people.import_visits(conn, file, config.timezone)
-    emit(report, as_json, _import_summary)
+    run_import("visits", file, as_json, lambda c, cfg: people.import_visits(c, file, cfg.timezone))
 
 
 @main.group("export")
