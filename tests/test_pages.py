@@ -205,3 +205,25 @@ def test_pages_speak_english_on_request(client):
     assert "Coverage report" in page.text and "Number of households" in page.text
     assert "Grid boundaries" in client.get("/map").text  # remembered for the session
     assert '<html lang="zh-Hans-CN">' in client.get("/map?lang=zh").text
+
+
+NAV_BY_ROLE = [
+    ("admin", ["/", "/map", "/coverage", "/visits/new", "/campaigns", "/projects", "/inspections",
+               "/admin/import", "/admin/audit"]),
+    ("reviewer", ["/", "/map", "/coverage", "/campaigns", "/projects"]),
+    ("inspector", ["/", "/map", "/coverage", "/projects", "/inspections"]),
+    ("township", ["/", "/map", "/coverage", "/visits/new", "/campaigns", "/projects"]),
+    ("worker", ["/", "/map", "/coverage", "/visits/new", "/projects"]),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("username", "expected"), NAV_BY_ROLE)
+def test_navigation_lists_the_pages_each_role_may_open(app, username, expected):
+    client = app.test_client()
+    login(client, username)
+    page = client.get("/")
+    nav = page.text[page.text.index('<nav class="gm-nav"') : page.text.index("</nav>")]
+    links = re.findall(r'<a href="(/[^"?]*)"', nav.split('class="gm-lang"')[0])
+    assert links == expected
+    for link in links:
+        assert client.get(link).status_code == 200, link

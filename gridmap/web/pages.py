@@ -7,6 +7,7 @@ from datetime import date
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 from flask_babel import format_decimal, format_percent
 from flask_babel import gettext as _
+from flask_login import current_user
 
 from gridmap import coverage, grids
 from gridmap.clock import today
@@ -27,10 +28,17 @@ COUNT_KEYS = ("households", "monitored", "outside_grid", "no_worker", "no_contac
 COUNT_KEYS += ("overdue", "covered", "visited")
 
 
-#: Administrators' pages in the navigation: (endpoint, key for `active`, label).
-ADMIN_PAGES = (
-    ("admin.import_page", "import", N_("Import")),
-    ("admin.audit_page", "audit", N_("Audit log")),
+#: Pages in the navigation: (endpoint, key for `active`, label, roles that see it; None: all).
+NAV_PAGES = (
+    ("pages.index", "index", N_("Overview"), None),
+    ("pages.map_page", "map", N_("Map"), None),
+    ("pages.coverage_page", "coverage", N_("Coverage report"), None),
+    ("field.visit_form", "visit", N_("Record a visit"), ("admin", "township", "worker")),
+    ("field.campaigns_page", "campaigns", N_("Campaigns"), ("admin", "reviewer", "township")),
+    ("projects.projects_page", "projects", N_("Funded projects"), None),
+    ("inspections.index", "inspections", N_("Inspections"), ("admin", "inspector")),
+    ("admin.import_page", "import", N_("Import"), ("admin",)),
+    ("admin.audit_page", "audit", N_("Audit log"), ("admin",)),
 )
 
 
@@ -40,7 +48,7 @@ def _page_globals() -> dict:
     words = all_texts()
     return {
         "language_links": language_links(),
-        "admin_links": admin_links(),
+        "nav_links": nav_links(),
         "page_url": page_url,
         "status_names": {k: _(v) for k, v in words["coverage"].items()},
         "level_names": {k: _(v) for k, v in words["level"].items()},
@@ -62,10 +70,17 @@ def _share(value: object) -> str:
     return str(format_percent(value, format="#,##0.0%"))
 
 
-def admin_links() -> list[tuple[str, str, str]]:
-    """The administrators' pages this app has, with translated labels."""
+def nav_links() -> list[tuple[str, str, str]]:
+    """(endpoint, key, translated label) of the pages the signed-in account may open."""
+    if not (current_user and current_user.is_authenticated):
+        return []
+    role = current_user.role
     views = current_app.view_functions
-    return [(e, key, _(label)) for e, key, label in ADMIN_PAGES if e in views]
+    return [
+        (endpoint, key, _(label))
+        for endpoint, key, label, roles in NAV_PAGES
+        if endpoint in views and (roles is None or role in roles)
+    ]
 
 
 def map_texts() -> dict[str, dict[str, str]]:
