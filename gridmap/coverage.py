@@ -41,6 +41,7 @@ COUNT_KEYS = (
     "visit_never",
     "visit_due_soon",
     "visit_overdue",
+    "doubtful_visit",
 )
 CODE_LENGTHS = (6, 9, 12, 15)
 
@@ -172,6 +173,7 @@ def households_geojson(
                 "coverage_status": r[4],
                 "visit_status": r[5],
                 "last_visit_on": r[6].isoformat() if r[6] else None,
+                "doubtful_visit": r[9],
             },
         }
         for r in rows

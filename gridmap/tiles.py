@@ -25,7 +25,7 @@ POINT_MIN_ZOOM = 13
 GROUP_COUNTS_MIN_ZOOM = 11
 COUNT_COLUMNS = (
     "households", "outside_grid", "no_worker", "no_contact", "overdue", "covered",
-    "visit_never", "visit_due_soon", "visit_overdue",
+    "visit_never", "visit_due_soon", "visit_overdue", "doubtful_visit",
 )  # fmt: skip
 
 

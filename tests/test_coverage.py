@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 import pytest
 
 from gridmap import assign, coverage, grids
 from gridmap.config import Config
 from gridmap.store import coverage as coverage_store
-from tests.household_fixtures import add_contact, add_household, add_visit, add_worker
+from tests.household_fixtures import SHANGHAI, add_contact, add_household, add_visit, add_worker
 
 AS_OF = date(2026, 6, 30)
 G1 = "341890100200001"  # box 0..2000 x 0..2000 m
@@ -155,3 +155,67 @@ def test_households_page_filters_by_status(scenario):
     )
     assert page["total"] == 2
     assert {f["properties"]["code"] for f in page["features"]} == {"H04", "H05"}
+
+
+def add_checked_visit(conn, household: str, on: date, hour: int, *, doubtful: bool,
+                      rejected: bool = False) -> None:  # type: ignore[no-untyped-def]  # fmt: skip
+    """A visit with a check-in judged doubtful or not; a rejected one leaves last_visit_on."""
+    at = datetime.combine(on, time(hour), SHANGHAI)
+    conn.execute(
+        "INSERT INTO visit (household_code, visitor_code, visited_at, doubtful, rejected_at, "
+        "rejected_by, reject_reason) VALUES (%s, 'v', %s, %s, "
+        "CASE WHEN %s THEN now() END, CASE WHEN %s THEN 'r' END, CASE WHEN %s THEN 'x' END)",
+        [household, at, doubtful, rejected, rejected, rejected],
+    )
+    if not rejected:
+        conn.execute(
+            "UPDATE household SET last_visit_on = greatest(last_visit_on, %s) WHERE code = %s",
+            [on, household],
+        )
+
+
+@pytest.fixture
+def doubtful_scenario(scenario):
+    """SCENARIO plus doubtful check-ins: only H01's last visit date rests on one alone."""
+    add_checked_visit(scenario, "H01", AS_OF - timedelta(days=3), 9, doubtful=True)
+    # H03: a sound visit the same day as the doubtful one.
+    add_checked_visit(scenario, "H03", AS_OF - timedelta(days=25), 15, doubtful=True)
+    # H05: rejected, so it no longer counts at all.
+    add_checked_visit(scenario, "H05", AS_OF - timedelta(days=2), 9, doubtful=True, rejected=True)
+    # H04: doubtful, but older than its last (sound) visit.
+    add_checked_visit(scenario, "H04", AS_OF - timedelta(days=120), 9, doubtful=True)
+    return scenario
+
+
+def test_doubtful_last_visit_is_flagged_per_household_and_counted_per_unit(doubtful_scenario):
+    conn = doubtful_scenario
+    page = coverage.households_geojson(conn, CONFIG, AS_OF, unit=None, status=None, page=1)
+    flags = {f["properties"]["code"]: f["properties"]["doubtful_visit"] for f in page["features"]}
+    assert {code for code, flag in flags.items() if flag} == {"H01"}
+    assert flags["H03"] is False and flags["H05"] is False
+    by_code = {u["code"]: u for u in coverage.coverage_report(conn, CONFIG, AS_OF)["units"]}
+    assert [by_code[c]["doubtful_visit"] for c in ("341890", "341890100", G1, G2, G3)] == [
+        1, 1, 1, 0, 0,
+    ]  # fmt: skip
+    # A doubtful visit still counts as a visit until it is rejected.
+    assert by_code[G1]["visited"] == by_code[G1]["households"] - 2  # H04, H05 overdue
+    # Before the doubtful check-in, H01's last visit was a sound one.
+    earlier = coverage.households_geojson(
+        conn, CONFIG, AS_OF - timedelta(days=5), unit=None, status=None, page=1
+    )
+    assert not any(f["properties"]["doubtful_visit"] for f in earlier["features"])
+    assert coverage.unit_figures(conn, CONFIG, G1, AS_OF - timedelta(days=5))["doubtful_visit"] == 0
+
+
+def test_coverage_workbook_has_the_doubtful_column(doubtful_scenario):
+    import io
+
+    import openpyxl
+
+    from gridmap.io.reports import coverage_workbook
+
+    report = coverage.coverage_report(doubtful_scenario, CONFIG, AS_OF)
+    book = openpyxl.load_workbook(io.BytesIO(coverage_workbook(report, [])))
+    rows = list(book["村民小组"].iter_rows(values_only=True))
+    column = rows[0].index("走访签到存疑")
+    assert {r[0]: r[column] for r in rows[1:]}[G1] == 1

@@ -207,6 +207,58 @@ def test_far_check_in_is_doubtful_and_stops_counting_once_rejected(clients, seed
     assert audit == [("reviewer", str(visit_id))]
 
 
+def doubtful_shown(client: FlaskClient) -> dict:
+    """Where a reviewer sees that H1's last visit is doubtful: API, report, page, XLSX, tile."""
+    import io
+
+    import mapbox_vector_tile
+    import openpyxl
+
+    from gridmap.tiles import POINT_MIN_ZOOM
+    from tests.test_tiles import tile_of
+
+    page = client.get("/coverage?level=4").text
+    section = page[page.index('id="gm-doubtful"') :]
+    book = openpyxl.load_workbook(io.BytesIO(client.get("/api/v1/coverage.xlsx").data))
+    rows = list(book["村民小组"].iter_rows(values_only=True))
+    column = rows[0].index("走访签到存疑")
+    z, x, y = tile_of(*lonlat_m(*HOUSEHOLDS["H1"][0]), POINT_MIN_ZOOM + 1)
+    tile = mapbox_vector_tile.decode(client.get(f"/tiles/households/{z}/{x}/{y}.pbf").data)
+    points = {f["properties"]["code"]: f["properties"] for f in tile["households"]["features"]}
+    return {
+        "api": household_status(client, "H1")["doubtful_visit"],
+        "detail": client.get("/api/v1/households/H1").json["doubtful_visit"],
+        "report": g1_counts(client)["doubtful_visit"],
+        "page": f'data-code="{G1}"' in section,
+        "xlsx": {r[0]: r[column] for r in rows[1:]}[G1],
+        "tile": points["H1"]["doubtful_visit"],
+    }
+
+
+NOT_DOUBTFUL = {"api": False, "detail": False, "report": 0, "page": False, "xlsx": 0, "tile": False}
+
+
+def test_doubtful_visit_shows_in_reports_until_rejected(clients, seeded):
+    reviewer = clients["reviewer"]
+    assert doubtful_shown(reviewer) == NOT_DOUBTFUL
+    far = lonlat_m(1500, 1500)
+    body = {**visit("H1"), "lon": far[0], "lat": far[1]}
+    made = post(clients["worker"], "/api/v1/visits", body).json
+    assert made["doubtful"] is True
+    assert doubtful_shown(reviewer) == {
+        "api": True, "detail": True, "report": 1, "page": True, "xlsx": 1, "tile": True,
+    }  # fmt: skip
+    rejected = post(reviewer, f"/api/v1/visits/{made['id']}/reject", {"reason": "签到位置不符"})
+    assert rejected.status_code == 200
+    assert doubtful_shown(reviewer) == NOT_DOUBTFUL
+    # A sound visit on the same day as a doubtful one settles it as well.
+    earlier = (datetime.now(SHANGHAI) - timedelta(minutes=5)).isoformat()
+    assert post(clients["worker"], "/api/v1/visits", {**body, "time": earlier}).json["doubtful"]
+    assert household_status(reviewer, "H1")["doubtful_visit"] is True
+    assert post(clients["worker"], "/api/v1/visits", visit("H1")).status_code == 201
+    assert household_status(reviewer, "H1")["doubtful_visit"] is False
+
+
 def test_rejected_visits_do_not_count_on_earlier_dates(clients, seeded):
     """A report as of a past date looks into the visits; a rejected one stays out."""
     worker, reviewer = clients["worker"], clients["reviewer"]

@@ -20,6 +20,7 @@ COVERAGE_HEADERS = [
     ("no_worker", "无网格员"),
     ("no_contact", "无帮扶联系人"),
     ("overdue", "走访逾期"),
+    ("doubtful_visit", "走访签到存疑"),
     ("covered", "已覆盖"),
     ("uncovered_share", "未覆盖比例"),
     ("gap_area_m2", "空白面积(平方米)"),

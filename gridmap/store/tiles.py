@@ -5,7 +5,7 @@ from __future__ import annotations
 import psycopg
 from psycopg import sql
 
-from gridmap.store.coverage import status_query
+from gridmap.store.coverage import status_with_doubtful
 from gridmap.store.scoping import prefix_filter, prefix_params
 
 EXTENT = 4096
@@ -46,9 +46,9 @@ def household_points_tile(
         "WITH {bounds}, s AS ({status}) "
         "SELECT ST_AsMVT(t, 'households', %(extent)s, 'geom') FROM ("
         "  SELECT ST_AsMVTGeom(ST_Transform(s.geom, 3857), b.env_3857, %(extent)s, %(buffer)s)"
-        "    AS geom, s.code, s.category, s.coverage_status, s.visit_status"
+        "    AS geom, s.code, s.category, s.coverage_status, s.visit_status, s.doubtful_visit"
         "  FROM s, bounds b) t WHERE t.geom IS NOT NULL"
-    ).format(bounds=sql.SQL(_BOUNDS), status=status_query(status_params, scope))
+    ).format(bounds=sql.SQL(_BOUNDS), status=status_with_doubtful(status_params, scope))
     params = {**status_params, **_params(z, x, y), **prefix_params(prefixes)}
     params.update(extent=EXTENT, buffer=BUFFER)
     row = conn.execute(query, params).fetchone()
