@@ -12,6 +12,7 @@ from gridmap.inspect.sampling import Candidate
 SEAT = (117.0, 30.0)
 TOWNSHIPS = [f"341890{100 + i}" for i in range(6)]
 KINDS = ("household", "project", "unit")
+SOURCE_OF = {"household": "households", "project": "projects", "unit": "groups"}
 
 
 def ring_candidates(per_township: int = 12, radius_deg: float = 0.18, seed: int = 7):
@@ -39,6 +40,7 @@ def ring_candidates(per_township: int = 12, radius_deg: float = 0.18, seed: int 
                     name=f"name {code}",
                     place=f"place {t}",
                     address=f"address {code}",
+                    source=SOURCE_OF[kind],
                 )  # fmt: skip
             )
     return found

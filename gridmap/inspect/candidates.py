@@ -54,6 +54,7 @@ def household(row: dict, w: Weights) -> Candidate:
         code=row["code"], kind="household", township=row["township"], lon=row["lon"],
         lat=row["lat"], weight=household_weight(w, **flags), check=household_check(**flags),
         name=row["head_name"] or row["code"], place=row["place"], address=row["address"],
+        source="households",
     )  # fmt: skip
 
 
@@ -62,7 +63,7 @@ def project(row: dict, w: Weights) -> Candidate:
     return Candidate(
         code=row["code"], kind="project", township=row["village"][:9], lon=row["lon"],
         lat=row["lat"], weight=w.project, check=CHECKS["project"], name=row["name"] or "",
-        place=row["village_name"],
+        place=row["village_name"], source="projects",
     )  # fmt: skip
 
 
@@ -71,6 +72,7 @@ def unstaffed_group(row: dict, w: Weights) -> Candidate:
     return Candidate(
         code=row["code"], kind="unit", township=row["code"][:9], lon=row["lon"], lat=row["lat"],
         weight=w.no_worker, check=CHECKS["no_worker"], name=row["name"], place=row["name"],
+        source="groups",
     )  # fmt: skip
 
 
@@ -80,5 +82,5 @@ def low_visit_village(row: dict, w: Weights) -> Candidate:
     return Candidate(
         code=row["code"], kind="unit", township=row["code"][:9], lon=row["lon"], lat=row["lat"],
         weight=round(village_weight(w, rate), 3), check=CHECKS["low_visit"],
-        name=row["name"], place=row["name"],
+        name=row["name"], place=row["name"], source="villages",
     )  # fmt: skip

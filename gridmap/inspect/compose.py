@@ -36,15 +36,23 @@ class PlanRequest:
     seed: int | None = None
     sources: tuple[str, ...] = sampling.SOURCES
     seat: tuple[float, float] | None = None
+    #: (source, stops) pairs: exactly that many stops from each of these sources.
+    quotas: tuple[tuple[str, int], ...] = ()
+
+    @property
+    def quota(self) -> dict[str, int]:
+        """The quotas by source."""
+        return dict(self.quotas)
 
     def check(self) -> None:
         """Refuse inputs that make no plan, saying which and how to fix them."""
-        problems = [
+        problems = self._quota_problems() + [
             (not self.name.strip() or len(self.name) > 200, "give the plan a name (≤ 200 chars)"),
             (not 1 <= self.days <= MAX_DAYS, f"days must be 1 to {MAX_DAYS}"),
             (not 1 <= self.teams <= MAX_TEAMS, f"teams must be 1 to {MAX_TEAMS}"),
             (not 0.5 <= self.hours <= 16, "working hours per day must be 0.5 to 16"),
-            (self.stops is None and self.per_township is None, "say how many stops to sample"),
+            (self.stops is None and self.per_township is None and not self.quotas,
+             "say how many stops to sample"),
             (self.stops is not None and not 1 <= self.stops <= MAX_STOPS,
              f"stops must be 1 to {MAX_STOPS}"),
             (self.per_township is not None and not 1 <= self.per_township <= 100,
@@ -56,6 +64,21 @@ class PlanRequest:
         found = [message for bad, message in problems if bad]
         if found:
             raise BadInput("the plan input is not usable: " + "; ".join(found), details=found)
+
+    def _quota_problems(self) -> list[tuple[bool, str]]:
+        sources, quota = set(self.sources), self.quota
+        asked = sum(quota.values())
+        return [
+            (len(quota) < len(self.quotas), "give each source one quota"),
+            *((s not in sampling.SOURCES,
+               f"a quota is for one of {', '.join(sampling.SOURCES)}, not '{s}'") for s in quota),
+            *((s in sampling.SOURCES and s not in sources,
+               f"the quota for {s} needs {s} among the sources sampled from") for s in quota),
+            *((not 0 <= n <= MAX_STOPS, f"the quota for {s} must be 0 to {MAX_STOPS}")
+              for s, n in quota.items()),
+            (self.stops is not None and asked > self.stops,
+             f"the quotas add up to {asked} stops, more than the {self.stops} stops in all"),
+        ]  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -128,7 +151,7 @@ def prepare(
     fits = {c.key for c, good in zip(candidates, ok, strict=True) if good}
     sample = sampling.draw(
         candidates, seed=seed, townships=townships, total=request.stops,
-        per_township=request.per_township, mandatory=request.mandatory,
+        per_township=request.per_township, mandatory=request.mandatory, quotas=request.quota,
         reachable=lambda c: c.key in fits,
     )  # fmt: skip
     stops = sample.stops

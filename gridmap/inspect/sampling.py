@@ -4,6 +4,10 @@ Each candidate is drawn with probability in proportion to its weight, without re
 (Efraimidis-Spirakis: every candidate gets the key u ** (1 / weight) from one random stream over
 the candidates in a fixed order, and the largest keys win). Drawing the largest key within a
 township is then a weighted draw within that township, so one stream serves every rule.
+
+A quota asks for exactly that many stops from one source: draws for the stop per township and
+per township skip a source whose quota is full, the quotas are then filled in key order, and
+the remaining stops in all come from the sources without a quota.
 """
 
 from __future__ import annotations
@@ -11,13 +15,18 @@ from __future__ import annotations
 import random
 import secrets
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from gridmap.errors import BadInput
 
 KINDS = ("household", "project", "unit")
 SOURCES = ("households", "projects", "groups", "villages")
+#: How each source is named in messages.
+SOURCE_NAMES = {
+    "households": "monitored households", "projects": "projects under construction",
+    "groups": "groups without a worker", "villages": "villages with the lowest visit rate",
+}  # fmt: skip
 
 #: What a team checks at each kind of place (printed on the itinerary).
 CHECKS = {
@@ -61,6 +70,8 @@ class Candidate:
     name: str = ""
     place: str = ""
     address: str = ""
+    #: Which of SOURCES found the place (quotas count by source).
+    source: str = ""
 
     @property
     def key(self) -> tuple[str, str]:
@@ -107,38 +118,101 @@ def draw(
     total: int | None,
     per_township: int | None,
     mandatory: bool,
+    quotas: Mapping[str, int] | None = None,
     reachable: Callable[[Candidate], bool] = lambda c: True,
 ) -> Sample:
-    """Draw `per_township` stops in each township, then more up to `total` stops in all.
+    """Draw `per_township` stops in each township, fill the `quotas`, then more up to `total`.
 
     With `mandatory`, each township's first draw, from all its candidates, is its mandatory
     stop (so one is drawn even without `per_township`); every other draw comes from the
     `reachable` candidates only, since a stop no team-day can reach would only be dropped.
+    A source with a quota gives exactly that many stops; BadInput names any it cannot give.
     """
     keyed = _keyed(candidates, seed)
+    room = _Room(quotas or {})
     by_township: dict[str, list[Candidate]] = defaultdict(list)
     for c in keyed:
         by_township[c.township].append(c)
     first = per_township if per_township is not None else (1 if mandatory else 0)
-    must = [by_township[t][0] for t in townships if mandatory and by_township[t]]
+    must = _firsts(by_township, townships, room) if mandatory else []
     chosen = list(must)
     for t in townships:
         extra = [c for c in by_township[t] if reachable(c) and c not in must]
-        chosen += extra[: first - (1 if mandatory and by_township[t] else 0)]
+        chosen += room.take_up_to(extra, first - sum(1 for c in must if c.township == t))
+    inside = set(townships)
+    pool = [c for c in keyed if c.township in inside and reachable(c)]
+    chosen += _fill_quotas(pool, {c.key for c in chosen}, room)
     if total is not None and total < len(chosen):
         raise BadInput(
-            f"{total} stops are fewer than the {len(chosen)} drawn per township; "
-            "ask for more stops, fewer per township, or turn the stop per township off"
+            f"{total} stops are fewer than the {len(chosen)} drawn per township"
+            + (" and by quota" if room.quota else "")
+            + "; ask for more stops, fewer per township or smaller quotas, or turn the stop "
+            "per township off"
         )
     if total is not None:
-        taken, inside = {c.key for c in chosen}, set(townships)
-        rest = [c for c in keyed if c.key not in taken and c.township in inside and reachable(c)]
+        taken = {c.key for c in chosen}
+        rest = [c for c in pool if c.key not in taken and c.source not in room.quota]
         chosen += rest[: total - len(chosen)]
     return Sample(
         stops=chosen,
         mandatory=frozenset(c.key for c in must),
         townships_without_candidates=[t for t in townships if not by_township[t]],
     )
+
+
+class _Room:
+    """How many more stops each source with a quota may give."""
+
+    def __init__(self, quota: Mapping[str, int]):
+        self.quota = dict(quota)
+        self.left = dict(quota)
+
+    def fits(self, c: Candidate) -> bool:
+        return self.left.get(c.source, 1) > 0
+
+    def take(self, c: Candidate) -> Candidate:
+        if c.source in self.left:
+            self.left[c.source] -= 1
+        return c
+
+    def take_up_to(self, found: Iterable[Candidate], n: int) -> list[Candidate]:
+        taken: list[Candidate] = []
+        for c in found:
+            if len(taken) >= n:
+                break
+            if self.fits(c):
+                taken.append(self.take(c))
+        return taken
+
+
+def _firsts(
+    by_township: Mapping[str, list[Candidate]], townships: Sequence[str], room: _Room
+) -> list[Candidate]:
+    """Take each township's first draw from a source with room left: its mandatory stop."""
+    found = []
+    for t in townships:
+        pick = next((c for c in by_township.get(t, []) if room.fits(c)), None)
+        if pick is not None:
+            found.append(room.take(pick))
+    return found
+
+
+def _fill_quotas(pool: list[Candidate], taken: set, room: _Room) -> list[Candidate]:
+    """Top every quota up from the pool in key order; BadInput names the sources it cannot."""
+    added: list[Candidate] = []
+    short = []
+    for source in sorted(room.left, key=lambda s: (SOURCES.index(s) if s in SOURCES else 99, s)):
+        found = [c for c in pool if c.source == source and c.key not in taken][: room.left[source]]
+        if len(found) < room.left[source]:
+            got = room.quota[source] - room.left[source] + len(found)
+            short.append(f"the quota of {room.quota[source]} stops from "
+                         f"{SOURCE_NAMES.get(source, source)} ({source}) cannot be met: only "
+                         f"{got} can be drawn; lower the quota for {source}")  # fmt: skip
+        added += [room.take(c) for c in found]
+    if short:
+        reach = " (only candidates in the plan's townships that a team can reach and leave "
+        raise BadInput("; ".join(short) + reach + "within a day are drawn)", details=short)
+    return added
 
 
 def _keyed(candidates: Iterable[Candidate], seed: int) -> list[Candidate]:
