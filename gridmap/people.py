@@ -96,6 +96,7 @@ def import_visits(
     with conn.transaction():
         people_store.stage_visits(conn, table.rows)
         refuse(path.name, _unknown_households(conn, "incoming_visit", "visited household"))
+        refuse(path.name, _unusable_plans(conn))
         inserted, doubtful = people_store.insert_visits(
             conn, recorded_by or clock.os_user(), checkin_max_m
         )
@@ -109,6 +110,15 @@ def import_visits(
         "households_updated": households,
     }
     return {**report, "doubtful": doubtful} if table.has_checkin else report
+
+
+def _unusable_plans(conn: psycopg.Connection) -> list[str]:
+    return [
+        f"row {row}: inspection plan {plan} "
+        + ("is closed and takes no more visits" if known else "does not exist")
+        + "; fix the plan (暗访计划)"
+        for row, plan, known in people_store.unusable_plans(conn)
+    ]
 
 
 def _unknown_households(conn: psycopg.Connection, staged: str, what: str) -> list[str]:

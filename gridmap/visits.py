@@ -13,10 +13,11 @@ from gridmap import audit, clock
 from gridmap.accounts import Actor, Scope
 from gridmap.config import Config
 from gridmap.coverage import status_params
-from gridmap.errors import BadInput, Conflict, NotFound
+from gridmap.errors import BadInput, Conflict, GridmapError, NotFound
 from gridmap.io.cells import datetime_parser
 from gridmap.io.grids import CHINA_LAT, CHINA_LON
 from gridmap.store import coverage as coverage_store
+from gridmap.store import inspections as plan_store
 from gridmap.store import visits as visit_store
 
 KINDS = ("routine", "campaign", "inspection")
@@ -25,6 +26,14 @@ MAX_REASON = 500
 MAX_CODE = 40
 #: The field list shows at most this many households; a search narrows it.
 FIELD_LIST_LIMIT = 300
+#: Roles that record inspection visits and see them while their plan is open.
+INSPECTION_ROLES = ("inspector", "admin")
+
+
+class NotAllowed(GridmapError):
+    """The account's role may not do this."""
+
+    status = 403
 
 
 @dataclass(frozen=True)
@@ -38,6 +47,12 @@ class NewVisit:
     note: str | None
     lon: float | None
     lat: float | None
+    plan_id: int | None = None
+
+
+def sees_hidden(actor: Actor) -> bool:
+    """True for the roles that see inspection visits while their plan is still open."""
+    return actor.role in INSPECTION_ROLES
 
 
 def prefixes_of(scope: Scope) -> list[str] | None:
@@ -114,7 +129,42 @@ def parse_visit(
     lon, lat = _checkin(payload)
     note = _text(payload, "notes", MAX_NOTE) or _text(payload, "note", MAX_NOTE)
     when = _time(payload, timezone, now)
-    return NewVisit(household, visitor, when, kind, note, lon, lat)
+    return NewVisit(household, visitor, when, kind, note, lon, lat, _plan_id(payload, kind))
+
+
+def _plan_id(payload: dict, kind: str) -> int | None:
+    raw = payload.get("plan_id")
+    if raw is None or raw == "":
+        return None  # an inspection visit without a plan is refused by check_plan
+    if kind != "inspection":
+        raise BadInput(f"only inspection visits name a plan; drop plan_id from this {kind} "
+                       "visit, or set kind to inspection")  # fmt: skip
+    text = str(raw).strip()
+    if isinstance(raw, bool) or not text.isdigit() or int(text) < 1:
+        raise BadInput(f"plan_id '{raw}' must be a plan number such as 12")
+    return int(text)
+
+
+def check_role(actor: Actor, kind: str) -> None:
+    """Refuse an inspection visit recorded by a role other than inspector or admin."""
+    if kind == "inspection" and actor.role not in INSPECTION_ROLES:
+        raise NotAllowed("only inspectors and administrators record inspection visits; "
+                         "record this visit as routine or campaign")  # fmt: skip
+
+
+def check_plan(conn: psycopg.Connection, kind: str, plan_id: int | None) -> None:
+    """Refuse an inspection visit without a plan or under an unknown or closed plan."""
+    if kind != "inspection":
+        return
+    if plan_id is None:
+        raise BadInput("an inspection visit must name its plan: give plan_id, the number of "
+                       "the open inspection plan it was made under")  # fmt: skip
+    is_open = plan_store.plan_is_open(conn, plan_id)
+    if is_open is None:
+        raise NotFound(f"no inspection plan {plan_id}")
+    if not is_open:
+        raise Conflict(f"inspection plan {plan_id} is closed and takes no more visits; "
+                       "record the visit under an open plan")  # fmt: skip
 
 
 def record_visit(
@@ -123,25 +173,31 @@ def record_visit(
 ) -> dict:  # fmt: skip
     """Store a visit in the actor's scope with its audit row; a far check-in makes it doubtful."""
     visit = parse_visit(payload, config.timezone, now or clock.now(), default_visitor)
+    check_role(actor, visit.kind)
     if not visit_store.visitor_known(conn, visit.visitor):
         raise BadInput(f"visitor {visit.visitor} is neither a worker's nor a contact's code")
+    hidden = visit.plan_id is not None
     with conn.transaction():
         if not visit_store.household_in_scope(conn, visit.household, prefixes_of(actor.scope)):
             raise NotFound(f"no household {visit.household}")
-        values = {**asdict(visit), "recorded_by": actor.username}
+        check_plan(conn, visit.kind, visit.plan_id)
+        values = {**asdict(visit), "recorded_by": actor.username, "hidden": hidden}
         stored = visit_store.insert_visit(conn, values, config.checkin_max_m)
         if stored is None:
             raise Conflict("this visit (household, visitor and time) is recorded already")
-        visit_store.advance_last_visit(conn, visit.household, visit.visited_at, config.timezone)
-        audit.record(conn, actor, "visit.add", visit.household, {"visit": stored["id"],
-                     "doubtful": stored["doubtful"]})  # fmt: skip
+        if not hidden:  # a hidden visit counts only once its plan is closed
+            visit_store.advance_last_visit(conn, visit.household, visit.visited_at,
+                                           config.timezone)  # fmt: skip
+        detail = {"visit": stored["id"], "doubtful": stored["doubtful"]}
+        audit.record(conn, actor, "visit.add", visit.household,
+                     {**detail, "plan": visit.plan_id} if hidden else detail)  # fmt: skip
     distance = stored["checkin_distance_m"]
     return {
         "id": stored["id"], "household": visit.household, "visitor": visit.visitor,
         "visited_at": visit.visited_at.isoformat(), "kind": visit.kind,
         "doubtful": stored["doubtful"],
         "checkin_distance_m": None if distance is None else round(distance, 1),
-        "recorded_by": actor.username,
+        "recorded_by": actor.username, "plan_id": visit.plan_id, "hidden": hidden,
     }  # fmt: skip
 
 
@@ -154,21 +210,23 @@ def reject_visit(
         raise BadInput("reason is missing; say why the visit is rejected")
     if len(text) > MAX_REASON:
         raise BadInput(f"reason is longer than {MAX_REASON} characters; shorten it")
-    prefixes = prefixes_of(actor.scope)
+    prefixes, hidden = prefixes_of(actor.scope), sees_hidden(actor)
     with conn.transaction():
-        household = visit_store.reject(conn, visit_id, actor.username, text, prefixes)
+        household = visit_store.reject(conn, visit_id, actor.username, text, prefixes, hidden)
         if household is None:
-            _refuse_reject(conn, visit_id, prefixes)
+            _refuse_reject(conn, visit_id, prefixes, hidden)
         last = visit_store.recompute_last_visit(conn, household, config.timezone)
         audit.record(conn, actor, "visit.reject", str(visit_id),
                      {"household": household, "reason": text})  # fmt: skip
     return {"id": visit_id, "household": household, "rejected": True, "last_visit_on": last}
 
 
-def _refuse_reject(conn: psycopg.Connection, visit_id: int, prefixes: list[str] | None) -> NoReturn:
+def _refuse_reject(
+    conn: psycopg.Connection, visit_id: int, prefixes: list[str] | None, hidden: bool
+) -> NoReturn:
     """Say why a visit could not be rejected: it is unknown, outside scope, or rejected."""
     found = visit_store.visits(conn, prefixes, household=None, pending_doubtful=False, limit=1,
-                               visit_id=visit_id)  # fmt: skip
+                               visit_id=visit_id, hidden=hidden)  # fmt: skip
     if not found:
         raise NotFound(f"no visit {visit_id}")
     raise Conflict(f"visit {visit_id} was rejected already")
@@ -176,15 +234,19 @@ def _refuse_reject(conn: psycopg.Connection, visit_id: int, prefixes: list[str] 
 
 def list_visits(
     conn: psycopg.Connection, scope: Scope, *, household: str | None = None,
-    pending_doubtful: bool = False, limit: int = 500,
+    pending_doubtful: bool = False, limit: int = 500, hidden: bool = False,
 ) -> list[dict]:  # fmt: skip
-    """Visits in scope, newest first: one household's, or the doubtful ones awaiting review."""
+    """Visits in scope, newest first: one household's, or the doubtful ones awaiting review.
+
+    Inspection visits under an open plan are listed only with `hidden` (see `sees_hidden`).
+    """
     rows = visit_store.visits(conn, prefixes_of(scope), household=household,
-                              pending_doubtful=pending_doubtful, limit=limit)  # fmt: skip
+                              pending_doubtful=pending_doubtful, limit=limit,
+                              hidden=hidden)  # fmt: skip
     for row in rows:
         distance = row["checkin_distance_m"]
         row["checkin_distance_m"] = None if distance is None else round(distance, 1)
-        row["counts"] = row["rejected_at"] is None
+        row["counts"] = row["rejected_at"] is None and not row["hidden"]
     return rows
 
 

@@ -6,18 +6,19 @@ no such thing (NotFound), and every creation, view and export leaves an audit ro
 
 from __future__ import annotations
 
-from datetime import date, time
+from datetime import date, datetime, time
 
 import psycopg
 
 from gridmap import audit
 from gridmap.accounts import Actor
 from gridmap.config import Config
-from gridmap.errors import BadInput, NotFound
+from gridmap.errors import BadInput, Conflict, NotFound
 from gridmap.inspect import candidates, sampling
 from gridmap.inspect.compose import PlanRequest, Settings, compose
 from gridmap.inspect.sampling import Weights
 from gridmap.store import inspections as store
+from gridmap.store import visits as visit_store
 
 #: Roles that may see plans at all.
 PLAN_ROLES = ("inspector", "admin")
@@ -114,6 +115,7 @@ def create_plan(
     inputs = {
         "stops": request.stops, "per_township": request.per_township,
         "mandatory": request.mandatory, "sources": list(request.sources),
+        "quotas": request.quota,
         "as_of": as_of.isoformat(), "settings": settings.as_dict(),
     }  # fmt: skip
     with conn.transaction():
@@ -164,4 +166,27 @@ def load(conn: psycopg.Connection, plan_id: int) -> dict:
         "dropped": [{k: s[k] for k in DROPPED_KEYS} for s in stops if s["team"] is None],
         **summary, "inputs": inputs,
         "created_by": header["created_by"], "created_at": header["created_at"].isoformat(),
+        "closed_at": _iso(header["closed_at"]), "closed_by": header["closed_by"],
+        "visits": header["visits"],
     }  # fmt: skip
+
+
+def _iso(value: datetime | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def close_plan(conn: psycopg.Connection, config: Config, plan_id: int, actor: Actor) -> dict:
+    """Close a plan (audited): it takes no more visits, and its visits now count and show."""
+    require_access(actor)
+    with conn.transaction():
+        closed = store.close_plan(conn, plan_id, actor.username)
+        if closed is None:
+            if store.plan_header(conn, plan_id) is None:
+                raise NotFound(f"no inspection plan {plan_id}")
+            raise Conflict(f"inspection plan {plan_id} is closed already")
+        households = visit_store.reveal_plan_visits(conn, plan_id)
+        visit_store.recompute_last_visits(conn, households, config.timezone)
+        audit.record(conn, actor, "inspection.close", str(plan_id),
+                     {"households": len(households)})  # fmt: skip
+    return {"id": plan_id, "closed_at": closed["closed_at"].isoformat(),
+            "closed_by": closed["closed_by"], "households": households}  # fmt: skip

@@ -42,6 +42,8 @@ VISIT_ALIASES: dict[str, tuple[str, ...]] = {
     # The visitor's check-in point (phone geolocation), WGS84 degrees.
     "lon": ("签到经度", "经度", "checkin_lon", "longitude"),
     "lat": ("签到纬度", "纬度", "checkin_lat", "latitude"),
+    # The inspection plan an unannounced visit (暗访) was made under.
+    "plan_id": ("暗访计划", "计划编号", "plan"),
 }
 WORKER_STATUSES = {
     "在岗": "active", "active": "active", "离岗": "inactive", "inactive": "inactive",
@@ -74,7 +76,8 @@ class Contacts(NamedTuple):
 class Visits(NamedTuple):
     """Checked visits, without the rows that repeat another row of the file exactly."""
 
-    # row, household_code, visitor_code, visited_at (aware), kind, note, checkin_lon, checkin_lat
+    # row, household_code, visitor_code, visited_at (aware), kind, note, checkin_lon, checkin_lat,
+    # plan_id
     rows: pd.DataFrame
     repeated: int
     has_checkin: bool  # the file has check-in columns
@@ -206,16 +209,33 @@ def read_visits(path: Path, timezone: str = "Asia/Shanghai", now: datetime | Non
         "kind (类型)",
     )
     points, found_points = cells.parse_points(frame, labels, None)
-    tables.refuse(path.name, problems + found + found_points)
+    plans, found_plans = _plan_ids(frame, labels, kind)
+    tables.refuse(path.name, problems + found + found_points + found_plans)
     rows = pd.DataFrame({ROW: frame[ROW], "household_code": frame["household"]})
     rows["visitor_code"] = frame["visitor"].replace("", None)
     rows["visited_at"] = pd.Series(when, index=frame.index, dtype=object)
     rows["kind"] = [k or "routine" for k in kind]
     rows["note"] = frame["note"].replace("", None)
     rows["checkin_lon"], rows["checkin_lat"] = _coordinates(points)
+    rows["plan_id"] = pd.Series(plans, index=frame.index, dtype=object)
     repeated = rows.drop(columns=ROW).duplicated()
     has_checkin = {"lon", "lat"} <= frame.attrs["present"]
     return Visits(rows[~repeated].reset_index(drop=True), int(repeated.sum()), has_checkin)
+
+
+def _plan_ids(frame: pd.DataFrame, labels: pd.Series, kinds: list) -> tuple[list, list[str]]:
+    """The plan number of each row (None where empty); only inspection visits name a plan."""
+    fix = "write the plan number, e.g. 12"
+    plans, problems = cells.parse_cells(
+        frame, "plan_id", labels, cells.whole_number(1), fix, "plan (暗访计划)"
+    )
+    problems += [
+        f"{labels[i]}: only inspection visits (暗访) name a plan; set the kind (类型) to 暗访 "
+        "or empty the plan (暗访计划)"
+        for i, plan, kind in zip(frame.index, plans, kinds, strict=True)
+        if plan is not None and kind != "inspection"
+    ]
+    return plans, problems
 
 
 def _coordinates(points: gpd.GeoSeries) -> tuple[pd.Series, pd.Series]:

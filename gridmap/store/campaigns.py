@@ -21,9 +21,11 @@ _TARGETS = sql.SQL(
     "AND (cardinality(%(categories)s::text[]) = 0 OR h.category = ANY(%(categories)s::text[])) "
     "AND " + prefix_filter("h.unit_code")
 )
-#: A visit that still counts, dated inside the campaign's window.
+#: A visit that still counts (not rejected, not hidden under an open inspection plan), dated
+#: inside the campaign's window.
 _VISITED = sql.SQL(
     "EXISTS (SELECT 1 FROM visit v WHERE v.household_code = h.code AND v.rejected_at IS NULL "
+    "AND NOT v.hidden "
     "AND v.visited_at >= %(window_start)s AND v.visited_at < %(window_end)s)"
 )
 

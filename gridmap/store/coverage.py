@@ -21,12 +21,13 @@ _WINDOW = (
     "WHEN 'lifted' THEN %(w_lifted)s::int ELSE %(w_ordinary)s::int END"
 )
 # The stored latest visit date answers for any as-of date on or after the county's
-# latest visit; only earlier dates look into the visits themselves. Rejected visits never count.
+# latest visit; only earlier dates look into the visits themselves. Rejected visits never count,
+# nor do inspection visits hidden until their plan is closed.
 _LAST_VISIT_CURRENT = "h.last_visit_on"
 _LAST_VISIT_HISTORIC = (
     "CASE WHEN h.last_visit_on IS NULL OR h.last_visit_on <= %(as_of)s::date "
     "THEN h.last_visit_on ELSE (SELECT max((v.visited_at AT TIME ZONE %(tz)s)::date) "
-    "FROM visit v WHERE v.household_code = h.code AND v.rejected_at IS NULL "
+    "FROM visit v WHERE v.household_code = h.code AND v.rejected_at IS NULL AND NOT v.hidden "
     "AND (v.visited_at AT TIME ZONE %(tz)s)::date <= %(as_of)s::date) END"
 )
 
@@ -72,7 +73,9 @@ VISIT_STATUSES = ("never", "visited", "due_soon", "overdue")
 
 def latest_visit_date(conn: psycopg.Connection, tz: str) -> date | None:
     """The local date of the most recent visit in the database, if any."""
-    row = conn.execute("SELECT (max(visited_at) AT TIME ZONE %s)::date FROM visit", [tz]).fetchone()
+    row = conn.execute(
+        "SELECT (max(visited_at) AT TIME ZONE %s)::date FROM visit WHERE NOT hidden", [tz]
+    ).fetchone()
     return row[0] if row else None
 
 
@@ -97,9 +100,6 @@ def status_query(params: dict, scope: str = "true") -> sql.Composable:
     return sql.SQL(text)  # noqa: S608 - fixed fragments only
 
 
-def counts_by_unit(
-    conn: psycopg.Connection, params: dict, prefixes: list[str] | None
-) -> list[tuple]:
 # Doubtful check-ins not yet rejected are few (a partial index finds them), so their days are
 # joined to every household at once; only the households they match look for a sound visit.
 _DOUBTFUL_QUERY = """
@@ -122,6 +122,9 @@ def status_with_doubtful(params: dict, scope: str = "true") -> sql.Composable:
     return sql.SQL(_DOUBTFUL_QUERY).format(status_query(params, scope))
 
 
+def counts_by_unit(
+    conn: psycopg.Connection, params: dict, prefixes: list[str] | None
+) -> list[tuple]:
     """Per assigned unit under `prefixes`: households, monitored, counts per status (COUNT_KEYS)."""
     status_cols = ", ".join(
         f"count(*) FILTER (WHERE coverage_status = '{s}')" for s in COVERAGE_STATUSES
@@ -221,6 +224,6 @@ def household_detail(
         "code", "unit", "category", "monitored", "coverage_status", "visit_status",
         "last_visit_on", "lon", "lat", "head_name", "members", "id_number", "phone",
         "address", "declared_group", "monitor_kind", "risk_eliminated", "unit_name",
+        "doubtful_visit",
     )  # fmt: skip
     return dict(zip(keys, row, strict=True))
-        "doubtful_visit",

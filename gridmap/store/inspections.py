@@ -162,13 +162,16 @@ def plan_header(conn: psycopg.Connection, plan_id: int) -> dict | None:
     """A plan's inputs and summary, or None."""
     row = conn.execute(
         "SELECT id, name, first_day, days, teams, hours::float8, seed, ST_X(seat), ST_Y(seat), "
-        "inputs, summary, created_by, created_at FROM inspection_plan WHERE id = %s",
+        "inputs, summary, created_by, created_at, closed_at, closed_by, "
+        "(SELECT count(*) FROM visit v WHERE v.plan_id = p.id) "
+        "FROM inspection_plan p WHERE id = %s",
         [plan_id],
     ).fetchone()
     if row is None:
         return None
     keys = ("id", "name", "first_day", "days", "teams", "hours_per_day", "seed", "lon", "lat",
-            "inputs", "summary", "created_by", "created_at")  # fmt: skip
+            "inputs", "summary", "created_by", "created_at", "closed_at", "closed_by",
+            "visits")  # fmt: skip
     return dict(zip(keys, row, strict=True))
 
 
@@ -200,9 +203,30 @@ def list_plans(conn: psycopg.Connection, limit: int = 200) -> list[dict]:
     """Plans newest first: id, name, dates, teams, who made them and their totals."""
     rows = conn.execute(
         "SELECT id, name, first_day, days, teams, hours::float8, created_by, created_at, "
-        "summary -> 'totals' FROM inspection_plan ORDER BY id DESC LIMIT %s",
+        "summary -> 'totals', closed_at, closed_by FROM inspection_plan "
+        "ORDER BY id DESC LIMIT %s",
         [limit],
     ).fetchall()
     keys = ("id", "name", "first_day", "days", "teams", "hours_per_day", "created_by",
-            "created_at", "totals")  # fmt: skip
+            "created_at", "totals", "closed_at", "closed_by")  # fmt: skip
     return [dict(zip(keys, r, strict=True)) for r in rows]
+
+
+def plan_is_open(conn: psycopg.Connection, plan_id: int) -> bool | None:
+    """Whether plan `plan_id` is open (None: no such plan), holding it open until commit."""
+    # FOR SHARE makes a concurrent close wait for this transaction, so no visit is stored
+    # under a plan that closed in between and then stays hidden for good.
+    row = conn.execute(
+        "SELECT closed_at IS NULL FROM inspection_plan WHERE id = %s FOR SHARE", [plan_id]
+    ).fetchone()
+    return None if row is None else bool(row[0])
+
+
+def close_plan(conn: psycopg.Connection, plan_id: int, by: str) -> dict | None:
+    """Close an open plan, saying who closed it and when; None when it is unknown or closed."""
+    row = conn.execute(
+        "UPDATE inspection_plan SET closed_at = now(), closed_by = %s "
+        "WHERE id = %s AND closed_at IS NULL RETURNING closed_at, closed_by",
+        [by, plan_id],
+    ).fetchone()
+    return None if row is None else {"closed_at": row[0], "closed_by": row[1]}

@@ -28,6 +28,7 @@ _VISIT_COLUMNS = [
     ("file_row", "integer"), ("household_code", "text"), ("visitor_code", "text"),
     ("visited_at", "timestamptz"), ("kind", "text"), ("note", "text"),
     ("checkin_lon", "double precision"), ("checkin_lat", "double precision"),
+    ("plan_id", "bigint"),
 ]  # fmt: skip
 
 
@@ -168,9 +169,10 @@ def insert_visits(
     # The UNIQUE constraint treats a missing visitor as distinct, so compare explicitly too.
     rows = conn.execute(
         "INSERT INTO visit (household_code, visitor_code, visited_at, kind, note, recorded_by, "
-        "checkin, checkin_distance_m, doubtful) "
+        "checkin, checkin_distance_m, doubtful, plan_id, hidden) "
         "SELECT s.household_code, s.visitor_code, s.visited_at, s.kind, s.note, %(by)s, "
-        "c.pt, d.m, coalesce(d.m > %(max_m)s, false) FROM incoming_visit s "
+        "c.pt, d.m, coalesce(d.m > %(max_m)s, false), s.plan_id, s.plan_id IS NOT NULL "
+        "FROM incoming_visit s "
         "JOIN household h ON h.code = s.household_code "
         "CROSS JOIN LATERAL (SELECT ST_SetSRID(ST_MakePoint(s.checkin_lon, s.checkin_lat), 4326) "
         "AS pt) c CROSS JOIN LATERAL (SELECT ST_Distance(c.pt::geography, h.geom::geography) "
@@ -183,6 +185,22 @@ def insert_visits(
     return len(rows), sum(1 for (doubtful,) in rows if doubtful)
 
 
+def unusable_plans(conn: psycopg.Connection) -> list[tuple[int, int, bool]]:
+    """(row, plan, exists) of staged visits naming an unknown or closed plan; locks open ones."""
+    # FOR SHARE keeps the named plans open until the import commits (see plan_is_open).
+    conn.execute(
+        "SELECT 1 FROM inspection_plan p WHERE p.closed_at IS NULL AND p.id IN "
+        "(SELECT plan_id FROM incoming_visit) FOR SHARE"
+    )
+    rows = conn.execute(
+        "SELECT s.file_row, s.plan_id, p.id IS NOT NULL FROM incoming_visit s "
+        "LEFT JOIN inspection_plan p ON p.id = s.plan_id "
+        "WHERE s.plan_id IS NOT NULL AND (p.id IS NULL OR p.closed_at IS NOT NULL) "
+        "ORDER BY s.file_row"
+    ).fetchall()
+    return [(int(r[0]), int(r[1]), bool(r[2])) for r in rows]
+
+
 def update_last_visits(conn: psycopg.Connection, timezone: str) -> int:
     """Move each visited household's last_visit_on up to its latest staged visit date.
 
@@ -192,7 +210,8 @@ def update_last_visits(conn: psycopg.Connection, timezone: str) -> int:
     return conn.execute(
         "UPDATE household h SET last_visit_on = greatest(h.last_visit_on, m.day) "
         "FROM (SELECT s.household_code, max((s.visited_at AT TIME ZONE %(tz)s)::date) AS day "
-        "FROM incoming_visit s WHERE NOT EXISTS (SELECT 1 FROM visit v "  # rejected ones
+        "FROM incoming_visit s WHERE s.plan_id IS NULL "  # hidden until the plan closes
+        "AND NOT EXISTS (SELECT 1 FROM visit v "  # rejected ones
         "WHERE v.household_code = s.household_code AND v.visited_at = s.visited_at "
         "AND v.visitor_code IS NOT DISTINCT FROM s.visitor_code AND v.rejected_at IS NOT NULL) "
         "GROUP BY s.household_code) m "

@@ -12,10 +12,12 @@ from gridmap.store.scoping import prefix_filter, prefix_params
 
 #: Limits a query to households (alias h) under the bound prefixes.
 _SCOPE = sql.SQL(prefix_filter("h.unit_code"))
+# A visit counts when it is neither rejected nor hidden under an open inspection plan
+# ("v.rejected_at IS NULL AND NOT v.hidden" below).
 _VISIT_KEYS = (
     "id", "household", "unit", "visitor", "visited_at", "kind", "note", "recorded_by",
     "recorded_at", "checkin_lon", "checkin_lat", "checkin_distance_m", "doubtful",
-    "rejected_at", "rejected_by", "reject_reason",
+    "rejected_at", "rejected_by", "reject_reason", "plan_id", "hidden",
 )  # fmt: skip
 
 
@@ -36,12 +38,12 @@ def household_in_scope(conn: psycopg.Connection, code: str, prefixes: list[str] 
 
 
 def insert_visit(conn: psycopg.Connection, visit: dict, max_m: float) -> dict | None:
-    """Insert a visit (NewVisit fields and recorded_by), measuring its check-in; None if stored."""
+    """Insert a visit (NewVisit fields, recorded_by, hidden) with its check-in; None if stored."""
     row = conn.execute(
         "INSERT INTO visit (household_code, visitor_code, visited_at, kind, note, recorded_by, "
-        "checkin, checkin_distance_m, doubtful) "
+        "checkin, checkin_distance_m, doubtful, plan_id, hidden) "
         "SELECT h.code, %(visitor)s, %(visited_at)s, %(kind)s, %(note)s, %(recorded_by)s, "
-        "p.pt, d.m, coalesce(d.m > %(max_m)s, false) FROM household h "
+        "p.pt, d.m, coalesce(d.m > %(max_m)s, false), %(plan_id)s, %(hidden)s FROM household h "
         "CROSS JOIN LATERAL (SELECT CASE WHEN %(lon)s::float8 IS NULL THEN NULL ELSE "
         "ST_SetSRID(ST_MakePoint(%(lon)s::float8, %(lat)s::float8), 4326) END AS pt) p "
         "CROSS JOIN LATERAL (SELECT ST_Distance(p.pt::geography, h.geom::geography) AS m) d "
@@ -65,28 +67,45 @@ def advance_last_visit(conn: psycopg.Connection, household: str, at: datetime, t
 
 def recompute_last_visit(conn: psycopg.Connection, household: str, tz: str) -> date | None:
     """Set the household's last visit date from its visits that still count; return it."""
-    row = conn.execute(
+    return recompute_last_visits(conn, [household], tz).get(household)
+
+
+def recompute_last_visits(
+    conn: psycopg.Connection, households: list[str], tz: str
+) -> dict[str, date | None]:
+    """Set the last visit dates of `households` from their counted visits; return them."""
+    rows = conn.execute(
         "UPDATE household h SET last_visit_on = (SELECT max((v.visited_at AT TIME ZONE %(tz)s)"
-        "::date) FROM visit v WHERE v.household_code = h.code AND v.rejected_at IS NULL) "
-        "WHERE h.code = %(code)s RETURNING h.last_visit_on",
-        {"tz": tz, "code": household},
-    ).fetchone()
-    return row[0] if row else None
+        "::date) FROM visit v WHERE v.household_code = h.code AND v.rejected_at IS NULL "
+        "AND NOT v.hidden) "
+        "WHERE h.code = ANY(%(codes)s::text[]) RETURNING h.code, h.last_visit_on",
+        {"tz": tz, "codes": households},
+    ).fetchall()
+    return {r[0]: r[1] for r in rows}
+
+
+def reveal_plan_visits(conn: psycopg.Connection, plan_id: int) -> list[str]:
+    """Stop hiding the visits of plan `plan_id`; return their households, each once."""
+    rows = conn.execute(
+        "UPDATE visit SET hidden = false WHERE plan_id = %s AND hidden RETURNING household_code",
+        [plan_id],
+    ).fetchall()
+    return sorted({r[0] for r in rows})
 
 
 def reject(
-    conn: psycopg.Connection, visit_id: int, by: str, reason: str, prefixes: list[str] | None
-) -> str | None:
-    """Mark a counted visit under `prefixes` rejected; return its household, or None."""
+    conn: psycopg.Connection, visit_id: int, by: str, reason: str, prefixes: list[str] | None,
+    hidden: bool = False,
+) -> str | None:  # fmt: skip
+    """Mark a visit under `prefixes` (hidden ones too with `hidden`) rejected; its household."""
     query = sql.SQL(
         "UPDATE visit v SET rejected_at = now(), rejected_by = %(by)s, reject_reason = %(reason)s "
         "FROM household h WHERE v.id = %(id)s AND v.rejected_at IS NULL "
+        "AND (%(hidden)s OR NOT v.hidden) "
         "AND h.code = v.household_code AND {} RETURNING v.household_code"
     ).format(_SCOPE)
-    row = conn.execute(
-        query,
-        {"id": visit_id, "by": by, "reason": reason, **prefix_params(prefixes)},
-    ).fetchone()
+    values = {"id": visit_id, "by": by, "reason": reason, "hidden": hidden}
+    row = conn.execute(query, {**values, **prefix_params(prefixes)}).fetchone()
     return row[0] if row else None
 
 
@@ -98,20 +117,25 @@ def visits(
     pending_doubtful: bool,
     limit: int,
     visit_id: int | None = None,
+    hidden: bool = False,
 ) -> list[dict]:
-    """Visits under `prefixes`: one household's, or doubtful ones not yet decided; newest first."""
+    """Visits under `prefixes`: one household's, or doubtful ones not yet decided; newest first.
+
+    Visits hidden under an open inspection plan are left out unless `hidden` is true.
+    """
     query = sql.SQL(
         "SELECT v.id, v.household_code, h.unit_code, v.visitor_code, v.visited_at, v.kind, "
         "v.note, v.recorded_by, v.recorded_at, ST_X(v.checkin), ST_Y(v.checkin), "
-        "v.checkin_distance_m, v.doubtful, v.rejected_at, v.rejected_by, v.reject_reason "
-        "FROM visit v JOIN household h ON h.code = v.household_code "
+        "v.checkin_distance_m, v.doubtful, v.rejected_at, v.rejected_by, v.reject_reason, "
+        "v.plan_id, v.hidden FROM visit v JOIN household h ON h.code = v.household_code "
         "WHERE (%(household)s::text IS NULL OR v.household_code = %(household)s::text) "
+        "AND (%(hidden)s OR NOT v.hidden) "
         "AND (%(id)s::bigint IS NULL OR v.id = %(id)s::bigint) "
         "AND (NOT %(pending)s OR (v.doubtful AND v.rejected_at IS NULL)) AND {} "
         "ORDER BY v.visited_at DESC, v.id DESC LIMIT %(limit)s"
     ).format(_SCOPE)
     params = {"household": household, "pending": pending_doubtful, "limit": limit}
-    params["id"] = visit_id
+    params.update(id=visit_id, hidden=hidden)
     rows = conn.execute(query, {**params, **prefix_params(prefixes)}).fetchall()
     return [dict(zip(_VISIT_KEYS, r, strict=True)) for r in rows]
 
@@ -132,7 +156,7 @@ def households_to_visit(
         "FROM ({}) s JOIN household h ON h.code = s.code "
         "LEFT JOIN unit_version u ON u.code = s.unit_code AND u.valid_to IS NULL "
         "LEFT JOIN LATERAL (SELECT bool_and(v.doubtful) AS doubtful FROM visit v "
-        "WHERE v.household_code = s.code AND v.rejected_at IS NULL "
+        "WHERE v.household_code = s.code AND v.rejected_at IS NULL AND NOT v.hidden "
         "AND (v.visited_at AT TIME ZONE %(tz)s)::date = s.last_visit_on) d ON true "
         "ORDER BY array_position(ARRAY['never', 'overdue', 'due_soon', 'visited'], "
         "s.visit_status), s.unit_code, s.code LIMIT %(limit)s"
@@ -154,7 +178,7 @@ def doubtful_last_visits(conn: psycopg.Connection, codes: list[str], tz: str) ->
     """Those of `codes` whose counted visits on their last visit date are all doubtful."""
     rows = conn.execute(
         "SELECT h.code FROM household h JOIN LATERAL (SELECT bool_and(v.doubtful) AS doubtful "
-        "FROM visit v WHERE v.household_code = h.code AND v.rejected_at IS NULL "
+        "FROM visit v WHERE v.household_code = h.code AND v.rejected_at IS NULL AND NOT v.hidden "
         "AND (v.visited_at AT TIME ZONE %(tz)s)::date = h.last_visit_on) d ON d.doubtful "
         "WHERE h.code = ANY(%(codes)s::text[]) ORDER BY h.code",
         {"codes": codes, "tz": tz},
