@@ -10,25 +10,42 @@ from pathlib import Path
 import psycopg
 import pyogrio
 
-from gridmap import audit, grids, households, people
+from gridmap import audit, grids, households, monitoring, people, projects
 from gridmap.accounts import Actor
 from gridmap.config import Config
 from gridmap.errors import BadInput
 from gridmap.io.tables import read_table
 
+TABLES = (".csv", ".xlsx")
 #: What may be uploaded for each kind of import.
 ACCEPTED = {
     "grids": (".geojson", ".json", ".gpkg", ".zip"),
-    "households": (".csv", ".xlsx", ".geojson", ".json"),
-    "workers": (".csv", ".xlsx", ".geojson", ".json"),
+    "households": (*TABLES, ".geojson", ".json"),
+    "workers": (*TABLES, ".geojson", ".json"),
+    "contacts": TABLES,
+    "visits": TABLES,
+    "monitoring": TABLES,
+    "projects": (*TABLES, ".geojson", ".json"),
+    "pairings": TABLES,
 }
 GEO_SUFFIXES = (".geojson", ".json", ".gpkg", ".zip")
 
-
-RUNNERS: dict[str, Callable[[psycopg.Connection, Path], dict]] = {
-    "grids": lambda conn, path: grids.import_grid_file(conn, path),
-    "households": lambda conn, path: households.import_households(conn, path),
-    "workers": lambda conn, path: people.import_workers(conn, path),
+Runner = Callable[[psycopg.Connection, Path, Config, Actor], dict]
+#: The import functions of the `gridmap import …` commands, called as those commands call them;
+#: visits are recorded by the uploading account, as the command records them by the OS user.
+RUNNERS: dict[str, Runner] = {
+    "grids": lambda conn, path, _cfg, _actor: grids.import_grid_file(conn, path),
+    "households": lambda conn, path, _cfg, _actor: households.import_households(conn, path),
+    "workers": lambda conn, path, _cfg, _actor: people.import_workers(conn, path),
+    "contacts": lambda conn, path, cfg, _actor: people.import_contacts(conn, path, cfg.timezone),
+    "visits": lambda conn, path, cfg, actor: people.import_visits(
+        conn, path, cfg.timezone, checkin_max_m=cfg.checkin_max_m, recorded_by=actor.username
+    ),
+    "monitoring": lambda conn, path, cfg, _actor: monitoring.import_monitoring(
+        conn, path, cfg.timezone
+    ),
+    "projects": lambda conn, path, _cfg, _actor: projects.import_projects(conn, path),
+    "pairings": lambda conn, path, _cfg, _actor: projects.import_pairings(conn, path),
 }
 
 
@@ -81,4 +98,4 @@ def import_upload(
                 "may hold; split the file or import it with the command line"
             )
         with audit.audited(conn, actor, f"import.{kind}", name, {"rows": rows}):
-            return RUNNERS[kind](conn, path)
+            return RUNNERS[kind](conn, path, config, actor)

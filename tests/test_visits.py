@@ -439,3 +439,33 @@ def test_field_api_needs_login(shared, path):
 def test_field_pages_redirect_to_login(shared, path):
     response = shared[1].app.test_client().get(path)
     assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_cli_import_flags_far_check_ins_by_the_configured_distance(cli_env, tiny_county_file,
+                                                                    tmp_path):  # fmt: skip
+    import json
+
+    from click.testing import CliRunner
+
+    from gridmap.cli import main
+
+    with psycopg.connect(cli_env["GRIDMAP_DATABASE_URL"]) as conn:
+        seed_county(conn, tiny_county_file)
+    when = f"{TODAY - timedelta(days=1)} 09:00"
+    rows = [
+        ["H1", "W1", when, "", "", *map(str, lonlat_m(1500, 1500))],  # 1.4 km from H1
+        ["H2", "W1", when, "", "", *map(str, lonlat_m(2600, 2600))],  # 2.9 km from H2
+    ]
+    headers = ["户编码", "走访人", "走访时间", "类型", "备注", "签到经度", "签到纬度"]
+    path = write_csv(tmp_path / "v.csv", rows, headers, "gbk")
+    env = {**cli_env, "GRIDMAP_CHECKIN_MAX_M": "2000"}
+    result = CliRunner().invoke(main, ["import", "visits", str(path), "--json"], env=env)
+    assert result.exit_code == 0, result.stderr
+    assert (json.loads(result.stdout)["inserted"], json.loads(result.stdout)["doubtful"]) == (2, 1)
+    user = clock.os_user()
+    config = Config(database_url=cli_env["GRIDMAP_DATABASE_URL"])
+    stored = db_rows(config, "SELECT household_code, doubtful, recorded_by FROM visit "
+                     "WHERE recorded_by IS NOT NULL ORDER BY 1")  # fmt: skip
+    assert stored == [("H1", False, user), ("H2", True, user)]
+    audit = db_rows(config, "SELECT username, target FROM audit WHERE action = 'import.visits'")
+    assert audit == [(user, "v.csv")]

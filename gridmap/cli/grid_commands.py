@@ -18,6 +18,7 @@ from gridmap.cli import (
     reports_errors,
     run_import,
 )
+from gridmap.clock import os_user
 
 
 @main.group("import")
@@ -114,7 +115,9 @@ def import_contacts(file: Path, as_json: bool) -> None:
 @reports_errors()
 def import_visits(file: Path, as_json: bool) -> None:
     """Import household visits (times local to the configured timezone)."""
-    run_import("visits", file, as_json, lambda c, cfg: people.import_visits(c, file, cfg.timezone))
+    run_import("visits", file, as_json, lambda c, cfg: people.import_visits(
+        c, file, cfg.timezone, checkin_max_m=cfg.checkin_max_m, recorded_by=os_user(),
+    ))  # fmt: skip
 
 
 @main.group("export")

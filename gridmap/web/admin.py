@@ -18,13 +18,18 @@ AUDIT_PAGE_SIZE = 200
 
 
 def _kinds() -> list[tuple[str, str]]:
-    return [("grids", _("Grid units")), ("households", _("Households")), ("workers", _("Workers"))]
+    return [
+        ("grids", _("Grid units")), ("households", _("Households")), ("workers", _("Workers")),
+        ("contacts", _("Assistance contacts")), ("visits", _("Visits")),
+        ("monitoring", _("Monitoring periods")), ("projects", _("Funded projects")),
+        ("pairings", _("Pairings")),
+    ]  # fmt: skip
 
 
 @bp.route("/import", methods=["GET", "POST"])
 @require_roles("admin")
 def import_page() -> Any:
-    """Upload a grid, household or worker file and run the same import as the command line."""
+    """Upload a file of any `gridmap import` kind and run the same import as the command line."""
     report, error, status = None, None, 200
     if request.method == "POST":
         try:
