@@ -101,6 +101,44 @@ MAP_TEXT: dict[str, str] = {
     "circle_size": N_("Circle size: households in the unit"),
     "loading": N_("Loading…"),
     "code": N_("Code"),
+    "layer_projects": N_("Funded projects"),
+    "pairings": N_("Pairings"),
+    "no_pairings": N_("No pairings."),
+    "more_pairings": N_("… and {n} more on the unit's page."),
+    "pairings_xlsx": N_("Pairings (XLSX)"),
+}
+
+#: Funded projects: categories and statuses as the projects layer and page name them.
+PROJECT_CATEGORY_TEXT: dict[str, str] = {
+    "industry": N_("Industry development"),
+    "infrastructure": N_("Infrastructure"),
+    "employment": N_("Employment support"),
+    "public_jobs": N_("Public welfare jobs"),
+    "other": N_("Other"),
+}
+
+PROJECT_STATUS_TEXT: dict[str, str] = {
+    "approved": N_("Approved"),
+    "started": N_("Started"),
+    "completed": N_("Completed"),
+}
+
+#: Words of the projects layer's popups and filter control (static/js/projects.js), by key.
+PROJECT_LAYER_TEXT: dict[str, str] = {
+    "year": N_("Year"), "category": N_("Category"), "status": N_("Status"), "all": N_("All"),
+    "funds": N_("Funds (10,000 yuan)"), "central": N_("Central"), "provincial": N_("Provincial"),
+    "city": N_("City"), "county": N_("County level"), "progress": N_("Progress"),
+    "village": N_("Village"), "asset": N_("Asset registered"), "yes": N_("Yes"), "no": N_("No"),
+    "approved_on": N_("Approved on"), "started_on": N_("Started on"),
+    "completed_on": N_("Completed on"), "code": N_("Code"),
+    "no_site": N_("No site yet: shown at its village"), "shown": N_("Projects shown"),
+    "error": N_("Projects could not be loaded. Reload the page to try again."),
+}  # fmt: skip
+
+#: Who is paired with a village: an enterprise, or a county leader's contact village.
+PAIRING_KIND_TEXT: dict[str, str] = {
+    "enterprise": N_("Paired enterprise"),
+    "leader": N_("County leader's contact"),
 }
 
 
@@ -113,4 +151,8 @@ def all_texts() -> dict[str, dict[str, str]]:
         "category": CATEGORY_TEXT,
         "worker": WORKER_STATUS_TEXT,
         "level": LEVEL_TEXT,
+        "project_category": PROJECT_CATEGORY_TEXT,
+        "project_status": PROJECT_STATUS_TEXT,
+        "project_text": PROJECT_LAYER_TEXT,
+        "pairing_kind": PAIRING_KIND_TEXT,
     }

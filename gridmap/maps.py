@@ -48,6 +48,8 @@ MAP_JS: list[tuple[str, str]] = [
     ("gridmap_styles", "/static/js/map-styles.js"),
     ("gridmap_layers", "/static/js/map-layers.js"),
     ("gridmap_overlays", "/static/js/map-overlays.js"),
+    ("gridmap_projects", "/static/js/projects.js"),
+    ("gridmap_map_projects", "/static/js/map-projects.js"),
     ("gridmap_panel", "/static/js/map-panel.js"),
     ("gridmap_controls", "/static/js/map-controls.js"),
     ("gridmap_labels", "/static/js/map-labels.js"),
@@ -57,6 +59,7 @@ UNIT_MAP_JS: list[tuple[str, str]] = [
     ("vectorgrid", VECTORGRID_JS),
     ("gridmap_base", "/static/js/gridmap-base.js"),
     ("gridmap_styles", "/static/js/map-styles.js"),
+    ("gridmap_projects", "/static/js/projects.js"),
     ("gridmap_unit_map", "/static/js/unit-map.js"),
 ]
 OWN_CSS: list[tuple[str, str]] = [
@@ -77,6 +80,8 @@ API_URLS: dict[str, str] = {
     "gaps": "/api/v1/gaps",
     "search": "/api/v1/search",
     "unitPage": "/units/",
+    "projects": "/api/v1/projects",
+    "pairingsXlsx": "/api/v1/pairings.xlsx",
 }
 
 #: Outline styles per level; coarser levels are drawn heavier so nesting stays readable.
@@ -123,6 +128,8 @@ MAP_LAYERS: tuple[tuple[str, str, bool], ...] = (
     ("gaps", "layer_gaps", True),
     ("outside", "layer_outside", True),
     ("workers", "layer_workers", False),
+    # Shown at first: one small GeoJSON request, and what the funds built belongs in view.
+    ("projects", "layer_projects", True),
 )
 
 _SCRIPT_TAG = re.compile(r"<script\b(?![^>]*\snonce=)", re.IGNORECASE)

@@ -123,7 +123,7 @@ def test_group_page_has_no_children(client):
     assert page.status_code == 200
     assert figures(page.text)["households"] == "2"
     assert "GeoJSON" not in page.text
-    assert "<tbody>" not in page.text
+    assert "<tbody>" not in page.text.split('id="gm-unit-pairings"')[0]  # pairings come after
 
 
 @pytest.mark.parametrize("code", ["341890999", "341890100200009", "abc", "3418901"])
@@ -227,3 +227,45 @@ def test_navigation_lists_the_pages_each_role_may_open(app, username, expected):
     assert links == expected
     for link in links:
         assert client.get(link).status_code == 200, link
+
+
+def pairings_on(page: str) -> list[tuple[str, str]]:
+    """(kind, village code) of the rows of a unit page's pairings table."""
+    return re.findall(r'<tr data-kind="(\w+)" data-village="(\d+)">', page)
+
+
+def test_unit_page_lists_the_pairings_of_its_villages(app, client, config, tmp_path):
+    from gridmap.projects import import_pairings
+    from tests.test_projects import PAIRING_HEADERS, pairing_rows, write_csv
+
+    with psycopg.connect(config.database_url) as conn:
+        import_pairings(conn, write_csv(tmp_path / "pairs.csv", pairing_rows(), PAIRING_HEADERS))
+    township = client.get("/units/341890100").text
+    assert pairings_on(township) == [("enterprise", "341890100200"), ("leader", "341890100200")]
+    counts = re.findall(r'class="gm-pairing-count" data-kind="(\w+)" data-value="(\d+)"', township)
+    assert counts == [("enterprise", "1"), ("leader", "1")]
+    assert "<td>青岚茶业有限公司</td>" in township and "<td>结对帮扶企业</td>" in township
+    assert 'href="/api/v1/pairings.xlsx?unit=341890100"' in township
+    county = client.get("/units/341890").text
+    assert [v for _kind, v in pairings_on(county)] == [
+        "341890100200", "341890100200", "341890101200", "341890101201",
+    ]  # fmt: skip
+    assert "&lt;b&gt;某某&lt;/b&gt;建材公司" in county and "<b>某某" not in county
+    group = client.get(f"/units/{GROUP_1}").text  # a group shows its village's
+    assert len(pairings_on(group)) == 2
+    empty = client.get("/units/341890100201").text
+    assert pairings_on(empty) == [] and "没有结对帮扶。" in empty
+    assert "Paired enterprise" in client.get("/units/341890100?lang=en").text
+
+
+def test_a_workers_group_page_shows_its_villages_pairings(app, config, tmp_path):
+    from gridmap.projects import import_pairings
+    from tests.test_projects import PAIRING_HEADERS, pairing_rows, write_csv
+
+    with psycopg.connect(config.database_url) as conn:
+        import_pairings(conn, write_csv(tmp_path / "pairs.csv", pairing_rows(), PAIRING_HEADERS))
+    worker = app.test_client()
+    login(worker, "worker")
+    page = worker.get(f"/units/{GROUP_1}").text
+    assert pairings_on(page) == [("enterprise", "341890100200"), ("leader", "341890100200")]
+    assert worker.get("/units/341890100200002").status_code == 404  # not the worker's group

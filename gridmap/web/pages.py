@@ -9,7 +9,7 @@ from flask_babel import format_decimal, format_percent
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from gridmap import coverage, grids
+from gridmap import coverage, grids, projects
 from gridmap.clock import today
 from gridmap.errors import BadInput, GridmapError, NotFound
 from gridmap.map_text import N_, all_texts
@@ -202,7 +202,7 @@ def map_page() -> Response:
 
 @bp.get("/units/<code>")
 def unit_page(code: str) -> str:
-    """One unit: its figures, a small map, its children and downloads."""
+    """One unit: its figures, a small map, its children, its villages' pairings, downloads."""
     as_of, raw = as_of_arg()
     figures = unit_figures(code, as_of)
     level = figures["level"]
@@ -211,11 +211,12 @@ def unit_page(code: str) -> str:
         children = [with_rates(u) for u in report(as_of, level=level + 1, parent=code)]
     box = unit_bbox(code)
     cfg = config()
+    words = map_texts()
     fragment = build_unit_map(
         nonce=csp_nonce(),
         unit=figures,
         children={c["code"]: c["uncovered_share"] for c in children},
-        text=map_texts(),
+        text=words,
         bounds=((box[1], box[0]), (box[3], box[2])) if box else None,
         as_of=raw,
         basemap_url=cfg.basemap_url,
@@ -230,6 +231,8 @@ def unit_page(code: str) -> str:
         children=children,
         child_level=level + 1 if level < 4 else None,
         map=fragment,
+        pairings=projects.unit_pairings(db(), current_actor().scope, code),
+        pairing_kinds=words["pairing_kind"],
     )
 
 

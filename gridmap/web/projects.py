@@ -7,36 +7,20 @@ from typing import Any
 from flask import Blueprint, Response, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from gridmap import audit, projects
+from gridmap import audit, map_text, projects
 from gridmap.errors import BadInput, GridmapError
 from gridmap.io import project_exports
-from gridmap.map_text import N_
 from gridmap.web.api import XLSX_TYPE, code_arg, int_arg
 from gridmap.web.auth import current_actor, require_roles
 from gridmap.web.context import config, db
 
 bp = Blueprint("projects", __name__)
 
-CATEGORY_TEXT = {
-    "industry": N_("Industry development"),
-    "infrastructure": N_("Infrastructure"),
-    "employment": N_("Employment support"),
-    "public_jobs": N_("Public welfare jobs"),
-    "other": N_("Other"),
-}
-STATUS_TEXT = {"approved": N_("Approved"), "started": N_("Started"), "completed": N_("Completed")}
-KIND_TEXT = {"enterprise": N_("Paired enterprise"), "leader": N_("County leader's contact")}
-#: Words of the map layer's popups and filter control, by key.
-LAYER_TEXT = {
-    "year": N_("Year"), "category": N_("Category"), "status": N_("Status"), "all": N_("All"),
-    "funds": N_("Funds (10,000 yuan)"), "central": N_("Central"), "provincial": N_("Provincial"),
-    "city": N_("City"), "county": N_("County level"), "progress": N_("Progress"),
-    "village": N_("Village"), "asset": N_("Asset registered"), "yes": N_("Yes"), "no": N_("No"),
-    "approved_on": N_("Approved on"), "started_on": N_("Started on"),
-    "completed_on": N_("Completed on"), "code": N_("Code"),
-    "no_site": N_("No site yet: shown at its village"), "shown": N_("Projects shown"),
-    "error": N_("Projects could not be loaded. Reload the page to try again."),
-}  # fmt: skip
+#: The words live with the other map words, so the grid map's projects layer shares them.
+CATEGORY_TEXT = map_text.PROJECT_CATEGORY_TEXT
+STATUS_TEXT = map_text.PROJECT_STATUS_TEXT
+KIND_TEXT = map_text.PAIRING_KIND_TEXT
+LAYER_TEXT = map_text.PROJECT_LAYER_TEXT
 
 
 def layer_texts() -> dict[str, dict[str, str]]:

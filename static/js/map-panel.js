@@ -2,6 +2,8 @@
 (function (gm) {
   "use strict";
   const STATUSES = ["outside_grid", "no_worker", "no_contact", "overdue", "covered"];
+  /** Pairings listed in the panel; the unit's page lists them all. */
+  const PAIRINGS_LISTED = 8;
   const PERSONAL = ["last_visit_on", "head_name", "members", "id_number", "phone", "address", "declared_group"];
 
   function swatch(colour) {
@@ -87,6 +89,40 @@
     });
     row(list, "groups", gm.t("groups"), groups, (w.groups || []).join(" "));
     return list;
+  }
+
+  function pairingItem(p) {
+    const item = gm.el("li", "gm-pairing");
+    item.setAttribute("data-kind", p.kind);
+    item.setAttribute("data-village", p.village_code);
+    const village = p.village_name || p.village_code;
+    gm.append(item, gm.el("span", "gm-pairing-partner", p.partner), " ↔ ", gm.el("span", "gm-pairing-village", village));
+    return gm.append(item, gm.el("div", "gm-muted", gm.t(p.kind, "pairing_kind")));
+  }
+
+  /** Enterprises and county leaders paired with the unit's villages: counts, list, download. */
+  function pairingsBody(section, data, code) {
+    const list = gm.el("dl", "gm-figures");
+    Object.keys(data.counts || {}).forEach(function (kind) {
+      const n = data.counts[kind];
+      row(list, "pairings_" + kind, gm.t(kind, "pairing_kind"), gm.formatNumber(n), n);
+    });
+    const pairings = data.pairings || [];
+    gm.append(section, list);
+    if (!pairings.length) {
+      return gm.append(section, gm.el("p", "gm-muted", gm.t("no_pairings")));
+    }
+    const items = gm.el("ul", "gm-pairings-list");
+    pairings.slice(0, PAIRINGS_LISTED).forEach(function (p) { items.appendChild(pairingItem(p)); });
+    gm.append(section, items);
+    if (pairings.length > PAIRINGS_LISTED) {
+      const more = gm.t("more_pairings").replace("{n}", gm.formatNumber(pairings.length - PAIRINGS_LISTED));
+      gm.append(section, gm.el("p", "gm-muted", more));
+    }
+    const link = gm.el("a", "btn btn-link btn-sm p-0", gm.t("pairings_xlsx"));
+    link.href = gm.url(gm.config().urls.pairingsXlsx, {unit: code}, false);
+    link.setAttribute("download", "");
+    return gm.append(section, link);
   }
 
   /** The panel: hidden until something is shown; options.onSelect/onTownship are optional. */
@@ -182,12 +218,34 @@
   Panel.prototype.showUnit = function (code) {
     const panel = this;
     const mine = this.open("unit", code, code);
+    // Both at once; the pairings wait for the unit's figures to have a place to go.
+    const pairings = gm.fetchJSON(gm.url(gm.config().urls.unit + encodeURIComponent(code) + "/pairings", null, false));
+    pairings.catch(function () { /* reported where it is shown, or moot if the unit failed */ });
     gm.fetchJSON(gm.url(gm.config().urls.unit + encodeURIComponent(code))).then(function (u) {
       if (!panel.loaded(mine)) { return; }
       panel.heading(gm.t(String(u.level), "level") + " · " + u.code, u.name);
       panel.parentLink(u.code, mine);
-      gm.append(panel.body, unitFigures(u), gm.el("h3", "gm-subtitle", gm.t("coverage_status")), statusCounts(u), panel.unitActions(u));
+      const section = gm.el("section", "gm-pairings");
+      section.id = "gm-panel-pairings";
+      gm.append(section, gm.el("h3", "gm-subtitle", gm.t("pairings")), gm.el("p", "gm-muted", gm.t("loading")));
+      gm.append(panel.body, unitFigures(u), gm.el("h3", "gm-subtitle", gm.t("coverage_status")), statusCounts(u), section, panel.unitActions(u));
+      panel.showPairings(section, pairings, mine, u.code);
     }).catch(function (err) { panel.failed(mine, err); });
+  };
+
+  /** Fill the pairings section once they arrive (unless another click won meanwhile). */
+  Panel.prototype.showPairings = function (section, pairings, mine, code) {
+    const panel = this;
+    pairings.then(function (data) {
+      if (mine !== panel.token) { return; }
+      section.removeChild(section.lastChild); // "Loading…"
+      pairingsBody(section, data, code);
+      section.setAttribute("data-loaded", "1");
+    }, function (err) {
+      if (mine !== panel.token) { return; }
+      section.lastChild.textContent = gm.t("load_error");
+      console.error("gridmap: pairings not loaded:", err);
+    });
   };
 
   /** Show a household's details from /api/v1/households/<code>. */

@@ -192,8 +192,7 @@
     gm.layers.registry.households.counts.gmClear();
     grid("units").setUrl(gm.layers.tileUrl("unitTiles"));
     grid("households").setUrl(gm.layers.tileUrl("householdTiles"));
-    gm.layers.reload("gaps");
-    gm.layers.reload("outside");
+    ["gaps", "outside", "projects"].forEach(function (kind) { gm.layers.reload(kind); });
     const chosen = this.data.townships.filter(function (t) { return t.code === state.township; })[0];
     const target = chosen ? chosen.bounds : this.whole;
     if (target.isValid()) { this.map.fitBounds(target); }
@@ -211,7 +210,7 @@
     }
     state.ready = true;
     gm.layers.release();
-    ["gaps", "outside"].forEach(function (kind) { gm.layers.reload(kind); });
+    ["gaps", "outside", "projects"].forEach(function (kind) { gm.layers.reload(kind); });
     map.on("moveend zoomend overlayadd", this.schedule, this);
     map.on("click", function (e) {
       const target = clickTarget(map, e.latlng);

@@ -2,6 +2,7 @@
  *
  * Self-contained (needs only Leaflet), so any map page can include it:
  *   const handle = GridmapProjects.addTo(map, {url: "/api/v1/projects", text: {...}});
+ * or, for a layer that a layer control switches, GridmapProjects.create(map, {...}).
  * Points get a status mark in their category's colour (approved a ring, started half filled,
  * completed filled), polygons are filled in that colour with a status line style, projects without a site sit at their village, dimmed. Clicking
  * shows the project; a control filters by year, category and status. Every text from the
@@ -118,6 +119,7 @@
     const props = feature.properties;
     const colour = COLOURS[props.category] || COLOURS.other;
     const layer = L.geoJSON(feature, {
+      bubblingMouseEvents: false, // a map's own click (a unit's panel) is not meant
       style: function () {
         return {color: colour, weight: 2, dashArray: DASHES[props.status], fillColor: colour, fillOpacity: 0.35};
       },
@@ -174,8 +176,8 @@
     return list;
   }
 
-  function filterControl(handle, w) {
-    const control = L.control({position: "topright"});
+  function filterControl(handle, w, position) {
+    const control = L.control({position: position || "topright"});
     control.onAdd = function () {
       const box = el("div", "leaflet-bar gm-projects-control");
       box.style.cssText = "background:#fff;padding:6px 8px;font-size:13px;max-width:240px;";
@@ -189,13 +191,14 @@
       box.appendChild(legend(w));
       return box;
     };
+    control.onRemove = function () { handle.countNode = null; };
     return control;
   }
 
   function createHandle(map, options, w) {
     const group = L.featureGroup();
     const handle = {
-      layer: group, features: [], layers: {}, control: null, countNode: null,
+      layer: group, features: [], layers: {}, control: null, countNode: null, wantsControl: false,
       filter: Object.assign({year: null, category: null, status: null}, options.filters || {}),
     };
     handle.years = function () {
@@ -211,6 +214,9 @@
         if (!matches(f.properties, handle.filter)) { return; }
         handle.layers[f.properties.code] = featureLayer(f, w).addTo(group);
       });
+      handle.count();
+    };
+    handle.count = function () {
       const shown = handle.visible().length;
       map.getContainer().setAttribute("data-gm-projects-shown", String(shown));
       if (handle.countNode) { handle.countNode.textContent = w.text.shown + ": " + shown; }
@@ -219,7 +225,49 @@
       Object.assign(handle.filter, change || {});
       handle.redraw();
     };
+    /** Show the filter control (on) or take it away; it waits for data, and needs some. */
+    handle.showControl = function (on) {
+      handle.wantsControl = on;
+      if (handle.control) { handle.control.remove(); }
+      handle.control = null;
+      if (on && handle.features.length) {
+        // Built anew: the years to choose from are those of the projects loaded.
+        handle.control = filterControl(handle, w, options.position).addTo(map);
+        handle.count();
+      }
+    };
+    handle.load = function (url) { return load(map, handle, url); };
     return handle;
+  }
+
+  function load(map, handle, url) {
+    const container = map.getContainer();
+    container.setAttribute("data-gm-projects-ready", "0");
+    return fetch(url, {credentials: "same-origin", headers: {Accept: "application/json"}})
+      .then(function (response) {
+        if (!response.ok) { throw new Error("HTTP " + response.status + " " + url); }
+        return response.json();
+      })
+      .then(function (data) {
+        handle.features = data.features || [];
+        handle.redraw();
+        handle.showControl(handle.wantsControl);
+        container.setAttribute("data-gm-projects-ready", "1");
+        return handle;
+      }, function (err) {
+        container.setAttribute("data-gm-projects-ready", "error");
+        throw err;
+      });
+  }
+
+  /**
+   * A handle on a projects layer for `map` that is neither on the map nor loaded yet:
+   * handle.layer is the Leaflet layer, handle.load(url) fetches and draws the projects,
+   * handle.showControl(on) shows or hides the filter control (at options.position).
+   */
+  function create(map, options) {
+    options = options || {};
+    return createHandle(map, options, words(options));
   }
 
   /** Draw the projects from options.url on `map`; returns a handle with a `ready` promise. */
@@ -228,23 +276,10 @@
     const w = words(options);
     const handle = createHandle(map, options, w);
     handle.layer.addTo(map);
-    const container = map.getContainer();
-    container.setAttribute("data-gm-projects-ready", "0");
-    handle.ready = fetch(options.url || "/api/v1/projects", {credentials: "same-origin", headers: {Accept: "application/json"}})
-      .then(function (response) {
-        if (!response.ok) { throw new Error("HTTP " + response.status); }
-        return response.json();
-      })
-      .then(function (data) {
-        handle.features = data.features || [];
-        if (options.control !== false) { handle.control = filterControl(handle, w).addTo(map); }
-        handle.redraw();
-        container.setAttribute("data-gm-projects-ready", "1");
-        return handle;
-      })
+    handle.wantsControl = options.control !== false;
+    handle.ready = handle.load(options.url || "/api/v1/projects")
       .catch(function (err) {
         console.error("gridmap: projects not loaded:", err);
-        container.setAttribute("data-gm-projects-ready", "error");
         const note = L.control({position: "topright"});
         note.onAdd = function () { return el("div", "leaflet-bar gm-projects-error", w.text.error); };
         note.addTo(map);
@@ -253,5 +288,5 @@
     return handle;
   }
 
-  global.GridmapProjects = {addTo: addTo, colours: COLOURS};
+  global.GridmapProjects = {addTo: addTo, create: create, colours: COLOURS};
 })(window);

@@ -1,4 +1,4 @@
-/* gridmap: the small map on a unit's page: its outline, its children by uncovered share. */
+/* gridmap: the small map on a unit's page: its outline, its children by uncovered share, its projects. */
 (function (gm) {
   "use strict";
   const unitMap = (gm.unitMap = {});
@@ -70,6 +70,16 @@
     }).addTo(map);
   }
 
+  // The unit's funded projects with their popups; the /projects page has the filters.
+  function projectsLayer(map, unit) {
+    const config = gm.config();
+    return GridmapProjects.addTo(map, {
+      url: gm.url(config.urls.projects, {unit: unit.code}, false),
+      control: false,
+      text: {categories: config.project_category, statuses: config.project_status, text: config.project_text},
+    });
+  }
+
   /** Start the unit map: folium calls this after building the map. */
   unitMap.start = function (map) {
     const config = gm.config();
@@ -81,6 +91,7 @@
     const children = unit.level < 4 ? childrenLayer(map, unit) : null;
     if (unit.level >= 3) { householdsLayer(map, unit); } // villages and groups
     if (children) { legend().addTo(map); }
+    projectsLayer(map, unit);
     const own = gm.url(urls.units, {level: unit.level, parent: unit.parent}, false);
     const below = gm.url(urls.units, {level: unit.level + 1, parent: unit.code}, false);
     Promise.all([gm.fetchJSON(own), children ? gm.fetchJSON(below) : Promise.resolve(null)])
