@@ -100,3 +100,48 @@ def test_unreachable_mandatory_stop_fails_naming_it(run):
 def test_missing_stop_count_is_refused(run):
     code, _out, err = run(*BASE)
     assert code == 1 and "how many stops" in err
+
+
+def stop_kinds(plan: dict) -> list[str]:
+    return sorted([s["kind"] for r in plan["routes"] for s in r["stops"]]
+                  + [d["kind"] for d in plan["dropped"]])  # fmt: skip
+
+
+def test_quotas_draw_exactly_that_many_stops_per_source(run):
+    code, out, err = run(*BASE, "--stops", "5", "--no-mandatory", "--from", "households,groups",
+                         "--quota", "households=4", "--quota", "groups=1", "--json")  # fmt: skip
+    assert code == 0, err
+    assert stop_kinds(json.loads(out)) == ["household"] * 4 + ["unit"]
+    code, _out, err = run(*BASE, "--quota", "households=7")
+    assert code == 1
+    assert (
+        "the quota of 7 stops from monitored households (households) cannot be met: only 6" in err
+    )
+    code, _out, err = run(*BASE, "--quota", "households")
+    assert code == 2 and "write SOURCE=N" in err
+
+
+def test_close_reveals_the_plan_visits_and_is_refused_twice(run, fresh_db_url):
+    made = json.loads(run(*BASE, "--stops", "2", "--json")[1])
+    with psycopg.connect(fresh_db_url) as conn:
+        conn.execute(
+            "INSERT INTO visit (household_code, visitor_code, visited_at, kind, plan_id, hidden) "
+            "VALUES ('M1', 'insp', '2023-06-23 10:00+08', 'inspection', %s, true)",
+            [made["id"]],
+        )
+    code, out, err = run("inspect", "close", str(made["id"]), "--json")
+    assert code == 0, err
+    closed = json.loads(out)
+    assert closed["id"] == made["id"] and closed["households"] == ["M1"] and closed["closed_by"]
+    with psycopg.connect(fresh_db_url) as conn:
+        rows = conn.execute("SELECT last_visit_on::text FROM household WHERE code = 'M1' UNION ALL "
+                            "SELECT hidden::text FROM visit").fetchall()  # fmt: skip
+        assert rows == [("2023-06-23",), ("false",)]
+        audit = conn.execute("SELECT target FROM audit WHERE action = 'inspection.close'")
+        assert audit.fetchall() == [(str(made["id"]),)]
+    code, _out, err = run("inspect", "close", str(made["id"]))
+    assert code == 1 and f"inspection plan {made['id']} is closed already" in err
+    code, out, _err = run("inspect", "list")
+    assert "(closed)" in out
+    code, _out, err = run("inspect", "close", "999")
+    assert code == 1 and "no inspection plan 999" in err

@@ -149,3 +149,39 @@ def test_downloads_are_files_and_audited(setup, clients):
 def test_an_unknown_plan_is_not_found_for_inspectors(clients):
     assert clients["inspector"].get("/inspections/999999").status_code == 404
     assert clients["inspector"].get("/api/v1/inspections/999999").status_code == 404
+
+
+def test_form_and_api_take_quotas_per_source(setup, clients):
+    app, _made = setup
+    form = {"name": "配额", "first_day": "2023-07-01", "days": "2", "teams": "2", "hours": "8",
+            "stops": "4", "seed": "3", "sources": ["households", "groups"],
+            "quota_households": "3", "quota_groups": ""}  # fmt: skip
+    response = clients["inspector"].post("/inspections", data=form)
+    assert response.status_code == 302
+    plan_id = int(response.headers["Location"].rstrip("/").rsplit("/", 1)[1])
+    made = clients["inspector"].get(f"/api/v1/inspections/{plan_id}").json
+    assert made["inputs"]["quotas"] == {"households": 3}
+    kinds = [s["kind"] for r in made["routes"] for s in r["stops"]]
+    kinds += [d["kind"] for d in made["dropped"]]
+    assert sorted(kinds) == ["household"] * 3 + ["unit"]
+    body = {"name": "api", "first_day": "2023-07-01", "days": 1, "teams": 1, "hours": 8,
+            "quotas": {"households": 9}}  # fmt: skip
+    refused = clients["inspector"].post("/api/v1/inspections", json=body)
+    assert refused.status_code == 400
+    assert "quota of 9 stops from monitored households (households)" in refused.json["error"]
+    page = clients["inspector"].post("/inspections", data={**form, "quota_projects": "2"})
+    assert page.status_code == 400
+    assert "the quota for projects needs projects among the sources sampled from" in page.text
+    with psycopg.connect(app.config["GRIDMAP"].database_url) as conn:
+        closed = conn.execute("SELECT count(*) FROM inspection_plan WHERE closed_at IS NOT NULL")
+        assert closed.fetchone() == (0,)
+
+
+@pytest.mark.parametrize("role", ["reviewer", "township", "worker"])
+def test_other_roles_cannot_close_a_plan(setup, clients, role):
+    app, made = setup
+    for path in [f"/inspections/{made['id']}/close", f"/api/v1/inspections/{made['id']}/close"]:
+        assert clients[role].post(path).status_code == 404
+    with psycopg.connect(app.config["GRIDMAP"].database_url) as conn:
+        row = conn.execute("SELECT closed_at FROM inspection_plan WHERE id = %s", [made["id"]])
+        assert row.fetchone() == (None,)

@@ -31,6 +31,20 @@ def _sources(value: str) -> tuple[str, ...]:
     return chosen
 
 
+def _quotas(values: tuple[str, ...]) -> tuple[tuple[str, int], ...]:
+    found = []
+    for value in values:
+        source, _sep, number = value.partition("=")
+        if not number.strip().isdigit():
+            raise click.BadParameter(
+                f"'{value}': write SOURCE=N, e.g. households=20, with SOURCE one of "
+                f"{','.join(sampling.SOURCES)}",
+                param_hint="--quota",
+            )
+        found.append((source.strip(), int(number)))
+    return tuple(found)
+
+
 @inspect_group.command("plan")
 @click.option("--name", required=True, help="name of the plan")
 @click.option("--start", "first_day", required=True, type=click.DateTime(formats=["%Y-%m-%d"]),
@@ -44,6 +58,9 @@ def _sources(value: str) -> tuple[str, ...]:
               help="one stop per township that is never dropped (default on)")  # fmt: skip
 @click.option("--from", "sources", default=",".join(sampling.SOURCES), show_default=True,
               help="what to sample from")  # fmt: skip
+@click.option("--quota", "quotas", multiple=True, metavar="SOURCE=N",
+              help="draw exactly N stops from SOURCE (households, projects, groups, villages); "
+                   "repeat for each source")  # fmt: skip
 @click.option("--seat", help="start and end point lon,lat (default: the configured seat)")
 @click.option("--seed", type=click.IntRange(0, 2**63 - 1), help="redo a plan with its seed")
 @click.option("--gpx", "gpx_dir", type=click.Path(file_okay=False, path_type=Path),
@@ -52,14 +69,14 @@ def _sources(value: str) -> tuple[str, ...]:
 @reports_errors()
 def plan_command(name: str, first_day: object, days: int, teams: int, hours: float,
                  stops: int | None, per_township: int | None, mandatory: bool, sources: str,
-                 seat: str | None, seed: int | None, gpx_dir: Path | None,
-                 as_json: bool) -> None:  # fmt: skip
+                 quotas: tuple[str, ...], seat: str | None, seed: int | None,
+                 gpx_dir: Path | None, as_json: bool) -> None:  # fmt: skip
     """Sample places to inspect, route them over teams and days, and keep the plan secret."""
     config = current_config()
     request = PlanRequest(
         name=name, first_day=first_day.date(), days=days, teams=teams,  # type: ignore[attr-defined]
         hours=hours, stops=stops, per_township=per_township, mandatory=mandatory,
-        seed=seed, sources=_sources(sources),
+        seed=seed, sources=_sources(sources), quotas=_quotas(quotas),
         seat=plan.parse_point(seat, "--seat") if seat else None,
     )  # fmt: skip
     actor = cli_actor(os_user())
@@ -86,6 +103,19 @@ def show_command(plan_id: int, gpx_dir: Path | None, as_json: bool) -> None:
     emit({k: found[k] for k in JSON_KEYS}, as_json, _plan_text)
 
 
+@inspect_group.command("close")
+@click.argument("plan_id", type=int)
+@click.option("--json", "as_json", is_flag=True)
+@reports_errors()
+def close_command(plan_id: int, as_json: bool) -> None:
+    """Close a plan: it takes no more visits, and its visits now count in every report."""
+    config = current_config()
+    with db.connect(config) as conn:
+        closed = plan.close_plan(conn, config, plan_id, cli_actor(os_user()))
+    emit(closed, as_json, lambda c: f"closed plan {c['id']} at {c['closed_at']}; visits to "
+         f"{len(c['households'])} households now count")  # fmt: skip
+
+
 @inspect_group.command("list")
 @click.option("--json", "as_json", is_flag=True)
 @reports_errors()
@@ -95,7 +125,8 @@ def list_command(as_json: bool) -> None:
     with db.connect(config) as conn:
         plans = plan.list_plans(conn, cli_actor(os_user()))
     emit({"plans": plans}, as_json, lambda r: "\n".join(
-        f"{p['id']} {p['name']} {p['first_day']} {p['teams']}×{p['days']}" for p in r["plans"]
+        f"{p['id']} {p['name']} {p['first_day']} {p['teams']}×{p['days']}"
+        + (" (closed)" if p["closed_at"] else "") for p in r["plans"]
     ) or "no plans")  # fmt: skip
 
 

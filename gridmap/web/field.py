@@ -97,6 +97,7 @@ def list_visits() -> Any:
         db(), current_actor().scope, household=household[:40] if household else None,
         pending_doubtful=request.args.get("doubtful") == "1",
         limit=int_arg("limit", low=1, high=5000, default=500) or 500,
+        hidden=visits.sees_hidden(current_actor()),
     )  # fmt: skip
     return jsonify({"visits": found})
 

@@ -72,6 +72,24 @@ def _day(raw: object) -> date:
         raise BadInput(_("The date must be written YYYY-MM-DD, e.g. 2024-06-30.")) from exc
 
 
+def quotas_from(form: dict) -> tuple[tuple[str, int], ...]:
+    """The per-source quotas: `quota_<source>` fields, or a JSON `quotas` object."""
+    given = form.get("quotas")
+    if given is not None and not isinstance(given, dict):
+        raise BadInput(_('quotas must be an object such as {"households": 20}.'))
+    found = {str(k): v for k, v in (given or {}).items()}
+    found.update({s: form[f"quota_{s}"] for s in sampling.SOURCES if f"quota_{s}" in form})
+    quotas = []
+    for source, raw in found.items():
+        text = "" if raw is None else str(raw).strip()
+        if not text:
+            continue  # an empty field sets no quota
+        if not text.isdigit():
+            raise BadInput(_("The quota for %(source)s must be a whole number.", source=source))
+        quotas.append((source, int(text)))
+    return tuple(quotas)
+
+
 def request_from(form: dict, sources: list[str]) -> PlanRequest:
     """The plan request in a submitted form or JSON body, or BadInput naming the field."""
     seat_text = str(form.get("seat") or "").strip()
@@ -87,6 +105,7 @@ def request_from(form: dict, sources: list[str]) -> PlanRequest:
         seed=_int(form, "seed", _("Seed"), required=False),
         sources=tuple(s for s in sampling.SOURCES if s in sources),
         seat=plan.parse_point(seat_text, _("The start point")) if seat_text else None,
+        quotas=quotas_from(form),
     )
 
 
@@ -95,6 +114,7 @@ def _form_defaults() -> dict:
         "name": "", "first_day": (today(config().timezone) + timedelta(days=1)).isoformat(),
         "days": 4, "teams": 2, "hours": 8, "stops": 60, "per_township": "", "mandatory": True,
         "seed": "", "seat": config().inspection_seat, "sources": list(sampling.SOURCES),
+        **{f"quota_{s}": "" for s in sampling.SOURCES},
     }  # fmt: skip
 
 
@@ -138,6 +158,13 @@ def show(plan_id: int) -> str:
 def layer_name(team: int, day: str) -> str:
     """The name of a team-day on the map."""
     return _("Team %(team)s · %(day)s", team=team, day=day)
+
+
+@bp.post("/inspections/<int:plan_id>/close")
+def close(plan_id: int) -> Any:
+    """Close the plan from its page; its visits then count and show to everyone in scope."""
+    plan.close_plan(db(), config(), plan_id, current_actor())
+    return redirect(url_for("inspections.show", plan_id=plan_id))
 
 
 @bp.get("/inspections/<int:plan_id>/map")
@@ -212,3 +239,9 @@ def api_create() -> Any:
 def api_show(plan_id: int) -> Any:
     """One plan as JSON."""
     return jsonify(plan.view_plan(db(), plan_id, current_actor(), "view", {"via": "api"}))
+
+
+@bp.post("/api/v1/inspections/<int:plan_id>/close")
+def api_close(plan_id: int) -> Any:
+    """Close a plan: who and when, and the households whose visits now count."""
+    return jsonify(plan.close_plan(db(), config(), plan_id, current_actor()))
