@@ -123,3 +123,30 @@ def test_the_plan_form_makes_a_plan(page: Page, watch, plan_server):
     expect(page.locator("h1")).to_have_text("浏览器计划")
     expect(page.locator("table.gm-routes tbody tr")).to_have_count(8)
     clean(watch)
+
+
+def test_quotas_on_the_form_and_closing_the_plan_on_its_page(page: Page, watch, plan_server):
+    base, _made = plan_server
+    log_in(page, base, "inspector")
+    page.goto(f"{base}/inspections")
+    page.fill("input[name=name]", "配额计划")
+    page.fill("input[name=first_day]", "2023-07-04")
+    page.fill("input[name=stops]", "5")
+    page.uncheck("input[name=mandatory]")
+    page.fill("input[name=quota_households]", "4")
+    page.fill("input[name=quota_villages]", "0")
+    page.click("form.gm-plan-form button[type=submit]")
+    page.wait_for_url(lambda url: "/inspections/" in url)
+    plan_id = int(page.url.rstrip("/").rsplit("/", 1)[1])
+    shown = page.evaluate(f"fetch('/api/v1/inspections/{plan_id}').then(r => r.json())")
+    kinds = sorted([s["kind"] for r in shown["routes"] for s in r["stops"]]
+                   + [d["kind"] for d in shown["dropped"]])  # fmt: skip
+    assert kinds == ["household"] * 4 + ["unit"]  # the fifth: a group without a worker
+    expect(page.locator(".gm-plan-close")).to_have_attribute("data-closed", "false")
+    page.click(".gm-plan-close button[type=submit]")
+    page.wait_for_load_state()
+    expect(page.locator(".gm-plan-close")).to_have_attribute("data-closed", "true")
+    expect(page.locator(".gm-plan-close")).to_contain_text("inspector")
+    page.goto(f"{base}/inspections")
+    expect(page.locator(f"tr[data-plan='{plan_id}'] .gm-plan-state")).to_have_text("已结束")
+    clean(watch)
