@@ -11,6 +11,7 @@ from gridmap import assign, grids
 from gridmap.accounts import cli_actor
 from gridmap.errors import BadInput, Conflict
 from gridmap.redraw import engine, history, plan
+from gridmap.redraw.problems import ENGLISH, EditRefused
 from gridmap.store import assignment as assignment_store
 from gridmap.store import units as unit_store
 from tests.household_fixtures import add_household, lonlat_m
@@ -167,3 +168,42 @@ def test_as_of_between_two_edits_returns_the_earlier_grid(county):
     assert all(shapely.equals(earlier[c], before[c]) for c in before.index)
     versions = history.unit_history(county, G1)
     assert [v["kind"] for v in versions] == ["import", "move_border"]
+
+
+def test_problems_carry_a_code_and_parameters(county):
+    g1 = unit_store.current_units(county).set_index("code").geometry[G1]
+    _, cut_lat = lonlat_m(1000, 1800)
+    shrunk = shapely.intersection(g1, shapely.box(100, 0, 130, cut_lat))
+    state = plan.plan_edit(county, G1, shrunk)
+    [gap] = engine.preview(state, 1.0)["problems"]
+    assert gap["code"] == "gap" and gap["params"]["parent"] == V1
+    assert gap["params"]["area_m2"] == gap["area_m2"]
+    assert gap["message"] == gap["detail"] and "none of its groups" in gap["message"]
+    token = engine.preview(state, 1.0)["token"]
+    with pytest.raises(EditRefused) as refused:
+        engine.save(state, token=token, reason="x", actor=ADMIN, tolerance_m2=1.0)
+    body = refused.value.to_dict()
+    assert body["code"] == "breaks_grid" and body["error"] == "the edit breaks the grid"
+    assert [p["code"] for p in body["problems"]] == ["gap"]
+    assert body["details"] == [gap["message"]] and "geometry" not in body["problems"][0]
+
+
+def test_refusals_keep_their_english_message_with_a_code(county):
+    with pytest.raises(BadInput, match="not two siblings") as refused:
+        plan.plan_merge(county, G1, G1)
+    assert refused.value.code == "not_siblings" and refused.value.params == {"a": G1, "b": G1}
+    assert set(ENGLISH) >= {"stale_by", "undo_blocked", "unit_swallowed"}
+
+
+def test_a_shape_sent_back_rounded_to_six_decimals_changes_nothing(county):
+    g1 = unit_store.current_units(county).set_index("code").geometry[G1]
+    rounded = shapely.set_precision(g1, 1e-6)
+    assert not shapely.equals(rounded, g1)
+    preview = engine.preview(plan.plan_edit(county, G1, rounded), 1.0)
+    assert preview["ok"] and preview["problems"] == [] and preview["area_change_m2"] == {}
+    # A vertex that really moves still moves, and its neighbours stay where they were.
+    corner = shapely.Point(lonlat_m(0, 0))
+    moved = shapely.Polygon([lonlat_m(300, 300) if shapely.Point(c).distance(corner) < 1e-5
+                             else c for c in rounded.geoms[0].exterior.coords])  # fmt: skip
+    problems = engine.preview(plan.plan_edit(county, G1, moved), 1.0)["problems"]
+    assert [p["code"] for p in problems] == ["gap"]

@@ -9,8 +9,8 @@ import shapely
 
 from gridmap import areas, audit, clock, topology
 from gridmap.accounts import Actor
-from gridmap.errors import BadInput, Conflict
 from gridmap.redraw.plan import GridState, Unit
+from gridmap.redraw.problems import EditConflict, EditRefused, describe
 from gridmap.store import assignment as assignment_store
 from gridmap.store import edits as edit_store
 from gridmap.store import gaps as gap_store
@@ -36,7 +36,8 @@ def _families(state: GridState) -> gpd.GeoDataFrame:
 
 def _problems(state: GridState, tolerance_m2: float) -> list[dict]:
     """Topology violations the edit would leave in the families it touches."""
-    return list(topology.validate_units(_families(state), tolerance_m2)["violations"])
+    report = topology.validate_units(_families(state), tolerance_m2)
+    return [describe(v) for v in report["violations"]]
 
 
 def _new_units(state: GridState, area: shapely.Geometry) -> dict[str, shapely.Geometry]:
@@ -108,12 +109,12 @@ def _area_changes(state: GridState) -> dict[str, float]:
     return changes
 
 
-def _conflict(state: GridState) -> Conflict:
+def _conflict(state: GridState) -> EditConflict:
     last = edit_store.last_edit_of(state.conn, [u.code for u in state.plan.touched()])
     if last is None:
-        return Conflict("the units changed since the preview; preview again")
-    who = f"edit {last['id']} by {last['author']} at {last['at']:%Y-%m-%d %H:%M} ({last['reason']})"
-    return Conflict(f"the units changed since the preview: {who}; preview again")
+        return EditConflict("stale")
+    return EditConflict("stale_by", edit=last["id"], author=last["author"],
+                        at=f"{last['at']:%Y-%m-%d %H:%M}", reason=last["reason"])  # fmt: skip
 
 
 def save(
@@ -122,14 +123,12 @@ def save(
 ) -> dict:  # fmt: skip
     """Apply a previewed edit in one transaction; 409 when its units changed since the token."""
     if not reason.strip():
-        raise BadInput("say why the grid changes (a reason is required)")
+        raise EditRefused("reason_required")
     if token != state.plan.token():
         raise _conflict(state)
     result = preview(state, tolerance_m2, confirm_gaps)
     if not result["ok"]:
-        raise BadInput(
-            "the edit breaks the grid", details=[p["detail"] for p in result["problems"]]
-        )
+        raise EditRefused("breaks_grid", problems=result["problems"])
     conn, at = state.conn, at or clock.now()
     with audit.audited(conn, actor, f"edit.{state.plan.kind}", ",".join(result["area_change_m2"])):
         edit_id = edit_store.open_edit(conn, kind=state.plan.kind, author=actor.username,

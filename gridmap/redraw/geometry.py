@@ -13,10 +13,21 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 from shapely.ops import split as split_by_line
 
-from gridmap.errors import BadInput
+from gridmap.redraw.problems import EditRefused
 
 #: Pieces smaller than this (in square degrees, ~0.1 m² here) are numerical dust.
 DUST_DEG2 = 1e-11
+
+
+#: Map pages get coordinates rounded to 6 decimals (under 0.1 m); a vertex sent back this
+#: close to a current vertex is that vertex, or every edit would leave slivers along borders.
+SNAP_DEG = 1e-6
+
+
+def snap_to_vertices(geom: BaseGeometry, references: list[BaseGeometry]) -> BaseGeometry:
+    """`geom` with each vertex within SNAP_DEG of a vertex of `references` moved onto it."""
+    points = shapely.MultiPoint(shapely.get_coordinates(references))
+    return shapely.snap(geom, points, SNAP_DEG)
 
 
 def polygonal(geom: BaseGeometry) -> shapely.MultiPolygon:
@@ -34,10 +45,7 @@ def pieces_along(area: BaseGeometry, line: shapely.LineString) -> list[shapely.P
     pieces = [p for p in shapely.get_parts(split_by_line(shapely.make_valid(area), line))]
     polygons = [p for p in pieces if isinstance(p, shapely.Polygon) and p.area > DUST_DEG2]
     if len(polygons) < 2:
-        raise BadInput(
-            "the line does not cut the area in two: draw it from one edge of the area to "
-            "another, crossing it completely"
-        )
+        raise EditRefused("line_not_across")
     return polygons
 
 
@@ -50,7 +58,7 @@ def move_border(
     most of it before, so whatever one gains the other gives up.
     """
     if shapely.length(shapely.intersection(a.boundary, b.boundary)) <= 0:
-        raise BadInput("the two units do not share a border")
+        raise EditRefused("not_neighbours")
     together = shapely.union(a, b)
     to_a: list[shapely.Polygon] = []
     to_b: list[shapely.Polygon] = []
@@ -59,7 +67,7 @@ def move_border(
         overlap_b = shapely.area(shapely.intersection(piece, b))
         (to_a if overlap_a >= overlap_b else to_b).append(piece)
     if not to_a or not to_b:
-        raise BadInput("the new border would give one unit all of the other's area")
+        raise EditRefused("border_takes_all")
     return polygonal(shapely.union_all(to_a)), polygonal(shapely.union_all(to_b))
 
 
@@ -69,16 +77,14 @@ def split_in_two(
     """Split a unit along `line`: (the larger part, which keeps the code; the other part)."""
     pieces = sorted(pieces_along(geom, line), key=lambda p: p.area, reverse=True)
     if len(pieces) != 2:
-        raise BadInput(
-            f"the line cuts the unit into {len(pieces)} parts; a split makes exactly two"
-        )
+        raise EditRefused("split_parts", parts=len(pieces))
     return polygonal(pieces[0]), polygonal(pieces[1])
 
 
 def merge(a: BaseGeometry, b: BaseGeometry) -> shapely.MultiPolygon:
     """The union of two neighbouring units (they must share a border, not just a corner)."""
     if shapely.length(shapely.intersection(a.boundary, b.boundary)) <= 0:
-        raise BadInput("only units that share a border can be merged")
+        raise EditRefused("merge_not_neighbours")
     return polygonal(shapely.union(a, b))
 
 
@@ -103,7 +109,7 @@ def cascade(
         if shapely.intersects(child, moved) and shapely.area(shapely.intersection(child, moved)):
             remnant = polygonal(shapely.difference(child, moved))
             if remnant.is_empty:
-                raise BadInput(f"unit {code} would lie wholly in the moved area; merge it first")
+                raise EditRefused("unit_swallowed", unit=code)
             changed[code] = remnant
     gains: dict[str, list] = {}
     for piece in shapely.get_parts(polygonal(moved)):
@@ -113,7 +119,7 @@ def cascade(
             default=None,
         )
         if target is None or shared_edge_length(piece, gaining_children[target]) <= 0:
-            raise BadInput("a moved piece touches no unit of the gaining side; move less area")
+            raise EditRefused("piece_unattached")
         gains.setdefault(target, []).append(piece)
     for code, pieces in gains.items():
         changed[code] = polygonal(shapely.union_all([gaining_children[code], *pieces]))

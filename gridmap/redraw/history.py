@@ -10,8 +10,9 @@ import shapely
 
 from gridmap import audit, clock
 from gridmap.accounts import Actor, Scope
-from gridmap.errors import BadInput, Conflict, NotFound
+from gridmap.errors import NotFound
 from gridmap.grids import end_of_day
+from gridmap.redraw.problems import EditConflict, EditRefused
 from gridmap.store import assignment as assignment_store
 from gridmap.store import edits as edit_store
 from gridmap.store import gaps as gap_store
@@ -53,7 +54,7 @@ def undo(
 ) -> dict:  # fmt: skip
     """Reverse a whole edit as a new edit; refused when later edits touched its units."""
     if not reason.strip():
-        raise BadInput("say why the edit is undone (a reason is required)")
+        raise EditRefused("undo_reason_required")
     if edit_store.get_edit(conn, edit_id) is None:
         raise NotFound(f"no edit {edit_id}")
     versions = edit_store.edit_versions(conn, edit_id)
@@ -61,7 +62,7 @@ def undo(
     later = edit_store.later_edits_touching(conn, edit_id, codes)
     if later:
         names = ", ".join(f"{e['id']} ({e['author']}: {e['reason']})" for e in later)
-        raise Conflict(f"edit {edit_id} cannot be undone: later edits changed its units: {names}")
+        raise EditConflict("undo_blocked", edit=edit_id, later=names)
     at = at or clock.now()
     with audit.audited(conn, actor, "edit.undo", str(edit_id)):
         new_id = edit_store.open_edit(

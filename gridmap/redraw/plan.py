@@ -9,8 +9,9 @@ import psycopg
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from gridmap.errors import BadInput, NotFound
+from gridmap.errors import NotFound
 from gridmap.redraw import geometry
+from gridmap.redraw.problems import EditRefused
 from gridmap.store import edits as edit_store
 
 OPERATIONS = ("edit", "move_border", "split", "merge")
@@ -115,7 +116,7 @@ class GridState:
         numbers = [int(c[-3:]) for c in used if c.startswith(parent) and len(c) == len(parent) + 3]
         following = max(numbers, default=0) + 1
         if following > 999:
-            raise BadInput(f"unit {parent} has no free child code left")
+            raise EditRefused("no_free_code", parent=parent)
         return f"{parent}{following:03d}"
 
 
@@ -138,15 +139,12 @@ def move_area(state: GridState, moved: BaseGeometry, losing: str, gaining: str) 
             continue
         kid.new = geometry.polygonal(shapely.difference(kid.after(), taken))
         if kid.new.is_empty:
-            raise BadInput(f"unit {kid.code} would lie wholly in the moved area; merge it first")
+            raise EditRefused("unit_swallowed", unit=kid.code)
         parts += [(kid.code, part) for part in shapely.get_parts(taken)]
     while parts:
         placed = _place_parts(state, parts, gaining_kids)
         if not placed:
-            raise BadInput(
-                f"part of {parts[0][0]} would move to a unit it does not border; "
-                "draw the new border closer to the old one"
-            )
+            raise EditRefused("part_not_bordering", unit=parts[0][0])
         parts = [p for p in parts if p not in placed]
 
 
@@ -170,7 +168,7 @@ def _place_parts(
 def _siblings(state: GridState, code1: str, code2: str) -> tuple[Unit, Unit]:
     a, b = state.subject(code1), state.subject(code2)
     if code1 == code2 or a.parent != b.parent or a.level != b.level:
-        raise BadInput(f"{code1} and {code2} are not two siblings of one parent")
+        raise EditRefused("not_siblings", a=code1, b=code2)
     return a, b
 
 
@@ -192,10 +190,13 @@ def plan_edit(conn: psycopg.Connection, code: str, geom: BaseGeometry) -> GridSt
     state = GridState(conn, "edit")
     unit = state.subject(code)
     if unit.level != 4:
-        raise BadInput("a free edit changes one villager group; move a shared border instead")
-    unit.new = geometry.polygonal(shapely.make_valid(geom))
+        raise EditRefused("edit_groups_only")
+    family = [state.unit(unit.parent or "").before(), unit.before()]
+    family += [kid.before() for kid in state.children(unit.parent or "")]
+    snapped = geometry.snap_to_vertices(geom, family)
+    unit.new = geometry.polygonal(shapely.make_valid(snapped))
     if unit.new.is_empty:
-        raise BadInput("the new shape has no area")
+        raise EditRefused("no_area")
     return state
 
 
@@ -206,7 +207,7 @@ def plan_split(
     state = GridState(conn, "split")
     unit = state.subject(code)
     if unit.level != 4:
-        raise BadInput("only villager groups are split; move borders to change other levels")
+        raise EditRefused("split_groups_only")
     unit.new, other = geometry.split_in_two(unit.before(), line)
     new_code = state.next_code(unit.parent or "")
     state.plan.units[new_code] = Unit(
@@ -220,7 +221,7 @@ def plan_merge(conn: psycopg.Connection, code1: str, code2: str) -> GridState:
     state = GridState(conn, "merge")
     keeper, absorbed = _siblings(state, code1, code2)
     if keeper.level not in (3, 4):
-        raise BadInput("groups of one village, or villages of one township, can be merged")
+        raise EditRefused("merge_levels")
     keeper.new = geometry.merge(keeper.before(), absorbed.before())
     absorbed.new = None
     if keeper.level == 3:

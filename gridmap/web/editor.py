@@ -62,6 +62,87 @@ def editor_texts() -> dict[str, str]:
     }
 
 
+def _area(params: dict) -> str:
+    value = params.get("area_m2")
+    return "" if value is None else f"{value:,.1f}"
+
+
+def _reason(raw: str) -> str:
+    """GEOS's reason for an invalid shape, in the request's language when it is a known one."""
+    known = {
+        "Self-intersection": _("the border crosses itself"),
+        "Ring Self-intersection": _("a ring touches itself"),
+        "Hole lies outside shell": _("a hole lies outside the shape"),
+        "Too few points": _("too few points"),
+        "Interior is disconnected": _("the inside falls apart"),
+    }
+    return known.get(raw, raw)
+
+
+#: Each problem or refusal code worded in the request's language (parameters by name).
+_TEXTS = {
+    "gap": lambda p: _("%(area)s m² of %(parent)s would belong to none of its units", **p),
+    "overlap": lambda p: _("%(a)s and %(b)s would overlap by %(area)s m²", **p),
+    "outside_parent": lambda p: _("%(area)s m² of %(unit)s would lie outside %(parent)s", **p),
+    "invalid_geometry": lambda p: _("The shape of %(unit)s is not valid: %(why)s", **p),
+    "empty": lambda p: _("%(unit)s would have no shape", **p),
+    "bad_code": lambda p: _("The code of %(unit)s is not valid: %(detail)s", **p),
+    "line_not_across": lambda p: _(
+        "The line does not cut the area in two: draw it across the area from edge to edge."
+    ),
+    "not_neighbours": lambda p: _("The two units do not share a border."),
+    "border_takes_all": lambda p: _("The new border would give one unit all of the other's area."),
+    "split_parts": lambda p: _(
+        "The line cuts the unit into %(parts)s parts; a split makes two.", **p
+    ),
+    "merge_not_neighbours": lambda p: _("Only units that share a border can be merged."),
+    "unit_swallowed": lambda p: _(
+        "%(unit)s would lie wholly in the moved area; merge it first.", **p
+    ),
+    "piece_unattached": lambda p: _(
+        "A moved piece touches no unit of the gaining side; move less area."
+    ),
+    "part_not_bordering": lambda p: _(
+        "Part of %(unit)s would move to a unit it does not border; draw the new border closer "
+        "to the old one.",
+        **p,
+    ),
+    "no_free_code": lambda p: _("%(parent)s has no free code left for a new unit.", **p),
+    "not_siblings": lambda p: _("%(a)s and %(b)s are not two units of one parent.", **p),
+    "edit_groups_only": lambda p: _(
+        "Only a villager group's vertices can be edited; move a shared border instead."
+    ),
+    "no_area": lambda p: _("The new shape has no area."),
+    "split_groups_only": lambda p: _(
+        "Only villager groups can be split; move borders to change other levels."
+    ),
+    "merge_levels": lambda p: _(
+        "Only groups of one village, or villages of one township, can be merged."
+    ),
+    "reason_required": lambda p: _("Say why the grid changes."),
+    "breaks_grid": lambda p: _("The edit would break the grid."),
+    "stale": lambda p: _("The units changed since the preview; preview again."),
+    "stale_by": lambda p: _(
+        "The units changed since the preview: edit %(edit)s by %(author)s at %(at)s "
+        "(%(reason)s); preview again.",
+        **p,
+    ),
+    "undo_reason_required": lambda p: _("Say why the edit is undone."),
+    "undo_blocked": lambda p: _(
+        "Edit %(edit)s cannot be undone: later edits changed its units: %(later)s", **p
+    ),
+}
+
+
+def problem_text(code: str, params: dict) -> str | None:
+    """A problem or refusal in the request's language; None for a code without a wording."""
+    wording = _TEXTS.get(code)
+    if wording is None:
+        return None
+    words = {**params, "area": _area(params), "why": _reason(str(params.get("reason", "")))}
+    return str(wording(words))
+
+
 def _urls(code: str) -> dict[str, str]:
     return {
         "units": url_for("api.units"),

@@ -9,11 +9,27 @@ from flask import Blueprint, jsonify, request
 
 from gridmap.errors import BadInput, NotFound, PreconditionRequired
 from gridmap.redraw import engine, history
+from gridmap.redraw.problems import CodedError
 from gridmap.redraw.requests import plan_from_request
 from gridmap.web.auth import current_actor, require_roles
 from gridmap.web.context import config, db
+from gridmap.web.editor import problem_text
 
 bp = Blueprint("edits", __name__, url_prefix="/api/v1")
+
+
+def _worded(problems: list[dict]) -> list[dict]:
+    """Problems with a `text` in the request's language next to their English `message`."""
+    return [{**p, "text": problem_text(p["code"], p["params"]) or p["message"]} for p in problems]
+
+
+@bp.errorhandler(CodedError)
+def _refused(exc: CodedError) -> Any:
+    """A refused edit or undo: the English error for scripts, `text` for the reader."""
+    body = exc.to_dict()
+    body["text"] = problem_text(exc.code, exc.params) or exc.message
+    body["problems"] = _worded(exc.problems)
+    return jsonify(body), exc.status
 
 
 def _body() -> dict:
@@ -35,7 +51,8 @@ def preview(code: str) -> Any:
     """What an edit would do, writing nothing."""
     body = _body()
     state = plan_from_request(db(), _unit_code(code), body)
-    return jsonify(engine.preview(state, config().gap_tolerance_m2, bool(body.get("confirm_gaps"))))
+    result = engine.preview(state, config().gap_tolerance_m2, bool(body.get("confirm_gaps")))
+    return jsonify({**result, "problems": _worded(result["problems"])})
 
 
 @bp.put("/units/<code>")

@@ -52,10 +52,19 @@
     node.setAttribute("data-kind", kind || "info");
   };
 
-  /** The error text of an API answer (its `error` and any details). */
+  /**
+   * The error text of an API answer: its wording in the page's language (`text`, and each
+   * problem's) when the server sent one, else the English `error` and details.
+   */
   common.errorText = function (body) {
-    const parts = [body && body.error ? String(body.error) : ""];
-    ((body && body.details) || []).forEach(function (d) { parts.push(String(d)); });
+    body = body || {};
+    if (body.text) {
+      return [String(body.text)].concat((body.problems || []).map(function (p) {
+        return String(p.text || p.message || "");
+      })).filter(Boolean).join(" · ");
+    }
+    const parts = [body.error ? String(body.error) : ""];
+    (body.details || []).forEach(function (d) { parts.push(String(d)); });
     return parts.filter(Boolean).join(" · ");
   };
 })(window.gridmap);

@@ -27,10 +27,10 @@
     const node = gm.clear(byId("gm-problems"));
     editor.problems.clearLayers();
     list.forEach(function (p) {
-      const text = p.rule + " · " + (p.codes || []).join(", ") + " · " +
-        gm.formatNumber(p.area_m2) + " m² · " + (p.detail || "");
+      const text = p.text || p.message || p.detail || p.rule;
       const item = gm.el("li", "gm-problem", text);
       item.setAttribute("data-rule", p.rule);
+      item.setAttribute("data-code", p.code || p.rule);
       node.appendChild(item);
       if (p.geometry) { editor.problems.addData(p.geometry); }
     });
@@ -72,7 +72,9 @@
     const codes = body.new_codes || {};
     const created = Object.keys(codes).map(function (key) { return codes[key]; });
     Object.keys(body.area_change_m2 || {}).forEach(function (code) {
-      if (!known[code] && created.indexOf(code) < 0) { created.push(code); }
+      // Codes that a merge gives up (keys of new_codes) are old, not created.
+      const recoded = Object.prototype.hasOwnProperty.call(codes, code);
+      if (!known[code] && !recoded && created.indexOf(code) < 0) { created.push(code); }
     });
     return created.sort();
   };

@@ -215,7 +215,11 @@
     byId("gm-draw").addEventListener("click", startLine);
     byId("gm-finish").addEventListener("click", finishLine);
     byId("gm-vertices").addEventListener("click", startVertices);
-    byId("gm-preview").addEventListener("click", runPreview);
+    byId("gm-preview").addEventListener("click", function () {
+      // A new preview may show other gaps: they need a confirmation of their own.
+      byId("gm-confirm-gaps").checked = false;
+      runPreview();
+    });
     byId("gm-save").addEventListener("click", save);
     byId("gm-confirm-gaps").addEventListener("change", runPreview);
     byId("gm-reload").addEventListener("click", function () { window.location.reload(); });

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
@@ -36,16 +37,14 @@ def editor_db_url(pg_cluster: localdb.Cluster, template_url: str, tiny_county_fi
     return url
 
 
-@pytest.fixture(scope="module")
-def editor_server(editor_db_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """Base URL of an app with the editor's pages, served by waitress on that database."""
+@contextmanager
+def serve_editor(db_url: str, var_dir: Path) -> Iterator[str]:
+    """Serve the app with the editor's pages by waitress on `db_url`; yields its base URL."""
     from waitress.server import create_server
 
     from gridmap.web import create_app
 
-    config = Config(
-        database_url=editor_db_url, var_dir=tmp_path_factory.mktemp("var"), secret_key="editor"
-    )
+    config = Config(database_url=db_url, var_dir=var_dir, secret_key="editor")
     app = with_editor(create_app(config))
     server = create_server(app, host="127.0.0.1", port=_free_port(), threads=4)
     thread = threading.Thread(target=server.run, daemon=True)
@@ -55,6 +54,13 @@ def editor_server(editor_db_url: str, tmp_path_factory: pytest.TempPathFactory) 
     finally:
         server.close()
         app.extensions["gridmap_pool"].close()
+
+
+@pytest.fixture(scope="module")
+def editor_server(editor_db_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Base URL of an app with the editor's pages, served on this module's database."""
+    with serve_editor(editor_db_url, tmp_path_factory.mktemp("var")) as base:
+        yield base
 
 
 @pytest.fixture
@@ -67,17 +73,17 @@ def page(browser: Browser, editor_server: str) -> Iterator[Page]:
     context.close()
 
 
-def open_editor(page: Page, base: str, code: str = G1) -> None:
+def open_editor(page: Page, base: str, code: str = G1, query: str = "") -> None:
     """Open a unit's editor and wait until its units are drawn."""
-    response = page.goto(f"{base}/units/{code}/edit")
+    response = page.goto(f"{base}/units/{code}/edit{query}")
     assert response is not None and response.ok
     page.wait_for_selector("body[data-gm-ready='1']", state="attached")
 
 
-def click_at_m(page: Page, x_m: float, y_m: float) -> None:
-    """Click the editor's map at a point given in test metres."""
+def map_point(page: Page, x_m: float, y_m: float) -> dict[str, float]:
+    """Viewport pixel of the editor's map at a point given in test metres."""
     lon, lat = lonlat_m(x_m, y_m)
-    point = page.evaluate(
+    return page.evaluate(
         """([lat, lon]) => {
             const map = gridmap.editor.map;
             const p = map.latLngToContainerPoint([lat, lon]);
@@ -86,6 +92,11 @@ def click_at_m(page: Page, x_m: float, y_m: float) -> None:
         }""",
         [lat, lon],
     )
+
+
+def click_at_m(page: Page, x_m: float, y_m: float) -> None:
+    """Click the editor's map at a point given in test metres."""
+    point = map_point(page, x_m, y_m)
     page.mouse.click(point["x"], point["y"])
 
 
@@ -192,7 +203,10 @@ def test_a_stale_save_shows_who_changed_the_units(page, watch, editor_server):
     edit = save(page, "first save")
     page.click("#gm-save")  # the same token again: the units changed since the preview
     expect(page.locator("#gm-conflict")).to_be_visible()
-    expect(page.locator("#gm-conflict-message")).to_contain_text(f"edit {edit} by admin")
+    # Worded in the page's language (Chinese by default): who saved which edit, and why.
+    message = page.locator("#gm-conflict-message")
+    expect(message).to_contain_text("admin 于")
+    expect(message).to_contain_text(f"的修改 {edit}（first save）")
     expect(page.locator("#gm-reload")).to_be_visible()
     undone = api(page, "POST", f"/api/v1/edits/{edit}/undo", {"reason": "test done"})
     assert undone["status"] == 200
