@@ -105,7 +105,7 @@ MAP_TEXT: dict[str, str] = {
     "pairings": N_("Pairings"),
     "no_pairings": N_("No pairings."),
     "more_pairings": N_("… and {n} more on the unit's page."),
-    "pairings_xlsx": N_("Pairings (XLSX)"),
+    "pairings_xlsx": N_("Export the pairings"),
 }
 
 #: Funded projects: categories and statuses as the projects layer and page name them.

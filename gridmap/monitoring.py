@@ -136,7 +136,8 @@ def uncontacted_households(
     conn: psycopg.Connection, as_of: date, scope: Scope = EVERYTHING, *, unit: str | None = None
 ) -> dict:
     """Monitored households still at risk in scope with no contact on `as_of`."""
-    keys = ("code", "unit", "unit_name", "head_name", "monitor_kind", "last_contact_until")
+    keys = ("code", "unit", "unit_name", "head_name", "monitor_kind", "last_contact_until",
+            "lon", "lat")  # fmt: skip
     rows = monitoring_store.uncontacted(conn, as_of, scope.narrow(unit), LIST_LIMIT + 1)
     return {
         "as_of": as_of.isoformat(),

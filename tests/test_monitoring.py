@@ -258,3 +258,149 @@ def test_monitoring_on_the_web_and_the_command_line(config, cli_env, tiny_county
     with psycopg.connect(config.database_url) as conn:
         audit = conn.execute("SELECT target FROM audit WHERE action = 'import.monitoring'")
         assert audit.fetchall() == [("m.csv",)]
+
+
+# --- the monitoring page --------------------------------------------------------------------
+
+PAGE_PERIOD = {"from": "2024-01-01", "to": "2024-06-30"}
+#: Identified, of them self report / cadre visit / department alert, eliminated, at risk.
+PAGE_COLUMNS = (
+    "identified", "identified_self_report", "identified_cadre_visit",
+    "identified_department_alert", "eliminated", "at_risk_end",
+)  # fmt: skip
+
+
+def seed_monitoring(conn: psycopg.Connection, county_file, folder) -> None:  # type: ignore[no-untyped-def]
+    """The tiny county, H001-H004 with the monitoring example, contact C1 of H001, accounts."""
+    grids.import_grid_file(conn, county_file)
+    import_households(conn, write_csv(folder / "households.csv", good_rows()))
+    rows = [r for r in worker_rows() if r[0] == "W1"]
+    import_workers(conn, write_csv(folder / "w.csv", rows, WORKER_HEADERS))
+    monitoring.import_monitoring(conn, write_csv(folder / "m.csv", monitoring_rows(), HEADERS))
+    pairing = [["C1", "刘一", "县乡村振兴局", "13700000001", "H001", "2024-01-01"]]
+    import_contacts(conn, write_csv(folder / "c.csv", pairing, CONTACT_HEADERS))
+    add_role_accounts(conn)
+
+
+@pytest.fixture(scope="module")
+def page_clients(pg_cluster, template_url, tiny_county_file, tmp_path_factory):  # type: ignore[no-untyped-def]
+    """Logged-in clients on one committed database holding the monitoring example."""
+    from gridmap.config import Config
+    from tests.test_visits import copy_template
+
+    url = copy_template(pg_cluster, "monitoring_page")
+    with psycopg.connect(url) as conn:
+        seed_monitoring(conn, tiny_county_file, tmp_path_factory.mktemp("files"))
+    config = Config(database_url=url, var_dir=tmp_path_factory.mktemp("var"), secret_key="t")
+    app = field_app(config)
+    yield Clients(app)
+    app.extensions["gridmap_pool"].close()
+
+
+def table_figures(page: str, table: str) -> dict[str, tuple]:
+    """{row code: figures} of a table on the page, read from its data-key cells."""
+    import re
+
+    body = page[page.index(f'id="{table}"') :]
+    body = body[: body.index("</table>")]
+    found = {}
+    for code, row in re.findall(r'<tr data-code="([^"]+)"[^>]*>(.*?)</tr>', body, re.S):
+        cells = dict(re.findall(r'data-key="([a-z_]+)">([^<]*)<', row))
+        found[code] = tuple(int(cells[k].replace(",", "")) for k in PAGE_COLUMNS if k in cells)
+    return found
+
+
+def test_monitoring_page_counts_per_township_and_drills_down(page_clients):
+    page = page_clients["reviewer"].get("/monitoring", query_string=PAGE_PERIOD)
+    assert page.status_code == 200
+    assert table_figures(page.text, "gm-monitoring-counts") == {
+        "341890100": EXPECTED["341890100"], "341890101": EXPECTED["341890101"],
+        "total": EXPECTED["341890"],
+    }  # fmt: skip
+    assert "防返贫" in page.text  # Chinese by default
+    village = page_clients["reviewer"].get(
+        "/monitoring", query_string={**PAGE_PERIOD, "unit": "341890100"}
+    )
+    assert table_figures(village.text, "gm-monitoring-counts") == {
+        GROUP_A[:12]: EXPECTED[GROUP_A], GROUP_B[:12]: EXPECTED[GROUP_B],
+        "total": EXPECTED["341890100"],
+    }  # fmt: skip
+    group = page_clients["reviewer"].get(
+        "/monitoring", query_string={**PAGE_PERIOD, "unit": GROUP_A[:12]}
+    )
+    assert table_figures(group.text, "gm-monitoring-counts") == {
+        GROUP_A: EXPECTED[GROUP_A], "341890100200002": (0,) * 6, "total": EXPECTED[GROUP_A],
+    }  # fmt: skip
+    assert f'href="/monitoring?unit={GROUP_A}' not in group.text  # groups are the last level
+
+
+def test_monitoring_page_lists_households_without_a_contact_and_loads(page_clients):
+    page = page_clients["reviewer"].get("/monitoring", query_string=PAGE_PERIOD).text
+    uncontacted = page[page.index('id="gm-uncontacted"') :]
+    uncontacted = uncontacted[: uncontacted.index("</table>")]
+    assert uncontacted.count("<tr data-code=") == 2
+    assert 'data-code="H003"' in uncontacted and 'data-code="H004"' in uncontacted
+    assert "突发严重困难户" in uncontacted and "脱贫不稳定户" in uncontacted
+    # H004 has a location and is on the map; H003 is placed by its group only.
+    data = json.loads(page.split('id="gm-uncontacted-data"', 1)[1].split(">", 1)[1].split("<")[0])
+    assert [p["code"] for p in data["points"]] == ["H004"]
+    contacts = page[page.index('id="gm-contacts"') :]
+    assert 'data-code="C1"' in contacts and "137****0001" in contacts  # masked for reviewers
+    assert 'data-key="households">1<' in contacts
+
+
+def test_township_sees_only_its_township(page_clients):
+    township = page_clients["township"]
+    page = township.get("/monitoring", query_string=PAGE_PERIOD).text
+    assert table_figures(page, "gm-monitoring-counts") == {
+        "341890100": EXPECTED["341890100"], "total": EXPECTED["341890100"],
+    }  # fmt: skip
+    assert 'id="gm-uncontacted-none"' in page and "gm-uncontacted-data" not in page
+    other = township.get("/monitoring", query_string={**PAGE_PERIOD, "unit": "341890101"})
+    assert other.status_code == 404
+    book = township.get("/api/v1/monitoring/uncontacted.xlsx", query_string={"as_of": "2024-06-30"})
+    rows = list(openpyxl.load_workbook(io.BytesIO(book.data)).active.iter_rows(values_only=True))
+    assert len(rows) == 1  # only the header: H003 and H004 are in another township
+
+
+@pytest.mark.parametrize("role", ["worker", "inspector"])
+def test_monitoring_page_is_for_admins_reviewers_and_townships(page_clients, role):
+    assert page_clients[role].get("/monitoring").status_code == 403
+    nav = page_clients[role].get("/campaigns" if role != "worker" else "/visits/new").text
+    assert 'href="/monitoring"' not in nav
+    assert 'href="/monitoring"' in page_clients["township"].get("/monitoring").text
+
+
+def test_monitoring_page_refuses_a_bad_period_with_a_message(page_clients):
+    backwards = page_clients["reviewer"].get(
+        "/monitoring", query_string={"from": "2024-06-30", "to": "2024-01-01"}
+    )
+    assert backwards.status_code == 400 and 'id="gm-period-error"' in backwards.text
+    garbled = page_clients["reviewer"].get("/monitoring", query_string={"from": "2024-13-01"})
+    assert garbled.status_code == 400 and 'id="gm-period-error"' in garbled.text
+
+
+def test_monitoring_downloads(page_clients):
+    reviewer, admin = page_clients["reviewer"], page_clients["admin"]
+    book = reviewer.get("/api/v1/monitoring/uncontacted.xlsx", query_string={"as_of": "2024-06-30"})
+    sheet = openpyxl.load_workbook(io.BytesIO(book.data)).active
+    assert sheet.title == "无帮扶联系人 2024-06-30"
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][:3] == ("网格编码", "网格", "户编码")
+    assert [(r[2], r[4]) for r in rows[1:]] == [
+        ("H003", "突发严重困难户"),
+        ("H004", "脱贫不稳定户"),
+    ]
+    masked = reviewer.get("/api/v1/contacts.xlsx", query_string={"as_of": "2024-06-30"})
+    full = admin.get("/api/v1/contacts.xlsx", query_string={"as_of": "2024-06-30"})
+    phones = [
+        list(openpyxl.load_workbook(io.BytesIO(b.data)).active.iter_rows(values_only=True))[1]
+        for b in (masked, full)
+    ]
+    assert [(p[0], p[3], p[4], p[5]) for p in phones] == [
+        ("C1", "137****0001", 1, 1), ("C1", "13700000001", 1, 1),
+    ]  # fmt: skip
+    page = reviewer.get("/monitoring", query_string=PAGE_PERIOD).text
+    for link in ("/api/v1/monitoring.xlsx?", "/api/v1/monitoring/uncontacted.xlsx?",
+                 "/api/v1/contacts.xlsx?"):  # fmt: skip
+        assert link in page

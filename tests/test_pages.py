@@ -245,7 +245,7 @@ def test_unit_page_lists_the_pairings_of_its_villages(app, client, config, tmp_p
     counts = re.findall(r'class="gm-pairing-count" data-kind="(\w+)" data-value="(\d+)"', township)
     assert counts == [("enterprise", "1"), ("leader", "1")]
     assert "<td>青岚茶业有限公司</td>" in township and "<td>结对帮扶企业</td>" in township
-    assert 'href="/api/v1/pairings.xlsx?unit=341890100"' in township
+    assert 'href="/api/v1/pairings.xlsx?unit=341890100" download>导出结对帮扶表</a>' in township
     county = client.get("/units/341890").text
     assert [v for _kind, v in pairings_on(county)] == [
         "341890100200", "341890100200", "341890101200", "341890101201",

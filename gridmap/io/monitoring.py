@@ -132,6 +132,15 @@ UNVISITED_HEADERS = [
     ("head_name", "户主姓名"), ("category", "户类型"), ("phone", "联系电话"),
     ("address", "住址"), ("last_visit_on", "最近走访日期"),
 ]  # fmt: skip
+UNCONTACTED_HEADERS = [
+    ("unit", "网格编码"), ("unit_name", "网格"), ("code", "户编码"), ("head_name", "户主姓名"),
+    ("monitor_kind", "监测类型"), ("last_contact_until", "上一联系人结束日期"),
+]  # fmt: skip
+CONTACT_HEADERS = [
+    ("code", "联系人编号"), ("name", "姓名"), ("organisation", "工作单位"), ("phone", "联系电话"),
+    ("households", "帮扶户数"), ("monitored", "其中监测对象(未消除风险)"),
+]  # fmt: skip
+MONITOR_KIND_NAMES = {k: v for v, k in MONITOR_KINDS.items() if not v.isascii()}
 LEVEL_SHEETS = {1: "县", 2: "乡镇", 3: "行政村", 4: "村民小组"}
 CATEGORY_NAMES = {"lifted": "脱贫户", "monitored": "监测对象", "ordinary": "一般农户"}
 
@@ -168,6 +177,26 @@ def unvisited_workbook(rows: list[dict]) -> bytes:
         add_sheet(wb, _sheet_title(f"{village} {name}", wb.sheetnames), UNVISITED_HEADERS, members)
     if not wb.sheetnames:
         add_sheet(wb, "未走访", UNVISITED_HEADERS, [])
+    return _saved(wb)
+
+
+def uncontacted_workbook(listing: dict) -> bytes:
+    """Monitored households without a contact on a date as XLSX bytes (the date in the title)."""
+    rows = [
+        {**h, "monitor_kind": MONITOR_KIND_NAMES.get(h["monitor_kind"], h["monitor_kind"])}
+        for h in listing["households"]
+    ]
+    wb = Workbook()
+    wb.remove(wb.active)
+    add_sheet(wb, f"无帮扶联系人 {listing['as_of']}", UNCONTACTED_HEADERS, rows)
+    return _saved(wb)
+
+
+def contacts_workbook(contacts: list[dict], as_of: date) -> bytes:
+    """Assistance contacts with the households they assist on `as_of` as XLSX bytes."""
+    wb = Workbook()
+    wb.remove(wb.active)
+    add_sheet(wb, f"帮扶联系人 {as_of.isoformat()}", CONTACT_HEADERS, contacts)
     return _saved(wb)
 
 

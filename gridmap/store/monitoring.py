@@ -145,11 +145,11 @@ def contact_loads(conn: psycopg.Connection, as_of: date, prefixes: list[str] | N
 def uncontacted(
     conn: psycopg.Connection, as_of: date, prefixes: list[str] | None, limit: int
 ) -> list[tuple]:
-    """Active monitored households at risk under `prefixes` with no contact on `as_of`."""
+    """Monitored households at risk under `prefixes` with no contact on `as_of`, with points."""
     query = sql.SQL(
         "SELECT h.code, h.unit_code, u.name, h.head_name, h.monitor_kind, "
         "(SELECT max(l.until) FROM contact_household l WHERE l.household_code = h.code "
-        "AND l.until <= %(as_of)s) FROM household h "
+        "AND l.until <= %(as_of)s), ST_X(h.geom), ST_Y(h.geom) FROM household h "
         "LEFT JOIN unit_version u ON u.code = h.unit_code AND u.valid_to IS NULL "
         "WHERE h.status = 'active' AND h.category = 'monitored' AND NOT h.risk_eliminated "
         "AND NOT EXISTS (SELECT 1 FROM contact_household l WHERE l.household_code = h.code "

@@ -67,6 +67,7 @@ def _register_blueprints(app: Flask) -> None:
         field,
         health,
         inspections,
+        monitoring_pages,
         pages,
         projects,
         tiles,
@@ -81,4 +82,5 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(editor.bp)
     app.register_blueprint(field.bp)
     app.register_blueprint(inspections.bp)
+    app.register_blueprint(monitoring_pages.bp)
     app.register_blueprint(pages.bp)

@@ -34,7 +34,8 @@ def _json_body() -> dict:
     return body
 
 
-def _date_arg(name: str, default: date) -> date:
+def date_arg(name: str, default: date) -> date:
+    """A date query parameter (YYYY-MM-DD), `default` when absent; BadInput when malformed."""
     raw = request.args.get(name)
     if not raw:
         return default
@@ -48,7 +49,8 @@ def _category_names() -> dict[str, str]:
     return {key: _(msgid) for key, msgid in CATEGORY_TEXT.items()}
 
 
-def _xlsx(body: bytes, name: str) -> Response:
+def xlsx_download(body: bytes, name: str) -> Response:
+    """A spreadsheet as a download named `name`."""
     disposition = f'attachment; filename="{name}"'
     return Response(body, mimetype=XLSX_TYPE, headers={"Content-Disposition": disposition})
 
@@ -199,7 +201,9 @@ def campaign_unvisited_xlsx(campaign_id: int) -> Response:
     """The unvisited households (under `unit`), one sheet per village, as a download."""
     unit = code_arg("unit")
     _campaign, rows = campaigns.unvisited_list(db(), config(), campaign_id, current_actor(), unit)
-    return _xlsx(unvisited_workbook(rows), f"campaign-{campaign_id}-{unit or 'all'}-todo.xlsx")
+    return xlsx_download(
+        unvisited_workbook(rows), f"campaign-{campaign_id}-{unit or 'all'}-todo.xlsx"
+    )
 
 
 # --- contacts and monitoring --------------------------------------------------------------
@@ -238,9 +242,9 @@ def uncontacted() -> Any:
 
 def _monitoring_report(level: int | None) -> dict:
     today = clock.today(config().timezone)
-    start = _date_arg("from", today.replace(month=1, day=1))
+    start = date_arg("from", today.replace(month=1, day=1))
     return monitoring.monitoring_counts(
-        db(), start, _date_arg("to", today), current_actor().scope,
+        db(), start, date_arg("to", today), current_actor().scope,
         level=level, parent=code_arg("parent"),
     )  # fmt: skip
 
@@ -256,4 +260,4 @@ def monitoring_xlsx() -> Response:
     """The monitoring counts for a period, a sheet per level, as a spreadsheet download."""
     report = _monitoring_report(None)
     body = monitoring.monitoring_workbook(report)
-    return _xlsx(body, f"monitoring-{report['from']}-{report['to']}.xlsx")
+    return xlsx_download(body, f"monitoring-{report['from']}-{report['to']}.xlsx")

@@ -35,6 +35,7 @@ NAV_PAGES = (
     ("pages.coverage_page", "coverage", N_("Coverage report"), None),
     ("field.visit_form", "visit", N_("Record a visit"), ("admin", "township", "worker")),
     ("field.campaigns_page", "campaigns", N_("Campaigns"), ("admin", "reviewer", "township")),
+    ("monitoring.index", "monitoring", N_("Monitoring"), ("admin", "reviewer", "township")),
     ("projects.projects_page", "projects", N_("Funded projects"), None),
     ("inspections.index", "inspections", N_("Inspections"), ("admin", "inspector")),
     ("admin.import_page", "import", N_("Import"), ("admin",)),

@@ -207,3 +207,17 @@ def test_panel_pairings_are_text_and_follow_the_clicked_unit(page, map_server, w
     assert rows[1]["text"].startswith(f"<b>某某</b>建材公司 ↔ {XSS_NAME}")
     expect(page.locator("#gm-panel-pairings b, #gm-panel-pairings img")).to_have_count(0)
     clean(page, watch)
+
+
+def test_unit_page_map_shows_the_units_projects(page, map_server, watch):
+    response = page.goto(f"{map_server}/units/{TOWNSHIP_1}")
+    assert response is not None and response.status == 200
+    page.wait_for_selector("body[data-gm-ready='1']", state="attached")
+    unit_map = page.locator(".gm-unit-map .folium-map")
+    expect(unit_map).to_have_attribute("data-gm-projects-ready", "1")
+    expect(unit_map.locator(".gm-project-icon")).to_have_count(3)  # P1, P3 and P5
+    assert any(f"/api/v1/projects?unit={TOWNSHIP_1}" in url for url in watch.requests)
+    unit_map.locator(".gm-project-symbol[data-code='P1']").click()
+    expect(page.locator(".leaflet-popup .gm-project-popup")).to_have_attribute("data-code", "P1")
+    expect(page.locator("#gm-unit-pairings tbody tr")).to_have_count(2)
+    clean(page, watch)
