@@ -225,3 +225,18 @@ def test_imported_inspection_visits_name_an_open_plan(county, tmp_path: Path):
         "(暗访计划)"
     ]
     assert listed(clients, "township") != []
+
+
+def test_a_hidden_sound_visit_does_not_clear_a_doubtful_one(county):
+    # The worker's far check-in alone backs H2's visit today; the inspector's sound one counts
+    # (and clears the doubt) only once the plan is closed.
+    _config, clients, plan_id = county
+    far = lonlat_m(1500, 1500)
+    doubtful = post(clients["worker"], "/api/v1/visits", visit("H2", lon=far[0], lat=far[1]))
+    assert doubtful.json["doubtful"] is True
+    earlier = (datetime.now(SHANGHAI) - timedelta(minutes=5)).isoformat()
+    assert inspect_h2(clients, plan_id, time=earlier).status_code == 201
+    for role in ROLES:
+        assert household_status(clients[role], "H2")["doubtful_visit"] is True, role
+    post(clients["inspector"], f"/api/v1/inspections/{plan_id}/close", {})
+    assert household_status(clients["reviewer"], "H2")["doubtful_visit"] is False

@@ -108,11 +108,12 @@ SELECT s.*,
             ELSE NOT EXISTS (
                 SELECT 1 FROM visit v
                 WHERE v.household_code = s.code AND v.rejected_at IS NULL AND NOT v.doubtful
+                  AND NOT v.hidden
                   AND (v.visited_at AT TIME ZONE %(tz)s)::date = s.last_visit_on) END
            AS doubtful_visit
 FROM ({}) s
 LEFT JOIN (SELECT DISTINCT household_code, (visited_at AT TIME ZONE %(tz)s)::date AS day
-           FROM visit WHERE doubtful AND rejected_at IS NULL) dv
+           FROM visit WHERE doubtful AND rejected_at IS NULL AND NOT hidden) dv
        ON dv.household_code = s.code AND dv.day = s.last_visit_on
 """
 
