@@ -15,7 +15,8 @@ from gridmap.inspect.compose import PlanRequest
 
 #: Keys printed with --json: the plan as the inspectors use it.
 JSON_KEYS = ("id", "seed", "name", "first_day", "days", "teams", "hours_per_day", "seat",
-             "routes", "dropped", "totals", "townships_without_candidates")  # fmt: skip
+             "routes", "dropped", "totals", "townships_without_candidates", "closed_at",
+             "closed_by")  # fmt: skip
 
 
 @main.group("inspect")
