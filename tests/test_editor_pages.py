@@ -136,3 +136,21 @@ def test_compare_versions_reports_both_sides():
     assert shapely.geometry.shape(diff["lost"]["geometry"]).bounds[2] == pytest.approx(0.005)
     with pytest.raises(BadInput):
         compare_versions(versions, 1, 3)
+
+
+@pytest.mark.parametrize("role", ["admin", "reviewer", "inspector", "township", "worker"])
+def test_only_admins_see_edit_and_history_links_on_the_unit_page(app, role):
+    response = client_for(app, role).get(f"/units/{G1}")
+    assert response.status_code == 200
+    edit_link = f'id="gm-edit-boundary" href="/units/{G1}/edit"'
+    history_link = f'id="gm-unit-history" href="/units/{G1}/history"'
+    assert (edit_link in response.text) is (role == "admin")
+    assert (history_link in response.text) is (role == "admin")
+
+
+def test_unit_page_links_are_worded_in_the_chosen_language(app):
+    admin = client_for(app, "admin")
+    assert ">编辑边界</a>" in admin.get(f"/units/{G1[:12]}").text
+    english = admin.get(f"/units/{G1[:12]}?lang=en").text
+    assert f'href="/units/{G1[:12]}/edit">Edit boundary</a>' in english
+    assert f'href="/units/{G1[:12]}/history">History</a>' in english
