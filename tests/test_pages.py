@@ -208,11 +208,12 @@ def test_pages_speak_english_on_request(client):
 
 
 NAV_BY_ROLE = [
-    ("admin", ["/", "/map", "/coverage", "/visits/new", "/campaigns", "/projects", "/inspections",
-               "/admin/import", "/admin/audit"]),
-    ("reviewer", ["/", "/map", "/coverage", "/campaigns", "/projects"]),
+    ("admin", ["/", "/map", "/coverage", "/visits/new", "/campaigns", "/monitoring", "/projects",
+               "/inspections", "/admin/import", "/admin/audit"]),
+    ("reviewer", ["/", "/map", "/coverage", "/campaigns", "/monitoring", "/projects"]),
     ("inspector", ["/", "/map", "/coverage", "/projects", "/inspections"]),
-    ("township", ["/", "/map", "/coverage", "/visits/new", "/campaigns", "/projects"]),
+    ("township", ["/", "/map", "/coverage", "/visits/new", "/campaigns", "/monitoring",
+                  "/projects"]),
     ("worker", ["/", "/map", "/coverage", "/visits/new", "/projects"]),
 ]  # fmt: skip
 
