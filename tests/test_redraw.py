@@ -207,3 +207,19 @@ def test_a_shape_sent_back_rounded_to_six_decimals_changes_nothing(county):
                              else c for c in rounded.geoms[0].exterior.coords])  # fmt: skip
     problems = engine.preview(plan.plan_edit(county, G1, moved), 1.0)["problems"]
     assert [p["code"] for p in problems] == ["gap"]
+
+
+def test_a_vertex_added_next_to_a_border_is_put_on_it(county):
+    g1 = shapely.set_precision(
+        unit_store.current_units(county).set_index("code").geometry[G1], 1e-6
+    )
+    ring = list(g1.geoms[0].exterior.coords)
+    # A page adds a vertex halfway along the border with G2, some 4 cm off the true line.
+    k = next(i for i, (a, b) in enumerate(zip(ring, ring[1:], strict=False)) if
+             abs(a[1] - lonlat_m(a[0], 2000)[1]) < 1e-5 and abs(b[1] - a[1]) < 1e-5)  # fmt: skip
+    a, b = ring[k], ring[k + 1]
+    added = ((a[0] + b[0]) / 2, (a[1] + b[1]) / 2 + 4e-7)
+    shape = shapely.Polygon(ring[: k + 1] + [added] + ring[k + 1 :])
+    preview = engine.preview(plan.plan_edit(county, G1, shape), 1.0)
+    assert preview["problems"] == [] and preview["ok"]
+    assert abs(preview["area_change_m2"].get(G1, 0.0)) < 0.1

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry
 from shapely.ops import split as split_by_line
@@ -25,9 +26,22 @@ SNAP_DEG = 1e-6
 
 
 def snap_to_vertices(geom: BaseGeometry, references: list[BaseGeometry]) -> BaseGeometry:
-    """`geom` with each vertex within SNAP_DEG of a vertex of `references` moved onto it."""
+    """`geom` with each vertex within SNAP_DEG of a vertex, else a border, of `references` on it."""
     points = shapely.MultiPoint(shapely.get_coordinates(references))
-    return shapely.snap(geom, points, SNAP_DEG)
+    snapped = shapely.snap(geom, points, SNAP_DEG)
+    borders = shapely.union_all(shapely.boundary(references))
+
+    def onto_borders(coords: np.ndarray) -> np.ndarray:
+        vertices = np.asarray(shapely.points(coords), dtype=object)
+        gap = shapely.distance(vertices, borders)
+        near = (gap > 0) & (gap < SNAP_DEG)
+        if near.any():
+            nearest = shapely.get_point(shapely.shortest_line(vertices[near], borders), 1)
+            coords = coords.copy()
+            coords[near] = shapely.get_coordinates(nearest)
+        return coords
+
+    return shapely.transform(snapped, onto_borders)
 
 
 def polygonal(geom: BaseGeometry) -> shapely.MultiPolygon:
