@@ -11,6 +11,7 @@ from gridmap.config import Config
 from gridmap.io import people as people_io
 from gridmap.io.tables import refuse
 from gridmap.store import people as people_store
+from gridmap.visits import outside_worker
 
 
 def import_workers(conn: psycopg.Connection, path: Path, crs_name: str | None = None) -> dict:
@@ -90,12 +91,14 @@ def import_visits(
     user) is kept as the account that recorded them. Returns {"file", "rows", "inserted",
     "already_stored", "repeated_in_file", "households_updated"}, plus "doubtful" (check-ins
     farther than `checkin_max_m` from the household) when the file has check-in columns.
-    Raises BadInput, writing nothing, when any row is wrong or names an unknown household.
+    Raises BadInput, writing nothing, when any row is wrong, names an unknown household, a grid
+    worker of another township as the visitor, or an inspection plan that is not open.
     """
     table = people_io.read_visits(path, timezone)
     with conn.transaction():
         people_store.stage_visits(conn, table.rows)
         refuse(path.name, _unknown_households(conn, "incoming_visit", "visited household"))
+        refuse(path.name, _foreign_visitors(conn))
         refuse(path.name, _unusable_plans(conn))
         inserted, doubtful = people_store.insert_visits(
             conn, recorded_by or clock.os_user(), checkin_max_m
@@ -110,6 +113,13 @@ def import_visits(
         "households_updated": households,
     }
     return {**report, "doubtful": doubtful} if table.has_checkin else report
+
+
+def _foreign_visitors(conn: psycopg.Connection) -> list[str]:
+    return [
+        f"row {row}: {outside_worker(worker, served, township)}"
+        for row, worker, served, township in people_store.foreign_visitors(conn)
+    ]
 
 
 def _unusable_plans(conn: psycopg.Connection) -> list[str]:

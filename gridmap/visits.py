@@ -14,6 +14,7 @@ from gridmap.accounts import Actor, Scope
 from gridmap.config import Config
 from gridmap.coverage import status_params
 from gridmap.errors import BadInput, Conflict, GridmapError, NotFound
+from gridmap.inspect import plan as inspection_plans
 from gridmap.io.cells import datetime_parser
 from gridmap.io.grids import CHINA_LAT, CHINA_LON
 from gridmap.store import coverage as coverage_store
@@ -167,6 +168,20 @@ def check_plan(conn: psycopg.Connection, kind: str, plan_id: int | None) -> None
                        "record the visit under an open plan")  # fmt: skip
 
 
+def outside_worker(worker: str, served: str, township: str) -> str:
+    """Why worker `worker`, serving the townships `served`, is no visitor for `township`."""
+    noun = "townships" if "," in served else "township"
+    return (f"worker {worker} serves {noun} {served}, not the household's township {township}; "
+            "check the visitor code")  # fmt: skip
+
+
+def check_township(conn: psycopg.Connection, visitor: str, household: str) -> None:
+    """Refuse a visit by a grid worker none of whose groups lie in the household's township."""
+    elsewhere = visit_store.worker_elsewhere(conn, visitor, household)
+    if elsewhere is not None:
+        raise BadInput(outside_worker(visitor, *elsewhere))
+
+
 def record_visit(
     conn: psycopg.Connection, config: Config, actor: Actor, payload: object, *,
     default_visitor: str | None = None, now: datetime | None = None,
@@ -180,6 +195,7 @@ def record_visit(
     with conn.transaction():
         if not visit_store.household_in_scope(conn, visit.household, prefixes_of(actor.scope)):
             raise NotFound(f"no household {visit.household}")
+        check_township(conn, visit.visitor, visit.household)
         check_plan(conn, visit.kind, visit.plan_id)
         values = {**asdict(visit), "recorded_by": actor.username, "hidden": hidden}
         stored = visit_store.insert_visit(conn, values, config.checkin_max_m)
@@ -199,6 +215,20 @@ def record_visit(
         "checkin_distance_m": None if distance is None else round(distance, 1),
         "recorded_by": actor.username, "plan_id": visit.plan_id, "hidden": hidden,
     }  # fmt: skip
+
+
+def open_plans(conn: psycopg.Connection, actor: Actor) -> list[dict]:
+    """Open plans (id, name, first_day) an inspection visit by `actor` may name; [] for others."""
+    if actor.role not in INSPECTION_ROLES:
+        return []
+    # Through the plans module, so even this list leaves the audit row plans always leave.
+    found = inspection_plans.list_plans(conn, actor)
+    return [{k: p[k] for k in ("id", "name", "first_day")} for p in found if p["closed_at"] is None]
+
+
+def form_kinds(plans_open: list[dict]) -> tuple[str, ...]:
+    """The kinds the visit form offers: inspection only with an open plan to record it under."""
+    return KINDS if plans_open else tuple(k for k in KINDS if k != "inspection")
 
 
 def reject_visit(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import datetime, time, timedelta
 from pathlib import Path
@@ -240,3 +241,51 @@ def test_a_hidden_sound_visit_does_not_clear_a_doubtful_one(county):
         assert household_status(clients[role], "H2")["doubtful_visit"] is True, role
     post(clients["inspector"], f"/api/v1/inspections/{plan_id}/close", {})
     assert household_status(clients["reviewer"], "H2")["doubtful_visit"] is False
+
+
+def kind_options(page: str) -> list[str]:
+    """The kinds offered by the visit form's kind list."""
+    kinds = page[page.index('id="gm-kind"') : page.index("</select>", page.index('id="gm-kind"'))]
+    return re.findall(r'<option value="([^"]+)"', kinds)
+
+
+def test_the_visit_form_offers_inspections_only_to_inspectors_and_admins(county):
+    config, clients, plan_id = county
+    for role in ROLES:
+        page = clients[role].get("/visits/new").text
+        if role in SEE_OPEN_PLANS:
+            assert kind_options(page) == ["routine", "campaign", "inspection"], role
+            assert f'<option value="{plan_id}">{plan_id} · 六月暗访 ({TODAY})</option>' in page
+            assert 'name="plan_id" disabled' in page  # sent only once the kind is inspection
+        else:
+            assert kind_options(page) == ["routine", "campaign"], role
+            assert 'value="inspection"' not in page and "plan_id" not in page, role
+            assert "六月暗访" not in page, role
+    listed_plans = db_rows(config, "SELECT DISTINCT username FROM audit "
+                           "WHERE action = 'inspection.list' ORDER BY 1")  # fmt: skip
+    assert listed_plans == [(role,) for role in sorted(SEE_OPEN_PLANS)]
+    # The form's fields, as the page sends them, record the visit under the chosen plan.
+    sent = visit("H2", kind="inspection", plan_id=str(plan_id), visitor="W1")
+    assert post(clients["inspector"], "/api/v1/visits", sent).status_code == 201
+    post(clients["inspector"], f"/api/v1/inspections/{plan_id}/close", {})
+    page = clients["inspector"].get("/visits/new").text
+    assert kind_options(page) == ["routine", "campaign"] and "plan_id" not in page
+
+
+def test_cli_lists_hidden_doubtful_visits_as_the_api_shows_an_admin(county, cli_env):
+    import json
+
+    from click.testing import CliRunner
+
+    from gridmap.cli import main
+
+    _config, clients, plan_id = county
+    far = lonlat_m(1500, 1500)
+    made = inspect_h2(clients, plan_id, lon=far[0], lat=far[1]).json
+    assert (made["doubtful"], made["hidden"]) == (True, True)
+    shown = clients["admin"].get("/api/v1/visits?doubtful=1").json["visits"]
+    assert [v["id"] for v in shown] == [made["id"]]
+    result = CliRunner().invoke(main, ["visits", "doubtful", "--json"], env=cli_env)
+    assert result.exit_code == 0, result.output
+    assert [v["id"] for v in json.loads(result.stdout)["visits"]] == [made["id"]]
+    assert clients["reviewer"].get("/api/v1/visits?doubtful=1").json["visits"] == []

@@ -206,8 +206,8 @@ def visit_rows() -> list[list[str]]:
     return [
         ["H001", "W1", "2023-05-01 09:30", "日常走访", "家中无人"],
         ["H001", "W1", "2023-06-10", "集中走访", ""],
-        ["H002", "", "2023-05-31T23:30:00+00:00", "暗访", ""],  # 1 June in Shanghai
-        ["H002", "", "2023-05-31T23:30:00+00:00", "暗访", ""],  # repeated in the file
+        ["H002", "", "2023-05-31T23:30:00+00:00", "日常走访", ""],  # 1 June in Shanghai
+        ["H002", "", "2023-05-31T23:30:00+00:00", "日常走访", ""],  # repeated in the file
     ]
 
 
@@ -232,7 +232,7 @@ def test_visits_update_last_visit_dates(county, tmp_path):
         "H004": None,
     }
     kinds = county.execute("SELECT kind FROM visit ORDER BY visited_at").fetchall()
-    assert [k[0] for k in kinds] == ["routine", "inspection", "campaign"]
+    assert [k[0] for k in kinds] == ["routine", "routine", "campaign"]
 
 
 def test_reimported_and_older_visits_change_nothing_twice(county, tmp_path):
@@ -252,6 +252,11 @@ def test_reimported_and_older_visits_change_nothing_twice(county, tmp_path):
         ("future", ["H001", "W1", "2999-01-01", "", ""], "is in the future"),
         ("bad_kind", ["H001", "W1", "2023-05-01", "电话", ""], "kind (类型) '电话'"),
         ("no_time", ["H001", "W1", "", "", ""], "visit time (走访时间) is empty"),
+        (
+            "inspection_without_plan",
+            ["H001", "W1", "2023-05-01", "暗访", ""],
+            "an inspection visit (暗访) must name its plan",
+        ),
     ],
 )
 def test_bad_visit_files_are_refused(county, tmp_path, label, row, message):
@@ -273,3 +278,51 @@ def test_visit_file_in_xlsx_with_excel_dates(county, tmp_path):
     frame.to_excel(path, index=False, engine="openpyxl")
     assert import_visits(county, path)["inserted"] == 1
     assert last_visits(county)["H003"] == date(2023, 7, 2)
+
+
+def test_an_inspection_row_without_a_plan_is_refused(county, tmp_path):
+    rows = [["H001", "W1", "2023-05-01", "日常走访", ""], ["H002", "W1", "2023-05-02", "暗访", ""]]
+    before = counts(county)
+    for name, headers, cells in [
+        ("no_plan_column.csv", VISIT_HEADERS, rows),
+        ("empty_plan.csv", [*VISIT_HEADERS, "暗访计划"], [[*r, ""] for r in rows]),
+    ]:
+        with pytest.raises(BadInput) as info:
+            import_visits(county, write_csv(tmp_path / name, cells, headers))
+        assert info.value.details == [
+            "row 3 (household H002): an inspection visit (暗访) must name its plan; write the "
+            "number of the open inspection plan in the plan column (暗访计划), or set the kind "
+            "(类型) to 日常走访 or 集中走访"
+        ]
+        assert counts(county) == before
+
+
+def test_visits_by_workers_of_another_township_are_refused(county, tmp_path):
+    # W1 serves two groups of township 341890100, W2 one of 341890101, W3 none; W4 serves one
+    # group in each township. H001 lies in township 341890100, H003 and H004 in 341890101.
+    workers = [*worker_rows(), ["W4", "周四", "", "", "", "", "", "", f"{GROUP_A} {GROUP_C}"]]
+    import_workers(county, write_csv(tmp_path / "w.csv", workers, WORKER_HEADERS))
+    units = dict(county.execute("SELECT code, left(unit_code, 9) FROM household").fetchall())
+    assert (units["H001"], units["H003"], units["H004"]) == ("341890100", "341890101", "341890101")
+    before = counts(county)
+    rows = [
+        ["H001", "W1", "2023-05-01", "", ""],
+        ["H003", "W1", "2023-05-01", "", ""],  # refused
+        ["H001", "W2", "2023-05-02", "", ""],  # refused
+        ["H004", "W3", "2023-05-01", "", ""],  # a worker without groups serves no township
+        ["H004", "W4", "2023-05-02", "", ""],
+        ["H001", "W4", "2023-05-03", "", ""],
+        ["H003", "C9", "2023-05-01", "", ""],  # not a worker
+    ]
+    with pytest.raises(BadInput) as info:
+        import_visits(county, write_csv(tmp_path / "v.csv", rows, VISIT_HEADERS))
+    assert info.value.details == [
+        "row 3: worker W1 serves township 341890100, not the household's township 341890101; "
+        "check the visitor code",
+        "row 4: worker W2 serves township 341890101, not the household's township 341890100; "
+        "check the visitor code",
+    ]
+    assert counts(county) == before
+    good = [rows[0], *rows[3:]]
+    report = import_visits(county, write_csv(tmp_path / "good.csv", good, VISIT_HEADERS))
+    assert report["inserted"] == 5

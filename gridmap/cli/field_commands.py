@@ -166,9 +166,10 @@ def visits_group() -> None:
 @reports_errors()
 def visits_doubtful(as_json: bool) -> None:
     """List doubtful visits (check-in far from the household) awaiting a decision."""
+    actor = cli_actor(os_user())  # an administrator, who sees hidden visits in the API too
     with db.connect(current_config()) as conn:
-        found = {"visits": visits.list_visits(conn, cli_actor(os_user()).scope,
-                                              pending_doubtful=True)}  # fmt: skip
+        found = {"visits": visits.list_visits(conn, actor.scope, pending_doubtful=True,
+                                              hidden=visits.sees_hidden(actor))}  # fmt: skip
     emit(found, as_json, lambda r: "\n".join(
         f"{v['id']}: {v['household']} {v['visited_at']} by {v['visitor']}, "
         f"{v['checkin_distance_m']} m away" for v in r["visits"]

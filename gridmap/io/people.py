@@ -224,16 +224,25 @@ def read_visits(path: Path, timezone: str = "Asia/Shanghai", now: datetime | Non
 
 
 def _plan_ids(frame: pd.DataFrame, labels: pd.Series, kinds: list) -> tuple[list, list[str]]:
-    """The plan number of each row (None where empty); only inspection visits name a plan."""
+    """Each row's plan number (None where empty); inspection visits, and only they, name one."""
     fix = "write the plan number, e.g. 12"
     plans, problems = cells.parse_cells(
         frame, "plan_id", labels, cells.whole_number(1), fix, "plan (暗访计划)"
     )
+    rows = list(zip(frame.index, plans, kinds, strict=True))
     problems += [
         f"{labels[i]}: only inspection visits (暗访) name a plan; set the kind (类型) to 暗访 "
         "or empty the plan (暗访计划)"
-        for i, plan, kind in zip(frame.index, plans, kinds, strict=True)
+        for i, plan, kind in rows
         if plan is not None and kind != "inspection"
+    ]
+    # As in the API: an inspection visit stays hidden until its plan closes, so it needs one.
+    problems += [
+        f"{labels[i]}: an inspection visit (暗访) must name its plan; write the number of the "
+        "open inspection plan in the plan column (暗访计划), or set the kind (类型) to 日常走访 "
+        "or 集中走访"
+        for i, plan, kind in rows
+        if plan is None and kind == "inspection" and frame["plan_id"][i] == ""
     ]
     return plans, problems
 

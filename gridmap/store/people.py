@@ -10,6 +10,7 @@ import psycopg
 from psycopg import sql
 
 from gridmap.store.households import ewkb_hex, stage_rows, upsert_staged
+from gridmap.store.visits import foreign_workers_query
 
 _WORKER_COLUMNS = [
     ("file_row", "integer"), ("code", "text PRIMARY KEY"), ("name", "text"), ("phone", "text"),
@@ -160,6 +161,13 @@ def unknown_households(conn: psycopg.Connection, staged: str) -> list[tuple[int,
 def stage_visits(conn: psycopg.Connection, rows: pd.DataFrame) -> None:
     """Stage checked visits (io.people.read_visits)."""
     stage_rows(conn, "incoming_visit", _VISIT_COLUMNS, _values(rows, _VISIT_COLUMNS))
+
+
+def foreign_visitors(conn: psycopg.Connection) -> list[tuple[int, str, str, str]]:
+    """(row, worker, townships served, household's township) of staged visits by outside workers."""
+    source = sql.SQL("SELECT file_row, visitor_code, household_code FROM incoming_visit")
+    rows = conn.execute(foreign_workers_query(source)).fetchall()
+    return [(int(r[0]), r[1], r[2], r[3]) for r in rows]
 
 
 def insert_visits(

@@ -31,6 +31,34 @@ def visitor_known(conn: psycopg.Connection, code: str) -> bool:
     return bool(row and row[0])
 
 
+def foreign_workers_query(source: sql.Composable) -> sql.Composed:
+    """(row, worker, townships served, household's township) of `source` rows by outside workers."""
+    # `source` yields file_row, visitor_code, household_code. A township is the first 9 digits
+    # of a unit code; a household placed no deeper than the county has no township to compare,
+    # and a worker without groups (or a contact) belongs to none, so neither is refused.
+    return sql.SQL(
+        "SELECT s.file_row, s.visitor_code, string_agg(DISTINCT left(g.group_code, 9), ', ' "
+        "ORDER BY left(g.group_code, 9)), left(h.unit_code, 9) FROM ({}) s "
+        "JOIN household h ON h.code = s.household_code "
+        "JOIN worker_group g ON g.worker_code = s.visitor_code "
+        "WHERE length(h.unit_code) >= 9 "
+        "GROUP BY s.file_row, s.visitor_code, left(h.unit_code, 9) "
+        "HAVING NOT bool_or(left(g.group_code, 9) = left(h.unit_code, 9)) ORDER BY s.file_row"
+    ).format(source)
+
+
+def worker_elsewhere(
+    conn: psycopg.Connection, visitor: str, household: str
+) -> tuple[str, str] | None:
+    """(townships served, household's township) when `visitor` is a worker of another township."""
+    source = sql.SQL("SELECT 0 AS file_row, %(visitor)s::text AS visitor_code, "
+                     "%(household)s::text AS household_code")  # fmt: skip
+    row = conn.execute(
+        foreign_workers_query(source), {"visitor": visitor, "household": household}
+    ).fetchone()
+    return None if row is None else (row[2], row[3])
+
+
 def household_in_scope(conn: psycopg.Connection, code: str, prefixes: list[str] | None) -> bool:
     """True when household `code` exists and is assigned under `prefixes`."""
     query = sql.SQL("SELECT 1 FROM household h WHERE h.code = %(code)s AND {}").format(_SCOPE)

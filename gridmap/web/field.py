@@ -62,13 +62,16 @@ def xlsx_download(body: bytes, name: str) -> Response:
 def visit_form() -> str:
     """The phone form: the households of the user's groups, tap one, record the visit."""
     local_now = clock.now().astimezone(ZoneInfo(config().timezone))
+    actor = current_actor()
+    plans = visits.open_plans(db(), actor)  # only inspectors and administrators get any
     return render_template(
         "visit_form.html",
         active="visit",
-        groups=visits.groups_in_scope(db(), current_actor().scope),
+        groups=visits.groups_in_scope(db(), actor.scope),
         visitor=_worker_code() or "",
         now_local=local_now.strftime("%Y-%m-%dT%H:%M"),
-        kinds=visits.KINDS,
+        kinds=visits.form_kinds(plans),
+        plans=plans,
     )
 
 
