@@ -106,6 +106,10 @@ MAP_TEXT: dict[str, str] = {
     "no_pairings": N_("No pairings."),
     "more_pairings": N_("… and {n} more on the unit's page."),
     "pairings_xlsx": N_("Export the pairings"),
+    "doubtful_visit": N_("Doubtful check-in"),
+    "doubtful_visits": N_("Visits resting on a doubtful check-in"),
+    "last_checkin": N_("Check-in of the last visit"),
+    "doubtful_checkin": N_("Doubtful: far from the household, awaiting review"),
 }
 
 #: Funded projects: categories and statuses as the projects layer and page name them.

@@ -109,6 +109,8 @@ COLOURS: dict[str, dict[str, str]] = {
     },
     "worker": {"active": "#1b5e20", "inactive": "#e65100", "left": "#616161"},
     "gap": {"line": "#c62828"},
+    # A visit resting on a far check-in: a dashed ring in a hue no status uses.
+    "doubtful": {"ring": "#00b8d4"},
 }
 
 #: Zoom rules of the tile endpoints (gridmap.tiles): points from 13, levels 3 and 4 from 9, 11.

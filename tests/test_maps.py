@@ -238,3 +238,32 @@ def test_map_words_follow_the_chosen_language(lang: str | None, county: str, gro
     assert words["level"]["1"] == county
     assert words["level"]["4"] == group
     assert labels["layer_households"] == ("Households" if lang == "en" else "农户")
+
+
+DOUBTFUL_WORDS = {
+    "doubtful_visit": ("Doubtful check-in", "签到存疑"),
+    "doubtful_visits": ("Visits resting on a doubtful check-in", "签到存疑的走访"),
+    "last_checkin": ("Check-in of the last visit", "最近一次走访签到"),
+    "doubtful_checkin": ("Doubtful: far from the household, awaiting review",
+                         "存疑：签到地点距农户过远，待审核"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize(("lang", "index"), [("en", 0), ("zh", 1)])
+def test_doubtful_check_ins_are_worded_in_both_languages(lang: str, index: int):
+    app = Flask(__name__)
+    app.config["GRIDMAP"] = Config()
+    app.config["SECRET_KEY"] = "test"
+    init_i18n(app)
+    with app.test_request_context(f"/map?lang={lang}"):
+        labels = map_labels()
+    assert {key: labels[key] for key in DOUBTFUL_WORDS} == {
+        key: words[index] for key, words in DOUBTFUL_WORDS.items()
+    }
+
+
+def test_doubtful_ring_has_a_colour_no_status_uses(page: str):
+    colours = settings_of(page)["colours"]
+    ring = colours["doubtful"]["ring"]
+    used = {c for mode in ("coverage", "visit", "worker") for c in colours[mode].values()}
+    assert re.fullmatch(r"#[0-9a-f]{6}", ring) and ring not in used

@@ -8,7 +8,8 @@ import mapbox_vector_tile
 import psycopg
 import pytest
 
-from gridmap import assign, grids
+from gridmap import assign, grids, visits
+from gridmap.accounts import EVERYTHING, Actor
 from gridmap.tiles import GROUP_COUNTS_MIN_ZOOM, POINT_MIN_ZOOM
 from gridmap.web import create_app
 from tests.household_fixtures import add_household, add_worker, lonlat_m
@@ -129,3 +130,35 @@ def test_etag_revalidates_and_changes_with_the_data(client, config):
     assert second.status_code == 200 and second.headers["ETag"] != tag
     codes = {f["properties"]["code"] for f in _decode(second.data)["households"]["features"]}
     assert "T4" in codes
+
+
+#: Nothing doubtful: T1 and T2 in their point tile, groups 1 (T1, T2) and 2 (T3) counted.
+NONE_DOUBTFUL = ({"T1": False, "T2": False}, {"341890100200001": 0, "341890100200002": 0})
+
+
+def doubtful_in_tiles(client) -> tuple[dict, dict]:
+    """Each household's doubtful flag in T1's point tile, each group's count in its count tile."""
+    z, x, y = tile_of(*lonlat_m(600, 500), POINT_MIN_ZOOM + 1)
+    points = _decode(client.get(f"/tiles/households/{z}/{x}/{y}.pbf").data)["households"]
+    z, x, y = tile_of(*lonlat_m(600, 500), GROUP_COUNTS_MIN_ZOOM)
+    counts = _decode(client.get(f"/tiles/households/{z}/{x}/{y}.pbf").data)["households"]
+    return (
+        {f["properties"]["code"]: f["properties"]["doubtful_visit"] for f in points["features"]},
+        {f["properties"]["code"]: f["properties"]["doubtful_visit"] for f in counts["features"]},
+    )
+
+
+def test_far_check_in_is_flagged_in_point_and_count_tiles_until_rejected(client, config):
+    assert doubtful_in_tiles(client) == NONE_DOUBTFUL
+    admin = Actor(username="admin", role="admin", scope=EVERYTHING)
+    far = lonlat_m(1500, 1500)  # 1.4 km from T1
+    visit = {"household": "T1", "visitor": "W1", "lon": far[0], "lat": far[1]}
+    with psycopg.connect(config.database_url) as conn:
+        made = visits.record_visit(conn, config, admin, visit)
+    assert made["doubtful"] is True
+    points, counts = doubtful_in_tiles(client)
+    assert points == {"T1": True, "T2": False}
+    assert counts == {"341890100200001": 1, "341890100200002": 0}
+    with psycopg.connect(config.database_url) as conn:
+        visits.reject_visit(conn, config, admin, made["id"], "签到位置不符")
+    assert doubtful_in_tiles(client) == NONE_DOUBTFUL

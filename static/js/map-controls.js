@@ -123,6 +123,17 @@
     });
   }
 
+  // Only visit colouring marks doubtful check-ins, so only its legend names them.
+  function markItems(list, mode) {
+    if (mode !== "visit") {
+      return;
+    }
+    const item = legendItem(gm.styles.colour("visit", "visited"), gm.t("doubtful_visit"), "doubtful");
+    item.className = "gm-legend-doubtful";
+    item.firstChild.style.borderColor = gm.styles.doubtfulColour();
+    list.appendChild(item);
+  }
+
   function otherItems(list) {
     const colours = gm.config().colours;
     list.appendChild(legendItem(null, gm.t("layer_gaps"), "gap"));
@@ -154,9 +165,10 @@
     box.appendChild(group);
   }
 
-  /** The legend: colour switch, statuses of the chosen mode, other symbols and a zoom hint. */
+  /** The legend: colour switch, statuses of the chosen mode and their marks, other symbols, a zoom hint. */
   controls.legend = function (onMode) {
     let statuses = null;
+    let marks = null;
     let hint = null;
     const ctl = control("bottomright", "gm-legend", function (box) {
       box.id = "gm-legend";
@@ -166,15 +178,18 @@
         ctl.refresh();
       });
       statuses = gm.el("ul", "gm-legend-list gm-legend-statuses");
+      marks = gm.el("ul", "gm-legend-list gm-legend-marks");
       const others = gm.el("ul", "gm-legend-list");
       otherItems(others);
       hint = gm.el("p", "gm-hint gm-muted");
-      gm.append(box, statuses, others, hint);
+      gm.append(box, statuses, marks, others, hint);
     });
     ctl.refresh = function (hintText) {
       if (!statuses) { return; }
       gm.clear(statuses);
       statusItems(statuses, gm.state.mode);
+      gm.clear(marks);
+      markItems(marks, gm.state.mode);
       if (hintText !== undefined) {
         hint.textContent = hintText;
         hint.hidden = !hintText;

@@ -167,7 +167,12 @@
     gm.append(box, gm.el("strong", null, props.name), gm.el("div", "gm-muted", props.code));
     gm.append(box, gm.el("div", null, gm.t("households") + ": " + gm.formatNumber(props.households)));
     const share = props.households ? (props.households - props.covered) / props.households : 0;
-    return gm.append(box, gm.el("div", null, gm.t("uncovered_share") + ": " + gm.formatShare(share)));
+    gm.append(box, gm.el("div", null, gm.t("uncovered_share") + ": " + gm.formatShare(share)));
+    // Named only where there are some: most units have none, and then it is noise.
+    if (Number(props.doubtful_visit) > 0) {
+      gm.append(box, gm.el("div", "gm-doubtful", gm.t("doubtful_visit") + ": " + gm.formatNumber(props.doubtful_visit)));
+    }
+    return box;
   }
 
   function countMarker(props, at, z, renderer) {

@@ -46,6 +46,10 @@
     row(list, "uncovered_share", gm.t("uncovered_share"), gm.append(gm.el("span"), gm.formatShare(u.uncovered_share), bar), u.uncovered_share);
     const rate = u.households ? u.visited / u.households : null;
     row(list, "visit_rate", gm.t("visit_rate"), gm.formatShare(rate), rate == null ? "" : rate.toFixed(4));
+    if (u.doubtful_visit != null) {
+      const doubtful = gm.el("span", Number(u.doubtful_visit) > 0 ? "gm-doubtful" : null, gm.formatNumber(u.doubtful_visit));
+      row(list, "doubtful_visit", gm.t("doubtful_visits"), doubtful, u.doubtful_visit);
+    }
     if (Number(u.gap_area_m2) > 0) {
       row(list, "gap_area_m2", gm.t("gap_area"), gm.formatNumber(u.gap_area_m2) + " m²", u.gap_area_m2);
     }
@@ -71,6 +75,10 @@
     row(list, "risk_eliminated", gm.t("risk_eliminated"), gm.t(h.risk_eliminated ? "yes" : "no"), h.risk_eliminated);
     row(list, "coverage_status", gm.t("coverage_status"), statusValue("coverage", h.coverage_status), h.coverage_status);
     row(list, "visit_status", gm.t("visit_status"), statusValue("visit", h.visit_status), h.visit_status);
+    if (gm.styles.isDoubtful(h)) {
+      const note = gm.el("span", "gm-doubtful", gm.t("doubtful_checkin"));
+      row(list, "doubtful_visit", gm.t("last_checkin"), note, true);
+    }
     PERSONAL.forEach(function (key) {
       row(list, key, gm.t(key), h[key] == null ? null : String(h[key]), h[key]);
     });

@@ -37,10 +37,26 @@
     return z >= 15 ? 5.5 : z >= 14 ? 4.5 : 3.5;
   }
 
+  /** Whether a household's last visit rests on a doubtful check-in (tiles send a boolean). */
+  styles.isDoubtful = function (props) {
+    const value = props.doubtful_visit;
+    return value === true || value === 1 || value === "true";
+  };
+
+  /** The ring colour of doubtful visits. */
+  styles.doubtfulColour = function () {
+    return ((gm.config().colours || {}).doubtful || {}).ring || NEUTRAL;
+  };
+
+  /** How a doubtful visit is drawn: its status colour inside a dashed ring of its own. */
+  styles.doubtfulRing = function (radius) {
+    return {radius: radius + 1.5, color: styles.doubtfulColour(), weight: 2.5, opacity: 1, dashArray: "3 2"};
+  };
+
   function singleStyle(props, z, mode) {
     const status = mode === "visit" ? props.visit_status : props.coverage_status;
     const monitored = props.category === "monitored";
-    return {
+    const style = {
       radius: pointRadius(z),
       fill: true,
       fillColor: styles.colour(mode, status),
@@ -50,6 +66,11 @@
       weight: monitored ? 1.6 : 1,
       opacity: 1,
     };
+    // The visit counts until a reviewer rejects it, so it keeps its colour but is marked.
+    if (mode === "visit" && styles.isDoubtful(props)) {
+      return L.extend(style, styles.doubtfulRing(style.radius));
+    }
+    return style;
   }
 
   /** Share of a unit's households with a problem, and the colour of the worst one. */

@@ -9,8 +9,16 @@ from playwright.sync_api import Locator, Page
 from tests.household_fixtures import lonlat_m
 
 OVERLAY_LABELS = ".leaflet-control-layers-overlays label"
-#: The layer control's names, in order, per language.
-LAYERS_ZH = ["网格边界", "网格名称", "农户", "网格空白区", "网格外农户", "网格员住址"]
+#: The layer control's names, in order, per language: the grid's layers, then the projects.
+LAYERS_ZH = [
+    "网格边界",
+    "网格名称",
+    "农户",
+    "网格空白区",
+    "网格外农户",
+    "网格员住址",
+    "衔接资金项目",
+]
 LAYERS_EN = [
     "Grid boundaries",
     "Unit names",
@@ -18,8 +26,10 @@ LAYERS_EN = [
     "Gaps in the grid",
     "Households outside the grid",
     "Grid workers' homes",
+    "Funded projects",
 ]
-KINDS = ["units", "labels", "households", "gaps", "outside", "workers"]
+#: The kind (gridmap.layers.registry key) of each layer, in the same order.
+KINDS = ["units", "labels", "households", "gaps", "outside", "workers", "projects"]
 
 
 def open_map(page: Page, base_url: str, query: str = "") -> None:
@@ -51,7 +61,11 @@ def on_map(page: Page, kind: str) -> bool:
 
 
 def drawn_households(page: Page) -> dict[str, dict]:
-    """Households drawn by the households tile layer: code -> their style and properties."""
+    """Households drawn by the households tile layer: code -> their style and properties.
+
+    `ring` and `dash` are the outline's colour and dash pattern (null when solid);
+    `doubtful` is the tile's flag of a last visit resting on a doubtful check-in.
+    """
     return page.evaluate(
         """() => {
             const grid = gridmap.layers.registry.households.grid;
@@ -61,8 +75,10 @@ def drawn_households(page: Page) -> dict[str, dict]:
                     const f = entry.feature;
                     if (f.properties.households == null) {
                         out[f.properties.code] = {fill: f.options.fillColor,
+                            ring: f.options.color, dash: f.options.dashArray || null,
                             coverage: f.properties.coverage_status,
-                            visit: f.properties.visit_status};
+                            visit: f.properties.visit_status,
+                            doubtful: f.properties.doubtful_visit};
                     }
                 });
             });

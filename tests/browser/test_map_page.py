@@ -25,10 +25,6 @@ from tests.browser.helpers import (
 )
 
 EXPECTED = {"H1": "overdue", "H2": "no_contact", "H3": "no_worker", "H4": "outside_grid"}
-#: The layer control of the grid map: the grid's layers, then the funded projects.
-MAP_LAYERS_ZH = [*LAYERS_ZH, "衔接资金项目"]
-MAP_LAYERS_EN = [*LAYERS_EN, "Funded projects"]
-MAP_KINDS = [*KINDS, "projects"]
 
 
 def test_map_stays_on_host_and_has_no_errors(page: Page, live_server: str, watch: PageWatch):
@@ -50,8 +46,8 @@ def test_map_stays_on_host_and_has_no_errors(page: Page, live_server: str, watch
 
 def test_layer_control_names_and_toggles_every_layer(page: Page, live_server: str, watch):
     open_map(page, live_server)
-    expect(page.locator(OVERLAY_LABELS)).to_have_text(MAP_LAYERS_ZH)
-    for name, kind in zip(MAP_LAYERS_ZH, MAP_KINDS, strict=True):
+    expect(page.locator(OVERLAY_LABELS)).to_have_text(LAYERS_ZH)
+    for name, kind in zip(LAYERS_ZH, KINDS, strict=True):
         box = overlay(page, name)
         was_on = box.is_checked()
         box.set_checked(not was_on)
@@ -119,17 +115,17 @@ def test_units_named_as_the_map_zooms(page: Page, live_server: str, watch: PageW
 
 def test_language_is_chosen_by_query_and_remembered(page: Page, live_server: str, watch):
     open_map(page, live_server, "?lang=en")
-    expect(page.locator(OVERLAY_LABELS)).to_have_text(MAP_LAYERS_EN)
+    expect(page.locator(OVERLAY_LABELS)).to_have_text(LAYERS_EN)
     assert page.get_attribute("html", "lang") == "en"
     assert page.title() == "Grid map"
     expect(page.locator("#gm-legend")).to_contain_text("Outside the grid")
     expect(page.locator(".gm-nav")).to_contain_text("Coverage report")
 
     open_map(page, live_server)  # the session remembers English
-    expect(page.locator(OVERLAY_LABELS)).to_have_text(MAP_LAYERS_EN)
+    expect(page.locator(OVERLAY_LABELS)).to_have_text(LAYERS_EN)
 
     open_map(page, live_server, "?lang=zh")
-    expect(page.locator(OVERLAY_LABELS)).to_have_text(MAP_LAYERS_ZH)
+    expect(page.locator(OVERLAY_LABELS)).to_have_text(LAYERS_ZH)
     assert page.get_attribute("html", "lang") == "zh-Hans-CN"
     assert page.title() == "网格地图"
     assert watch.errors == []
