@@ -39,7 +39,7 @@ def load_demo(
     contact_rows = generate_contacts(household_rows, seed)
     contact_rows["since"] = (today - timedelta(days=400)).isoformat()
     # Visits end yesterday: a time later today would be refused as lying in the future.
-    visit_rows = generate_visits(household_rows, today - timedelta(days=1), seed)
+    visit_rows = generate_visits(household_rows, worker_rows, today - timedelta(days=1), seed)
     with tempfile.TemporaryDirectory(prefix="gridmap-demo-") as folder:
         files = _write_csvs(
             Path(folder),

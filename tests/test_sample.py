@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import numpy as np
 import pandas as pd
 import pytest
 import shapely
 
 from gridmap import PROJECT_ROOT
+from gridmap.sample.activity import generate_visits
 from gridmap.sample.county import (
     COUNTY_CODE,
     METRIC_CRS,
@@ -215,3 +218,17 @@ def test_workers_cover_about_one_group_each(county, workers):
 
 def test_workers_are_deterministic_for_a_seed(county, households, workers):
     assert workers.equals(generate_workers(county, households, seed=7))
+
+
+def test_demo_visits_are_made_by_workers_of_the_household_township(households, workers):
+    visits = generate_visits(households, workers, date(2023, 6, 30), seed=7)
+    served = workers.assign(group=workers.groups.str.split(";")).explode("group")
+    own_group = dict(zip(served.group, served.code, strict=True))
+    townships = served.groupby("code").group.agg(lambda gs: {g[:9] for g in gs})
+    group = visits.household.map(households.set_index("code").group)
+    assert visits.visitor.isin(set(workers.code)).all()
+    assert all(g[:9] in townships[v] for g, v in zip(group, visits.visitor, strict=True))
+    staffed = group.isin(own_group.keys())
+    # Where the household's group has a worker, that worker made the visit.
+    assert (visits.visitor[staffed] == group[staffed].map(own_group)).all()
+    assert 0.9 < staffed.mean() < 1.0

@@ -44,8 +44,11 @@ def generate_contacts(households: pd.DataFrame, seed: int = 2023) -> pd.DataFram
     )
 
 
-def generate_visits(households: pd.DataFrame, end: date, seed: int = 2023) -> pd.DataFrame:
-    """Return visits (household, visitor, time, kind) over the year before `end`."""
+def generate_visits(
+    households: pd.DataFrame, workers: pd.DataFrame, end: date, seed: int = 2023
+) -> pd.DataFrame:
+    """Return visits (household, visitor, time, kind) over the year before `end`, each made
+    by a worker of the household's group (or, where it has none, of its village or township)."""
     rng = np.random.default_rng(seed + 12)
     frames = []
     for category, interval in VISIT_INTERVAL_DAYS.items():
@@ -53,9 +56,21 @@ def generate_visits(households: pd.DataFrame, end: date, seed: int = 2023) -> pd
         codes = codes[rng.random(len(codes)) >= NEVER_VISITED_SHARE[category]]
         frames.append(_visit_series(rng, codes, interval, end))
     visits = pd.concat(frames, ignore_index=True)
-    visits["visitor"] = "W" + pd.Series(rng.integers(1, 2500, len(visits))).astype(str)
+    group_of = households.set_index("code")["group"].fillna("").astype(str)
+    visits["visitor"] = _nearest_workers(group_of.loc[visits["household"]].to_numpy(), workers)
     visits["kind"] = rng.choice(VISIT_KINDS, len(visits), p=[0.85, 0.15])
     return visits.sort_values(["household", "time"], ignore_index=True)
+
+
+def _nearest_workers(groups: np.ndarray, workers: pd.DataFrame) -> list[str]:
+    """The worker serving each group, else one of its village, else one of its township."""
+    # Group codes are 15 digits: the first 12 name the village, the first 9 the township.
+    served = workers.assign(group=workers["groups"].str.split(";")).explode("group")
+    by_prefix: dict[str, str] = {}
+    for length in (9, 12, 15):
+        for group, worker in zip(served["group"], served["code"], strict=True):
+            by_prefix.setdefault(group[:length], worker)
+    return [by_prefix.get(g) or by_prefix.get(g[:12]) or by_prefix.get(g[:9], "") for g in groups]
 
 
 def _visit_series(
