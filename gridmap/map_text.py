@@ -67,6 +67,8 @@ MAP_TEXT: dict[str, str] = {
     "parent_unit": N_("Parent unit"),
     "open_unit_page": N_("Open the unit's page"),
     "show_township_only": N_("Show this township only"),
+    "edit_boundary": N_("Edit boundary"),
+    "unit_history": N_("History"),
     "households": N_("Number of households"),
     "monitored": N_("Monitored households"),
     "workers_active": N_("Active grid workers"),

@@ -183,11 +183,13 @@ def build_map_page(
     lang: str = "zh-Hans-CN",
     nav_html: str = "",
     focus: str | None = None,
+    can_edit: bool = False,
 ) -> str:
     """Return the HTML of the grid map page; every <script> carries `nonce`.
 
     `text` holds the translated words by group, as gridmap.map_text.all_texts() names them;
-    `focus` is the code of a unit to zoom to and show in the side panel at once.
+    `focus` is the code of a unit to zoom to and show in the side panel at once;
+    `can_edit` puts links to the boundary editor and history in the unit panel.
     """
     words = text["text"]
     fmap = _base_map(basemap_url, basemap_attribution, bounds)
@@ -195,8 +197,9 @@ def build_map_page(
     if nav_html:
         root.html.add_child(Element(nav_html), name="gridmap_nav")
     config = map_config(
-        text, as_of, fitted=bounds is not None, background=PLAIN_BACKGROUND, focus=focus
-    )
+        text, as_of, fitted=bounds is not None, background=PLAIN_BACKGROUND, focus=focus,
+        canEdit=can_edit,
+    )  # fmt: skip
     PageConfig(config, js=MAP_JS, css=OWN_CSS).add_to(fmap)
     for kind, key, show in MAP_LAYERS:
         AppLayer(kind=kind, name=words[key], show=show).add_to(fmap)

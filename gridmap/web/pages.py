@@ -197,6 +197,7 @@ def map_page() -> Response:
         lang=html_lang(),
         nav_html=render_template("_nav.html", active="map"),
         focus=focus if focus.isdigit() and len(focus) in CODE_LENGTHS else None,
+        can_edit=current_user.role == "admin",
     )
     return Response(page, mimetype="text/html")
 

@@ -219,6 +219,15 @@
       only.addEventListener("click", function () { onTownship(String(u.code).slice(0, 9)); });
       gm.append(actions, only);
     }
+    if (gm.config().canEdit && u.level >= 2) {
+      // Only administrators' pages say canEdit; the editor refuses everyone else anyway.
+      [["edit_boundary", "/edit", "gm-panel-edit"], ["unit_history", "/history", "gm-panel-history"]].forEach(function (spec) {
+        const a = gm.el("a", "btn btn-outline-secondary btn-sm", gm.t(spec[0]));
+        a.id = spec[2];
+        a.href = gm.url(gm.config().urls.unitPage + encodeURIComponent(u.code) + spec[1], null, false);
+        gm.append(actions, a);
+      });
+    }
     return actions;
   };
 

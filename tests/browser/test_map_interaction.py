@@ -48,6 +48,7 @@ def test_clicking_a_unit_shows_its_figures(page: Page, live_server: str, watch: 
     expect(panel.locator("a", has_text="查看网格详情")).to_have_attribute(
         "href", f"/units/{TOWNSHIP_1}"
     )
+    expect(panel.locator("#gm-panel-edit")).to_have_count(0)  # reviewers do not edit
     panel.locator(".gm-panel-close").click()
     expect(panel).to_be_hidden()
     assert watch.errors == []
@@ -212,5 +213,19 @@ def test_a_grid_worker_sees_their_groups(browser: Browser, live_server: str):
     expect(page.locator(".gm-worker")).to_have_count(1)
     wait_for_tiles(page)
     assert set(drawn_households(page)) == {"H1", "H2"}
+    page.context.close()
+    assert errors == []
+
+
+def test_administrators_reach_the_editor_from_the_unit_panel(browser: Browser, live_server: str):
+    page, errors = scoped_page(browser, live_server, "admin")
+    open_map(page, live_server, f"?unit={TOWNSHIP_1}")
+    panel = page.locator(f"#gm-panel[data-code='{TOWNSHIP_1}'][data-loaded]")
+    expect(panel.locator("#gm-panel-edit")).to_have_text("编辑边界")
+    expect(panel.locator("#gm-panel-history")).to_have_attribute(
+        "href", f"/units/{TOWNSHIP_1}/history"
+    )
+    panel.locator("#gm-panel-edit").click()
+    page.wait_for_url(f"**/units/{TOWNSHIP_1}/edit")
     page.context.close()
     assert errors == []
