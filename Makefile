@@ -9,7 +9,7 @@ MYPY_TARGETS := gridmap/config.py gridmap/errors.py gridmap/clock.py gridmap/crs
 	gridmap/areas.py gridmap/topology.py gridmap/grids.py gridmap/assign.py gridmap/coverage.py \
 	gridmap/staffing.py gridmap/tiles.py gridmap/households.py gridmap/people.py \
 	gridmap/demo.py gridmap/maps.py gridmap/map_layers.py gridmap/map_text.py gridmap/accounts.py gridmap/audit.py gridmap/privacy.py \
-	gridmap/uploads.py gridmap/projects.py gridmap/visits.py gridmap/campaigns.py \
+	gridmap/uploads.py gridmap/projects.py gridmap/visits.py gridmap/visit_input.py gridmap/campaigns.py \
 	gridmap/monitoring.py gridmap/inspect gridmap/redraw gridmap/io gridmap/sample
 
 .PHONY: demo test lint format bench serve setup system-deps translations clean
