@@ -149,6 +149,21 @@ def test_visit_early_in_the_morning_counts_on_its_local_date(conn, tiny_county_f
     assert _statuses(conn, AS_OF)["E2"][1] == "due_soon"
 
 
+@pytest.mark.parametrize(
+    ("hour", "day_offset", "expected"),
+    [(23, 0, "visited"), (0, 1, "never"), (23, -1, "visited")],
+)
+def test_a_past_report_counts_visits_up_to_local_midnight(
+    conn, tiny_county_file, hour, day_offset, expected
+):
+    grids.import_grid_file(conn, tiny_county_file)
+    add_household(conn, "E3", (500, 500), category="monitored", risk_eliminated=True)
+    # 23:00 on the as-of date counts; 00:00 the next local day (16:00 UTC before) does not.
+    add_visit(conn, "E3", AS_OF + timedelta(days=day_offset), hour=hour)
+    add_visit(conn, "E3", AS_OF + timedelta(days=3))  # later: the report looks into the visits
+    assert _statuses(conn, AS_OF)["E3"][1] == expected
+
+
 def test_households_page_filters_by_status(scenario):
     page = coverage.households_geojson(
         scenario, CONFIG, AS_OF, unit="341890100", status="overdue", page=1

@@ -24,11 +24,14 @@ _WINDOW = (
 # latest visit; only earlier dates look into the visits themselves. Rejected visits never count,
 # nor do inspection visits hidden until their plan is closed.
 _LAST_VISIT_CURRENT = "h.last_visit_on"
+# A local date on or before as_of is an instant before the next local midnight: written so, the
+# household's visit index is read backwards and stops at the first visit that counts.
 _LAST_VISIT_HISTORIC = (
     "CASE WHEN h.last_visit_on IS NULL OR h.last_visit_on <= %(as_of)s::date "
-    "THEN h.last_visit_on ELSE (SELECT max((v.visited_at AT TIME ZONE %(tz)s)::date) "
+    "THEN h.last_visit_on ELSE (SELECT (v.visited_at AT TIME ZONE %(tz)s)::date "
     "FROM visit v WHERE v.household_code = h.code AND v.rejected_at IS NULL AND NOT v.hidden "
-    "AND (v.visited_at AT TIME ZONE %(tz)s)::date <= %(as_of)s::date) END"
+    "AND v.visited_at < ((%(as_of)s::date + 1)::timestamp AT TIME ZONE %(tz)s) "
+    "ORDER BY v.visited_at DESC LIMIT 1) END"
 )
 
 # Built from the fixed fragments above; every value is a bound parameter.
