@@ -1,4 +1,5 @@
-"""Loading the sample county with demo households, workers, contacts and visits."""
+"""Loading the sample county with demo households, workers, contacts, visits, monitoring
+periods and a visit campaign."""
 
 from __future__ import annotations
 
@@ -7,19 +8,26 @@ from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
 
+import geopandas as gpd
 import pandas as pd
 import psycopg
 
-from gridmap import accounts, assign, coverage, grids, households, people
-from gridmap.accounts import Actor
+from gridmap import accounts, assign, campaigns, coverage, grids, households, monitoring, people
+from gridmap.accounts import Actor, cli_actor
+from gridmap.clock import os_user
 from gridmap.config import Config
 from gridmap.sample.activity import generate_contacts, generate_visits
 from gridmap.sample.county import read_county
+from gridmap.sample.lifecycle import generate_monitoring
 from gridmap.sample.population import generate_households, generate_workers
 from gridmap.sample.projects import load_demo_projects
 from gridmap.store import assignment as assignment_store
 
 SAMPLE_FILE = "sample-county.gpkg"
+#: The demo campaign: the county's third visit campaign of the year, over the last 30 days.
+CAMPAIGN_NAME = "第三次集中走访"
+CAMPAIGN_DAYS = 30
+CAMPAIGN_CATEGORIES = ("monitored", "lifted")
 
 
 def is_loaded(conn: psycopg.Connection) -> bool:
@@ -28,9 +36,13 @@ def is_loaded(conn: psycopg.Connection) -> bool:
 
 
 def load_demo(
-    conn: psycopg.Connection, config: Config, *, households_n: int, seed: int, today: date
-) -> dict:
-    """Import the sample county and generated records through the ordinary import paths."""
+    conn: psycopg.Connection, config: Config, *, households_n: int, seed: int, today: date,
+    actor: Actor | None = None,
+) -> dict:  # fmt: skip
+    """Import the sample county and generated records through the ordinary import paths.
+
+    The demo campaign is created and audited as `actor` (default: the command line's admin).
+    """
     sample = config.geodata_dir / SAMPLE_FILE
     report: dict = {"grids": grids.import_grid_file(conn, sample, reason="sample county")}
     units = read_county(sample)
@@ -39,22 +51,40 @@ def load_demo(
     contact_rows = generate_contacts(household_rows, seed)
     contact_rows["since"] = (today - timedelta(days=400)).isoformat()
     # Visits end yesterday: a time later today would be refused as lying in the future.
-    visit_rows = generate_visits(household_rows, worker_rows, today - timedelta(days=1), seed)
+    visit_rows = generate_visits(
+        household_rows, worker_rows, today - timedelta(days=1), seed, campaign_days=CAMPAIGN_DAYS
+    )
     with tempfile.TemporaryDirectory(prefix="gridmap-demo-") as folder:
         files = _write_csvs(
             Path(folder),
             households=household_rows,
+            monitoring=generate_monitoring(household_rows, today, seed),
             workers=worker_rows,
             contacts=contact_rows,
             visits=visit_rows,
         )
         report["households"] = households.import_households(conn, files["households"])
+        report["monitoring"] = monitoring.import_monitoring(
+            conn, files["monitoring"], config.timezone
+        )
         report["workers"] = people.import_workers(conn, files["workers"])
         report["contacts"] = people.import_contacts(conn, files["contacts"], config.timezone)
         report["visits"] = people.import_visits(conn, files["visits"], config.timezone)
         report["projects"] = load_demo_projects(conn, units, seed)
     report["assignment"] = assign.assign_households(conn)
+    report["campaign"] = _create_campaign(conn, actor or cli_actor(os_user()), units, today)
     return report
+
+
+def _create_campaign(
+    conn: psycopg.Connection, actor: Actor, units: gpd.GeoDataFrame, today: date
+) -> dict:
+    """The county-wide campaign over monitored and lifted households, ending yesterday."""
+    county = str(units.code[units.level == 1].iloc[0])
+    return campaigns.create_campaign(
+        conn, actor, name=CAMPAIGN_NAME, starts_on=today - timedelta(days=CAMPAIGN_DAYS),
+        ends_on=today - timedelta(days=1), scope_codes=[county], categories=CAMPAIGN_CATEGORIES,
+    )  # fmt: skip
 
 
 def _write_csvs(folder: Path, **frames: pd.DataFrame) -> dict[str, Path]:

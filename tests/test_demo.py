@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
-from gridmap import demo
+from gridmap import campaigns, demo, monitoring
 from gridmap.config import Config
 
+TODAY = date(2026, 6, 30)
 
-def test_demo_loads_a_small_county_whose_visits_are_all_by_local_workers(conn):
-    report = demo.load_demo(conn, Config(), households_n=1500, seed=5, today=date(2026, 6, 30))
+
+def test_demo_loads_a_small_county_with_local_visits_monitoring_and_a_campaign(conn):
+    report = demo.load_demo(conn, Config(), households_n=1500, seed=5, today=TODAY)
     assert report["households"]["created"] == 1500
     assert report["visits"]["inserted"] > 1000
     assert demo.is_loaded(conn)
@@ -22,3 +24,39 @@ def test_demo_loads_a_small_county_whose_visits_are_all_by_local_workers(conn):
     assert visits > 1000
     # Households placed outside every group keep their township only when they lie in one.
     assert strangers / visits < 0.01
+    _check_monitoring(conn, report)
+    _check_campaign(conn, report)
+
+
+def _check_monitoring(conn, report: dict) -> None:
+    """Every monitored household has its period; the import left the households unchanged."""
+    monitored, eliminated = conn.execute(
+        "SELECT count(*), count(*) FILTER (WHERE risk_eliminated) FROM household "
+        "WHERE category = 'monitored'"
+    ).fetchone()
+    assert monitored > 10 and 0 < eliminated < monitored
+    assert report["monitoring"]["created"] == monitored
+    assert report["monitoring"]["households_updated"] == 0
+    counts = monitoring.monitoring_counts(conn, TODAY - timedelta(days=4 * 365), TODAY)["total"]
+    assert counts["identified"] == monitored and counts["eliminated"] == eliminated
+    assert counts["at_risk_end"] == monitored - eliminated
+    assert counts["identified_cadre_visit"] > counts["identified_self_report"]
+
+
+def _check_campaign(conn, report: dict) -> None:
+    """The campaign targets grouped monitored and lifted households; some are still waiting."""
+    campaign = report["campaign"]
+    assert campaign["name"] == "第三次集中走访" and campaign["ends_on"] == TODAY - timedelta(days=1)
+    (target,) = conn.execute(
+        "SELECT count(*) FROM household WHERE category IN ('monitored', 'lifted') "
+        "AND status = 'active' AND unit_code IS NOT NULL"
+    ).fetchone()
+    total = campaigns.campaign_progress(conn, Config(), campaign["id"])["total"]
+    assert total["target"] == target > 100
+    assert 0 < total["visited"] < target
+    assert 0.55 < total["visited_share"] < 0.9
+    audited = conn.execute(
+        "SELECT client FROM audit WHERE action = 'campaign.add' AND target = %s",
+        [str(campaign["id"])],
+    ).fetchall()
+    assert audited == [("cli",)]

@@ -10,6 +10,7 @@ import pytest
 import shapely
 
 from gridmap import PROJECT_ROOT
+from gridmap.io.monitoring import read_monitoring
 from gridmap.sample.activity import generate_visits
 from gridmap.sample.county import (
     COUNTY_CODE,
@@ -20,6 +21,15 @@ from gridmap.sample.county import (
     geodesic_area_km2,
     read_county,
     write_county,
+)
+from gridmap.sample.lifecycle import (
+    FOUND_BY_SHARES,
+    MEASURES,
+    MIN_MONITORED_DAYS,
+    MONITORING_COLUMNS,
+    RISK_SHARES,
+    SUDDEN_RISK_SHARES,
+    generate_monitoring,
 )
 from gridmap.sample.population import (
     HOUSEHOLD_COLUMNS,
@@ -232,3 +242,80 @@ def test_demo_visits_are_made_by_workers_of_the_household_township(households, w
     # Where the household's group has a worker, that worker made the visit.
     assert (visits.visitor[staffed] == group[staffed].map(own_group)).all()
     assert 0.9 < staffed.mean() < 1.0
+
+
+MONITORING_DAY = date(2026, 6, 30)
+
+
+def test_monitoring_has_one_importable_period_per_monitored_household(households, tmp_path):
+    rows = generate_monitoring(households, MONITORING_DAY, seed=7)
+    monitored = households[households.category == "监测对象"].set_index("code")
+    assert list(rows.columns) == MONITORING_COLUMNS
+    assert len(monitored) > 30 and sorted(rows.household) == sorted(monitored.index)
+    assert (rows.kind.to_numpy() == monitored.monitor_kind[rows.household].to_numpy()).all()
+    eliminated = rows.eliminated_on != ""
+    assert (eliminated.to_numpy() == monitored.risk_eliminated[rows.household].to_numpy()).all()
+    rows.to_csv(tmp_path / "monitoring.csv", index=False)
+    read = read_monitoring(tmp_path / "monitoring.csv", MONITORING_DAY)
+    assert set(read.found_by) <= {"self_report", "cadre_visit", "department_alert"}
+    assert read.eliminated_on.notna().sum() == eliminated.sum()
+
+
+def test_monitoring_dates_are_ordered_and_in_the_past(households):
+    rows = generate_monitoring(households, MONITORING_DAY, seed=7)
+    identified = pd.to_datetime(rows.identified_on)
+    today = pd.Timestamp(MONITORING_DAY)
+    assert (identified < today).all() and (identified >= today - pd.Timedelta(days=3 * 365)).all()
+    closed = rows.eliminated_on != ""
+    ended = pd.to_datetime(rows.eliminated_on[closed])
+    assert (ended < today).all()
+    assert ((ended - identified[closed]).dt.days >= MIN_MONITORED_DAYS).all()
+
+
+def test_monitoring_is_deterministic_for_a_seed(households):
+    first = generate_monitoring(households, MONITORING_DAY, seed=3)
+    assert first.equals(generate_monitoring(households, MONITORING_DAY, seed=3))
+    assert not first.equals(generate_monitoring(households, MONITORING_DAY, seed=4))
+
+
+def _many_monitored(n: int) -> pd.DataFrame:
+    """n monitored households of every kind, a third with the risk eliminated."""
+    rng = np.random.default_rng(1)
+    return pd.DataFrame(
+        {
+            "code": [f"H{i:06d}" for i in range(n)],
+            "category": "监测对象",
+            "monitor_kind": rng.choice(list(MONITOR_KINDS), n, p=list(MONITOR_KINDS.values())),
+            "risk_eliminated": rng.random(n) < 0.4,
+        }
+    )
+
+
+def test_monitoring_shares_are_plausible():
+    rows = generate_monitoring(_many_monitored(6000), MONITORING_DAY, seed=9)
+    found = rows.found_by.value_counts(normalize=True)
+    assert set(found.index) == set(FOUND_BY_SHARES) and found.idxmax() == "干部走访排查"
+    assert 0.55 < found["干部走访排查"] < 0.70 and 0.10 < found["农户自主申报"] < 0.20
+    risks = rows.risk_type.value_counts(normalize=True)
+    assert set(risks.index) == set(RISK_SHARES) and risks.idxmax() == "因病"
+    sudden = rows[rows.kind == "突发严重困难户"]
+    assert set(sudden.risk_type) == set(SUDDEN_RISK_SHARES)
+    measures = rows.measures.str.split(";")
+    assert measures.map(len).between(1, 3).all() and measures.map(len).value_counts()[3] > 300
+    assert all(len(set(m)) == len(m) and set(m) <= set(MEASURES) for m in measures)
+    assert (measures[rows.risk_type == "因学"].str[0] == "教育帮扶").all()
+    days_ago = (pd.Timestamp(MONITORING_DAY) - pd.to_datetime(rows.identified_on)).dt.days
+    # More households are identified lately than two to three years ago.
+    assert (days_ago < 365).sum() > 1.5 * (days_ago >= 730).sum()
+
+
+def test_a_campaign_adds_sweep_visits_in_its_window_to_targeted_households(households, workers):
+    end = date(2023, 6, 30)
+    routine = generate_visits(households, workers, end, seed=7)
+    visits = generate_visits(households, workers, end, seed=7, campaign_days=30)
+    sweep = visits.merge(routine, how="left", indicator=True).query("_merge == 'left_only'")
+    category = sweep.household.map(households.set_index("code").category)
+    assert len(sweep) > 300 and (sweep.kind == "集中走访").all()
+    assert set(category) == {"监测对象", "脱贫户"}
+    days = pd.to_datetime(sweep.time).dt.date
+    assert days.between(date(2023, 6, 1), end).all()

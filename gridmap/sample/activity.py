@@ -19,6 +19,11 @@ VISIT_INTERVAL_DAYS = {"监测对象": 24, "脱贫户": 70, "一般农户": 140}
 #: Share of households that no one has visited in the demo year.
 NEVER_VISITED_SHARE = {"监测对象": 0.01, "脱贫户": 0.02, "一般农户": 0.05}
 VISIT_KINDS = np.array(["日常走访", "集中走访"])
+#: Categories a visit campaign (集中走访) targets.
+CAMPAIGN_CATEGORIES = ("监测对象", "脱贫户")
+#: Share of the targeted households (among those visited at all) the campaign sweep reaches;
+#: with their routine visits, roughly 70% are visited in the campaign's window.
+CAMPAIGN_REACH = 0.6
 
 
 def generate_contacts(households: pd.DataFrame, seed: int = 2023) -> pd.DataFrame:
@@ -45,10 +50,12 @@ def generate_contacts(households: pd.DataFrame, seed: int = 2023) -> pd.DataFram
 
 
 def generate_visits(
-    households: pd.DataFrame, workers: pd.DataFrame, end: date, seed: int = 2023
-) -> pd.DataFrame:
+    households: pd.DataFrame, workers: pd.DataFrame, end: date, seed: int = 2023,
+    campaign_days: int = 0,
+) -> pd.DataFrame:  # fmt: skip
     """Return visits (household, visitor, time, kind) over the year before `end`, each made
-    by a worker of the household's group (or, where it has none, of its village or township)."""
+    by a worker of the household's group (or, where it has none, of its village or township);
+    with `campaign_days`, a campaign over the last days up to `end` adds 集中走访 visits."""
     rng = np.random.default_rng(seed + 12)
     frames = []
     for category, interval in VISIT_INTERVAL_DAYS.items():
@@ -56,10 +63,28 @@ def generate_visits(
         codes = codes[rng.random(len(codes)) >= NEVER_VISITED_SHARE[category]]
         frames.append(_visit_series(rng, codes, interval, end))
     visits = pd.concat(frames, ignore_index=True)
+    visits["kind"] = rng.choice(VISIT_KINDS, len(visits), p=[0.85, 0.15])
+    if campaign_days > 0:
+        sweep = _campaign_sweep(rng, households, visits["household"], end, campaign_days)
+        visits = pd.concat([visits, sweep], ignore_index=True)
     group_of = households.set_index("code")["group"].fillna("").astype(str)
     visits["visitor"] = _nearest_workers(group_of.loc[visits["household"]].to_numpy(), workers)
-    visits["kind"] = rng.choice(VISIT_KINDS, len(visits), p=[0.85, 0.15])
-    return visits.sort_values(["household", "time"], ignore_index=True)
+    columns = ["household", "time", "visitor", "kind"]
+    return visits[columns].sort_values(["household", "time"], ignore_index=True)
+
+
+def _campaign_sweep(
+    rng: np.random.Generator, households: pd.DataFrame, visited: pd.Series, end: date, days: int
+) -> pd.DataFrame:
+    """One 集中走访 visit in the last `days` days up to `end` for most targeted households."""
+    # Households no one visits all year stay unvisited by the campaign too.
+    targeted = households["category"].isin(CAMPAIGN_CATEGORIES) & households["code"].isin(visited)
+    codes = households.loc[targeted, "code"].to_numpy()
+    codes = codes[rng.random(len(codes)) < CAMPAIGN_REACH]
+    days_ago = rng.integers(0, days, len(codes))
+    return pd.DataFrame(
+        {"household": codes, "time": _stamps(rng, days_ago, end), "kind": "集中走访"}
+    )
 
 
 def _nearest_workers(groups: np.ndarray, workers: pd.DataFrame) -> list[str]:
@@ -87,11 +112,15 @@ def _visit_series(
         rows_days.append(ago[alive])
         ago = ago + np.maximum(1, rng.normal(interval, interval / 4, len(codes))).astype(int)
         alive &= ago <= 365
-    days = np.concatenate(rows_days)
-    hours = rng.integers(8, 18, len(days))
-    minutes = rng.integers(0, 60, len(days))
-    stamps = [
-        f"{end - timedelta(days=int(d))} {int(h):02d}:{int(m):02d}"
-        for d, h, m in zip(days, hours, minutes, strict=True)
-    ]
+    stamps = _stamps(rng, np.concatenate(rows_days), end)
     return pd.DataFrame({"household": np.concatenate(rows_household), "time": stamps})
+
+
+def _stamps(rng: np.random.Generator, days_ago: np.ndarray, end: date) -> list[str]:
+    """Local times in working hours, `days_ago` days before `end`."""
+    hours = rng.integers(8, 18, len(days_ago))
+    minutes = rng.integers(0, 60, len(days_ago))
+    return [
+        f"{end - timedelta(days=int(d))} {int(h):02d}:{int(m):02d}"
+        for d, h, m in zip(days_ago, hours, minutes, strict=True)
+    ]
