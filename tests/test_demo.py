@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
+from click.testing import CliRunner
+
 from gridmap import campaigns, demo, monitoring
+from gridmap.cli import main
 from gridmap.config import Config
 
 TODAY = date(2026, 6, 30)
@@ -60,3 +64,19 @@ def _check_campaign(conn, report: dict) -> None:
         [str(campaign["id"])],
     ).fetchall()
     assert audited == [("cli",)]
+
+
+def test_demo_command_loads_once_and_names_its_campaign_and_accounts(cli_env):
+    runner = CliRunner()
+    args = ["demo", "--households", "1200", "--no-serve"]
+    env = {**cli_env, "GRIDMAP_DEMO_PASSWORD": "Demo-password-42"}
+    first = runner.invoke(main, args, env=env, catch_exceptions=False)
+    assert first.exit_code == 0, first.output
+    assert "1,200 households" in first.stdout
+    assert re.search(r'campaign \d+ "第三次集中走访" runs [\d-]+ to [\d-]+: see /campaigns/\d+',
+                     first.stdout)  # fmt: skip
+    assert re.search(r"admin\s+user \S+\s+password Demo-password-42", first.stdout)
+    again = runner.invoke(main, args, env=env, catch_exceptions=False)
+    assert again.exit_code == 0
+    assert "not loading the sample again" in again.stdout
+    assert "campaign" not in again.stdout

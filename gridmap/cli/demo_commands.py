@@ -42,8 +42,14 @@ def demo_command(
             click.echo(
                 f"loaded {report['grids']['features']} units, {assignment['households']:,} "
                 f"households ({assignment['outside_grid']} outside the grid), "
-                f"{report['workers']['rows']:,} workers, {report['visits']['inserted']:,} visits "
+                f"{report['workers']['rows']:,} workers, {report['visits']['inserted']:,} visits, "
+                f"{report['monitoring']['rows']:,} monitored households' periods "
                 f"in {time.perf_counter() - started:.0f} s"
+            )
+            campaign = report["campaign"]
+            click.echo(
+                f'campaign {campaign["id"]} "{campaign["name"]}" runs {campaign["starts_on"]} '
+                f"to {campaign['ends_on']}: see /campaigns/{campaign['id']}"
             )
         _print_accounts(demo.create_demo_accounts(conn, config, cli_actor(os_user()), _password))
     if not no_serve:
