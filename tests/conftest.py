@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import tempfile
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,6 +17,7 @@ from gridmap import assign, grids, localdb, schema
 from gridmap.config import Config
 from tests.grid_fixtures import write_tiny_county
 from tests.household_fixtures import add_household, add_worker
+from tests.servers import serving
 from tests.web_fixtures import add_role_accounts
 
 settings.register_profile("ci", max_examples=25, deadline=None)
@@ -102,12 +101,6 @@ def tiny_county_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return Path(write_tiny_county(str(tmp_path_factory.mktemp("grids") / "tiny.geojson")))
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="session")
 def live_db_url(pg_cluster: localdb.Cluster, template_url: str, tiny_county_file: Path) -> str:
     """The tiny county with four households (one of each problem) and one worker."""
@@ -132,8 +125,6 @@ def live_db_url(pg_cluster: localdb.Cluster, template_url: str, tiny_county_file
 @pytest.fixture(scope="session")
 def live_server(live_db_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """Base URL of the app served by waitress in a thread, on the tiny county."""
-    from waitress.server import create_server
-
     from gridmap.web import create_app
 
     config = Config(
@@ -141,10 +132,5 @@ def live_server(live_db_url: str, tmp_path_factory: pytest.TempPathFactory) -> I
         var_dir=tmp_path_factory.mktemp("var"),
         secret_key="test",
     )
-    server = create_server(create_app(config), host="127.0.0.1", port=_free_port(), threads=4)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.effective_port}"
-    finally:
-        server.close()
+    with serving(create_app(config)) as base_url:
+        yield base_url

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -14,8 +13,9 @@ from playwright.sync_api import Browser, Page, expect
 from gridmap import assign, grids, localdb
 from gridmap.config import Config
 from tests.browser.conftest import log_in
-from tests.conftest import _copy_database, _free_port
+from tests.conftest import _copy_database
 from tests.household_fixtures import add_household, add_worker, lonlat_m
+from tests.servers import serving
 from tests.test_editor_pages import with_editor
 from tests.web_fixtures import add_role_accounts
 
@@ -40,20 +40,12 @@ def editor_db_url(pg_cluster: localdb.Cluster, template_url: str, tiny_county_fi
 @contextmanager
 def serve_editor(db_url: str, var_dir: Path) -> Iterator[str]:
     """Serve the app with the editor's pages by waitress on `db_url`; yields its base URL."""
-    from waitress.server import create_server
-
     from gridmap.web import create_app
 
     config = Config(database_url=db_url, var_dir=var_dir, secret_key="editor")
     app = with_editor(create_app(config))
-    server = create_server(app, host="127.0.0.1", port=_free_port(), threads=4)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.effective_port}"
-    finally:
-        server.close()
-        app.extensions["gridmap_pool"].close()
+    with serving(app) as base_url:
+        yield base_url
 
 
 @pytest.fixture(scope="module")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from datetime import date
 
@@ -18,6 +17,7 @@ from gridmap.inspect.compose import PlanRequest
 from tests.browser.conftest import PageWatch, log_in
 from tests.grid_fixtures import XSS_NAME
 from tests.household_fixtures import add_household, add_worker
+from tests.servers import serving
 from tests.web_fixtures import add_role_accounts
 
 SPOTS = [(500, 500), (1500, 3500), (2500, 700), (3500, 2500), (4500, 600), (5500, 3300),
@@ -27,11 +27,9 @@ SPOTS = [(500, 500), (1500, 3500), (2500, 700), (3500, 2500), (4500, 600), (5500
 @pytest.fixture(scope="module")
 def plan_server(pg_cluster, template_url, tiny_county_file, tmp_path_factory) -> Iterator[tuple]:  # type: ignore[no-untyped-def]
     """The app with the inspection pages on its own database holding one two-team plan."""
-    from waitress.server import create_server
-
     from gridmap.web import create_app
     from gridmap.web import inspections as views
-    from tests.conftest import _copy_database, _free_port
+    from tests.conftest import _copy_database
 
     url = _copy_database(pg_cluster, "t_inspect_browser")
     config = Config(database_url=url, var_dir=tmp_path_factory.mktemp("var"), secret_key="b",
@@ -52,13 +50,8 @@ def plan_server(pg_cluster, template_url, tiny_county_file, tmp_path_factory) ->
     app = create_app(config)
     if "inspections" not in app.blueprints:
         app.register_blueprint(views.bp)
-    server = create_server(app, host="127.0.0.1", port=_free_port(), threads=4)
-    threading.Thread(target=server.run, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.effective_port}", made
-    finally:
-        server.close()
-        app.extensions["gridmap_pool"].close()
+    with serving(app) as base_url:
+        yield base_url, made
 
 
 def clean(watch: PageWatch) -> None:

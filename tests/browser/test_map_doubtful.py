@@ -7,7 +7,6 @@ the household and H1 with one 1.4 km away, so H1's visit is kept but doubtful.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 
 import psycopg
@@ -27,6 +26,7 @@ from tests.browser.helpers import (
     wait_for_tiles,
 )
 from tests.household_fixtures import lonlat_m
+from tests.servers import serving
 from tests.test_visits import G1, HOUSEHOLDS, field_app, seed_county
 
 TOWNSHIP_1 = "341890100"
@@ -43,8 +43,6 @@ def checked_in_visit(household: str, at_m: tuple[float, float]) -> dict:
 @pytest.fixture
 def server(config: Config, tiny_county_file) -> Iterator[str]:  # type: ignore[no-untyped-def]
     """The seeded county with today's sound visit to H2 and far check-in at H1, served."""
-    from waitress.server import create_server
-
     clerk = Actor(username="admin", role="admin", scope=EVERYTHING)
     with psycopg.connect(config.database_url) as conn:
         seed_county(conn, tiny_county_file)
@@ -53,13 +51,8 @@ def server(config: Config, tiny_county_file) -> Iterator[str]:  # type: ignore[n
         far = visits.record_visit(conn, config, clerk, checked_in_visit("H1", FIELD_OFFICE))
     assert (sound["doubtful"], far["doubtful"]) == (False, True)
     app = field_app(config)
-    httpd = create_server(app, host="127.0.0.1", port=0, threads=4)
-    threading.Thread(target=httpd.run, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{httpd.effective_port}"
-    finally:
-        httpd.close()
-        app.extensions["gridmap_pool"].close()
+    with serving(app) as base_url:
+        yield base_url
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ county leader with village 341890100200, the leader and an enterprise with towns
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 
 import pytest
@@ -17,6 +16,7 @@ from tests.browser.conftest import PageWatch, log_in
 from tests.browser.helpers import click_at_m, open_map, overlay
 from tests.conftest import _copy_database
 from tests.grid_fixtures import XSS_NAME
+from tests.servers import serving
 from tests.test_projects import load_projects_county, projects_app
 
 MAP = ".folium-map"
@@ -26,19 +26,11 @@ TOWNSHIP_1, TOWNSHIP_2 = "341890100", "341890101"
 @pytest.fixture(scope="module")
 def map_server(pg_cluster, template_url, tiny_county_file, tmp_path_factory) -> Iterator[str]:
     """The app with the test projects and pairings, served by waitress in a thread."""
-    from waitress.server import create_server
-
     url = _copy_database(pg_cluster, "gridmap_map_projects_browser")
     load_projects_county(url, tiny_county_file, tmp_path_factory.mktemp("projects"))
     app = projects_app(url, tmp_path_factory.mktemp("var"))
-    server = create_server(app, host="127.0.0.1", port=0, threads=4)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.effective_port}"
-    finally:
-        server.close()
-        app.extensions["gridmap_pool"].close()
+    with serving(app) as base_url:
+        yield base_url
 
 
 def logged_in_page(browser: Browser, base_url: str, username: str) -> Page:

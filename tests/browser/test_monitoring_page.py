@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 
 import psycopg
@@ -11,6 +10,7 @@ from playwright.sync_api import Browser, Page
 
 from tests.browser.conftest import PageWatch, log_in
 from tests.conftest import _copy_database
+from tests.servers import serving
 from tests.test_household_import import GROUP_A, GROUP_B
 from tests.test_monitoring import EXPECTED, PAGE_COLUMNS, seed_monitoring
 from tests.test_visits import field_app
@@ -23,8 +23,6 @@ def monitoring_server(
     pg_cluster, template_url, tiny_county_file, tmp_path_factory
 ) -> Iterator[str]:  # type: ignore[no-untyped-def]
     """The app on the monitoring example, served by waitress in a thread."""
-    from waitress.server import create_server
-
     from gridmap.config import Config
 
     url = _copy_database(pg_cluster, "gridmap_monitoring_browser")
@@ -32,14 +30,8 @@ def monitoring_server(
         seed_monitoring(conn, tiny_county_file, tmp_path_factory.mktemp("files"))
     config = Config(database_url=url, var_dir=tmp_path_factory.mktemp("var"), secret_key="t")
     app = field_app(config)
-    server = create_server(app, host="127.0.0.1", port=0, threads=4)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.effective_port}"
-    finally:
-        server.close()
-        app.extensions["gridmap_pool"].close()
+    with serving(app) as base_url:
+        yield base_url
 
 
 @pytest.fixture

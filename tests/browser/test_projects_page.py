@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 
 import pytest
@@ -11,6 +10,7 @@ from playwright.sync_api import Browser, Page, expect
 from tests.browser.conftest import PageWatch, log_in
 from tests.conftest import _copy_database
 from tests.grid_fixtures import XSS_NAME
+from tests.servers import serving
 from tests.test_projects import load_projects_county, projects_app
 
 MAP = "#gm-projects-map"
@@ -19,19 +19,11 @@ MAP = "#gm-projects-map"
 @pytest.fixture(scope="module")
 def projects_server(pg_cluster, template_url, tiny_county_file, tmp_path_factory) -> Iterator[str]:
     """The app with the five test projects, served by waitress in a thread."""
-    from waitress.server import create_server
-
     url = _copy_database(pg_cluster, "gridmap_projects_browser")
     load_projects_county(url, tiny_county_file, tmp_path_factory.mktemp("projects"))
     app = projects_app(url, tmp_path_factory.mktemp("var"))
-    server = create_server(app, host="127.0.0.1", port=0, threads=4)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.effective_port}"
-    finally:
-        server.close()
-        app.extensions["gridmap_pool"].close()
+    with serving(app) as base_url:
+        yield base_url
 
 
 def logged_in_page(browser: Browser, base_url: str, username: str) -> Page:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import socket
-import threading
 from collections.abc import Iterator
 
 import psycopg
@@ -13,33 +11,20 @@ from playwright.sync_api import Browser, BrowserContext, Page
 from gridmap.config import Config
 from tests.browser.conftest import is_local, log_in
 from tests.household_fixtures import lonlat_m
+from tests.servers import serving
 from tests.test_visits import G1, field_app, seed_county
 
 PHONE = {"width": 390, "height": 844}
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture
 def field_server(config: Config, tiny_county_file) -> Iterator[str]:  # type: ignore[no-untyped-def]
     """The app with the field pages on a fresh seeded database, served by waitress."""
-    from waitress.server import create_server
-
     with psycopg.connect(config.database_url) as conn:
         seed_county(conn, tiny_county_file)
     app = field_app(config)
-    server = create_server(app, host="127.0.0.1", port=_free_port(), threads=4)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.effective_port}"
-    finally:
-        server.close()
-        app.extensions["gridmap_pool"].close()
+    with serving(app) as base_url:
+        yield base_url
 
 
 def phone(browser: Browser, at_m: tuple[float, float]) -> BrowserContext:
