@@ -103,21 +103,23 @@ def status_query(params: dict, scope: str = "true") -> sql.Composable:
     return sql.SQL(text)  # noqa: S608 - fixed fragments only
 
 
-# Doubtful check-ins not yet rejected are few (a partial index finds them), so their days are
-# joined to every household at once; only the households they match look for a sound visit.
+# Doubtful check-ins not yet rejected are few (a partial index finds them): the days on which a
+# household has one and no sound visit are found from them alone, then joined to every household.
+# The sound-visit probe is a range on the household's visit index, so it stays cheap.
 _DOUBTFUL_QUERY = """
-SELECT s.*,
-       CASE WHEN dv.household_code IS NULL THEN false
-            ELSE NOT EXISTS (
-                SELECT 1 FROM visit v
-                WHERE v.household_code = s.code AND v.rejected_at IS NULL AND NOT v.doubtful
-                  AND NOT v.hidden
-                  AND (v.visited_at AT TIME ZONE %(tz)s)::date = s.last_visit_on) END
-           AS doubtful_visit
+SELECT s.*, dv.household_code IS NOT NULL AS doubtful_visit
 FROM ({}) s
-LEFT JOIN (SELECT DISTINCT household_code, (visited_at AT TIME ZONE %(tz)s)::date AS day
-           FROM visit WHERE doubtful AND rejected_at IS NULL AND NOT hidden) dv
-       ON dv.household_code = s.code AND dv.day = s.last_visit_on
+LEFT JOIN (
+    SELECT DISTINCT d.household_code, d.day
+    FROM (SELECT household_code, (visited_at AT TIME ZONE %(tz)s)::date AS day
+          FROM visit WHERE doubtful AND rejected_at IS NULL AND NOT hidden) d
+    WHERE NOT EXISTS (
+        SELECT 1 FROM visit v
+        WHERE v.household_code = d.household_code AND v.rejected_at IS NULL
+          AND NOT v.doubtful AND NOT v.hidden
+          AND v.visited_at >= (d.day::timestamp AT TIME ZONE %(tz)s)
+          AND v.visited_at < ((d.day + 1)::timestamp AT TIME ZONE %(tz)s))
+) dv ON dv.household_code = s.code AND dv.day = s.last_visit_on
 """
 
 
