@@ -19,6 +19,7 @@ from gridmap.accounts import Scope
 from gridmap.cli import main
 from gridmap.errors import BadInput, NotFound
 from gridmap.households import import_households
+from gridmap.io.monitoring import MONITORING_HEADERS
 from gridmap.people import import_contacts, import_workers
 from tests.test_household_import import GROUP_A, GROUP_B, GROUP_C, good_rows, write_csv
 from tests.test_people_import import CONTACT_HEADERS, WORKER_HEADERS, worker_rows
@@ -404,3 +405,45 @@ def test_monitoring_downloads(page_clients):
     for link in ("/api/v1/monitoring.xlsx?", "/api/v1/monitoring/uncontacted.xlsx?",
                  "/api/v1/contacts.xlsx?"):  # fmt: skip
         assert link in page
+
+
+def sheet_figures(sheet) -> dict[str, tuple]:  # type: ignore[no-untyped-def]
+    """{unit code: counts in PAGE_COLUMNS order} of a monitoring sheet, read by its headers."""
+    header, *rows = sheet.iter_rows(values_only=True)
+    labels = dict(MONITORING_HEADERS)
+    columns = [header.index(labels[key]) for key in PAGE_COLUMNS]
+    return {row[0]: tuple(row[i] for i in columns) for row in rows}
+
+
+def test_monitoring_workbook_holds_the_hand_computed_figures(page_clients):
+    book = page_clients["reviewer"].get("/api/v1/monitoring.xlsx", query_string=PAGE_PERIOD)
+    assert book.status_code == 200
+    sheets = openpyxl.load_workbook(io.BytesIO(book.data)).worksheets
+    levels = {sheet.title.split(" ")[0]: sheet_figures(sheet) for sheet in sheets}
+    assert levels["县"] == {"341890": EXPECTED["341890"]}
+    assert levels["乡镇"] == {
+        "341890100": EXPECTED["341890100"], "341890101": EXPECTED["341890101"],
+    }  # fmt: skip
+    assert levels["行政村"] == {
+        GROUP_A[:12]: EXPECTED[GROUP_A], GROUP_B[:12]: EXPECTED[GROUP_B],
+        GROUP_C[:12]: EXPECTED[GROUP_C], "341890101201": (0,) * 6,
+    }  # fmt: skip
+    groups = levels["村民小组"]
+    assert {code: groups[code] for code in (GROUP_A, GROUP_B, GROUP_C)} == {
+        code: EXPECTED[code] for code in (GROUP_A, GROUP_B, GROUP_C)
+    }
+    # Every other group has nothing in the period: the sheet lists it with zeros.
+    assert {v for k, v in groups.items() if k not in (GROUP_A, GROUP_B, GROUP_C)} <= {(0,) * 6}
+    names = {row[0]: row[1] for row in sheets[1].iter_rows(min_row=2, values_only=True)}
+    assert all(names.values())  # each unit is named, not only coded
+
+
+def test_a_township_workbook_holds_only_its_township(page_clients):
+    book = page_clients["township"].get("/api/v1/monitoring.xlsx", query_string=PAGE_PERIOD)
+    sheets = openpyxl.load_workbook(io.BytesIO(book.data)).worksheets
+    levels = {sheet.title.split(" ")[0]: sheet_figures(sheet) for sheet in sheets}
+    assert list(levels) == ["乡镇", "行政村", "村民小组"]  # the county is not the township's
+    assert levels["乡镇"] == {"341890100": EXPECTED["341890100"]}
+    assert levels["行政村"] == {
+        GROUP_A[:12]: EXPECTED[GROUP_A], GROUP_B[:12]: EXPECTED[GROUP_B],
+    }  # fmt: skip
