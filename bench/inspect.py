@@ -22,9 +22,22 @@ from gridmap.inspect.compose import PlanRequest
 from gridmap.store import inspections as store
 
 HOUSEHOLDS = 130_000
-#: The issue asks for 60 s; 20 s keeps the whole run near two minutes, and the reference
-#: barely moves after that on these sizes.
-REFERENCE_S = 20.0
+#: The benchmark's reference runs PyVRP for 60 s per size; GRIDMAP_BENCH_REFERENCE_S shortens it
+#: for a quick local run (the printed "reference" then says so).
+REFERENCE_S = 60.0
+
+
+def reference_seconds() -> float:
+    """Seconds PyVRP runs per size: GRIDMAP_BENCH_REFERENCE_S if set, else REFERENCE_S."""
+    raw = os.environ.get("GRIDMAP_BENCH_REFERENCE_S", "").strip()
+    if not raw:
+        return REFERENCE_S
+    seconds = float(raw)
+    if not seconds > 0:
+        raise ValueError(f"GRIDMAP_BENCH_REFERENCE_S must be a positive number, not {raw}")
+    return seconds
+
+
 #: (stops, teams, days, goal seconds): the county's two teams for four days, then larger pushes
 #: whose team-days are only just enough, so the prizes decide what is dropped.
 SIZES = [(60, 2, 4, 2.0), (200, 4, 5, 10.0), (500, 8, 6, 10.0)]
@@ -33,13 +46,13 @@ SEED = 2023
 
 
 def reference(problem: routing.Problem, seed: int) -> tuple[int, float]:
-    """PyVRP's default search on the same model for REFERENCE_S: objective and seconds."""
+    """PyVRP's default search on the same model for reference_seconds(): objective, seconds."""
     from pyvrp import solve as pyvrp_solve
     from pyvrp.stop import MaxRuntime
 
     clients = [i for i in range(problem.size) if routing.alone_seconds(problem, i) <= problem.shift]
     data = routing.model(problem, clients)
-    result = pyvrp_solve(data, MaxRuntime(REFERENCE_S), seed=seed, display=False)
+    result = pyvrp_solve(data, MaxRuntime(reference_seconds()), seed=seed, display=False)
     routes = [[clients[a.idx] for a in r if a.is_client()] for r in result.best.routes()]
     assert result.best.is_feasible()
     return routing.objective(problem, routes), result.runtime
@@ -80,6 +93,13 @@ def run_size(conn, config: Config, stops: int, teams: int, days: int, goal_s: fl
     }  # fmt: skip
 
 
+def reference_label() -> str:
+    """How the reference was found, as printed with the results."""
+    seconds = reference_seconds()
+    shortened = "" if seconds == REFERENCE_S else f" (shortened from {REFERENCE_S:g} s)"
+    return f"PyVRP default search, {seconds:g} s per size{shortened}"
+
+
 def main() -> None:
     """Load the demo county into a throwaway database and plan every size."""
     config = Config.from_env()
@@ -92,7 +112,7 @@ def main() -> None:
     result = {
         "bench": "inspect",
         "households": HOUSEHOLDS,
-        "reference": f"PyVRP default search, {REFERENCE_S:.0f} s per size (capped from 60 s)",
+        "reference": reference_label(),
         "runs": runs,
         # Timings are wall-clock on a shared 2-core machine: other work inflates them.
         "load_average_1m": round(os.getloadavg()[0], 2),
