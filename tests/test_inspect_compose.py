@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 
 import pytest
 
 from gridmap.errors import BadInput
 from gridmap.inspect import travel
-from gridmap.inspect.compose import PlanFails, Settings, compose
+from gridmap.inspect.compose import PlanFails, Settings, compose, prepare, weighed
 from tests.inspect_fixtures import SEAT, TOWNSHIPS, request, ring_candidates
 
 SETTINGS = Settings()
@@ -131,3 +132,71 @@ def test_every_team_day_appears_even_without_stops():
     empty = [r for r in plan["routes"] if not r["stops"]]
     assert empty and all(r["hours"] == 0 and r["km"] == 0 and r["back"] is None for r in empty)
     assert plan["dropped"] == []
+
+
+def test_the_prize_is_weight_times_the_setting_when_that_is_enough():
+    settings = Settings(prize_seconds=100_000)
+    ready = prepare(ring_candidates(), TOWNSHIPS, request(), settings, SEAT, 11)
+    assert ready.prize_seconds == 100_000
+    assert ready.problem.prize == [round(c.weight * 100_000) for c in ready.stops]
+    assert (
+        compose(ring_candidates(), TOWNSHIPS, request(), settings, SEAT, 11)["prize_seconds"]
+        == 100_000
+    )
+
+
+def test_a_prize_too_small_for_a_day_is_raised_and_the_plan_says_so():
+    # 8 hours = 28 800 s; the lightest stop (weight 0.5 after the plan's weights) must be
+    # worth a whole day: 57 600 s per unit of weight, not the configured 60.
+    req = request(weights=(("households", 0.5),))
+    candidates = [replace(c, weight=1.0) if c.kind == "household" else c
+                  for c in ring_candidates()]  # fmt: skip
+    ready = prepare(candidates, TOWNSHIPS, req, Settings(prize_seconds=60), SEAT, 11)
+    assert min(c.weight for c in ready.stops) == 0.5
+    assert ready.prize_seconds == 57_600
+    assert ready.problem.prize == [round(c.weight * 57_600) for c in ready.stops]
+    plan = compose(candidates, TOWNSHIPS, req, Settings(prize_seconds=60), SEAT, 11)
+    assert plan["prize_seconds"] == 57_600
+
+
+def test_plan_weights_multiply_the_weights_of_their_source():
+    req = request(weights=(("households", 2.0), ("projects", 0.5)))
+    before = {c.key: c.weight for c in ring_candidates()}
+    for c in weighed(ring_candidates(), req):
+        factor = {"household": 2.0, "project": 0.5}.get(c.kind, 1.0)
+        assert c.weight == before[c.key] * factor
+    plan = make(req)
+    sampled = stops_of(plan) + plan["dropped"]
+    assert all(s["weight"] == before[(s["kind"], s["code"])] * 2 for s in sampled
+               if s["kind"] == "household")  # fmt: skip
+
+
+def test_plan_weights_steer_the_sample():
+    # 24 places of each kind; projects weighed 10 000 times the households and groups.
+    req = request(mandatory=False, stops=12, weights=(("projects", 100.0), ("households", 0.01),
+                                                      ("groups", 0.01)))  # fmt: skip
+    plan = make(req, candidates=ring_candidates(per_township=12))
+    kinds = {s["kind"] for s in stops_of(plan) + plan["dropped"]}
+    assert kinds == {"project"}
+    unweighted = make(request(mandatory=False, stops=12), ring_candidates(per_township=12))
+    assert len({s["kind"] for s in stops_of(unweighted) + unweighted["dropped"]}) > 1
+
+
+@pytest.mark.parametrize("weights, message", [
+    ((("households", 0.0),), "the weight for households must be above 0, not 0"),
+    ((("projects", -1.0),), "the weight for projects must be above 0, not -1"),
+    ((("households", float("nan")),), "the weight for households must be above 0, not nan"),
+    ((("households", 1000.0),), "the weight for households must be 0.01 to 100, not 1000"),
+    ((("farms", 2.0),), "a weight is for one of households, projects, groups, villages, not "
+                        "'farms'"),
+    ((("households", 2.0), ("households", 3.0)), "give each source one weight"),
+])  # fmt: skip
+def test_unusable_weights_are_refused_saying_why(weights, message):
+    with pytest.raises(BadInput) as refused:
+        make(request(weights=weights))
+    assert message in refused.value.message
+
+
+def test_a_weight_needs_its_source_sampled():
+    with pytest.raises(BadInput, match="the weight for villages needs villages among the sources"):
+        make(request(sources=("households",), weights=(("villages", 2.0),)))

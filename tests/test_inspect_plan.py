@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import date, timedelta
 
 import pytest
@@ -67,24 +68,67 @@ def test_unstaffed_groups_and_low_visit_villages_are_units(county):
     assert found[("unit", "341890101200")].weight > found[("unit", "341890100200")].weight
 
 
-def test_projects_are_sampled_only_when_a_project_table_exists(county):
-    if store.has_projects(county):
-        county.execute("ALTER TABLE project RENAME TO project_hidden")
-    assert not store.has_projects(county)
-    assert not [k for k in gather(county) if k[0] == "project"]
-    county.execute(
-        "CREATE TEMP TABLE project (code text, name text, status text, geom geometry(Point, 4326))"
+def add_project(conn, code, status, village, at=None, category="industry"):  # type: ignore[no-untyped-def]
+    """A project in the real project table (migration 0009), at a site `at` (metres) or none."""
+    lon, lat = lonlat_m(*at) if at else (None, None)
+    conn.execute(
+        "INSERT INTO project (code, name, year, category, status, started_on, village_code, geom) "
+        "VALUES (%s, %s, 2023, %s, %s, CASE WHEN %s = 'approved' THEN NULL ELSE DATE '2023-03-01' "
+        "END, %s, CASE WHEN %s::float8 IS NULL THEN NULL "
+        "ELSE ST_SetSRID(ST_MakePoint(%s, %s), 4326) END)",
+        [code, f"项目{code}", category, status, status, village, lon, lon, lat],
     )
-    for code, status, at in [("P1", "在建", (4600, 600)), ("P2", "completed", (4700, 600))]:
-        lon, lat = lonlat_m(*at)
-        county.execute(
-            "INSERT INTO project VALUES (%s, %s, %s, ST_SetSRID(ST_MakePoint(%s, %s), 4326))",
-            [code, f"项目{code}", status, lon, lat],
-        )
-    assert store.has_projects(county)
-    projects = {k: c for k, c in gather(county).items() if k[0] == "project"}
-    assert list(projects) == [("project", "P1")]
-    assert projects[("project", "P1")].township == "341890101"
+
+
+def label_of(conn, code):  # type: ignore[no-untyped-def]
+    row = conn.execute(
+        "SELECT ST_X(label), ST_Y(label) FROM unit_version WHERE code = %s AND valid_to IS NULL",
+        [code],
+    ).fetchone()
+    return (row[0], row[1])
+
+
+@pytest.fixture
+def projects(county):  # type: ignore[no-untyped-def]
+    """Started projects with and without a site, and approved and completed ones."""
+    add_project(county, "P1", "started", "341890101200", at=(4600, 600))
+    add_project(county, "P2", "completed", "341890101200", at=(4700, 600))
+    add_project(county, "P3", "started", "341890100201", category="employment")  # no site
+    add_project(county, "P4", "approved", "341890100200", category="public_jobs")
+    add_project(county, "P5", "started", "341890101201", category="public_jobs")  # no site
+    return county
+
+
+def test_started_projects_are_sampled_at_their_site_or_their_villages_label(projects):
+    # The default statuses (GRIDMAP_INSPECTION_PROJECT_STATUSES) name the table's 'started'.
+    assert "started" in SETTINGS.project_statuses
+    assert not {"approved", "completed"} & set(SETTINGS.project_statuses)
+    found = {k: c for k, c in gather(projects).items() if k[0] == "project"}
+    assert sorted(code for _kind, code in found) == ["P1", "P3", "P5"]
+    p1, p3, p5 = (found[("project", code)] for code in ("P1", "P3", "P5"))
+    assert (p1.lon, p1.lat) == pytest.approx(lonlat_m(4600, 600))
+    assert (p3.lon, p3.lat) == pytest.approx(label_of(projects, "341890100201"))
+    assert (p5.lon, p5.lat) == pytest.approx(label_of(projects, "341890101201"))
+    assert (p1.township, p3.township, p5.township) == ("341890101", "341890100", "341890101")
+    assert (p3.place, p3.weight, p3.source) == ("12村", SETTINGS.weights.project, "projects")
+
+
+def test_projects_without_a_site_are_routed(projects):
+    made = make(projects, sources=("projects",), stops=3)
+    visited = {s["code"]: s for r in made["routes"] for s in r["stops"]}
+    assert sorted(visited) == ["P1", "P3", "P5"] and made["dropped"] == []
+    assert (visited["P3"]["lon"], visited["P3"]["lat"]) == pytest.approx(
+        label_of(projects, "341890100201")
+    )
+
+
+def test_projects_are_sampled_only_when_a_project_table_exists(projects):
+    projects.execute("ALTER TABLE project RENAME TO project_hidden")
+    assert not store.has_projects(projects)
+    assert not [k for k in gather(projects) if k[0] == "project"]
+    projects.execute("ALTER TABLE project_hidden RENAME TO project")
+    assert store.has_projects(projects)
+    assert len([k for k in gather(projects) if k[0] == "project"]) == 3
 
 
 def test_default_seat_is_the_first_villages_label(county):
@@ -156,3 +200,27 @@ def test_a_configured_seat_and_bad_seats(county):
         plan.parse_point("30", "seat")
     with pytest.raises(Exception, match="outside China"):
         plan.parse_point("30.5,117.0", "seat")
+
+
+def test_the_stored_inputs_show_the_prize_used_and_the_plans_weights(county):
+    config = Config(inspection_prize_seconds=60)
+    request = PlanRequest("六月暗访", date(2023, 6, 23), 2, 2, 6.0, stops=4, seed=42,
+                          weights=(("households", 0.5), ("groups", 3.0)))  # fmt: skip
+    made = plan.create_plan(county, config, request, INSPECTOR, AS_OF)
+    assert plan.load(county, made["id"])["inputs"] == made["inputs"]
+    assert made["inputs"]["weights"] == {"households": 0.5, "groups": 3.0}
+    sampled = [s for r in made["routes"] for s in r["stops"]] + made["dropped"]
+    weights = {(s["kind"], s["code"]): s["weight"] for s in sampled}
+    # M1 at risk (2), M2 without problems (1), M3 at risk, never visited, no contact (4): halved.
+    expected = {"M1": 1.0, "M2": 0.5, "M3": 2.0}
+    assert {c: w for (k, c), w in weights.items() if k == "household"} == {
+        c: expected[c] for (k, c) in weights if k == "household"
+    }
+    unit_weights = [w for (k, c), w in weights.items() if k == "unit" and len(c) == 15]
+    assert all(w == 6.0 for w in unit_weights)  # a group without a worker: 2 × 3
+    # The setting (60 s) is too small for a working day: the prize used is raised and stored.
+    settings = made["inputs"]["settings"]
+    assert settings["prize_seconds_setting"] == 60
+    assert settings["prize_seconds"] == math.ceil(6 * 3600 / min(weights.values()))
+    default = make(county)["inputs"]["settings"]
+    assert default["prize_seconds"] == default["prize_seconds_setting"] == 36_000

@@ -3,111 +3,24 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 
-import numpy as np
-
-from gridmap.errors import BadInput, GridmapError
+from gridmap.errors import GridmapError
 from gridmap.inspect import routing, sampling, travel
-from gridmap.inspect.sampling import Candidate, Weights
+from gridmap.inspect.inputs import PlanRequest, Settings
+from gridmap.inspect.layout import dropped, layout, team_days, totals
+from gridmap.inspect.sampling import Candidate
 
-MAX_DAYS, MAX_TEAMS, MAX_STOPS = 31, 50, 1000
+# PlanRequest and Settings live in inputs; callers keep importing them from here.
+__all__ = ["PlanFails", "PlanRequest", "Prepared", "Settings", "compose", "prepare", "prize_unit",
+           "solve", "weighed"]  # fmt: skip
 
 
 class PlanFails(GridmapError):
     """The plan cannot keep its rules (a mandatory stop out of reach, too little time)."""
 
     status = 422
-
-
-@dataclass(frozen=True)
-class PlanRequest:
-    """What the inspectors ask for."""
-
-    name: str
-    first_day: date
-    days: int
-    teams: int
-    hours: float
-    stops: int | None = None
-    per_township: int | None = None
-    mandatory: bool = True
-    seed: int | None = None
-    sources: tuple[str, ...] = sampling.SOURCES
-    seat: tuple[float, float] | None = None
-    #: (source, stops) pairs: exactly that many stops from each of these sources.
-    quotas: tuple[tuple[str, int], ...] = ()
-
-    @property
-    def quota(self) -> dict[str, int]:
-        """The quotas by source."""
-        return dict(self.quotas)
-
-    def check(self) -> None:
-        """Refuse inputs that make no plan, saying which and how to fix them."""
-        problems = self._quota_problems() + [
-            (not self.name.strip() or len(self.name) > 200, "give the plan a name (≤ 200 chars)"),
-            (not 1 <= self.days <= MAX_DAYS, f"days must be 1 to {MAX_DAYS}"),
-            (not 1 <= self.teams <= MAX_TEAMS, f"teams must be 1 to {MAX_TEAMS}"),
-            (not 0.5 <= self.hours <= 16, "working hours per day must be 0.5 to 16"),
-            (self.stops is None and self.per_township is None and not self.quotas,
-             "say how many stops to sample"),
-            (self.stops is not None and not 1 <= self.stops <= MAX_STOPS,
-             f"stops must be 1 to {MAX_STOPS}"),
-            (self.per_township is not None and not 1 <= self.per_township <= 100,
-             "stops per township must be 1 to 100"),
-            (not set(self.sources) <= set(sampling.SOURCES) or not self.sources,
-             f"sample from some of: {', '.join(sampling.SOURCES)}"),
-            (self.seed is not None and not 0 <= self.seed < 2**63, "the seed must be ≥ 0"),
-        ]  # fmt: skip
-        found = [message for bad, message in problems if bad]
-        if found:
-            raise BadInput("the plan input is not usable: " + "; ".join(found), details=found)
-
-    def _quota_problems(self) -> list[tuple[bool, str]]:
-        sources, quota = set(self.sources), self.quota
-        asked = sum(quota.values())
-        return [
-            (len(quota) < len(self.quotas), "give each source one quota"),
-            *((s not in sampling.SOURCES,
-               f"a quota is for one of {', '.join(sampling.SOURCES)}, not '{s}'") for s in quota),
-            *((s in sampling.SOURCES and s not in sources,
-               f"the quota for {s} needs {s} among the sources sampled from") for s in quota),
-            *((not 0 <= n <= MAX_STOPS, f"the quota for {s} must be 0 to {MAX_STOPS}")
-              for s, n in quota.items()),
-            (self.stops is not None and asked > self.stops,
-             f"the quotas add up to {asked} stops, more than the {self.stops} stops in all"),
-        ]  # fmt: skip
-
-
-@dataclass(frozen=True)
-class Settings:
-    """The bureau's standing choices: travel model, time at stops, prizes and weights."""
-
-    detour: float = 1.4
-    speed_kmh: float = 40.0
-    day_start: time = time(8, 30)
-    stop_minutes: dict[str, int] = field(
-        default_factory=lambda: {"household": 30, "project": 45, "unit": 40}
-    )
-    prize_seconds: int = 36_000
-    weights: Weights = Weights()
-    low_visit_villages: int = 20
-    project_statuses: tuple[str, ...] = ("under_construction",)
-    solve_seconds: float = 30.0
-
-    def service_seconds(self, kind: str) -> int:
-        """Time spent at a stop of `kind`."""
-        return int(self.stop_minutes[kind]) * 60
-
-    def as_dict(self) -> dict:
-        """The settings as stored with a plan."""
-        return {
-            "detour": self.detour, "speed_kmh": self.speed_kmh,
-            "day_start": self.day_start.strftime("%H:%M"), "stop_minutes": dict(self.stop_minutes),
-            "prize_seconds": self.prize_seconds, "weights": vars(self.weights),
-        }  # fmt: skip
 
 
 def reachable_alone(
@@ -125,6 +38,24 @@ def reachable_alone(
     ]
 
 
+def weighed(candidates: Sequence[Candidate], request: PlanRequest) -> list[Candidate]:
+    """The candidates with this plan's weight multiplier of their source applied."""
+    factor = request.weight
+    return [
+        replace(c, weight=round(c.weight * factor[c.source], 4)) if c.source in factor else c
+        for c in candidates
+    ]
+
+
+def prize_unit(stops: Sequence[Candidate], shift: int, setting: int) -> int:
+    """Seconds of travel an optional stop is worth per unit of weight: the setting, or more."""
+    # A stop's prize is weight × this. No detour within a day exceeds the day, so a prize of at
+    # least one shift makes every stop that fits worth its visit: a setting too small for the
+    # lightest stop is raised to that, and the plan stores and shows the value used.
+    lightest = min((c.weight for c in stops), default=1.0)
+    return max(setting, math.ceil(shift / lightest))
+
+
 @dataclass(frozen=True)
 class Prepared:
     """The sampled stops and the routing problem built from them (index i is problem stop i)."""
@@ -135,6 +66,8 @@ class Prepared:
     matrix: travel.Travel
     townships_without_candidates: list[str]
     unreachable_candidates: int
+    #: The prize per unit of weight the problem uses (see prize_unit).
+    prize_seconds: int
 
 
 def prepare(
@@ -147,6 +80,7 @@ def prepare(
 ) -> Prepared:
     """Draw the sample and compute its travel matrix (once) as a routing problem."""
     request.check()
+    candidates = weighed(candidates, request)
     ok = reachable_alone(candidates, seat, request, settings)
     fits = {c.key for c, good in zip(candidates, ok, strict=True) if good}
     sample = sampling.draw(
@@ -158,8 +92,7 @@ def prepare(
     points = [seat, *((c.lon, c.lat) for c in stops)]
     matrix = travel.travel(points, points, detour=settings.detour, speed_kmh=settings.speed_kmh)
     shift = round(request.hours * 3600)
-    # No detour within a day exceeds the day, so even the lightest stop must be worth more.
-    unit = max(settings.prize_seconds, math.ceil(shift / min((c.weight for c in stops), default=1)))
+    unit = prize_unit(stops, shift, settings.prize_seconds)
     problem = routing.Problem(
         seconds=matrix.seconds,
         xy=travel.planar_xy(points),
@@ -170,7 +103,7 @@ def prepare(
         shift=shift,
     )
     return Prepared(stops, sample.mandatory, problem, matrix, sample.townships_without_candidates,
-                    len({c.key for c in candidates} - fits))  # fmt: skip
+                    len({c.key for c in candidates} - fits), unit)  # fmt: skip
 
 
 def compose(
@@ -185,15 +118,16 @@ def compose(
     ready = prepare(candidates, townships, request, settings, seat, seed)
     stops = ready.stops
     solved = solve(ready, seed, settings)
-    days = _team_days(solved.routes, ready.problem.xy, request.teams, request.days)
-    plan = _layout(days, stops, ready.mandatory, ready.matrix, request, settings)
-    plan["dropped"] = [_dropped(stops[i]) for i in solved.dropped]
+    days = team_days(solved.routes, ready.problem.xy, request.teams, request.days)
+    plan = layout(days, stops, ready.mandatory, ready.matrix, request, settings)
+    plan["dropped"] = [dropped(stops[i]) for i in solved.dropped]
     plan.update(
         name=request.name.strip(), seed=seed, first_day=request.first_day.isoformat(),
         days=request.days, teams=request.teams, hours_per_day=request.hours,
         seat={"lon": seat[0], "lat": seat[1]}, mandatory_per_township=request.mandatory,
         townships_without_candidates=ready.townships_without_candidates,
         unreachable_candidates=ready.unreachable_candidates, objective=solved.cost,
+        prize_seconds=ready.prize_seconds,
     )  # fmt: skip
     plan["totals"] = totals(plan)
     return plan
@@ -218,93 +152,3 @@ def solve(ready: Prepared, seed: int, s: Settings) -> routing.Solved:
             "the mandatory stops do not fit into the team-days; add teams or days, or lengthen "
             f"the day (mandatory stops: {named})"
         ) from exc
-
-
-def _team_days(
-    routes: list[list[int]], xy: np.ndarray, teams: int, days: int
-) -> list[list[list[int]]]:
-    """Routes per team and day: routes in compass order, split evenly over the teams.
-
-    Neighbouring routes go to the same team on consecutive days; a team's unused days come last.
-    """
-    used = [r for r in routes if r]
-
-    def bearing(route: list[int]) -> float:
-        centre = xy[[i + 1 for i in route]].mean(axis=0) - xy[0]
-        return math.atan2(float(centre[0]), float(centre[1])) % (2 * math.pi)
-
-    used.sort(key=lambda r: (bearing(r), r))
-    chunks = np.array_split(np.arange(len(used)), teams)
-    return [[used[k] for k in chunk] + [[]] * (days - len(chunk)) for chunk in chunks]
-
-
-def _layout(
-    team_days: list[list[list[int]]],
-    stops: list[Candidate],
-    mandatory: frozenset[tuple[str, str]],
-    matrix: travel.Travel,
-    request: PlanRequest,
-    s: Settings,
-) -> dict:
-    """Every team-day with its stops, arrival times and distances."""
-    routes = []
-    for team, team_routes in enumerate(team_days, start=1):
-        for day, route in enumerate(team_routes):
-            on = request.first_day + timedelta(days=day)
-            routes.append(_route_entry(team, on, route, stops, mandatory, matrix, s))
-    return {"routes": routes}
-
-
-def _route_entry(
-    team: int, on: date, route: list[int], stops: list[Candidate],
-    mandatory: frozenset[tuple[str, str]], matrix: travel.Travel, s: Settings,
-) -> dict:  # fmt: skip
-    """One team-day: its stops in order with ETA and leg length, hours and km."""
-    clock = datetime.combine(on, s.day_start)
-    start = clock
-    entries, metres, here = [], 0, 0
-    for i in route:
-        clock += timedelta(seconds=int(matrix.seconds[here, i + 1]))
-        leg = int(matrix.metres[here, i + 1])
-        metres += leg
-        c = stops[i]
-        entries.append({
-            "code": c.code, "kind": c.kind, "township": c.township,
-            "eta": clock.strftime("%H:%M"), "weight": c.weight, "check": c.check,
-            "name": c.name, "place": c.place, "address": c.address, "lon": c.lon, "lat": c.lat,
-            "km": round(leg / 1000, 1), "minutes": s.stop_minutes[c.kind],
-            "mandatory": c.key in mandatory,
-        })  # fmt: skip
-        clock += timedelta(seconds=s.service_seconds(c.kind))
-        here = i + 1
-    if route:
-        clock += timedelta(seconds=int(matrix.seconds[here, 0]))
-        metres += int(matrix.metres[here, 0])
-    hours = round((clock - start).total_seconds() / 3600, 2)
-    return {
-        "team": team, "day": on.isoformat(), "hours": hours,
-        "km": round(metres / 1000, 1), "back": clock.strftime("%H:%M") if route else None,
-        "stops": entries,
-    }  # fmt: skip
-
-
-def _dropped(c: Candidate) -> dict:
-    """A sampled stop no team-day visits."""
-    return {"code": c.code, "kind": c.kind, "weight": c.weight, "township": c.township,
-            "name": c.name, "place": c.place, "address": c.address, "check": c.check,
-            "lon": c.lon, "lat": c.lat}  # fmt: skip
-
-
-def totals(plan: dict) -> dict:
-    """Sums over the plan: stops visited and dropped, hours, km, weight visited."""
-    visited = [s for r in plan["routes"] for s in r["stops"]]
-    return {
-        "stops": len(visited) + len(plan["dropped"]),
-        "visited": len(visited),
-        "dropped": len(plan["dropped"]),
-        "team_days_used": sum(1 for r in plan["routes"] if r["stops"]),
-        "hours": round(sum(r["hours"] for r in plan["routes"]), 2),
-        "km": round(sum(r["km"] for r in plan["routes"]), 1),
-        "weight_visited": round(sum(s["weight"] for s in visited), 2),
-        "weight_dropped": round(sum(d["weight"] for d in plan["dropped"]), 2),
-    }

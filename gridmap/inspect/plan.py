@@ -112,16 +112,25 @@ def create_plan(
     seed = request.seed if request.seed is not None else sampling.new_seed()
     towns = [code for code, _name in store.townships(conn)]
     plan = compose(found, towns, request, settings, seat, seed)
-    inputs = {
-        "stops": request.stops, "per_township": request.per_township,
-        "mandatory": request.mandatory, "sources": list(request.sources),
-        "quotas": request.quota,
-        "as_of": as_of.isoformat(), "settings": settings.as_dict(),
-    }  # fmt: skip
+    inputs = plan_inputs(request, settings, as_of, plan.pop("prize_seconds"))
     with conn.transaction():
         plan_id = store.save_plan(conn, plan, inputs, actor.username)
         audit.record(conn, actor, "inspection.create", str(plan_id), {"name": plan["name"]})
     return load(conn, plan_id)
+
+
+def plan_inputs(request: PlanRequest, settings: Settings, as_of: date, prize: int) -> dict:
+    """What a plan was made from, as stored with it: the request and the settings in use."""
+    # The prize shown is the one the routing used: a setting too small is raised (see
+    # compose.prize_unit), so the configured value is kept beside it, not in its place.
+    used = {**settings.as_dict(), "prize_seconds": prize,
+            "prize_seconds_setting": settings.prize_seconds}  # fmt: skip
+    return {
+        "stops": request.stops, "per_township": request.per_township,
+        "mandatory": request.mandatory, "sources": list(request.sources),
+        "quotas": request.quota, "weights": request.weight,
+        "as_of": as_of.isoformat(), "settings": used,
+    }  # fmt: skip
 
 
 def view_plan(

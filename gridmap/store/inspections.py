@@ -10,7 +10,7 @@ from psycopg.types.json import Jsonb
 from gridmap.store.coverage import status_query
 
 #: Columns a `project` table needs before projects can be sampled.
-PROJECT_COLUMNS = ("code", "name", "status", "geom")
+PROJECT_COLUMNS = ("code", "name", "status", "geom", "village_code")
 
 
 def townships(conn: psycopg.Connection) -> list[tuple[str, str]]:
@@ -81,7 +81,7 @@ def lowest_visit_villages(conn: psycopg.Connection, params: dict, limit: int) ->
 
 
 def has_projects(conn: psycopg.Connection) -> bool:
-    """True when a `project` table (as the search path finds it) has code, name, status, geom."""
+    """True when a `project` table (as the search path finds it) has the PROJECT_COLUMNS."""
     row = conn.execute(
         "SELECT count(*) FROM pg_attribute WHERE attrelid = to_regclass('project') "
         "AND attname = ANY (%s) AND attnum > 0 AND NOT attisdropped",
@@ -91,15 +91,17 @@ def has_projects(conn: psycopg.Connection) -> bool:
 
 
 def projects_in_progress(conn: psycopg.Connection, statuses: list[str]) -> list[dict]:
-    """Located projects whose status is one of `statuses`, with the village they lie in."""
+    """Projects whose status is one of `statuses`: at their site, else their village's label."""
+    # A project known only by its village code (employment and public-job projects mostly
+    # have no site) is placed at the village's label point, as the projects map shows it.
     rows = conn.execute(
-        "SELECT p.code, p.name, ST_X(p.pt), ST_Y(p.pt), v.code, coalesce(v.name, '') "
-        "FROM (SELECT code::text AS code, name::text AS name, "
-        "  ST_PointOnSurface(geom::geometry) AS pt FROM project "
-        "  WHERE geom IS NOT NULL AND status::text = ANY (%s)) p "
-        "JOIN LATERAL (SELECT u.code, u.name FROM unit_version u WHERE u.valid_to IS NULL "
-        "  AND u.level = 3 AND ST_Covers(u.geom, p.pt) ORDER BY u.code LIMIT 1) v ON true "
-        "ORDER BY p.code",
+        "SELECT p.code::text, p.name::text, ST_X(p.pt), ST_Y(p.pt), p.village_code::text, "
+        "  coalesce(p.village_name, '') "
+        "FROM (SELECT pr.code, pr.name, pr.village_code, v.name AS village_name, "
+        "  ST_PointOnSurface(coalesce(pr.geom::geometry, v.label)) AS pt FROM project pr "
+        "  LEFT JOIN unit_version v ON v.code = pr.village_code AND v.valid_to IS NULL "
+        "  WHERE pr.status::text = ANY (%s)) p "
+        "WHERE p.pt IS NOT NULL ORDER BY p.code",
         [statuses],
     ).fetchall()
     keys = ("code", "name", "lon", "lat", "village", "village_name")
