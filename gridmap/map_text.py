@@ -112,6 +112,18 @@ MAP_TEXT: dict[str, str] = {
     "doubtful_visits": N_("Visits resting on a doubtful check-in"),
     "last_checkin": N_("Check-in of the last visit"),
     "doubtful_checkin": N_("Doubtful: far from the household, awaiting review"),
+    "monitoring": N_("Monitoring"),
+    "monitoring_period": N_("This year so far: {start} to {end}"),
+    "monitoring_identified": N_("Identified this year"),
+    "monitoring_eliminated": N_("Risk eliminated this year"),
+    "monitoring_at_risk": N_("Still at risk"),
+    "monitoring_page": N_("Open the monitoring page"),
+    "contacts": N_("Assistance contacts"),
+    "no_contacts": N_("No contacts."),
+    "contact_current": N_("Current contact"),
+    "contact_earlier": N_("Earlier contact"),
+    "contact_since": N_("since {since}"),
+    "contact_period": N_("{since} to {until}"),
 }
 
 #: Funded projects: categories and statuses as the projects layer and page name them.

@@ -51,6 +51,7 @@ MAP_JS: list[tuple[str, str]] = [
     ("gridmap_projects", "/static/js/projects.js"),
     ("gridmap_map_projects", "/static/js/map-projects.js"),
     ("gridmap_panel", "/static/js/map-panel.js"),
+    ("gridmap_panel_field", "/static/js/map-panel-field.js"),
     ("gridmap_controls", "/static/js/map-controls.js"),
     ("gridmap_labels", "/static/js/map-labels.js"),
     ("gridmap_map", "/static/js/map.js"),

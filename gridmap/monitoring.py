@@ -27,6 +27,8 @@ COUNT_KEYS = (
 )
 #: Lists of households without a contact stop here; a unit narrows them.
 LIST_LIMIT = 5000
+#: Roles that open the monitoring page: it names households at risk and their contacts.
+PAGE_ROLES = ("admin", "reviewer", "township")
 
 
 def _prefixes(scope: Scope) -> list[str] | None:
@@ -97,6 +99,21 @@ def monitoring_counts(
         "to": end.isoformat(),
         "units": units,
         "total": dict(zip(COUNT_KEYS, total, strict=True)),
+    }
+
+
+def year_to_date(
+    conn: psycopg.Connection, code: str, as_of: date, scope: Scope = EVERYTHING
+) -> dict:
+    """A unit's counts from 1 January of `as_of`'s year to `as_of`, within `scope`."""
+    start = as_of.replace(month=1, day=1)
+    # Narrowed to the unit, every row lies under it: the unit's figures are the rows' sums.
+    rows = monitoring_store.counts_by_unit(conn, start, as_of, scope.narrow(code))
+    total = [sum(r[i + 1] for r in rows) for i in range(len(COUNT_KEYS))]
+    return {
+        "from": start.isoformat(),
+        "to": as_of.isoformat(),
+        **dict(zip(COUNT_KEYS, total, strict=True)),
     }
 
 

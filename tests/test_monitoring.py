@@ -447,3 +447,71 @@ def test_a_township_workbook_holds_only_its_township(page_clients):
     assert levels["行政村"] == {
         GROUP_A[:12]: EXPECTED[GROUP_A], GROUP_B[:12]: EXPECTED[GROUP_B],
     }  # fmt: skip
+
+
+# --- a unit's monitoring this year, on its page and in the unit API -------------------------
+
+AS_OF = {"as_of": "2024-06-30"}
+
+
+def unit_cards(page: str) -> dict[str, int]:
+    """{key: value} of the cards in the unit page's monitoring section."""
+    import re
+
+    body = page[page.index('id="gm-unit-monitoring"') :]
+    body = body[: body.index("</section>")]
+    return {k: int(v) for k, v in re.findall(r'data-key="([a-z_]+)" data-value="(\d+)"', body)}
+
+
+def year_figures(expected: tuple) -> dict[str, int]:
+    """The unit page's cards for one row of EXPECTED."""
+    return {"identified": expected[0], "eliminated": expected[4], "at_risk_end": expected[5]}
+
+
+def test_unit_page_shows_this_years_monitoring(page_clients):
+    page = page_clients["reviewer"].get("/units/341890100", query_string=AS_OF)
+    assert page.status_code == 200
+    assert unit_cards(page.text) == year_figures(EXPECTED["341890100"])
+    assert "防返贫监测" in page.text and "本年以来：2024-01-01至2024-06-30" in page.text
+    assert "本年识别纳入" in page.text and "未消除风险" in page.text
+    link = "/monitoring?unit=341890100&amp;from=2024-01-01&amp;to=2024-06-30"
+    assert f'id="gm-unit-monitoring-link" href="{link}"' in page.text
+    county = page_clients["reviewer"].get("/units/341890", query_string=AS_OF).text
+    assert unit_cards(county) == year_figures(EXPECTED["341890"])
+    group = page_clients["reviewer"].get(f"/units/{GROUP_A}", query_string=AS_OF).text
+    assert unit_cards(group) == year_figures(EXPECTED[GROUP_A])
+
+
+def test_unit_page_monitoring_counts_from_the_first_of_january(page_clients):
+    # Today is past 2024: nothing identified or eliminated this year; H001, H003 and H004
+    # (identified 2024-05-20, 2024-06-30 and 2024-07-01) are still at risk.
+    page = page_clients["reviewer"].get("/units/341890").text
+    assert unit_cards(page) == {"identified": 0, "eliminated": 0, "at_risk_end": 3}
+    english = page_clients["reviewer"].get("/units/341890", query_string={"lang": "en"}).text
+    assert "Identified this year" in english and "Still at risk" in english
+
+
+def test_unit_monitoring_follows_the_accounts_scope(page_clients):
+    township = page_clients["township"].get("/units/341890100", query_string=AS_OF)
+    assert unit_cards(township.text) == year_figures(EXPECTED["341890100"])
+    assert "gm-unit-monitoring-link" in township.text
+    assert page_clients["township"].get("/units/341890101", query_string=AS_OF).status_code == 404
+    worker = page_clients["worker"].get(f"/units/{GROUP_A}", query_string=AS_OF).text
+    assert unit_cards(worker) == year_figures(EXPECTED[GROUP_A])
+    assert "gm-unit-monitoring-link" not in worker  # workers do not open the monitoring page
+
+
+def test_unit_api_gives_this_years_monitoring(page_clients):
+    found = page_clients["reviewer"].get("/api/v1/units/341890100", query_string=AS_OF).json
+    assert found["monitoring"] == {
+        "from": "2024-01-01", "to": "2024-06-30", "identified": 2, "identified_self_report": 0,
+        "identified_cadre_visit": 1, "identified_department_alert": 1, "eliminated": 1,
+        "at_risk_end": 2,
+        "page": "/monitoring?unit=341890100&from=2024-01-01&to=2024-06-30",
+    }  # fmt: skip
+    township = page_clients["township"].get("/api/v1/units/341890100", query_string=AS_OF).json
+    assert figures(township["monitoring"]) == EXPECTED["341890100"]
+    assert page_clients["township"].get("/api/v1/units/341890101").status_code == 404
+    worker = page_clients["worker"].get(f"/api/v1/units/{GROUP_A}", query_string=AS_OF).json
+    assert figures(worker["monitoring"]) == EXPECTED[GROUP_A]
+    assert worker["monitoring"]["page"] is None

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, Response, jsonify, request, url_for
 
-from gridmap import audit, coverage, grids
+from gridmap import audit, coverage, grids, monitoring
 from gridmap.accounts import Scope
 from gridmap.clock import today
 from gridmap.errors import BadInput, NotFound
@@ -70,7 +70,19 @@ def unit_detail(code: str):  # type: ignore[no-untyped-def]
     """The coverage figures of one unit."""
     if not code.isdigit() or len(code) not in (6, 9, 12, 15):
         raise NotFound(f"no unit {code}")
-    return jsonify(coverage.unit_figures(db(), config(), code, as_of_arg(), current_actor().scope))
+    as_of = as_of_arg()
+    figures = coverage.unit_figures(db(), config(), code, as_of, current_actor().scope)
+    return jsonify({**figures, "monitoring": unit_monitoring(code, as_of)})
+
+
+def unit_monitoring(code: str, as_of: date) -> dict:
+    """A unit's monitoring counts this year up to `as_of`, with a link to the monitoring page
+    (`page`, None for the accounts that may not open it)."""
+    actor = current_actor()
+    found = monitoring.year_to_date(db(), code, as_of, actor.scope)
+    period = {"from": found["from"], "to": found["to"]}
+    allowed = actor.role in monitoring.PAGE_ROLES
+    return {**found, "page": url_for("monitoring.index", unit=code, **period) if allowed else None}
 
 
 @bp.get("/coverage")

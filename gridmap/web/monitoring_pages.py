@@ -19,7 +19,7 @@ from gridmap.web.context import config, db
 from gridmap.web.field import date_arg, xlsx_download
 
 bp = Blueprint("monitoring", __name__)
-PAGE_ROLES = ("admin", "reviewer", "township")
+PAGE_ROLES = monitoring.PAGE_ROLES
 #: The page shows this many households and contacts; the downloads hold every one.
 TABLE_ROWS = 200
 KIND_TEXT = {

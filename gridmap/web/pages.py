@@ -14,6 +14,7 @@ from gridmap.clock import today
 from gridmap.errors import BadInput, GridmapError, NotFound
 from gridmap.map_text import N_, all_texts
 from gridmap.maps import build_map_page, build_unit_map
+from gridmap.web.api import unit_monitoring
 from gridmap.web.auth import current_actor
 from gridmap.web.context import config, db
 from gridmap.web.i18n import html_lang
@@ -204,7 +205,7 @@ def map_page() -> Response:
 
 @bp.get("/units/<code>")
 def unit_page(code: str) -> str:
-    """One unit: its figures, a small map, its children, its villages' pairings, downloads."""
+    """One unit: its figures, this year's monitoring, a small map, children, pairings, downloads."""
     as_of, raw = as_of_arg()
     figures = unit_figures(code, as_of)
     level = figures["level"]
@@ -235,6 +236,7 @@ def unit_page(code: str) -> str:
         map=fragment,
         pairings=projects.unit_pairings(db(), current_actor().scope, code),
         pairing_kinds=words["pairing_kind"],
+        monitoring=unit_monitoring(code, as_of),
     )
 
 

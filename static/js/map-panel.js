@@ -22,6 +22,7 @@
       : gm.el("dd", "gm-value", shown == null ? "–" : shown);
     gm.append(list, gm.append(item, gm.el("dt", null, label), value));
   }
+  gm.panelRow = row; // the field-work sections (map-panel-field.js) list their figures alike
 
   function linkButton(text, onClick) {
     const button = gm.el("button", "btn btn-link btn-sm p-0 gm-link", text);
@@ -245,7 +246,8 @@
       const section = gm.el("section", "gm-pairings");
       section.id = "gm-panel-pairings";
       gm.append(section, gm.el("h3", "gm-subtitle", gm.t("pairings")), gm.el("p", "gm-muted", gm.t("loading")));
-      gm.append(panel.body, unitFigures(u), gm.el("h3", "gm-subtitle", gm.t("coverage_status")), statusCounts(u), section, panel.unitActions(u));
+      const monitoring = u.monitoring ? gm.panelField.monitoringSection(u.monitoring) : null;
+      gm.append(panel.body, unitFigures(u), gm.el("h3", "gm-subtitle", gm.t("coverage_status")), statusCounts(u), monitoring, section, panel.unitActions(u));
       panel.showPairings(section, pairings, mine, u.code);
     }).catch(function (err) { panel.failed(mine, err); });
   };
@@ -269,11 +271,28 @@
   Panel.prototype.showHousehold = function (code) {
     const panel = this;
     const mine = this.open("household", code, null);
+    // Both at once, as for a unit's pairings.
+    const contacts = gm.fetchJSON(gm.url(gm.config().urls.household + encodeURIComponent(code) + "/contacts", null, false));
+    contacts.catch(function () { /* reported where it is shown, or moot if the household failed */ });
     gm.fetchJSON(gm.url(gm.config().urls.household + encodeURIComponent(code))).then(function (h) {
       if (!panel.loaded(mine)) { return; }
       panel.heading(gm.t("household"), h.code);
-      gm.append(panel.body, householdFigures(h, panel.showUnit.bind(panel)));
+      const section = gm.panelField.contactsSection();
+      gm.append(panel.body, householdFigures(h, panel.showUnit.bind(panel)), section);
+      panel.showContacts(section, contacts, mine);
     }).catch(function (err) { panel.failed(mine, err); });
+  };
+
+  /** Fill the contacts section once they arrive (unless another click won meanwhile). */
+  Panel.prototype.showContacts = function (section, contacts, mine) {
+    const panel = this;
+    contacts.then(function (data) {
+      if (mine === panel.token) { gm.panelField.fillContacts(section, data); }
+    }, function (err) {
+      if (mine !== panel.token) { return; }
+      section.lastChild.textContent = gm.t("load_error");
+      console.error("gridmap: contacts not loaded:", err);
+    });
   };
 
   /** Show a grid worker (the data came with the workers layer). */
