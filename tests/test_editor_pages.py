@@ -154,3 +154,19 @@ def test_unit_page_links_are_worded_in_the_chosen_language(app):
     english = admin.get(f"/units/{G1[:12]}?lang=en").text
     assert f'href="/units/{G1[:12]}/edit">Edit boundary</a>' in english
     assert f'href="/units/{G1[:12]}/history">History</a>' in english
+
+
+def test_the_editor_records_the_versions_of_the_units_it_draws(app):
+    admin = client_for(app, "admin")
+    village = G1[:12]
+    settings = page_settings(admin.get(f"/units/{village}/edit").text)
+    with psycopg.connect(app.config["GRIDMAP"].database_url) as conn:
+        rows = conn.execute(
+            "SELECT code, id FROM unit_version WHERE valid_to IS NULL "
+            "AND (code = %s OR parent_code = ANY(%s))",
+            [village, [village[:9], village]],
+        ).fetchall()
+    # The village, the other villages of its township and its own groups, at their versions.
+    assert settings["versions"] == {code: version for code, version in rows}
+    assert {village, "341890100201", G1, G2} <= set(settings["versions"])
+    assert "341890100201001" not in settings["versions"]  # a neighbour's group is not drawn

@@ -57,7 +57,16 @@ def test_preview_then_save_with_if_match(app):
     preview = admin.post(f"/api/v1/units/{G1}/preview", json=MOVE)
     assert preview.status_code == 200
     body = preview.json
-    assert body["ok"] and body["moved"] == [{"household": "H1", "from": G2, "to": G1}]
+    lon, lat = lonlat_m(500, 2200)  # H1, drawn where it stands
+    assert body["ok"] and body["moved"] == [
+        {
+            "household": "H1",
+            "from": G2,
+            "to": G1,
+            "lon": pytest.approx(lon, abs=1e-6),
+            "lat": pytest.approx(lat, abs=1e-6),
+        }
+    ]
     saved = admin.put(
         f"/api/v1/units/{G1}", json={**MOVE, "reason": "new road"},
         headers={"If-Match": f'"{body["token"]}"'},
@@ -161,3 +170,82 @@ def test_two_concurrent_saves_exactly_one_wins(config, tiny_county_file):
         assert grids.validate_current(conn, Config().gap_tolerance_m2)["ok"]
     for c in conns:
         c.close()
+
+
+def _open_versions(admin, *codes):
+    """The current version of each unit, as an editor page records them when it loads."""
+    found = {}
+    for code in codes:
+        found[code] = admin.get(f"/api/v1/units/{code}/history").json["versions"][-1]["version"]
+    return found
+
+
+def _save_as(client, body, reason):
+    token = client.post(f"/api/v1/units/{G1}/preview", json=body).json["token"]
+    return client.put(
+        f"/api/v1/units/{G1}", json={**body, "reason": reason}, headers={"If-Match": token}
+    )
+
+
+def test_a_change_since_the_page_loaded_gets_409_at_preview_and_save(app, config):
+    with psycopg.connect(config.database_url) as conn:
+        from tests.web_fixtures import add_account
+
+        add_account(conn, "admin2", "admin")
+        conn.commit()
+    admin, other = _client(app, "admin"), _client(app, "admin2")
+    drawn = _open_versions(admin, G1, G2)
+    later = {**MOVE, "line": line_json((-10, 2600), (2010, 2600))}
+    assert _save_as(other, later, "survey fixed").status_code == 200
+    # This page drew the old border: its line must not land on the new shapes.
+    body = {**MOVE, "versions": drawn}
+    preview = admin.post(f"/api/v1/units/{G1}/preview?lang=en", json=body)
+    assert preview.status_code == 409 and preview.json["code"] == "stale_page_by"
+    assert preview.json["params"]["author"] == "admin2"
+    assert "by admin2" in preview.json["text"] and "(survey fixed)" in preview.json["text"]
+    token = admin.post(f"/api/v1/units/{G1}/preview", json=MOVE).json["token"]
+    saved = admin.put(f"/api/v1/units/{G1}?lang=zh", json={**body, "reason": "road"},
+                      headers={"If-Match": token})  # fmt: skip
+    assert saved.status_code == 409 and saved.json["code"] == "stale_page_by"
+    assert "admin2 于" in saved.json["text"] and "（survey fixed）" in saved.json["text"]
+    assert len(admin.get(f"/api/v1/units/{G1}/history").json["versions"]) == 2
+    # A reloaded page records the new versions and saves.
+    fresh = {**MOVE, "versions": _open_versions(admin, G1, G2)}
+    assert _save_as(admin, fresh, "road").status_code == 200
+
+
+def test_a_unit_merged_away_since_the_page_loaded_gets_409(app):
+    admin = _client(app, "admin")
+    drawn = _open_versions(admin, G1, G2)
+    merge = {"operation": "merge", "other": G2}
+    merged = _save_as(admin, merge, "one group")
+    assert merged.status_code == 200
+    body = {**MOVE, "versions": drawn}
+    preview = admin.post(f"/api/v1/units/{G1}/preview", json=body)
+    assert preview.status_code == 409 and preview.json["params"]["edit"] == merged.json["edit"]
+
+
+def test_versions_of_units_the_edit_does_not_touch_are_not_checked(app):
+    admin = _client(app, "admin")
+    drawn = _open_versions(admin, G1, G2)
+    # A page that drew more units than this edit touches (the whole village, say).
+    drawn["341890100200099"] = 1
+    saved = _save_as(admin, {**MOVE, "versions": drawn}, "road")
+    assert saved.status_code == 200
+
+
+@pytest.mark.parametrize("versions", ["1", [1], {G1: "1"}, {G1: True}])
+def test_malformed_versions_get_400(app, versions):
+    body = {**MOVE, "versions": versions}
+    response = _client(app, "admin").post(f"/api/v1/units/{G1}/preview", json=body)
+    assert response.status_code == 400 and "versions" in response.json["error"]
+
+
+def test_undoing_an_import_is_refused_with_a_reason(app):
+    admin = _client(app, "admin")
+    imported = admin.get("/api/v1/edits").json["edits"][0]
+    assert imported["kind"] == "import"
+    refused = admin.post(f"/api/v1/edits/{imported['id']}/undo", json={"reason": "wrong file"})
+    assert refused.status_code == 400 and refused.json["code"] == "undo_import"
+    assert "重新导入" in refused.json["text"]
+    assert [e["kind"] for e in admin.get("/api/v1/edits").json["edits"]] == ["import"]

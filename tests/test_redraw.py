@@ -54,7 +54,16 @@ def test_group_border_move_preview_matches_save(county):
     assert preview["ok"] and preview["problems"] == []
     assert preview["area_change_m2"][G1] == pytest.approx(1_000_000, rel=0.01)
     assert preview["area_change_m2"][G2] == pytest.approx(-1_000_000, rel=0.01)
-    assert preview["moved"] == [{"household": "H1", "from": G2, "to": G1}]
+    lon, lat = lonlat_m(500, 2200)  # H1, drawn where it stands
+    assert preview["moved"] == [
+        {
+            "household": "H1",
+            "from": G2,
+            "to": G1,
+            "lon": pytest.approx(lon, abs=1e-6),
+            "lat": pytest.approx(lat, abs=1e-6),
+        }
+    ]
     saved = _save(plan.plan_move_border(county, G1, G2, line_m((-10, 2500), (2010, 2500))))
     assert saved["moved_count"] == 1
     assert assignment_store.household_units(county)["H1"] == G1
@@ -223,3 +232,47 @@ def test_a_vertex_added_next_to_a_border_is_put_on_it(county):
     preview = engine.preview(plan.plan_edit(county, G1, shape), 1.0)
     assert preview["problems"] == [] and preview["ok"]
     assert abs(preview["area_change_m2"].get(G1, 0.0)) < 0.1
+
+
+def test_a_vertex_edit_reports_the_area_gained_and_the_area_lost(county):
+    # G1's corner (2000, 2000) dragged to (1000, 2500): the new edge from (2000, 0) crosses
+    # y = 2000 at x = 1200. G1 gains the triangle (0, 2000), (1200, 2000), (1000, 2500):
+    # 1200 × 500 / 2 = 300,000 m², and loses (2000, 0), (2000, 2000), (1200, 2000):
+    # 800 × 2000 / 2 = 800,000 m²; the net change alone (−500,000) hides both.
+    corners = [(0, 0), (2000, 0), (1000, 2500), (0, 2000)]
+    dragged = shapely.Polygon([lonlat_m(x, y) for x, y in corners])
+    preview = engine.preview(plan.plan_edit(county, G1, dragged), 1.0)
+    parts = preview["area_parts"][G1]
+    assert parts["gained"]["area_m2"] == pytest.approx(300_000, rel=0.01)
+    assert parts["lost"]["area_m2"] == pytest.approx(800_000, rel=0.01)
+    assert preview["area_change_m2"][G1] == pytest.approx(-500_000, rel=0.01)
+    gained = shapely.geometry.shape(parts["gained"]["geometry"])
+    lost = shapely.geometry.shape(parts["lost"]["geometry"])
+    assert gained.covers(shapely.Point(lonlat_m(600, 2200)))
+    assert not gained.covers(shapely.Point(lonlat_m(1800, 1500)))
+    assert lost.covers(shapely.Point(lonlat_m(1800, 1500)))
+    assert not lost.covers(shapely.Point(lonlat_m(600, 2200)))
+
+
+def test_a_border_move_shows_what_one_side_gains_as_the_others_loss(county):
+    preview = engine.preview(
+        plan.plan_move_border(county, G1, G2, line_m((-10, 2500), (2010, 2500))), 1.0
+    )
+    g1, g2 = preview["area_parts"][G1], preview["area_parts"][G2]
+    assert g1["gained"]["area_m2"] == pytest.approx(1_000_000, rel=0.01)
+    assert g1["lost"] == {"geometry": None, "area_m2": 0.0}
+    assert g2["lost"]["area_m2"] == g1["gained"]["area_m2"]
+    assert g2["gained"] == {"geometry": None, "area_m2": 0.0}
+
+
+def test_undoing_an_import_is_refused_and_changes_nothing(county):
+    imported = history.unit_history(county, G1)[0]
+    assert imported["kind"] == "import"
+    with pytest.raises(EditRefused) as refused:
+        history.undo(county, imported["edit"], reason="wrong file", actor=ADMIN)
+    assert refused.value.code == "undo_import" and refused.value.params == {
+        "edit": imported["edit"]
+    }
+    assert "import the grid again" in refused.value.message
+    assert [e["kind"] for e in history.edit_log(county)] == ["import"]
+    assert history.unit_history(county, G1)[-1]["valid_to"] is None

@@ -29,11 +29,14 @@ def compare_versions(versions: list[dict], older: int, newer: int) -> dict:
     by_id = {v["version"]: v for v in versions}
     if older not in by_id or newer not in by_id:
         raise BadInput("pick two versions of this unit")
-    a = shape(by_id[older]["geometry"]).buffer(0)
-    b = shape(by_id[newer]["geometry"]).buffer(0)
-    return {
-        "older": older,
-        "newer": newer,
-        "lost": _part(shapely.difference(a, b)),
-        "gained": _part(shapely.difference(b, a)),
-    }
+    a = shape(by_id[older]["geometry"])
+    b = shape(by_id[newer]["geometry"])
+    return {"older": older, "newer": newer, **gained_and_lost(a, b)}
+
+
+def gained_and_lost(old: BaseGeometry | None, new: BaseGeometry | None) -> dict:
+    """`lost` (only in `old`) and `gained` (only in `new`) as GeoJSON with areas in m²."""
+    # None stands for a unit that does not exist on that side (created or closed).
+    a = shapely.MultiPolygon() if old is None else old.buffer(0)
+    b = shapely.MultiPolygon() if new is None else new.buffer(0)
+    return {"lost": _part(shapely.difference(a, b)), "gained": _part(shapely.difference(b, a))}

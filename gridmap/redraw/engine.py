@@ -9,6 +9,7 @@ import shapely
 
 from gridmap import areas, audit, clock, topology
 from gridmap.accounts import Actor
+from gridmap.redraw.compare import gained_and_lost
 from gridmap.redraw.plan import GridState, Unit
 from gridmap.redraw.problems import EditConflict, EditRefused, describe
 from gridmap.store import assignment as assignment_store
@@ -78,6 +79,9 @@ def moved_households(state: GridState, area: shapely.Geometry) -> tuple[list[dic
             "household": code,
             "from": unit if unit and len(unit) == 15 else None,
             "to": after if len(after) == 15 else None,
+            # Where to draw it; rounded like every map coordinate (under 0.1 m).
+            "lon": None if lon is None else round(lon, 6),
+            "lat": None if lat is None else round(lat, 6),
         })  # fmt: skip
     return sorted(moved, key=lambda m: m["household"]), rows
 
@@ -93,6 +97,7 @@ def preview(state: GridState, tolerance_m2: float, confirm_gaps: bool = False) -
         "ok": not blocking and (confirm_gaps or not new_gaps),
         "problems": problems,
         "area_change_m2": _area_changes(state),
+        "area_parts": {u.code: gained_and_lost(u.old, u.new) for u in state.plan.changed()},
         "moved": moved,
         "moved_count": len(moved),
         "new_codes": dict(state.plan.new_codes),

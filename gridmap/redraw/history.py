@@ -52,11 +52,15 @@ def undo(
     conn: psycopg.Connection, edit_id: int, *, reason: str, actor: Actor,
     at: datetime | None = None,
 ) -> dict:  # fmt: skip
-    """Reverse a whole edit as a new edit; refused when later edits touched its units."""
+    """Reverse a whole edit as a new edit; refused for imports and when later edits touched it."""
     if not reason.strip():
         raise EditRefused("undo_reason_required")
-    if edit_store.get_edit(conn, edit_id) is None:
+    edit = edit_store.get_edit(conn, edit_id)
+    if edit is None:
         raise NotFound(f"no edit {edit_id}")
+    if edit["kind"] == "import":
+        # Undoing an import would close every unit it opened and leave no grid at all.
+        raise EditRefused("undo_import", edit=edit_id)
     versions = edit_store.edit_versions(conn, edit_id)
     codes = sorted({v["code"] for v in versions["opened"] + versions["closed"]})
     later = edit_store.later_edits_touching(conn, edit_id, codes)

@@ -34,6 +34,11 @@ ENGLISH: dict[str, str] = {
     "stale": "the units changed since the preview; preview again",
     "stale_by": "the units changed since the preview: edit {edit} by {author} at {at} "
     "({reason}); preview again",
+    "stale_page": "the units changed since the page was loaded; reload it",
+    "stale_page_by": "the units changed since the page was loaded: edit {edit} by {author} at "
+    "{at} ({reason}); reload the page",
+    "undo_import": "edit {edit} is a grid import and cannot be undone: import the grid again "
+    "or edit the units",
     "undo_reason_required": "say why the edit is undone (a reason is required)",
     "undo_blocked": "edit {edit} cannot be undone: later edits changed its units: {later}",
 }

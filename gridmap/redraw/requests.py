@@ -8,7 +8,7 @@ import psycopg
 from shapely.geometry import shape
 
 from gridmap.errors import BadInput
-from gridmap.redraw import plan
+from gridmap.redraw import plan, versions
 from gridmap.redraw.plan import GridState
 
 
@@ -32,7 +32,18 @@ def _code(value: object, field: str) -> str:
 
 
 def plan_from_request(conn: psycopg.Connection, code: str, body: dict) -> GridState:
-    """Build the plan of an edit of unit `code` described by a JSON object."""
+    """Build the plan of an edit of unit `code`; 409 if the `versions` sent are out of date."""
+    drawn = versions.parse(body.get("versions"))
+    if drawn is None:
+        return _plan(conn, code, body)
+    others = [body["other"]] if isinstance(body.get("other"), str) else []
+    versions.check_named(conn, [code, *others], drawn)
+    state = _plan(conn, code, body)
+    versions.check_plan(state, drawn)
+    return state
+
+
+def _plan(conn: psycopg.Connection, code: str, body: dict) -> GridState:
     operation = body.get("operation", "edit")
     if operation == "edit":
         geom = _geometry(body.get("geometry"), ("Polygon", "MultiPolygon"), "geometry")

@@ -166,3 +166,24 @@ def unit_history(conn: psycopg.Connection, code: str) -> list[dict]:
     keys = ("version", "name", "valid_from", "valid_to", "edit", "kind", "author", "reason",
             "households_moved", "geometry")  # fmt: skip
     return [dict(zip(keys, r, strict=True)) for r in rows]
+
+
+def open_version_ids(conn: psycopg.Connection, codes: list[str], parents: list[str]) -> dict:
+    """The open version id of each of `codes` and of every child of `parents`, by code."""
+    rows = conn.execute(
+        "SELECT code, id FROM unit_version WHERE valid_to IS NULL "
+        "AND (code = ANY(%s) OR parent_code = ANY(%s))",
+        [codes, parents],
+    ).fetchall()
+    return {r[0]: int(r[1]) for r in rows}
+
+
+def last_change_of(conn: psycopg.Connection, codes: list[str]) -> dict | None:
+    """The most recent edit that opened or closed a version of any of `codes`."""
+    row = conn.execute(
+        "SELECT e.id, e.kind, e.author, e.reason, e.at, e.households_moved, e.undoes "
+        "FROM edit e JOIN unit_version v ON v.opened_by = e.id OR v.closed_by = e.id "
+        "WHERE v.code = ANY(%s) ORDER BY e.id DESC LIMIT 1",
+        [codes],
+    ).fetchone()
+    return dict(zip(EDIT_COLUMNS, row, strict=True)) if row else None

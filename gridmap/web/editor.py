@@ -8,7 +8,7 @@ from flask_login import current_user
 
 from gridmap import grids
 from gridmap.errors import BadInput, NotFound
-from gridmap.redraw import history
+from gridmap.redraw import history, versions
 from gridmap.redraw.compare import compare_versions
 from gridmap.web.auth import current_actor
 from gridmap.web.context import config, db
@@ -49,6 +49,8 @@ def editor_texts() -> dict[str, str]:
         "gaps_only": _("The edit leaves gaps. Confirm them to save."),
         "unit": _("Unit"),
         "change_m2": _("Area change (m²)"),
+        "gained_m2": _("Area gained (m²)"),
+        "lost_m2": _("Area lost (m²)"),
         "household": _("Household"),
         "from": _("From"),
         "to": _("To"),
@@ -127,6 +129,17 @@ _TEXTS = {
         "(%(reason)s); preview again.",
         **p,
     ),
+    "stale_page": lambda p: _("The units changed since this page was loaded; reload it."),
+    "stale_page_by": lambda p: _(
+        "The units changed since this page was loaded: edit %(edit)s by %(author)s at %(at)s "
+        "(%(reason)s); reload the page.",
+        **p,
+    ),
+    "undo_import": lambda p: _(
+        "Edit %(edit)s is a grid import and cannot be undone: import the grid again or edit "
+        "the units.",
+        **p,
+    ),
     "undo_reason_required": lambda p: _("Say why the edit is undone."),
     "undo_blocked": lambda p: _(
         "Edit %(edit)s cannot be undone: later edits changed its units: %(later)s", **p
@@ -156,9 +169,10 @@ def _urls(code: str) -> dict[str, str]:
     }
 
 
-def _settings(unit: dict) -> dict:
+def _settings(unit: dict, **extra: object) -> dict:
     cfg = config()
     return {
+        **extra,
         "unit": unit,
         "urls": _urls(unit["code"]),
         "text": editor_texts(),
@@ -173,7 +187,11 @@ def edit_page(code: str) -> str:
     if current_user.role != "admin":
         raise _no_unit(code)
     unit = current_unit(code)
-    return render_template("editor.html", active="unit", unit=unit, settings=_settings(unit))
+    # Recorded before the page fetches the shapes: a change in between makes the page's
+    # edits conflict (reload) rather than land unnoticed on shapes it never drew.
+    drawn = versions.drawn_versions(db(), unit["code"], unit["parent"])
+    settings = _settings(unit, versions=drawn)
+    return render_template("editor.html", active="unit", unit=unit, settings=settings)
 
 
 def _history_unit(code: str) -> dict:

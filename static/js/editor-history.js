@@ -52,7 +52,8 @@
       tr.setAttribute("data-edit", String(v.edit));
       gm.append(tr, radio("a", v.version, i === Math.max(0, last - 1)), radio("b", v.version, i === last));
       cells(v).forEach(function (text, k) { tr.appendChild(gm.el("td", k === 5 ? "gm-reason" : null, text)); });
-      if (gm.config().isAdmin) { tr.appendChild(undoCell(v)); }
+      // An import is replaced by importing again or by edits; undoing it would empty the grid.
+      if (gm.config().isAdmin) { tr.appendChild(v.kind === "import" ? gm.el("td") : undoCell(v)); }
       body.appendChild(tr);
     });
   }

@@ -3,6 +3,13 @@
   "use strict";
   const common = gm.editorCommon;
   const preview = (gm.editorPreview = {});
+  const STYLES = {
+    // Coloured like the history page's comparison: green what a unit gains, red what it loses.
+    gained: {color: "#2e7d32", weight: 1, dashArray: "4 3", fillColor: "#66bb6a", fillOpacity: 0.45},
+    lost: {color: "#c62828", weight: 1, dashArray: "4 3", fillColor: "#ef5350", fillOpacity: 0.45},
+    moved: {radius: 6, color: "#4a148c", weight: 2, fillColor: "#ffeb3b", fillOpacity: 1},
+  };
+  const QUIET = {pmIgnore: true, snapIgnore: true, interactive: false};
 
   function byId(id) {
     return document.getElementById(id);
@@ -36,12 +43,49 @@
     });
   }
 
-  function areas(changes) {
-    const rows = Object.keys(changes || {}).sort().map(function (code) {
-      return [code, gm.formatNumber(changes[code], 1)];
+  /** Per unit: the area it gains, the area it loses and the net change. */
+  function areas(body) {
+    const changes = body.area_change_m2 || {};
+    const parts = body.area_parts || {};
+    const rows = Object.keys(changes).sort().map(function (code) {
+      const part = parts[code] || {gained: {}, lost: {}};
+      return [code, gm.formatNumber(part.gained.area_m2 || 0, 1),
+        gm.formatNumber(part.lost.area_m2 || 0, 1), gm.formatNumber(changes[code], 1)];
     });
-    table(byId("gm-areas"), [gm.t("unit"), gm.t("change_m2")], rows);
+    table(byId("gm-areas"), [gm.t("unit"), gm.t("gained_m2"), gm.t("lost_m2"), gm.t("change_m2")], rows);
   }
+
+  function drawParts(editor, parts) {
+    Object.keys(parts || {}).sort().forEach(function (code) {
+      ["gained", "lost"].forEach(function (side) {
+        const geometry = parts[code][side].geometry;
+        if (!geometry) { return; }
+        const layer = L.geoJSON(geometry, Object.assign({style: STYLES[side]}, QUIET));
+        layer.eachLayer(function (item) { item.options.className = "gm-area-" + side; });
+        editor.areaParts.addLayer(layer);
+      });
+    });
+  }
+
+  /** Each household that would move as a marker where it stands, "from → to" on hover. */
+  function drawMoved(editor, list) {
+    list.forEach(function (m) {
+      if (m.lon == null || m.lat == null) { return; }
+      const marker = L.circleMarker([m.lat, m.lon], Object.assign({
+        className: "gm-moved-household", pmIgnore: true, snapIgnore: true,
+      }, STYLES.moved));
+      marker.bindTooltip(m.household + ": " + (m.from || "–") + " → " + (m.to || "–"));
+      editor.movedHouseholds.addLayer(marker);
+    });
+  }
+
+  /** Take the last preview off the map and out of the panel. */
+  preview.clear = function (editor) {
+    byId("gm-result").hidden = true;
+    editor.problems.clearLayers();
+    editor.areaParts.clearLayers();
+    editor.movedHouseholds.clearLayers();
+  };
 
   /** Households leaving and arriving per unit. */
   function perUnit(moved) {
@@ -100,8 +144,12 @@
   preview.show = function (editor, body) {
     byId("gm-result").hidden = false;
     byId("gm-conflict").hidden = true;
+    preview.clear(editor);
+    byId("gm-result").hidden = false;
     problems(editor, body.problems || []);
-    areas(body.area_change_m2);
+    areas(body);
+    drawParts(editor, body.area_parts);
+    drawMoved(editor, body.moved || []);
     moved(body);
     newCodes(body, editor.known || {});
     verdict(body);

@@ -9,6 +9,8 @@
     child: {color: "#37474f", weight: 1, dashArray: "4 4", fill: false},
     problem: {color: "#d50000", weight: 2, fillColor: "#ff1744", fillOpacity: 0.5},
   };
+  /** Layers the preview draws on: nothing to snap to or edit there. */
+  const PREVIEW_LAYER = {pmIgnore: true, snapIgnore: true, interactive: false};
 
   function byId(id) {
     return document.getElementById(id);
@@ -156,6 +158,9 @@
       if (!layer) { return fail("no_change"); }
       body.geometry = editor.layerGeometry(layer, editor.unitType);
     }
+    // The versions of the units this page drew: the server refuses the edit (409) when
+    // someone changed them since, instead of applying this line to shapes never shown here.
+    if (gm.config().versions) { body.versions = gm.config().versions; }
     return body;
   }
 
@@ -169,7 +174,9 @@
     if (!body) { return Promise.resolve(null); }
     body.confirm_gaps = byId("gm-confirm-gaps").checked;
     byId("gm-save").disabled = true;
+    gm.editorPreview.clear(editor);
     return common.send("POST", gm.config().urls.preview, body).then(function (answer) {
+      if (answer.status === 409) { return conflict(answer.body); }
       if (answer.status !== 200) {
         common.status(gm.t("preview_failed") + " " + common.errorText(answer.body), "error");
         return null;
@@ -205,6 +212,7 @@
   function conflict(body) {
     byId("gm-conflict-message").textContent = common.errorText(body);
     byId("gm-conflict").hidden = false;
+    byId("gm-save").disabled = true;
     document.body.setAttribute("data-gm-conflict", "1");
   }
 
@@ -233,7 +241,9 @@
     editor.children = layerOf(STYLES.child);
     editor.unit = layerOf(STYLES.unit);
     editor.drawn = L.featureGroup().addTo(editor.map);
-    editor.problems = L.geoJSON(null, {style: STYLES.problem, pmIgnore: true, interactive: false}).addTo(editor.map);
+    editor.problems = L.geoJSON(null, Object.assign({style: STYLES.problem}, PREVIEW_LAYER)).addTo(editor.map);
+    editor.areaParts = L.featureGroup().addTo(editor.map);
+    editor.movedHouseholds = L.featureGroup().addTo(editor.map);
     showControls();
     wire();
     load();

@@ -17,7 +17,7 @@ from tests.conftest import _copy_database
 from tests.household_fixtures import add_household, add_worker, lonlat_m
 from tests.servers import serving
 from tests.test_editor_pages import with_editor
-from tests.web_fixtures import add_role_accounts
+from tests.web_fixtures import add_account, add_role_accounts
 
 G1, G2, G3 = "341890100200001", "341890100200002", "341890100200003"
 
@@ -33,6 +33,7 @@ def editor_db_url(pg_cluster: localdb.Cluster, template_url: str, tiny_county_fi
         add_worker(connection, "W1", [G1], home_m=(550, 550))
         assign.assign_households(connection)
         add_role_accounts(connection)
+        add_account(connection, "admin2", "admin")
         connection.commit()
     return url
 
@@ -258,4 +259,98 @@ def test_vertex_editing_keeps_multipolygons_and_holes(page, watch, editor_server
     page.click("#gm-vertices")
     assert page.evaluate("() => gridmap.editor.unit.getLayers()[0].pm.enabled()")
     assert preview(page) == 0
+    assert watch.off_host == [] and watch.errors == []
+
+
+def move_g1_border(page: Page, y_m: float, reason: str) -> int:
+    """Move the G1/G2 border to `y_m` through the API, as a script would; the edit's id."""
+    line = {"type": "LineString", "coordinates": [list(lonlat_m(x, y_m)) for x in (-10, 2010)]}
+    body = {"operation": "move_border", "other": G2, "line": line}
+    token = api(page, "POST", f"/api/v1/units/{G1}/preview", body)["token"]
+    saved = api(page, "PUT", f"/api/v1/units/{G1}", {**body, "reason": reason},
+                **{"If-Match": token})  # fmt: skip
+    assert saved["status"] == 200, saved
+    return int(saved["edit"])
+
+
+def test_a_change_since_the_page_loaded_is_a_conflict_until_reloaded(
+    page, watch, browser, editor_server
+):
+    open_editor(page, editor_server)
+    other_context = browser.new_context()
+    other = other_context.new_page()
+    log_in(other, editor_server, "admin2")
+    open_editor(other, editor_server)
+    other_edit = move_g1_border(other, 2600, "survey fixed")
+    other_context.close()
+
+    # This page still shows the old border: its line must not land on the new shapes.
+    draw_line(page, (-300, 2400), (2300, 2400))
+    page.click("#gm-preview")
+    page.wait_for_selector("body[data-gm-conflict]", state="attached")
+    message = page.locator("#gm-conflict-message")
+    expect(message).to_contain_text("admin2 于")
+    expect(message).to_contain_text(f"的修改 {other_edit}（survey fixed）")
+    expect(page.locator("#gm-result")).to_be_hidden()
+    expect(page.locator("#gm-reload")).to_be_visible()
+    assert api(page, "GET", f"/api/v1/units/{G1}/history")["versions"][-1]["edit"] == other_edit
+
+    page.click("#gm-reload")
+    page.wait_for_selector("body[data-gm-ready='1']:not([data-gm-conflict])", state="attached")
+    draw_line(page, (-300, 2400), (2300, 2400))
+    preview(page)
+    edit = save(page, "drawn on the latest border")
+    versions = api(page, "GET", f"/api/v1/units/{G1}/history")["versions"]
+    assert [v["edit"] for v in versions[-2:]] == [other_edit, edit]
+    restore_border(page)
+    assert watch.off_host == []
+    assert all("409" in e for e in watch.errors), watch.errors
+
+
+def test_households_that_would_move_are_drawn_with_the_gains_and_losses(page, watch, editor_server):
+    open_editor(page, editor_server)
+    draw_line(page, (-300, 2500), (2300, 2500))
+    shown = preview(page)
+    markers = page.locator("path.gm-moved-household")
+    assert shown == 1 and markers.count() == shown
+    markers.first.hover()
+    expect(page.locator(".leaflet-tooltip")).to_contain_text(f"H5: {G2} → {G1}")
+    # G1 gains the strip up to the line, G2 loses it: one green and one red part.
+    assert page.locator("path.gm-area-gained").count() == 1
+    assert page.locator("path.gm-area-lost").count() == 1
+    rows = page.locator("#gm-areas tbody tr")
+    expect(rows).to_have_count(2)
+    expect(page.locator("#gm-areas thead")).to_contain_text("增加面积")
+    expect(page.locator("#gm-areas thead")).to_contain_text("减少面积")
+    g1_cells = rows.filter(has_text=G1).locator("td")
+    gained = float(g1_cells.nth(1).inner_text().replace(",", ""))
+    lost = float(g1_cells.nth(2).inner_text().replace(",", ""))
+    parts = page.evaluate("() => gridmap.editor.preview.area_parts")
+    assert gained == parts[G1]["gained"]["area_m2"] and lost == parts[G1]["lost"]["area_m2"] == 0
+    assert gained == pytest.approx(1_000_000, rel=0.05)  # a strip of 2000 m × ~500 m (clicked)
+    assert (
+        float(rows.filter(has_text=G2).locator("td").nth(2).inner_text().replace(",", ""))
+        == (parts[G2]["lost"]["area_m2"])
+    )
+
+    # A new preview replaces the old drawing: a line below H5 moves nobody.
+    page.evaluate("() => document.body.removeAttribute('data-gm-line')")
+    draw_line(page, (-300, 2100), (2300, 2100))
+    assert preview(page) == 0
+    assert markers.count() == 0
+    assert page.locator("path.gm-area-gained").count() == 1
+    assert watch.off_host == [] and watch.errors == []
+
+
+def test_the_history_offers_no_undo_for_an_import(page, watch, editor_server):
+    untouched = "341890100201001"
+    page.goto(f"{editor_server}/units/{untouched}/history")
+    page.wait_for_selector("body[data-gm-ready='1']", state="attached")
+    rows = page.locator("#gm-versions tbody tr")
+    expect(rows).to_have_count(1)
+    expect(rows).to_contain_text("import")
+    expect(rows.locator("button.gm-undo")).to_have_count(0)
+    imported = rows.first.get_attribute("data-edit")
+    refused = api(page, "POST", f"/api/v1/edits/{imported}/undo", {"reason": "try"})
+    assert refused["status"] == 400 and refused["code"] == "undo_import"
     assert watch.off_host == [] and watch.errors == []

@@ -225,6 +225,17 @@ def _next_codes(url: str, parent: str, count: int) -> list[str]:
     return [f"{parent}{top + i:03d}" for i in range(1, count + 1)]
 
 
+def _drawn_versions(url: str, code: str) -> dict[str, int]:
+    """The current versions of the unit `code`, its siblings and its children."""
+    with psycopg.connect(url) as connection:
+        rows = connection.execute(
+            "SELECT code, id FROM unit_version WHERE valid_to IS NULL "
+            "AND (code = %s OR parent_code = ANY(%s))",
+            [code, [code[:-3], code]],
+        ).fetchall()
+    return dict(rows)
+
+
 def _households(url: str) -> dict[str, str | None]:
     with psycopg.connect(url) as connection:
         return assignment_store.household_units(connection)
@@ -239,7 +250,9 @@ def test_merging_two_villages_recodes_the_groups_and_moves_households(
     page.check("#gm-op-merge")
     page.select_option("#gm-other", V2)
     sent = preview_request(page)
-    assert sent == {"operation": "merge", "other": V2, "confirm_gaps": False}
+    drawn = _drawn_versions(shapes_db_url, V1)
+    assert {V1, V2, G1, G2} <= set(drawn)
+    assert sent == {"operation": "merge", "other": V2, "confirm_gaps": False, "versions": drawn}
     expect(page.locator("#gm-verdict")).to_have_attribute("data-ok", "1")
     expect(page.locator("#gm-new-codes")).to_have_attribute("data-codes", ",".join(recoded))
     expect(page.locator("#gm-areas tbody")).to_contain_text(V2)
