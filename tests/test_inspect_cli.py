@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 
 import gpxpy
 import psycopg
@@ -145,3 +146,64 @@ def test_close_reveals_the_plan_visits_and_is_refused_twice(run, fresh_db_url):
     assert "(closed)" in out
     code, _out, err = run("inspect", "close", "999")
     assert code == 1 and "no inspection plan 999" in err
+
+
+def test_weights_are_stored_and_printed_and_refused_at_or_below_zero(run):
+    code, out, err = run(*BASE, "--stops", "3", "--weight", "households=2", "--weight",
+                         "villages=0.5", "--json")  # fmt: skip
+    assert code == 0, err
+    made = json.loads(out)
+    assert made["inputs"]["weights"] == {"households": 2.0, "villages": 0.5}
+    households = [s for r in made["routes"] for s in r["stops"] if s["kind"] == "household"]
+    # Monitored, at risk, never visited, no contact: 4 by the configured weights, twice that.
+    assert households and all(s["weight"] == 8.0 for s in households)
+    code, out, _err = run("inspect", "show", str(made["id"]))
+    assert code == 0, out
+    assert "weights: households × 2, villages × 0.5" in out
+    for given, message in [
+        ("households=0", "the weight for households must be above 0, not 0"),
+        ("projects=-1", "the weight for projects must be above 0, not -1"),
+    ]:
+        code, _out, err = run(*BASE, "--stops", "3", "--weight", given)
+        assert code == 1 and message in err, err
+    code, _out, err = run(*BASE, "--stops", "3", "--weight", "households")
+    assert code == 2 and "write SOURCE=X" in err
+
+
+def test_the_prize_printed_is_the_one_used(run, cli_env):
+    code, out, err = run(*BASE, "--stops", "3", "--json")
+    assert code == 0, err
+    settings = json.loads(out)["inputs"]["settings"]
+    assert settings["prize_seconds"] == settings["prize_seconds_setting"] == 36_000
+    cli_env["GRIDMAP_INSPECTION_PRIZE_SECONDS"] = "60"
+    code, out, err = run(*BASE, "--stops", "3", "--json")
+    assert code == 0, err
+    made = json.loads(out)
+    settings = made["inputs"]["settings"]
+    lightest = min(s["weight"] for r in made["routes"] for s in r["stops"])
+    # 7.5 h is 27 000 s: the lightest stop must be worth a day, so 60 s is raised.
+    assert settings["prize_seconds_setting"] == 60
+    assert settings["prize_seconds"] == math.ceil(27_000 / lightest) > 60
+    code, out, _err = run("inspect", "show", str(made["id"]))
+    assert (
+        f"prize per unit of weight: {settings['prize_seconds']} s of travel (setting 60 s)" in out
+    )
+
+
+def sampled(plan: dict) -> set[str]:
+    return {s["code"] for r in plan["routes"] for s in r["stops"]} | {
+        d["code"] for d in plan["dropped"]
+    }
+
+
+def test_no_seed_draws_another_sample_each_time(run, fresh_db_url):
+    with psycopg.connect(fresh_db_url) as conn:
+        for i in range(60):  # 66 monitored households: C(66, 12) ≈ 2.5e12 samples of 12
+            add_household(conn, f"N{i:02d}", (300 + 125 * i, 300 + 55 * i), category="monitored")
+        assign.assign_households(conn)
+    args = (*BASE, "--stops", "12", "--no-mandatory", "--from", "households", "--json")
+    first, second = (json.loads(run(*args)[1]) for _ in range(2))
+    assert len(sampled(first)) == len(sampled(second)) == 12
+    assert sampled(first) != sampled(second)
+    again = json.loads(run(*args, "--seed", str(first["seed"]))[1])
+    assert sampled(again) == sampled(first)  # the stored seed, not chance, made the sample

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import re
 from datetime import date
 
 import gpxpy
@@ -185,3 +187,80 @@ def test_other_roles_cannot_close_a_plan(setup, clients, role):
     with psycopg.connect(app.config["GRIDMAP"].database_url) as conn:
         row = conn.execute("SELECT closed_at FROM inspection_plan WHERE id = %s", [made["id"]])
         assert row.fetchone() == (None,)
+
+
+def inputs_shown(page: str) -> dict[str, str]:
+    """The plan page's inputs: data-key → text (and the prize's data-value)."""
+    start = page.index('class="gm-plan-inputs"')
+    section = page[start : page.index("</section>", start)]
+    found = dict(re.findall(r'<dd data-key="(\w+)"[^>]*>(.*?)</dd>', section, re.S))
+    prize = re.search(r'data-key="prize_seconds" data-value="(\d+)"', section)
+    return {**found, "prize_value": prize.group(1) if prize else ""}
+
+
+def test_the_plan_page_shows_its_inputs_and_the_prize_used(setup, clients):
+    _app, made = setup
+    shown = inputs_shown(clients["inspector"].get(f"/inspections/{made['id']}").text)
+    assert shown["prize_value"] == "36000" and "36000" in shown["prize_seconds"]
+    assert shown["sources"] == "households, projects, groups, villages"
+    assert (shown["stops"], shown["weights"], shown["quotas"]) == ("4", "–", "–")
+
+
+def test_form_and_api_take_weights_per_source(setup, clients):
+    # The monitored households weigh 4 (at risk, never visited, no contact); × 0.1 makes 0.4,
+    # and a lightest stop of 0.4 raises the prize to 8 h / 0.4 = 72 000 s per unit of weight.
+    body = {"name": "权重", "first_day": "2023-07-01", "days": 1, "teams": 1, "hours": 8,
+            "stops": 3, "seed": 2, "quotas": {"households": 2}, "mandatory": False,
+            "weights": {"households": 0.1, "groups": "3"}}  # fmt: skip
+    response = clients["inspector"].post("/api/v1/inspections", json=body)
+    assert response.status_code == 201, response.json
+    made = response.json
+    assert made["inputs"]["weights"] == {"households": 0.1, "groups": 3.0}
+    sampled = [s for r in made["routes"] for s in r["stops"]] + made["dropped"]
+    assert sorted(s["weight"] for s in sampled if s["kind"] == "household") == [0.4, 0.4]
+    settings = made["inputs"]["settings"]
+    assert (settings["prize_seconds"], settings["prize_seconds_setting"]) == (72_000, 36_000)
+    shown = inputs_shown(clients["inspector"].get(f"/inspections/{made['id']}").text)
+    assert shown["prize_value"] == "72000"
+    assert "72000" in shown["prize_seconds"] and "36000" in shown["prize_seconds"]
+    assert shown["weights"] == "households × 0.1, groups × 3.0"
+    form = {"name": "表单权重", "first_day": "2023-07-01", "days": "1", "teams": "1",
+            "hours": "8", "stops": "3", "seed": "2", "sources": ["households", "groups"],
+            "weight_households": "2", "weight_groups": ""}  # fmt: skip
+    response = clients["inspector"].post("/inspections", data=form)
+    assert response.status_code == 302
+    plan_id = int(response.headers["Location"].rstrip("/").rsplit("/", 1)[1])
+    stored = clients["inspector"].get(f"/api/v1/inspections/{plan_id}").json
+    assert stored["inputs"]["weights"] == {"households": 2.0}
+
+
+@pytest.mark.parametrize("field, value, message", [
+    ("weight_households", "0", "the weight for households must be above 0, not 0"),
+    ("weight_groups", "-2", "the weight for groups must be above 0, not -2"),
+    ("weight_households", "abc", "households 的权重须为数字，例如 2 或 0.5。"),
+])  # fmt: skip
+def test_unusable_weights_on_the_form_are_refused_with_the_reason(clients, field, value, message):
+    form = {"name": "x", "first_day": "2023-07-01", "days": "1", "teams": "1", "hours": "8",
+            "stops": "3", "mandatory": "on", "sources": ["households", "groups"]}  # fmt: skip
+    form[field] = value
+    response = clients["inspector"].post("/inspections", data=form)
+    assert response.status_code == 400
+    error = re.search(r'gm-plan-error" role="alert">(.*?)</div>', response.text, re.S)
+    assert error is not None and message in html.unescape(error.group(1))
+    assert f'name="{field}"' in response.text and f'value="{value}"' in response.text
+
+
+def test_unusable_weights_in_the_api_are_refused_with_the_reason(clients):
+    body = {"name": "x", "first_day": "2023-07-01", "days": 1, "teams": 1, "hours": 8,
+            "stops": 3}  # fmt: skip
+    for weights, message in [
+        ({"households": 0}, "the weight for households must be above 0, not 0"),
+        ({"villages": -0.5}, "the weight for villages must be above 0, not -0.5"),
+        ({"farms": 2}, "a weight is for one of households, projects, groups, villages"),
+        ([2], 'weights 须为对象，例如 {"households": 2}。'),
+    ]:
+        refused = clients["inspector"].post(
+            "/api/v1/inspections", json={**body, "weights": weights}
+        )
+        assert refused.status_code == 400, weights
+        assert message in refused.json["error"], refused.json

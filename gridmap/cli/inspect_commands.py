@@ -16,7 +16,7 @@ from gridmap.inspect.compose import PlanRequest
 #: Keys printed with --json: the plan as the inspectors use it.
 JSON_KEYS = ("id", "seed", "name", "first_day", "days", "teams", "hours_per_day", "seat",
              "routes", "dropped", "totals", "townships_without_candidates", "closed_at",
-             "closed_by")  # fmt: skip
+             "closed_by", "inputs")  # fmt: skip
 
 
 @main.group("inspect")
@@ -46,6 +46,21 @@ def _quotas(values: tuple[str, ...]) -> tuple[tuple[str, int], ...]:
     return tuple(found)
 
 
+def _weights(values: tuple[str, ...]) -> tuple[tuple[str, float], ...]:
+    found = []
+    for value in values:
+        source, _sep, number = value.partition("=")
+        try:
+            found.append((source.strip(), float(number)))
+        except ValueError:
+            raise click.BadParameter(
+                f"'{value}': write SOURCE=X, e.g. households=2 or projects=0.5, with SOURCE one "
+                f"of {','.join(sampling.SOURCES)}",
+                param_hint="--weight",
+            ) from None
+    return tuple(found)
+
+
 @inspect_group.command("plan")
 @click.option("--name", required=True, help="name of the plan")
 @click.option("--start", "first_day", required=True, type=click.DateTime(formats=["%Y-%m-%d"]),
@@ -62,6 +77,9 @@ def _quotas(values: tuple[str, ...]) -> tuple[tuple[str, int], ...]:
 @click.option("--quota", "quotas", multiple=True, metavar="SOURCE=N",
               help="draw exactly N stops from SOURCE (households, projects, groups, villages); "
                    "repeat for each source")  # fmt: skip
+@click.option("--weight", "weights", multiple=True, metavar="SOURCE=X",
+              help="multiply the configured weights of SOURCE's places by X (above 0) in this "
+                   "plan; repeat for each source")  # fmt: skip
 @click.option("--seat", help="start and end point lon,lat (default: the configured seat)")
 @click.option("--seed", type=click.IntRange(0, 2**63 - 1), help="redo a plan with its seed")
 @click.option("--gpx", "gpx_dir", type=click.Path(file_okay=False, path_type=Path),
@@ -70,14 +88,15 @@ def _quotas(values: tuple[str, ...]) -> tuple[tuple[str, int], ...]:
 @reports_errors()
 def plan_command(name: str, first_day: object, days: int, teams: int, hours: float,
                  stops: int | None, per_township: int | None, mandatory: bool, sources: str,
-                 quotas: tuple[str, ...], seat: str | None, seed: int | None,
+                 quotas: tuple[str, ...], weights: tuple[str, ...], seat: str | None,
+                 seed: int | None,
                  gpx_dir: Path | None, as_json: bool) -> None:  # fmt: skip
     """Sample places to inspect, route them over teams and days, and keep the plan secret."""
     config = current_config()
     request = PlanRequest(
         name=name, first_day=first_day.date(), days=days, teams=teams,  # type: ignore[attr-defined]
         hours=hours, stops=stops, per_township=per_township, mandatory=mandatory,
-        seed=seed, sources=_sources(sources), quotas=_quotas(quotas),
+        seed=seed, sources=_sources(sources), quotas=_quotas(quotas), weights=_weights(weights),
         seat=plan.parse_point(seat, "--seat") if seat else None,
     )  # fmt: skip
     actor = cli_actor(os_user())
@@ -149,6 +168,16 @@ def _plan_text(p: dict) -> str:
     t = p["totals"]
     lines = [f"plan {p['id']} ({p['name']}), seed {p['seed']}: {t['visited']} stops visited, "
              f"{t['dropped']} dropped, {t['hours']} h, {t['km']} km"]  # fmt: skip
+    used = (p.get("inputs") or {}).get("settings") or {}
+    if "prize_seconds" in used:
+        lines.append(
+            f"  prize per unit of weight: {used['prize_seconds']} s of travel "
+            f"(setting {used.get('prize_seconds_setting', used['prize_seconds'])} s)"
+        )
+    weights = (p.get("inputs") or {}).get("weights") or {}
+    if weights:
+        named = [f"{s} × {weights[s]:g}" for s in sampling.SOURCES if s in weights]
+        lines.append("  weights: " + ", ".join(named))
     for r in p["routes"]:
         codes = " ".join(f"{s['eta']} {s['code']}" for s in r["stops"]) or "(no stops)"
         lines.append(f"  team {r['team']} {r['day']}: {r['hours']} h, {r['km']} km: {codes}")

@@ -90,6 +90,26 @@ def quotas_from(form: dict) -> tuple[tuple[str, int], ...]:
     return tuple(quotas)
 
 
+def weights_from(form: dict) -> tuple[tuple[str, float], ...]:
+    """The per-source weight multipliers: `weight_<source>` fields, or a JSON `weights` object."""
+    given = form.get("weights")
+    if given is not None and not isinstance(given, dict):
+        raise BadInput(_('weights must be an object such as {"households": 2}.'))
+    found = {str(k): v for k, v in (given or {}).items()}
+    found.update({s: form[f"weight_{s}"] for s in sampling.SOURCES if f"weight_{s}" in form})
+    weights = []
+    for source, raw in found.items():
+        text = "" if raw is None else str(raw).strip()
+        if not text:
+            continue  # an empty field keeps the configured weights
+        try:
+            weights.append((source, float(text)))
+        except ValueError as exc:
+            raise BadInput(_("The weight for %(source)s must be a number, e.g. 2 or 0.5.",
+                             source=source)) from exc  # fmt: skip
+    return tuple(weights)
+
+
 def request_from(form: dict, sources: list[str]) -> PlanRequest:
     """The plan request in a submitted form or JSON body, or BadInput naming the field."""
     seat_text = str(form.get("seat") or "").strip()
@@ -106,6 +126,7 @@ def request_from(form: dict, sources: list[str]) -> PlanRequest:
         sources=tuple(s for s in sampling.SOURCES if s in sources),
         seat=plan.parse_point(seat_text, _("The start point")) if seat_text else None,
         quotas=quotas_from(form),
+        weights=weights_from(form),
     )
 
 
@@ -115,6 +136,7 @@ def _form_defaults() -> dict:
         "days": 4, "teams": 2, "hours": 8, "stops": 60, "per_township": "", "mandatory": True,
         "seed": "", "seat": config().inspection_seat, "sources": list(sampling.SOURCES),
         **{f"quota_{s}": "" for s in sampling.SOURCES},
+        **{f"weight_{s}": "" for s in sampling.SOURCES},
     }  # fmt: skip
 
 
@@ -152,7 +174,8 @@ def _styles(p: dict) -> dict:
 def show(plan_id: int) -> str:
     """The plan: routes per team-day, dropped stops and the downloads."""
     p = plan.view_plan(db(), plan_id, current_actor(), "view")
-    return render_template("inspection.html", active="inspections", plan=p, styles=_styles(p))
+    return render_template("inspection.html", active="inspections", plan=p, styles=_styles(p),
+                           sources=sampling.SOURCES)  # fmt: skip
 
 
 def layer_name(team: int, day: str) -> str:

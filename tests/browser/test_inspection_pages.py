@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
+from collections import Counter
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import date
 
 import psycopg
@@ -46,12 +49,17 @@ def plan_server(pg_cluster, template_url, tiny_county_file, tmp_path_factory) ->
         made = plan.create_plan(
             conn, config, request, Actor("x", "admin", EVERYTHING), date.today()
         )
+        # Short days: the same eight stops need every team-day of both teams.
+        busy = plan.create_plan(
+            conn, config, replace(request, name="短时暗访", hours=1.5),
+            Actor("x", "admin", EVERYTHING), date.today(),
+        )  # fmt: skip
         conn.commit()
     app = create_app(config)
     if "inspections" not in app.blueprints:
         app.register_blueprint(views.bp)
     with serving(app) as base_url:
-        yield base_url, made
+        yield base_url, made, busy
 
 
 def clean(watch: PageWatch) -> None:
@@ -63,7 +71,7 @@ def clean(watch: PageWatch) -> None:
 
 
 def test_plan_map_shows_every_team_day_and_numbered_stops(page: Page, watch, plan_server):
-    base, made = plan_server
+    base, made, _busy = plan_server
     log_in(page, base, "inspector")
     response = page.goto(f"{base}/inspections/{made['id']}/map")
     assert response is not None and response.status == 200
@@ -81,8 +89,42 @@ def test_plan_map_shows_every_team_day_and_numbered_stops(page: Page, watch, pla
     clean(watch)
 
 
+#: Team 1 blue, team 2 vermilion; the first day solid, the second dashed.
+TEAM_STROKES = {1: "#0072b2", 2: "#d55e00"}
+DAY_DASHES = {"2023-06-23": None, "2023-06-24": "12 6"}
+
+
+def test_plan_map_draws_a_colour_per_team_and_a_line_style_per_day(page: Page, watch, plan_server):
+    base, _made, made = plan_server
+    log_in(page, base, "inspector")
+    page.goto(f"{base}/inspections/{made['id']}/map")
+    used = [r for r in made["routes"] if r["stops"]]
+    assert {r["team"] for r in used} == {1, 2} and len({r["day"] for r in used}) == 2
+    lines = page.locator(".leaflet-overlay-pane path")
+    expect(lines).to_have_count(len(used))
+
+    def drawn() -> list[tuple[str, str]]:
+        return sorted(
+            (line.get_attribute("stroke") or "", line.get_attribute("stroke-dasharray") or "")
+            for line in lines.all()
+        )
+
+    expected = sorted((TEAM_STROKES[r["team"]], DAY_DASHES[r["day"]] or "") for r in used)
+    assert drawn() == expected
+    # Each team-day's layer holds its own line: hiding it removes exactly that style.
+    for label in page.locator(".leaflet-control-layers-overlays label").all():
+        team, day = re.search(r"(\d+)\D+(\d{4}-\d{2}-\d{2})", label.inner_text()).groups()  # type: ignore[union-attr]
+        label.locator("input").uncheck()
+        expect(lines).to_have_count(len(used) - 1)
+        gone = Counter(expected) - Counter(drawn())
+        assert list(gone.elements()) == [(TEAM_STROKES[int(team)], DAY_DASHES[day] or "")]
+        label.locator("input").check()
+        expect(lines).to_have_count(len(used))
+    clean(watch)
+
+
 def test_printable_itinerary_is_chinese_per_team_and_day(page: Page, watch, plan_server):
-    base, made = plan_server
+    base, made, _busy = plan_server
     log_in(page, base, "admin")
     response = page.goto(f"{base}/inspections/{made['id']}/itinerary")
     assert response is not None and response.status == 200
@@ -104,7 +146,7 @@ def test_printable_itinerary_is_chinese_per_team_and_day(page: Page, watch, plan
 
 
 def test_the_plan_form_makes_a_plan(page: Page, watch, plan_server):
-    base, _made = plan_server
+    base, _made, _busy = plan_server
     log_in(page, base, "inspector")
     page.goto(f"{base}/inspections")
     page.fill("input[name=name]", "浏览器计划")
@@ -119,7 +161,7 @@ def test_the_plan_form_makes_a_plan(page: Page, watch, plan_server):
 
 
 def test_quotas_on_the_form_and_closing_the_plan_on_its_page(page: Page, watch, plan_server):
-    base, _made = plan_server
+    base, _made, _busy = plan_server
     log_in(page, base, "inspector")
     page.goto(f"{base}/inspections")
     page.fill("input[name=name]", "配额计划")
