@@ -150,6 +150,23 @@ def unvisited_geojson(
     rows = campaign_store.unvisited(
         conn, campaign, window(campaign, config.timezone), scope.narrow(unit), MAP_LIMIT + 1
     )
+    return _points(rows)
+
+
+def visited_geojson(
+    conn: psycopg.Connection, config: Config, campaign_id: int, scope: Scope = EVERYTHING,
+    unit: str | None = None,
+) -> dict:  # fmt: skip
+    """Target households in scope (under `unit`) visited in the campaign, as GeoJSON points."""
+    campaign = get_campaign(conn, campaign_id)
+    rows = campaign_store.visited(
+        conn, campaign, window(campaign, config.timezone), scope.narrow(unit), MAP_LIMIT + 1
+    )
+    return _points(rows)
+
+
+def _points(rows: list[dict]) -> dict:
+    """Households as GeoJSON points (the first MAP_LIMIT), with how many have no location."""
     features = [
         {
             "type": "Feature",

@@ -128,6 +128,20 @@ def test_unvisited_households_for_the_map(county):
     assert [f["properties"]["code"] for f in mine["features"]] == ["B"]
 
 
+def test_visited_households_for_the_map(county):
+    made = make(county)
+    found = campaigns.visited_geojson(county, Config(), made["id"])
+    # A inside the window, E late on its last day; D's visit was rejected, B's fell outside.
+    assert [f["properties"]["code"] for f in found["features"]] == ["A", "E"]
+    assert (found["unlocated"], found["truncated"]) == (0, False)
+    mine = campaigns.visited_geojson(county, Config(), made["id"], Scope((G1,)))
+    assert [f["properties"]["code"] for f in mine["features"]] == ["A"]
+    waiting = campaigns.unvisited_geojson(county, Config(), made["id"])
+    report = campaigns.campaign_progress(county, Config(), made["id"])
+    assert len(found["features"]) == report["total"]["visited"]
+    assert len(found["features"]) + len(waiting["features"]) == report["total"]["target"]
+
+
 @pytest.mark.parametrize(
     ("extra", "error", "message"),
     [
@@ -250,6 +264,12 @@ def test_campaign_page_and_progress_api_follow_the_scope(web):
     geo = clients["worker"].get("/api/v1/campaigns/1/unvisited").json
     assert [f["properties"]["code"] for f in geo["features"]] == ["B"]
     assert clients["worker"].get("/api/v1/campaigns/1/unvisited?unit=341890101").status_code == 404
+    seen = clients["worker"].get("/api/v1/campaigns/1/visited").json
+    assert [f["properties"]["code"] for f in seen["features"]] == ["A"]
+    township = clients["township"].get("/api/v1/campaigns/1/visited?unit=341890100201").json
+    assert [f["properties"]["code"] for f in township["features"]] == ["E"]
+    assert clients["worker"].get("/api/v1/campaigns/1/visited?unit=341890101").status_code == 404
+    assert clients["worker"].get("/api/v1/campaigns/99/visited").status_code == 404
 
 
 @pytest.mark.parametrize(("role", "phone"), [("admin", "13812345678"), ("reviewer", "138****5678")])

@@ -94,6 +94,21 @@ def unvisited(
     prefixes: list[str] | None, limit: int,
 ) -> list[dict]:  # fmt: skip
     """Target households under `prefixes` not visited in the window, by unit and code."""
+    return _households(conn, campaign, window, prefixes, limit, visited=False)
+
+
+def visited(
+    conn: psycopg.Connection, campaign: dict, window: tuple[datetime, datetime],
+    prefixes: list[str] | None, limit: int,
+) -> list[dict]:  # fmt: skip
+    """Target households under `prefixes` visited in the window, by unit and code."""
+    return _households(conn, campaign, window, prefixes, limit, visited=True)
+
+
+def _households(
+    conn: psycopg.Connection, campaign: dict, window: tuple[datetime, datetime],
+    prefixes: list[str] | None, limit: int, *, visited: bool,
+) -> list[dict]:  # fmt: skip
     query = sql.SQL(
         "SELECT h.code, h.unit_code, g.name, left(h.unit_code, 12), v.name, h.head_name, "
         "h.category, h.phone, h.address, h.last_visit_on, ST_X(h.geom), ST_Y(h.geom) "
@@ -101,8 +116,8 @@ def unvisited(
         "LEFT JOIN unit_version g ON g.code = h.unit_code AND g.valid_to IS NULL "
         "LEFT JOIN unit_version v ON v.code = left(h.unit_code, 12) AND v.valid_to IS NULL "
         "AND length(h.unit_code) >= 12 "
-        "WHERE {targets} AND NOT {visited} ORDER BY h.unit_code, h.code LIMIT %(limit)s"
-    ).format(visited=_VISITED, targets=_TARGETS)
+        "WHERE {targets} AND {visited} ORDER BY h.unit_code, h.code LIMIT %(limit)s"
+    ).format(visited=_VISITED if visited else sql.SQL("NOT ") + _VISITED, targets=_TARGETS)
     rows = conn.execute(query, {**_params(campaign, window, prefixes), "limit": limit}).fetchall()
     keys = (
         "code", "unit", "unit_name", "village", "village_name", "head_name", "category", "phone",

@@ -199,6 +199,14 @@ def campaign_unvisited(campaign_id: int) -> Any:
     return jsonify(found)
 
 
+@bp.get("/api/v1/campaigns/<int:campaign_id>/visited")
+def campaign_visited(campaign_id: int) -> Any:
+    """Target households in scope visited in the campaign, as GeoJSON (under `unit`)."""
+    scope = current_actor().scope
+    found = campaigns.visited_geojson(db(), config(), campaign_id, scope, code_arg("unit"))
+    return jsonify(found)
+
+
 @bp.get("/api/v1/campaigns/<int:campaign_id>/unvisited.xlsx")
 def campaign_unvisited_xlsx(campaign_id: int) -> Response:
     """The unvisited households (under `unit`), one sheet per village, as a download."""
