@@ -9,7 +9,9 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page
 
 from gridmap.config import Config
+from gridmap.maps import COLOURS
 from tests.browser.conftest import is_local, log_in
+from tests.browser.helpers import drawn_households, open_map, wait_for_tiles
 from tests.household_fixtures import lonlat_m
 from tests.servers import serving
 from tests.test_visits import G1, field_app, seed_county
@@ -59,6 +61,15 @@ def record(page: Page, household: str) -> str:
     return page.inner_text("#gm-message")
 
 
+def drawn_in_visit_mode(page: Page, base_url: str) -> dict[str, dict]:
+    """Open (or reopen) the grid map coloured by visit status; return the households drawn."""
+    open_map(page, base_url)
+    wait_for_tiles(page)
+    page.locator("label[for='gm-mode-visit']").click()
+    page.wait_for_selector("body[data-gm-mode='visit']", state="attached")
+    return drawn_households(page)
+
+
 def status_of(page: Page, household: str) -> str:
     return page.get_attribute(f".gm-household[data-code='{household}']", "data-visit-status") or ""
 
@@ -82,6 +93,27 @@ def test_a_visit_recorded_on_the_phone_turns_an_overdue_household_visited(browse
     assert (g1["overdue"], g1["visited"]) == (1, 1)  # H2 was never visited
     assert problems == []
     context.close()
+
+
+def test_a_visit_recorded_on_the_phone_shows_on_the_map(browser, field_server):
+    desk = browser.new_context(viewport={"width": 1280, "height": 720}, locale="zh-CN")
+    reviewer = desk.new_page()
+    off_host: list[str] = []
+    reviewer.on("request", lambda r: None if is_local(r.url) else off_host.append(r.url))
+    reviewer.on("pageerror", lambda exc: off_host.append(f"pageerror: {exc}"))
+    log_in(reviewer, field_server, "reviewer")
+    before = drawn_in_visit_mode(reviewer, field_server)["H1"]
+    assert (before["visit"], before["fill"]) == ("overdue", COLOURS["visit"]["overdue"])
+    problems: list[str] = []
+    context = phone(browser, (510, 490))  # next to H1
+    page = open_form(context, field_server, problems)
+    assert "已保存" in record(page, "H1")
+    after = drawn_in_visit_mode(reviewer, field_server)["H1"]
+    assert (after["visit"], after["fill"]) == ("visited", COLOURS["visit"]["visited"])
+    assert after["doubtful"] is False  # checked in next to the household
+    assert problems == [] and off_host == []
+    context.close()
+    desk.close()
 
 
 def test_a_far_check_in_is_saved_as_doubtful(browser, field_server):
