@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import io
+import math
 import re
 from collections.abc import Iterator
 from datetime import datetime, time, timedelta
 from pathlib import Path
 
+import mapbox_vector_tile
+import openpyxl
 import psycopg
 import pytest
 from flask import Flask
+from flask.testing import FlaskClient
 from psycopg.types.json import Jsonb
 
 from gridmap import campaigns
@@ -21,6 +26,7 @@ from gridmap.web import inspections
 from tests.household_fixtures import lonlat_m
 from tests.test_household_import import write_csv
 from tests.test_visits import (
+    HOUSEHOLDS,
     SHANGHAI,
     TODAY,
     Clients,
@@ -289,3 +295,69 @@ def test_cli_lists_hidden_doubtful_visits_as_the_api_shows_an_admin(county, cli_
     assert result.exit_code == 0, result.output
     assert [v["id"] for v in json.loads(result.stdout)["visits"]] == [made["id"]]
     assert clients["reviewer"].get("/api/v1/visits?doubtful=1").json["visits"] == []
+
+
+def tile_of(lon: float, lat: float, z: int) -> tuple[int, int, int]:
+    """The web-mercator tile (z, x, y) holding a point."""
+    n = 2**z
+    x = int((lon + 180) / 360 * n)
+    y = int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n)
+    return z, x, y
+
+
+def tiles_seen(client: FlaskClient) -> dict[str, dict]:
+    """H2's households tiles as `client` gets them, decoded: single points and group counts."""
+    lon, lat = lonlat_m(*HOUSEHOLDS["H2"][0])
+    found = {}
+    for z in (15, 12):
+        response = client.get("/tiles/households/{}/{}/{}.pbf".format(*tile_of(lon, lat, z)))
+        assert response.status_code == 200
+        found[f"z{z}"] = mapbox_vector_tile.decode(response.data)
+    return found
+
+
+def cells(client: FlaskClient, path: str) -> dict[str, list[tuple]]:
+    """Every sheet's cell values of a spreadsheet download."""
+    response = client.get(path)
+    assert response.status_code == 200, path
+    book = openpyxl.load_workbook(io.BytesIO(response.data), read_only=True)
+    return {sheet.title: list(sheet.iter_rows(values_only=True)) for sheet in book.worksheets}
+
+
+def seen_by(client: FlaskClient) -> dict:
+    """What a role sees of H2's visits in tiles and reports."""
+    return {
+        "tiles": tiles_seen(client),
+        "coverage": cells(client, "/api/v1/coverage.xlsx"),
+        "monitoring": cells(client, "/api/v1/monitoring.xlsx"),
+    }
+
+
+def h2_point(seen: dict) -> dict:
+    features = seen["tiles"]["z15"]["households"]["features"]
+    return next(f["properties"] for f in features if f["properties"]["code"] == "H2")
+
+
+def test_tiles_and_spreadsheets_show_nothing_of_a_hidden_visit(county):
+    _config, clients, plan_id = county
+    roles = ("reviewer", "township")
+    before = {role: seen_by(clients[role]) for role in roles}
+    for role in roles:
+        assert h2_point(before[role])["visit_status"] == "never", role
+        rows = [r for sheet in before[role]["coverage"].values() for r in sheet]
+        assert any("341890100200001" in r for r in rows), role  # H2's group is reported
+        assert any(len(sheet) > 1 for sheet in before[role]["monitoring"].values()), role
+    assert inspect_h2(clients, plan_id).status_code == 201
+    for role in roles:
+        during = seen_by(clients[role])
+        assert during == before[role], role  # the visit changes nothing they can see
+        assert h2_point(during)["visit_status"] == "never", role
+        text = repr(during)
+        assert "六月暗访" not in text and "inspection" not in text, role
+    # The same downloads do show the visit once the plan is closed.
+    post(clients["inspector"], f"/api/v1/inspections/{plan_id}/close", {})
+    for role in roles:
+        after = seen_by(clients[role])
+        assert h2_point(after)["visit_status"] == "visited", role
+        assert after["tiles"]["z12"] != before[role]["tiles"]["z12"], role
+        assert after["coverage"] != before[role]["coverage"], role
