@@ -76,8 +76,9 @@ class Config:
     inspection_weight_low_visit: float = 2.0
     #: How many of the villages with the lowest visit rate may be sampled.
     inspection_low_visit_villages: int = 20
-    #: Project statuses that count as under construction (comma-separated).
-    inspection_project_statuses: str = "under_construction,in_progress,started,在建,已开工,实施中"
+    #: Project statuses that count as under construction (comma-separated; stored statuses are
+    #: approved, started and completed).
+    inspection_project_statuses: str = "started"
     #: Guard on the route search per plan (seconds). The search ends after a fixed number of
     #: iterations, so the same seed gives the same plan; only a search cut short here does not.
     inspection_solve_seconds: float = 30.0
