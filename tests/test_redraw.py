@@ -276,3 +276,16 @@ def test_undoing_an_import_is_refused_and_changes_nothing(county):
     assert "import the grid again" in refused.value.message
     assert [e["kind"] for e in history.edit_log(county)] == ["import"]
     assert history.unit_history(county, G1)[-1]["valid_to"] is None
+
+
+def test_a_line_ending_on_a_corner_sent_rounded_to_six_decimals_cuts_across(county):
+    # A page snaps the line's end to G2's outer corner and sends it rounded, a hair off it.
+    corner = [round(c, 6) for c in lonlat_m(2000, 4000)]
+    line = shapely.LineString([lonlat_m(-300, 2500), lonlat_m(1000, 3000), corner])
+    preview = engine.preview(plan.plan_move_border(county, G1, G2, line), 1.0)
+    assert preview["ok"], preview["problems"]
+    # G1 gains G2's part under the line: under the first leg (y 2615.4 at x = 0 to 3000 at
+    # x = 1000) 807.7 × 1000 m², under the second (3000 to 4000) 1500 × 1000 m².
+    gained, lost = preview["area_parts"][G1]["gained"], preview["area_parts"][G2]["lost"]
+    assert gained["area_m2"] == pytest.approx(807_692 + 1_500_000, rel=0.01)
+    assert lost["area_m2"] == gained["area_m2"]

@@ -44,6 +44,11 @@ def snap_to_vertices(geom: BaseGeometry, references: list[BaseGeometry]) -> Base
     return shapely.transform(snapped, onto_borders)
 
 
+def snap_line(line: shapely.LineString, references: list[BaseGeometry]) -> shapely.LineString:
+    """`line` with its vertices snapped like snap_to_vertices (a page sends them rounded)."""
+    return shapely.LineString(shapely.get_coordinates(snap_to_vertices(line, references)))
+
+
 def polygonal(geom: BaseGeometry) -> shapely.MultiPolygon:
     """The polygonal part of `geom` as a MultiPolygon (dust removed)."""
     parts = [

@@ -178,6 +178,8 @@ def plan_move_border(
     """Redraw the shared border of two siblings along `line`, cascading to their children."""
     state = GridState(conn, "move_border")
     a, b = _siblings(state, code1, code2)
+    # A line snapped to a vertex on the page arrives rounded to 6 decimals, a hair off it.
+    line = geometry.snap_line(line, [a.before(), b.before()])
     new_a, new_b = geometry.move_border(a.before(), b.before(), line)
     a.new, b.new = new_a, new_b
     move_area(state, geometry.polygonal(shapely.difference(new_a, a.before())), b.code, a.code)
@@ -208,6 +210,7 @@ def plan_split(
     unit = state.subject(code)
     if unit.level != 4:
         raise EditRefused("split_groups_only")
+    line = geometry.snap_line(line, [unit.before()])
     unit.new, other = geometry.split_in_two(unit.before(), line)
     new_code = state.next_code(unit.parent or "")
     state.plan.units[new_code] = Unit(

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+import shapely
 from playwright.sync_api import Browser, Page, expect
 
 from gridmap import assign, grids, localdb
@@ -56,12 +57,24 @@ def editor_server(editor_db_url: str, tmp_path_factory: pytest.TempPathFactory) 
         yield base
 
 
+@pytest.fixture(scope="module")
+def admin_state(browser: Browser, editor_server: str, tmp_path_factory) -> Path:  # type: ignore[no-untyped-def]
+    """Cookies of the administrator's session: one login keeps clear of the login rate limit."""
+    context = browser.new_context()
+    log_in(context.new_page(), editor_server, "admin")
+    path = tmp_path_factory.mktemp("auth") / "admin.json"
+    context.storage_state(path=path)
+    context.close()
+    return path
+
+
 @pytest.fixture
-def page(browser: Browser, editor_server: str) -> Iterator[Page]:
+def page(browser: Browser, editor_server: str, admin_state: Path) -> Iterator[Page]:
     """A page of a fresh browser context logged in as the administrator on this server."""
-    context = browser.new_context(viewport={"width": 1280, "height": 720})
+    context = browser.new_context(
+        viewport={"width": 1280, "height": 720}, storage_state=str(admin_state)
+    )
     tab = context.new_page()
-    log_in(tab, editor_server, "admin")
     yield tab
     context.close()
 
@@ -314,7 +327,7 @@ def test_households_that_would_move_are_drawn_with_the_gains_and_losses(page, wa
     markers = page.locator("path.gm-moved-household")
     assert shown == 1 and markers.count() == shown
     markers.first.hover()
-    expect(page.locator(".leaflet-tooltip")).to_contain_text(f"H5: {G2} → {G1}")
+    expect(page.get_by_role("tooltip", name=f"H5: {G2} → {G1}", exact=True)).to_be_visible()
     # G1 gains the strip up to the line, G2 loses it: one green and one red part.
     assert page.locator("path.gm-area-gained").count() == 1
     assert page.locator("path.gm-area-lost").count() == 1
@@ -353,4 +366,61 @@ def test_the_history_offers_no_undo_for_an_import(page, watch, editor_server):
     imported = rows.first.get_attribute("data-edit")
     refused = api(page, "POST", f"/api/v1/edits/{imported}/undo", {"reason": "try"})
     assert refused["status"] == 400 and refused["code"] == "undo_import"
+    assert watch.off_host == [] and watch.errors == []
+
+
+def test_a_line_ending_a_few_pixels_from_a_neighbours_vertex_ends_on_it(page, watch, editor_server):
+    open_editor(page, editor_server)
+    groups = api(page, "GET", "/api/v1/units?level=4&parent=341890100200")["features"]
+    g2 = next(f for f in groups if f["properties"]["code"] == G2)
+    corner = shapely.Point(lonlat_m(2000, 4000))
+    vertex = min(
+        shapely.get_coordinates(shapely.geometry.shape(g2["geometry"])).tolist(),
+        key=lambda c: corner.distance(shapely.Point(c)),
+    )
+    page.evaluate(
+        """() => new Promise((done) => {
+            const e = gridmap.editor;
+            e.map.once("moveend", done);
+            e.map.fitBounds(e.siblings.getBounds().extend(e.unit.getBounds()), {animate: false});
+        })"""
+    )
+    page.click("#gm-draw")
+    click_at_m(page, -300, 2500)
+    click_at_m(page, 1000, 3000)
+    at = page.evaluate(
+        """([lon, lat]) => {
+            const map = gridmap.editor.map;
+            const p = map.latLngToContainerPoint([lat, lon]);
+            const r = map.getContainer().getBoundingClientRect();
+            return {x: r.left + p.x, y: r.top + p.y};
+        }""",
+        vertex,
+    )
+    # A few pixels off the vertex, approached as a hand would: the snap pulls it in.
+    end = {"x": at["x"] + 4, "y": at["y"] - 3}
+    page.mouse.move(end["x"] - 30, end["y"] + 30)
+    page.mouse.move(end["x"], end["y"], steps=5)
+    page.mouse.click(end["x"], end["y"])
+    page.click("#gm-finish")
+    page.wait_for_selector("body[data-gm-line]", state="attached")
+    page.evaluate("() => document.body.removeAttribute('data-gm-preview')")
+    with page.expect_request(lambda r: r.url.endswith("/preview")) as sent:
+        page.click("#gm-preview")
+    page.wait_for_selector("body[data-gm-preview]", state="attached")
+    line = sent.value.post_data_json["line"]["coordinates"]
+    assert len(line) == 3 and line[-1] == vertex
+    # Unsnapped, the end would lie about 4 px (tens of metres here) off the corner.
+    unsnapped = page.evaluate(
+        """([x, y]) => {
+            const map = gridmap.editor.map;
+            const r = map.getContainer().getBoundingClientRect();
+            const ll = map.containerPointToLatLng([x - r.left, y - r.top]);
+            return [ll.lng, ll.lat];
+        }""",
+        [end["x"], end["y"]],
+    )
+    assert corner.distance(shapely.Point(unsnapped)) > 1e-5
+    # The server takes the snapped end as the corner it is: the line cuts across.
+    expect(page.locator("#gm-verdict")).to_have_attribute("data-ok", "1")
     assert watch.off_host == [] and watch.errors == []
