@@ -211,7 +211,7 @@ NAV_BY_ROLE = [
     ("admin", ["/", "/map", "/coverage", "/visits/new", "/campaigns", "/monitoring", "/projects",
                "/inspections", "/admin/import", "/admin/audit"]),
     ("reviewer", ["/", "/map", "/coverage", "/campaigns", "/monitoring", "/projects"]),
-    ("inspector", ["/", "/map", "/coverage", "/projects", "/inspections"]),
+    ("inspector", ["/", "/map", "/coverage", "/visits/new", "/projects", "/inspections"]),
     ("township", ["/", "/map", "/coverage", "/visits/new", "/campaigns", "/monitoring",
                   "/projects"]),
     ("worker", ["/", "/map", "/coverage", "/visits/new", "/projects"]),

@@ -29,12 +29,14 @@ COUNT_KEYS = ("households", "monitored", "outside_grid", "no_worker", "no_contac
 COUNT_KEYS += ("overdue", "covered", "visited")
 
 
+#: Roles that record visits on the form (inspectors under their open plan).
+RECORDING_ROLES = ("admin", "inspector", "township", "worker")
 #: Pages in the navigation: (endpoint, key for `active`, label, roles that see it; None: all).
 NAV_PAGES = (
     ("pages.index", "index", N_("Overview"), None),
     ("pages.map_page", "map", N_("Map"), None),
     ("pages.coverage_page", "coverage", N_("Coverage report"), None),
-    ("field.visit_form", "visit", N_("Record a visit"), ("admin", "township", "worker")),
+    ("field.visit_form", "visit", N_("Record a visit"), RECORDING_ROLES),
     ("field.campaigns_page", "campaigns", N_("Campaigns"), ("admin", "reviewer", "township")),
     ("monitoring.index", "monitoring", N_("Monitoring"), ("admin", "reviewer", "township")),
     ("projects.projects_page", "projects", N_("Funded projects"), None),
