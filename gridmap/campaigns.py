@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -146,11 +146,7 @@ def unvisited_geojson(
     unit: str | None = None,
 ) -> dict:  # fmt: skip
     """Target households in scope (under `unit`) not yet visited, as GeoJSON points."""
-    campaign = get_campaign(conn, campaign_id)
-    rows = campaign_store.unvisited(
-        conn, campaign, window(campaign, config.timezone), scope.narrow(unit), MAP_LIMIT + 1
-    )
-    return _points(rows)
+    return _targets_geojson(conn, config, campaign_id, scope.narrow(unit), campaign_store.unvisited)
 
 
 def visited_geojson(
@@ -158,10 +154,15 @@ def visited_geojson(
     unit: str | None = None,
 ) -> dict:  # fmt: skip
     """Target households in scope (under `unit`) visited in the campaign, as GeoJSON points."""
+    return _targets_geojson(conn, config, campaign_id, scope.narrow(unit), campaign_store.visited)
+
+
+def _targets_geojson(
+    conn: psycopg.Connection, config: Config, campaign_id: int, prefixes: list[str] | None,
+    rows_of: Callable[..., list[dict]],
+) -> dict:  # fmt: skip
     campaign = get_campaign(conn, campaign_id)
-    rows = campaign_store.visited(
-        conn, campaign, window(campaign, config.timezone), scope.narrow(unit), MAP_LIMIT + 1
-    )
+    rows = rows_of(conn, campaign, window(campaign, config.timezone), prefixes, MAP_LIMIT + 1)
     return _points(rows)
 
 

@@ -50,6 +50,14 @@ def log_in(page: Page, base_url: str, username: str, password: str = PASSWORD) -
     page.wait_for_url(lambda url: "/login" not in url)
 
 
+def logged_in_page(browser: Browser, base_url: str, username: str, height: int = 900) -> Page:
+    """A page in a fresh 1280-pixel-wide context, logged in as `username`."""
+    context = browser.new_context(viewport={"width": 1280, "height": height})
+    page = context.new_page()
+    log_in(page, base_url, username)
+    return page
+
+
 @pytest.fixture(scope="session")
 def reviewer_state(browser: Browser, live_server: str, tmp_path_factory) -> Path:  # type: ignore[no-untyped-def]
     """Cookies of a reviewer's session: logging in once keeps clear of the login rate limit."""

@@ -87,23 +87,28 @@ def drawn_households(page: Page) -> dict[str, dict]:
     )
 
 
-def screen_point(page: Page, x_m: float, y_m: float) -> dict[str, float]:
-    """Viewport pixel of a point given in metres from the test grid's origin."""
+#: Where each page keeps its Leaflet map: the grid map and the boundary editor.
+GRID_MAP, EDITOR_MAP = "app", "editor"
+
+
+def screen_point(page: Page, x_m: float, y_m: float, which: str = GRID_MAP) -> dict[str, float]:
+    """Viewport pixel of a point given in metres from the test grid's origin, on the page's
+    grid map or (which=EDITOR_MAP) its editor map."""
     lon, lat = lonlat_m(x_m, y_m)
     return page.evaluate(
-        """([lat, lon]) => {
-            const map = gridmap.app.map;
+        """([lat, lon, which]) => {
+            const map = gridmap[which].map;
             const p = map.latLngToContainerPoint([lat, lon]);
             const r = map.getContainer().getBoundingClientRect();
             return {x: r.left + p.x, y: r.top + p.y};
         }""",
-        [lat, lon],
+        [lat, lon, which],
     )
 
 
-def click_at_m(page: Page, x_m: float, y_m: float) -> None:
+def click_at_m(page: Page, x_m: float, y_m: float, which: str = GRID_MAP) -> None:
     """Click the map at a point given in metres from the test grid's origin."""
-    point = screen_point(page, x_m, y_m)
+    point = screen_point(page, x_m, y_m, which)
     page.mouse.click(point["x"], point["y"])
 
 

@@ -14,6 +14,8 @@ from playwright.sync_api import Browser, Page, expect
 from gridmap import assign, grids, localdb
 from gridmap.config import Config
 from tests.browser.conftest import log_in
+from tests.browser.helpers import EDITOR_MAP, screen_point
+from tests.browser.helpers import click_at_m as click_on_map
 from tests.conftest import _copy_database
 from tests.household_fixtures import add_household, add_worker, lonlat_m
 from tests.servers import serving
@@ -88,22 +90,12 @@ def open_editor(page: Page, base: str, code: str = G1, query: str = "") -> None:
 
 def map_point(page: Page, x_m: float, y_m: float) -> dict[str, float]:
     """Viewport pixel of the editor's map at a point given in test metres."""
-    lon, lat = lonlat_m(x_m, y_m)
-    return page.evaluate(
-        """([lat, lon]) => {
-            const map = gridmap.editor.map;
-            const p = map.latLngToContainerPoint([lat, lon]);
-            const r = map.getContainer().getBoundingClientRect();
-            return {x: r.left + p.x, y: r.top + p.y};
-        }""",
-        [lat, lon],
-    )
+    return screen_point(page, x_m, y_m, EDITOR_MAP)
 
 
 def click_at_m(page: Page, x_m: float, y_m: float) -> None:
     """Click the editor's map at a point given in test metres."""
-    point = map_point(page, x_m, y_m)
-    page.mouse.click(point["x"], point["y"])
+    click_on_map(page, x_m, y_m, EDITOR_MAP)
 
 
 def draw_line(page: Page, *points_m: tuple[float, float]) -> dict:

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.browser.conftest import PageWatch, log_in
+from tests.browser.conftest import PageWatch, logged_in_page
 from tests.browser.helpers import click_at_m, open_map, overlay
 from tests.conftest import _copy_database
 from tests.grid_fixtures import XSS_NAME
@@ -33,18 +33,10 @@ def map_server(pg_cluster, template_url, tiny_county_file, tmp_path_factory) -> 
         yield base_url
 
 
-def logged_in_page(browser: Browser, base_url: str, username: str) -> Page:
-    """A page in a fresh context, logged in to the map server."""
-    context = browser.new_context(viewport={"width": 1280, "height": 800})
-    page = context.new_page()
-    log_in(page, base_url, username)
-    return page
-
-
 @pytest.fixture
 def page(browser: Browser, map_server: str) -> Iterator[Page]:
     """A reviewer's page on the map server (the `watch` fixture records what it does)."""
-    reviewer = logged_in_page(browser, map_server, "reviewer")
+    reviewer = logged_in_page(browser, map_server, "reviewer", height=800)
     yield reviewer
     reviewer.context.close()
 
@@ -144,7 +136,7 @@ def test_township_filter_narrows_the_projects(page, map_server, watch):
 
 
 def test_township_user_sees_only_the_township_projects(browser, map_server):
-    township = logged_in_page(browser, map_server, "township")
+    township = logged_in_page(browser, map_server, "township", height=800)
     errors: list[str] = []
     township.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     try:

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.browser.conftest import PageWatch, log_in
+from tests.browser.conftest import PageWatch, logged_in_page
 from tests.conftest import _copy_database
 from tests.grid_fixtures import XSS_NAME
 from tests.servers import serving
@@ -24,14 +24,6 @@ def projects_server(pg_cluster, template_url, tiny_county_file, tmp_path_factory
     app = projects_app(url, tmp_path_factory.mktemp("var"))
     with serving(app) as base_url:
         yield base_url
-
-
-def logged_in_page(browser: Browser, base_url: str, username: str) -> Page:
-    """A page in a fresh context, logged in to the projects server."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    log_in(page, base_url, username)
-    return page
 
 
 @pytest.fixture
