@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
+import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 
 import psycopg
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -17,6 +20,7 @@ from gridmap.store import accounts as account_store
 ROLES = ("admin", "reviewer", "inspector", "township", "worker")
 #: Roles that read the whole county.
 COUNTY_WIDE_ROLES = ("admin", "reviewer", "inspector")
+_REFUSED = "wrong user name or password"
 _CLASSES = (r"[a-z]", r"[A-Z]", r"[0-9]", r"[^A-Za-z0-9]")
 
 
@@ -35,6 +39,12 @@ class Scope:
     def allows(self, code: str) -> bool:
         """True when the unit `code` lies inside the scope."""
         return self.prefixes is None or any(code.startswith(p) for p in self.prefixes)
+
+    def overlaps(self, code: str) -> bool:
+        """True when the unit `code` lies inside the scope or contains part of it."""
+        return self.prefixes is None or any(
+            code.startswith(p) or p.startswith(code) for p in self.prefixes
+        )
 
     def narrow(self, code: str | None) -> list[str] | None:
         """Prefixes to query for a request about `code` (None: everything); NotFound outside."""
@@ -115,6 +125,8 @@ def change_password(
     with audit.audited(conn, actor, "user.passwd", username):
         if not account_store.set_password(conn, username, generate_password_hash(password)):
             raise NotFound(f"no user {username}")
+        # Whoever held a session under the old password is logged out everywhere.
+        account_store.revoke_sessions_of(conn, username)
 
 
 def set_disabled(conn: psycopg.Connection, actor: Actor, username: str, disabled: bool) -> None:
@@ -122,6 +134,8 @@ def set_disabled(conn: psycopg.Connection, actor: Actor, username: str, disabled
     with audit.audited(conn, actor, "user.disable" if disabled else "user.enable", username):
         if not account_store.set_disabled(conn, username, disabled):
             raise NotFound(f"no user {username}")
+        if disabled:
+            account_store.revoke_sessions_of(conn, username)
 
 
 def list_accounts(conn: psycopg.Connection) -> list[dict]:
@@ -132,28 +146,58 @@ def list_accounts(conn: psycopg.Connection) -> list[dict]:
 def authenticate(
     conn: psycopg.Connection, config: Config, username: str, password: str, now: datetime
 ) -> dict:
-    """Return the account for a correct password; count failures and lock after too many."""
+    """Return the account for a correct password; count failures and lock after too many.
+
+    Unknown, disabled, locked and wrong all raise the same LoginRefused after the same work
+    (one password hash check), so neither the answer nor its timing tells names apart.
+    """
     account = account_store.get_account(conn, username)
+    stored_hash = account["password_hash"] if account is not None else _dummy_hash()
+    password_ok = check_password_hash(stored_hash, password)
     if account is None or account["disabled"]:
-        raise LoginRefused("wrong user name or password")
+        raise LoginRefused(_REFUSED)
     if account["locked_until"] is not None and account["locked_until"] > now:
-        raise LoginRefused("too many failed logins; the account is locked for a while")
-    if not check_password_hash(account["password_hash"], password):
+        raise LoginRefused(_REFUSED)
+    if not password_ok:
         until = now + timedelta(minutes=config.lockout_minutes)
         with conn.transaction():
             account_store.record_failure(conn, username, config.login_max_failures, until)
-        raise LoginRefused("wrong user name or password")
+        raise LoginRefused(_REFUSED)
     with conn.transaction():
         account_store.record_success(conn, username)
     return account
 
 
-def active_account(conn: psycopg.Connection, username: str) -> dict | None:
-    """The account behind a session, or None when it is gone or disabled."""
-    account = account_store.get_account(conn, username)
+@cache
+def _dummy_hash() -> str:
+    """A hash of no account's password, checked for unknown names to spend the same time."""
+    return generate_password_hash(secrets.token_hex(16))
+
+
+def _digest(session_id: str) -> bytes:
+    return hashlib.sha256(session_id.encode("utf-8")).digest()
+
+
+def start_session(conn: psycopg.Connection, username: str, client: str | None) -> str:
+    """Open a server-side session for `username`; return its random id (for the cookie)."""
+    session_id = secrets.token_urlsafe(32)
+    with conn.transaction():
+        account_store.open_session(conn, _digest(session_id), username, client)
+    return session_id
+
+
+def session_account(conn: psycopg.Connection, session_id: str) -> dict | None:
+    """The account behind an unrevoked session, or None when revoked, unknown or disabled."""
+    account = account_store.session_account(conn, _digest(session_id))
     if account is None or account["disabled"]:
         return None
     return account
+
+
+def end_session(conn: psycopg.Connection, session_id: str) -> None:
+    """Revoke one session (logging out); a copy of its cookie opens nothing afterwards."""
+    with conn.transaction():
+        account_store.revoke_session(conn, _digest(session_id))
 
 
 def scope_of(conn: psycopg.Connection, account: dict) -> Scope:

@@ -46,6 +46,9 @@ class Config:
     #: Mark session cookies Secure (set when served over HTTPS).
     secure_cookies: bool = False
     login_rate_limit: str = "10 per minute"
+    #: Reverse proxies whose X-Forwarded-For is believed (addresses or networks, comma-separated);
+    #: empty means the connecting address is the client.
+    trusted_proxies: str = ""
     #: Password of the demo accounts; empty means a random one each, printed once.
     demo_password: str = ""
     upload_max_mb: int = 50

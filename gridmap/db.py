@@ -60,6 +60,9 @@ def make_pool(config: Config, url: str | None = None) -> ConnectionPool:
         min_size=1,
         max_size=8,
         configure=configure,
+        # A connection the server dropped (restart, failover, terminated backend) is replaced
+        # before a request gets it, so the first request after an outage succeeds.
+        check=ConnectionPool.check_connection,
         open=True,
         # Each write groups its statements in `conn.transaction()`; reads need none.
         kwargs={"autocommit": True},

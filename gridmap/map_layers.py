@@ -5,8 +5,9 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Sequence
+from typing import Any
 
-from branca.element import MacroElement
+from branca.element import Figure, JavascriptLink, MacroElement
 from folium.elements import JSCSSMixin
 from folium.map import Layer
 from folium.template import Template
@@ -20,7 +21,44 @@ def json_for_html(value: object) -> str:
     return str(htmlsafe_json_dumps(value))
 
 
-class PageConfig(JSCSSMixin):
+class NoncedFigure(Figure):
+    """A page whose script elements carry its `nonce` (set before rendering); folium's own
+    elements take no render arguments, so templates read the nonce from the page."""
+
+    nonce = ""
+
+    _template = Template(
+        "<!DOCTYPE html>\n<html>\n<head>\n"
+        "{% if this.title %}<title>{{ this.title }}</title>{% endif %}"
+        "    {{ this.header.render(**kwargs) }}\n</head>\n<body>\n"
+        "    {{ this.html.render(**kwargs) }}\n</body>\n"
+        '<script nonce="{{ this.nonce }}">\n    {{ this.script.render(**kwargs) }}\n</script>\n'
+        "</html>\n"
+    )
+
+
+class NoncedScriptLink(JavascriptLink):
+    """A <script src> tag carrying its page's nonce."""
+
+    _template = Template(
+        '<script nonce="{{ this.get_root().nonce }}" src="{{ this.url }}"></script>'
+    )
+
+
+class NoncedScriptLinks(JSCSSMixin):
+    """Adds its scripts to the page head as nonced links (folium's links carry no nonce)."""
+
+    def render(self, **kwargs: object) -> Any:
+        """Render as folium does, then swap each script link for a nonced one of that name."""
+        rendered = super().render(**kwargs)
+        figure = self.get_root()
+        assert isinstance(figure, Figure)  # JSCSSMixin renders inside a Figure only
+        for name, url in self.default_js:
+            figure.header.add_child(NoncedScriptLink(url), name=name)
+        return rendered
+
+
+class PageConfig(NoncedScriptLinks):
     """The page's settings as a JSON script element, plus our scripts and stylesheets."""
 
     _template = Template(
@@ -29,7 +67,7 @@ class PageConfig(JSCSSMixin):
         <link rel="icon" href="data:,">
         {% endmacro %}
         {% macro html(this, kwargs) %}
-        <script type="application/json" id="gridmap-config">{{ this.json }}</script>
+        <script nonce="{{ this.get_root().nonce }}" type="application/json" id="gridmap-config">{{ this.json }}</script>
         {% endmacro %}
         """
     )

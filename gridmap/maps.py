@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 import html
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import folium
 from branca.element import Element, Figure
+from folium.template import Template
 
-from gridmap.map_layers import AppLayer, AppStart, PageConfig, json_for_html
+from gridmap.map_layers import (
+    AppLayer,
+    AppStart,
+    NoncedFigure,
+    NoncedScriptLinks,
+    PageConfig,
+    json_for_html,
+)
 
 VENDOR = "/static/vendor"
 
@@ -135,15 +143,49 @@ MAP_LAYERS: tuple[tuple[str, str, bool], ...] = (
     ("projects", "layer_projects", True),
 )
 
-_SCRIPT_TAG = re.compile(r"<script\b(?![^>]*\snonce=)", re.IGNORECASE)
+#: folium's map head (size of the map element, Leaflet's global switches), its script nonced.
+_MAP_HEADER = Template(
+    """<meta name="viewport" content="width=device-width, initial-scale=1.0, maximum-scale=1.0, """
+    """user-scalable=no">
+<style>
+#{{ this.get_name() }} {
+  position: {{ this.position }}; width: {{ this.width[0] }}{{ this.width[1] }};
+  height: {{ this.height[0] }}{{ this.height[1] }};
+  left: {{ this.left[0] }}{{ this.left[1] }}; top: {{ this.top[0] }}{{ this.top[1] }};
+}
+.leaflet-container { font-size: {{ this.font_size }}; }
+html, body { width: 100%; height: 100%; margin: 0; padding: 0; }
+#map { position: absolute; top: 0; bottom: 0; right: 0; left: 0; }
+</style>
+<script nonce="{{ this.get_root().nonce }}">
+L_NO_TOUCH = {{ this.global_switches.no_touch|tojson }};
+L_DISABLE_3D = {{ this.global_switches.disable_3d|tojson }};
+</script>
+"""
+)
 
 
-class LocalMap(folium.Map):
-    """A folium Map whose scripts and styles all come from /static/vendor."""
+class LocalMap(NoncedScriptLinks, folium.Map):
+    """A folium Map whose scripts and styles all come from /static/vendor.
+
+    It sits in a NoncedFigure: every script tag that the templates write carries the page's
+    nonce; markup injected from elsewhere gets none and stays inert.
+    """
 
     # New lists, never folium's module-level ones: folium mutates them in add_js_link.
     default_js = list(LOCAL_JS)
     default_css = list(LOCAL_CSS)
+
+    def __init__(self, *args: object, **kwargs: object):
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        NoncedFigure().add_child(self)
+
+    def render(self, **kwargs: object) -> Any:
+        """Render as folium does, with a head whose script element carries the nonce."""
+        rendered = super().render(**kwargs)
+        header = Element(_MAP_HEADER.render(this=self, kwargs=kwargs))
+        _figure(self).header.add_child(header, name=self.get_name())
+        return rendered
 
 
 @dataclass(frozen=True)
@@ -155,9 +197,16 @@ class MapFragment:
     script: str
 
 
-def add_nonce(page: str, nonce: str) -> str:
-    """Give every <script> tag in `page` a nonce attribute (those without one)."""
-    return _SCRIPT_TAG.sub(f'<script nonce="{html.escape(nonce)}"', page)
+def map_fragment(fmap: folium.Map, nonce: str) -> MapFragment:
+    """Cut a rendered map into head links, body and script for a page template.
+
+    The template wraps `script` in its own nonced <script> element.
+    """
+    root = _nonced_figure(fmap, nonce)
+    root.render()
+    return MapFragment(
+        header=root.header.render(), body=root.html.render(), script=root.script.render()
+    )
 
 
 def map_config(text: Mapping[str, object], as_of: str | None, **extra: object) -> dict:
@@ -208,8 +257,8 @@ def build_map_page(
     control.add_to(fmap)
     AppStart(entry="gridmap.app.start", control=control).add_to(fmap)
     root.title = html.escape(words["title"])
-    page = root.render().replace("<html>", f'<html lang="{html.escape(lang)}">', 1)
-    return add_nonce(page, nonce)
+    page = _nonced_figure(fmap, nonce).render()
+    return page.replace("<html>", f'<html lang="{html.escape(lang)}">', 1)
 
 
 def build_unit_map(
@@ -238,18 +287,19 @@ def build_unit_map(
     )
     PageConfig(config, js=UNIT_MAP_JS, css=OWN_CSS).add_to(fmap)
     AppStart(entry="gridmap.unitMap.start").add_to(fmap)
-    root = _figure(fmap)
-    root.render()
-    return MapFragment(
-        header=add_nonce(root.header.render(), nonce),
-        body=add_nonce(root.html.render(), nonce),
-        script=root.script.render(),
-    )
+    return map_fragment(fmap, nonce)
 
 
 def _figure(fmap: folium.Map) -> Figure:
     root = fmap.get_root()
     assert isinstance(root, Figure)  # folium.Map always sits in a Figure
+    return root
+
+
+def _nonced_figure(fmap: folium.Map, nonce: str) -> NoncedFigure:
+    root = fmap.get_root()
+    assert isinstance(root, NoncedFigure)  # LocalMap sits in one
+    root.nonce = html.escape(nonce)
     return root
 
 
@@ -285,8 +335,8 @@ __all__ = [
     "VECTORGRID_JS",
     "LocalMap",
     "MapFragment",
-    "add_nonce",
     "build_map_page",
     "build_unit_map",
     "json_for_html",
+    "map_fragment",
 ]

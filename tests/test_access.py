@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import psycopg
 import pytest
 
@@ -240,7 +242,11 @@ def test_wrong_password_then_lockout(fresh_db_url, tmp_path):
     client.get("/login?lang=en")
     for _ in range(5):
         assert login(client, "clerk", "wrong-Password-1").status_code == 401
-    # Locked: even the right password is refused now.
-    response = login(client, "clerk")
-    assert response.status_code == 401 and "locked" in response.text
+    # Locked: even the right password is refused now, in the words an unknown name gets.
+    locked = login(client, "clerk")
+    unknown = login(client, "nobody-here", "wrong-Password-1")
+    assert locked.status_code == unknown.status_code == 401
+    without_token = re.compile(r'name="csrf_token" value="[^"]*"')
+    assert without_token.sub("", locked.text) == without_token.sub("", unknown.text)
+    assert "Wrong user name or password" in locked.text and "locked" not in locked.text
     app.extensions["gridmap_pool"].close()

@@ -113,11 +113,12 @@ def test_every_script_carries_the_nonce(page: str):
     assert settings and settings[0]["type"] == "application/json"
 
 
-def test_add_nonce_leaves_existing_nonces_alone():
-    html = '<SCRIPT src="/a.js"></SCRIPT><script nonce="old">x</script><scripts>'
-    assert maps.add_nonce(html, "new") == (
-        '<script nonce="new" src="/a.js"></SCRIPT><script nonce="old">x</script><scripts>'
-    )
+def test_a_script_injected_into_the_page_gets_no_nonce():
+    injected = '<script id="injected">alert(1)</script>'
+    page = maps.build_map_page(nonce=NONCE, text=all_texts(), nav_html=injected)
+    scripts = [attrs for tag, attrs in tags_of(page) if tag == "script"]
+    assert [a for a in scripts if a.get("id") == "injected"] == [{"id": "injected"}]
+    assert sum(a.get("nonce") == NONCE for a in scripts) == len(scripts) - 1
 
 
 def test_settings_are_json_that_cannot_end_the_script():

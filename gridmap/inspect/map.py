@@ -6,10 +6,9 @@ import html
 from collections.abc import Mapping
 
 import folium
-from branca.element import Figure
 
 from gridmap.inspect.exports import kind_label
-from gridmap.maps import LocalMap, MapFragment, add_nonce
+from gridmap.maps import LocalMap, MapFragment, map_fragment
 
 #: Distinct on a light background and for the common kinds of colour blindness.
 TEAM_COLOURS = ("#0072b2", "#d55e00", "#009e73", "#cc79a7", "#e69f00", "#56b4e9", "#000000")
@@ -105,20 +104,9 @@ def build_plan_map(
     points = [seat] + [(s["lat"], s["lon"]) for r in plan["routes"] for s in r["stops"]]
     if len(points) > 1:
         fmap.fit_bounds(_bounds(points), padding=(20, 20))
-    return _fragment(fmap, nonce)
+    return map_fragment(fmap, nonce)
 
 
 def _bounds(points: list[tuple[float, float]]) -> list[list[float]]:
     lats, lons = [p[0] for p in points], [p[1] for p in points]
     return [[min(lats), min(lons)], [max(lats), max(lons)]]
-
-
-def _fragment(fmap: folium.Map, nonce: str) -> MapFragment:
-    root = fmap.get_root()
-    assert isinstance(root, Figure)  # folium.Map always sits in a Figure
-    root.render()
-    return MapFragment(
-        header=add_nonce(root.header.render(), nonce),
-        body=add_nonce(root.html.render(), nonce),
-        script=root.script.render(),
-    )

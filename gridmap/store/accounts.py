@@ -81,6 +81,41 @@ def record_success(conn: psycopg.Connection, username: str) -> None:
     )
 
 
+def open_session(
+    conn: psycopg.Connection, id_sha256: bytes, username: str, client: str | None
+) -> None:
+    """Record a new login session by the digest of its id."""
+    conn.execute(
+        "INSERT INTO account_session (id_sha256, username, client) VALUES (%s, %s, %s)",
+        [id_sha256, username, client],
+    )
+
+
+def session_account(conn: psycopg.Connection, id_sha256: bytes) -> dict | None:
+    """The account of an unrevoked session (with its password hash), or None."""
+    query = sql.SQL(
+        "SELECT {} , a.password_hash FROM account_session s JOIN account a USING (username) "
+        "WHERE s.id_sha256 = %s AND s.revoked_at IS NULL"
+    ).format(sql.SQL(", ").join(sql.Identifier("a", c) for c in ACCOUNT_COLUMNS))
+    return _account(conn.execute(query, [id_sha256]).fetchone())
+
+
+def revoke_session(conn: psycopg.Connection, id_sha256: bytes) -> int:
+    """Revoke one session; return rows changed."""
+    return conn.execute(
+        "UPDATE account_session SET revoked_at = now() WHERE id_sha256 = %s AND revoked_at IS NULL",
+        [id_sha256],
+    ).rowcount
+
+
+def revoke_sessions_of(conn: psycopg.Connection, username: str) -> int:
+    """Revoke every open session of an account; return how many."""
+    return conn.execute(
+        "UPDATE account_session SET revoked_at = now() WHERE username = %s AND revoked_at IS NULL",
+        [username],
+    ).rowcount
+
+
 def worker_groups(conn: psycopg.Connection, worker_code: str) -> list[str]:
     """The groups a worker serves."""
     rows = conn.execute(

@@ -30,6 +30,7 @@ def create_app(config: Config | None = None, *, db_url: str | None = None) -> Fl
     from gridmap.db import make_pool
     from gridmap.web.auth import init_auth
     from gridmap.web.i18n import init_i18n
+    from gridmap.web.proxy import TrustedProxies, parse_networks
     from gridmap.web.security import init_security
 
     config = config or Config.from_env()
@@ -44,6 +45,9 @@ def create_app(config: Config | None = None, *, db_url: str | None = None) -> Fl
     app.extensions["gridmap_pool"] = pool
     app.extensions["gridmap_tile_counts"] = CountsCache()
 
+    trusted = parse_networks(config.trusted_proxies)
+    if trusted:
+        app.wsgi_app = TrustedProxies(app.wsgi_app, trusted)  # type: ignore[method-assign]
     init_security(app)
     init_i18n(app)
     init_auth(app)

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from functools import wraps
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
@@ -37,14 +38,20 @@ limiter = Limiter(key_func=get_remote_address, storage_uri="memory://", default_
 
 
 class User(UserMixin):
-    """A logged-in account with its scope, loaded anew for every request."""
+    """A logged-in account with its scope and server-side session, loaded for every request."""
 
-    def __init__(self, account: dict, scope: accounts.Scope):
+    def __init__(self, account: dict, scope: accounts.Scope, session_id: str):
         self.account = account
         self.scope = scope
+        self.session_id = session_id
 
     def get_id(self) -> str:
-        """Flask-Login's session key: the user name."""
+        """Flask-Login's session key: the server-side session id, revocable in the database."""
+        return self.session_id
+
+    @property
+    def username(self) -> str:
+        """The account's name."""
         return str(self.account["username"])
 
     @property
@@ -71,11 +78,19 @@ def init_auth(app: Flask) -> None:
     app.before_request(_require_login)
 
 
-def _load_user(username: str) -> User | None:
-    account = accounts.active_account(db(), username)
+def _load_user(session_id: str) -> User | None:
+    account = accounts.session_account(db(), session_id)
     if account is None:
         return None
-    return User(account, accounts.scope_of(db(), account))
+    return User(account, accounts.scope_of(db(), account), session_id)
+
+
+def _end_session() -> None:
+    """Revoke this request's session in the database and forget the cookie's contents."""
+    if current_user.is_authenticated:
+        accounts.end_session(db(), current_user.get_id())
+    logout_user()
+    session.clear()
 
 
 def _wants_json() -> bool:
@@ -93,8 +108,7 @@ def _require_login() -> Any:
         return None
     idle_s = config().session_idle_minutes * 60
     if current_user.is_authenticated and time.time() - session.get("seen", 0) > idle_s:
-        logout_user()
-        session.clear()
+        _end_session()
     if not current_user.is_authenticated:
         return _unauthorized()
     session["seen"] = time.time()
@@ -105,7 +119,7 @@ def current_actor() -> Actor:
     """The logged-in account as the actor of this request."""
     user: User = current_user  # type: ignore[assignment]
     return Actor(
-        username=user.get_id(), role=user.role, scope=user.scope, client=request.remote_addr
+        username=user.username, role=user.role, scope=user.scope, client=request.remote_addr
     )
 
 
@@ -125,9 +139,16 @@ def require_roles(*roles: str) -> Callable:
 
 
 def _safe_next(target: str | None) -> str:
-    """Only same-site paths are followed after login, never another host."""
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
+    """Only a path on this host is followed after login, never another host.
+
+    Browsers drop tabs and newlines and read a backslash as a slash, so `/\t/evil.example`
+    would become `//evil.example`: any such character refuses the target outright.
+    """
+    if target and not any(ch.isspace() or ch == "\\" or not ch.isprintable() for ch in target):
+        parts = urlsplit(target)
+        if not (parts.scheme or parts.netloc) and parts.path.startswith("/"):
+            if not parts.path.startswith("//"):
+                return target
     return url_for("pages.index")
 
 
@@ -141,17 +162,15 @@ def login() -> Any:
         password = request.form.get("password", "")
         try:
             account = accounts.authenticate(db(), config(), username, password, clock.now())
-        except LoginRefused as exc:
-            error = (
-                _("Wrong user name or password.")
-                if "locked" not in exc.message
-                else _("Too many failed logins. The account is locked for a while.")
-            )
+        except LoginRefused:
+            # One answer for unknown, disabled, locked and wrong: names cannot be probed.
+            error = _("Wrong user name or password.")
         else:
             session.clear()
             session.permanent = True
             session["seen"] = time.time()
-            login_user(User(account, accounts.scope_of(db(), account)))
+            session_id = accounts.start_session(db(), username, request.remote_addr)
+            login_user(User(account, accounts.scope_of(db(), account), session_id))
             audit.record(db(), current_actor(), "login", username)
             return redirect(_safe_next(request.args.get("next")))
     status = 401 if error else 200
@@ -160,7 +179,6 @@ def login() -> Any:
 
 @bp.post("/logout")
 def logout() -> Response:
-    """End the session."""
-    logout_user()
-    session.clear()
+    """End the session: revoked in the database, so a copied cookie opens nothing."""
+    _end_session()
     return redirect(url_for("auth.login"))

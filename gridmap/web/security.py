@@ -51,6 +51,7 @@ def content_security_policy(nonce: str, basemap_url: str) -> str:
 def init_security(app: Flask) -> None:
     """Protect every state-changing request with CSRF and add headers to every response."""
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)
+    app.before_request(_refuse_nul_characters)
     csrf.init_app(app)
     app.jinja_env.globals["csp_nonce"] = csp_nonce
     basemap_url = app.config["GRIDMAP"].basemap_url
@@ -69,6 +70,31 @@ def init_security(app: Flask) -> None:
         return response
 
     _register_error_handlers(app)
+
+
+_FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+def _has_nul() -> bool:
+    """True when the path, a query or form field, or a JSON body carries a NUL character."""
+    if "\x00" in request.path:
+        return True
+    fields = list(request.args.items(multi=True))
+    if request.mimetype in _FORM_TYPES:
+        fields += request.form.items(multi=True)
+    if any("\x00" in key or "\x00" in value for key, value in fields):
+        return True
+    if request.is_json:
+        body = request.get_data(cache=True)
+        return b"\x00" in body or b"\\u0000" in body
+    return False
+
+
+def _refuse_nul_characters() -> Any:
+    # PostgreSQL text cannot hold NUL: refuse it at the door, on every route, with a message.
+    if _has_nul():
+        return _error(400, "the request contains a NUL character (%00); remove it and try again")
+    return None
 
 
 def _error(status: int, message: str) -> Any:
