@@ -12,7 +12,7 @@ MYPY_TARGETS := gridmap/config.py gridmap/errors.py gridmap/clock.py gridmap/crs
 	gridmap/uploads.py gridmap/projects.py gridmap/visits.py gridmap/visit_input.py gridmap/campaigns.py \
 	gridmap/monitoring.py gridmap/inspect gridmap/redraw gridmap/io gridmap/sample
 
-.PHONY: demo test lint format bench serve setup system-deps translations clean
+.PHONY: demo test check lint format bench serve setup system-deps translations clean
 
 demo: setup
 	$(BIN)/gridmap demo
@@ -23,6 +23,10 @@ serve: setup
 
 test: setup lint
 	$(BIN)/pytest
+
+# The fast tier while working: lint, then every test that needs no browser.
+check: setup lint
+	$(BIN)/pytest -q -m "not browser"
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff format --check .

@@ -73,20 +73,35 @@ def create_campaign(
     with conn.transaction():
         campaign_id = campaign_store.insert_campaign(conn, values)
         audit.record(conn, actor, "campaign.add", str(campaign_id), {"name": title})
-    return get_campaign(conn, campaign_id)
+    return get_campaign(conn, campaign_id, EVERYTHING)
 
 
-def get_campaign(conn: psycopg.Connection, campaign_id: int) -> dict:
-    """One campaign; NotFound when there is none with that id."""
+def visible_to(campaign: dict, scope: Scope) -> bool:
+    """True when the campaign's area overlaps `scope`.
+
+    The county-wide scope sees every campaign and an empty one (a worker without groups) none;
+    a campaign without units covers the whole county; otherwise one of its units must lie
+    inside, or contain, a unit of the scope. The store's list applies the same rule in SQL.
+    """
+    if scope.prefixes is None:
+        return True
+    if not scope.prefixes:
+        return False
+    codes = campaign["scope_codes"]
+    return not codes or any(scope.overlaps(code) for code in codes)
+
+
+def get_campaign(conn: psycopg.Connection, campaign_id: int, scope: Scope) -> dict:
+    """One campaign visible in `scope`; NotFound when there is none or it lies outside."""
     campaign = campaign_store.get_campaign(conn, campaign_id)
-    if campaign is None:
+    if campaign is None or not visible_to(campaign, scope):
         raise NotFound(f"no campaign {campaign_id}")
     return campaign
 
 
-def list_campaigns(conn: psycopg.Connection) -> list[dict]:
-    """Every campaign, latest first."""
-    return campaign_store.list_campaigns(conn)
+def list_campaigns(conn: psycopg.Connection, scope: Scope) -> list[dict]:
+    """The campaigns visible in `scope`, latest first."""
+    return campaign_store.list_campaigns(conn, scope.narrow(None))
 
 
 def window(campaign: dict, timezone: str) -> tuple[datetime, datetime]:
@@ -118,7 +133,7 @@ def campaign_progress(
     *, level: int | None = None,
 ) -> dict:  # fmt: skip
     """Target and visited households per unit in scope (adding up across levels), and total."""
-    campaign = get_campaign(conn, campaign_id)
+    campaign = get_campaign(conn, campaign_id, scope)
     prefixes = scope.narrow(None)
     rows = campaign_store.progress_by_unit(
         conn, campaign, window(campaign, config.timezone), prefixes
@@ -146,7 +161,7 @@ def unvisited_geojson(
     unit: str | None = None,
 ) -> dict:  # fmt: skip
     """Target households in scope (under `unit`) not yet visited, as GeoJSON points."""
-    return _targets_geojson(conn, config, campaign_id, scope.narrow(unit), campaign_store.unvisited)
+    return _targets_geojson(conn, config, campaign_id, scope, unit, campaign_store.unvisited)
 
 
 def visited_geojson(
@@ -154,14 +169,15 @@ def visited_geojson(
     unit: str | None = None,
 ) -> dict:  # fmt: skip
     """Target households in scope (under `unit`) visited in the campaign, as GeoJSON points."""
-    return _targets_geojson(conn, config, campaign_id, scope.narrow(unit), campaign_store.visited)
+    return _targets_geojson(conn, config, campaign_id, scope, unit, campaign_store.visited)
 
 
 def _targets_geojson(
-    conn: psycopg.Connection, config: Config, campaign_id: int, prefixes: list[str] | None,
+    conn: psycopg.Connection, config: Config, campaign_id: int, scope: Scope, unit: str | None,
     rows_of: Callable[..., list[dict]],
 ) -> dict:  # fmt: skip
-    campaign = get_campaign(conn, campaign_id)
+    campaign = get_campaign(conn, campaign_id, scope)
+    prefixes = scope.narrow(unit)
     rows = rows_of(conn, campaign, window(campaign, config.timezone), prefixes, MAP_LIMIT + 1)
     return _points(rows)
 
@@ -196,7 +212,7 @@ def unvisited_list(
     unit: str | None = None,
 ) -> tuple[dict, list[dict]]:  # fmt: skip
     """The campaign and its unvisited households in scope (masked but for admins), audited."""
-    campaign = get_campaign(conn, campaign_id)
+    campaign = get_campaign(conn, campaign_id, actor.scope)
     rows = campaign_store.unvisited(
         conn, campaign, window(campaign, config.timezone), actor.scope.narrow(unit), EXPORT_LIMIT
     )

@@ -53,6 +53,8 @@ class Config:
     demo_password: str = ""
     upload_max_mb: int = 50
     import_max_rows: int = 300_000
+    #: What a zip-based file (XLSX, zipped Shapefile) may unpack to, uploaded or imported.
+    upload_max_unpacked_mb: int = 250
     #: Unannounced inspections (暗访). Start and end of every team-day as "lon,lat"; empty means
     #: the label point of the first village (the seat) of the county's first township.
     inspection_seat: str = ""

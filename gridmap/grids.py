@@ -28,13 +28,15 @@ def import_grid_file(
     reason: str | None = None,
     author: str | None = None,
     at: datetime | None = None,
+    max_unpacked_mb: int = Config.upload_max_unpacked_mb,
 ) -> dict:
     """Import a grid file in one transaction; changed units get a new version.
 
     Returns {"file", "features", "created", "changed", "unchanged", "edit"}; raises
-    BadInput (and writes nothing) when any feature is wrong.
+    BadInput (and writes nothing) when any feature is wrong or a zipped file would unpack to
+    more than `max_unpacked_mb` MB.
     """
-    frame = read_grid_file(path, crs_name)
+    frame = read_grid_file(path, crs_name, max_unpacked_mb=max_unpacked_mb)
     check_importable(frame, path.name)
     with conn.transaction():
         _require_parents(conn, frame, path.name)
@@ -90,9 +92,13 @@ def validate_current(conn: psycopg.Connection, tolerance_m2: float) -> dict:
     return topology.validate_units(unit_store.current_units(conn), tolerance_m2)
 
 
-def validate_file(path: Path, tolerance_m2: float, crs_name: str | None = None) -> dict:
+def validate_file(
+    path: Path, tolerance_m2: float, crs_name: str | None = None, *,
+    max_unpacked_mb: int = Config.upload_max_unpacked_mb,
+) -> dict:  # fmt: skip
     """Topology report of a grid file before it is imported."""
-    return topology.validate_units(read_grid_file(path, crs_name), tolerance_m2)
+    frame = read_grid_file(path, crs_name, max_unpacked_mb=max_unpacked_mb)
+    return topology.validate_units(frame, tolerance_m2)
 
 
 def units_geojson(

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import psycopg
 
+from gridmap.config import Config
 from gridmap.errors import BadInput
 from gridmap.io.households import read_households
 from gridmap.io.tables import refuse
@@ -13,15 +14,19 @@ from gridmap.store import assignment
 from gridmap.store import households as household_store
 
 
-def import_households(conn: psycopg.Connection, path: Path, crs_name: str | None = None) -> dict:
+def import_households(
+    conn: psycopg.Connection, path: Path, crs_name: str | None = None, *,
+    max_unpacked_mb: int = Config.upload_max_unpacked_mb,
+) -> dict:  # fmt: skip
     """Import a household file in one transaction and assign its households to the grid.
 
     Existing households (same code) are updated with the columns the file has; others keep
     their values. Returns {"file", "rows", "created", "updated", "unchanged", "assigned",
     "outside_grid", "no_location", "mismatch"}, the last four over the file's households.
-    Raises BadInput, writing nothing, when any row is wrong or there is no grid yet.
+    Raises BadInput, writing nothing, when any row is wrong, there is no grid yet or the file
+    would unpack to more than `max_unpacked_mb` MB.
     """
-    table = read_households(path, crs_name)
+    table = read_households(path, crs_name, max_unpacked_mb=max_unpacked_mb)
     with conn.transaction():
         require_grid(conn, path.name)
         household_store.stage_households(conn, table.rows, table.points)

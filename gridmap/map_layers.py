@@ -67,7 +67,9 @@ class PageConfig(NoncedScriptLinks):
         <link rel="icon" href="data:,">
         {% endmacro %}
         {% macro html(this, kwargs) %}
-        <script nonce="{{ this.get_root().nonce }}" type="application/json" id="gridmap-config">{{ this.json }}</script>
+        <script nonce="{{ this.get_root().nonce }}" type="application/json" id="gridmap-config">
+        {{- this.json -}}
+        </script>
         {% endmacro %}
         """
     )

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import psycopg
 
-from gridmap import clock, privacy
-from gridmap.accounts import EVERYTHING, Scope
+from gridmap import audit, clock, privacy
+from gridmap.accounts import EVERYTHING, Actor, Scope
+from gridmap.config import Config
 from gridmap.coverage import ancestors_and_self
 from gridmap.errors import BadInput, NotFound
 from gridmap.io import monitoring as monitoring_io
@@ -36,16 +37,19 @@ def _prefixes(scope: Scope) -> list[str] | None:
 
 
 def import_monitoring(
-    conn: psycopg.Connection, path: Path, timezone: str = "Asia/Shanghai"
-) -> dict:
+    conn: psycopg.Connection, path: Path, timezone: str = "Asia/Shanghai", *,
+    max_unpacked_mb: int = Config.upload_max_unpacked_mb,
+) -> dict:  # fmt: skip
     """Import monitoring periods in one transaction; households follow their latest period.
 
     A period is keyed by household and identification date: importing it again updates it
     (e.g. with its risk-elimination date). Returns {"file", "rows", "created", "updated",
     "unchanged", "households_updated"}. Raises BadInput, writing nothing, for any bad row,
-    an unknown household or periods of one household that overlap.
+    an unknown household or periods of one household that overlap, or when the file would
+    unpack to more than `max_unpacked_mb` MB.
     """
-    rows = monitoring_io.read_monitoring(path, clock.today(timezone))
+    today = clock.today(timezone)
+    rows = monitoring_io.read_monitoring(path, today, max_unpacked_mb=max_unpacked_mb)
     with conn.transaction():
         monitoring_store.stage_monitoring(conn, rows)
         refuse(path.name, [
@@ -139,14 +143,23 @@ def contact_history(conn: psycopg.Connection, code: str, scope: Scope = EVERYTHI
 
 
 def contact_loads(
-    conn: psycopg.Connection, as_of: date, scope: Scope = EVERYTHING, *,
-    unit: str | None = None, masked: bool = True,
-) -> list[dict]:  # fmt: skip
-    """Contacts with the households they assist on `as_of` in scope (open links), most first."""
+    conn: psycopg.Connection, as_of: date, viewer: Actor, *, unit: str | None = None
+) -> list[dict]:
+    """Contacts with the households they assist on `as_of` in the viewer's scope (open links),
+    most first; phones masked but for administrators.
+
+    An administrator's view of full phone numbers is audited (`personal.view` of "contacts").
+    """
     keys = ("code", "name", "organisation", "phone", "households", "monitored")
-    rows = monitoring_store.contact_loads(conn, as_of, scope.narrow(unit))
+    rows = monitoring_store.contact_loads(conn, as_of, viewer.scope.narrow(unit))
     contacts = [dict(zip(keys, r, strict=True)) for r in rows]
-    return [privacy.masked(c) for c in contacts] if masked else contacts
+    if not viewer.is_admin:
+        return [privacy.masked(c) for c in contacts]
+    if any(c["phone"] for c in contacts):
+        detail = {"unit": unit, "as_of": as_of.isoformat(), "contacts": len(contacts)}
+        with conn.transaction():
+            audit.record(conn, viewer, "personal.view", "contacts", detail)
+    return contacts
 
 
 def uncontacted_households(

@@ -14,14 +14,18 @@ from gridmap.store import people as people_store
 from gridmap.visits import outside_worker
 
 
-def import_workers(conn: psycopg.Connection, path: Path, crs_name: str | None = None) -> dict:
+def import_workers(
+    conn: psycopg.Connection, path: Path, crs_name: str | None = None, *,
+    max_unpacked_mb: int = Config.upload_max_unpacked_mb,
+) -> dict:  # fmt: skip
     """Import a worker file in one transaction; a worker's groups become exactly those listed.
 
     Returns {"file", "rows", "created", "updated", "unchanged", "groups_added",
     "groups_removed"}. Raises BadInput, writing nothing, when any row is wrong or names a
-    group that is not in the current grid.
+    group that is not in the current grid, or when the file would unpack to more than
+    `max_unpacked_mb` MB.
     """
-    table = people_io.read_workers(path, crs_name)
+    table = people_io.read_workers(path, crs_name, max_unpacked_mb=max_unpacked_mb)
     groups = {"added": 0, "removed": 0}
     with conn.transaction():
         people_store.stage_workers(conn, table.rows, table.homes, table.groups)
@@ -44,7 +48,10 @@ def import_workers(conn: psycopg.Connection, path: Path, crs_name: str | None = 
     }
 
 
-def import_contacts(conn: psycopg.Connection, path: Path, timezone: str = "Asia/Shanghai") -> dict:
+def import_contacts(
+    conn: psycopg.Connection, path: Path, timezone: str = "Asia/Shanghai", *,
+    max_unpacked_mb: int = Config.upload_max_unpacked_mb,
+) -> dict:  # fmt: skip
     """Import assistance contacts and pair them with households, in one transaction.
 
     Pairings without a start date start today (in `timezone`); a pairing the contact already
@@ -52,9 +59,10 @@ def import_contacts(conn: psycopg.Connection, path: Path, timezone: str = "Asia/
     contacts the file does not name for it closed the day the new link starts, so the history
     keeps who assisted it when. Returns {"file", "rows", "created", "updated", "unchanged",
     "pairings_added", "pairings_existing", "pairings_closed"}. Raises BadInput, writing
-    nothing, when any row is wrong or names an unknown household.
+    nothing, when any row is wrong or names an unknown household, or when the file would unpack
+    to more than `max_unpacked_mb` MB.
     """
-    table = people_io.read_contacts(path)
+    table = people_io.read_contacts(path, max_unpacked_mb=max_unpacked_mb)
     pairings = table.pairings.assign(since=table.pairings["since"].astype(object))
     pairings.loc[pairings["since"].isna(), "since"] = clock.today(timezone)
     with conn.transaction():
@@ -84,6 +92,7 @@ def _unclosable(conn: psycopg.Connection) -> list[str]:
 def import_visits(
     conn: psycopg.Connection, path: Path, timezone: str = "Asia/Shanghai", *,
     checkin_max_m: float = Config.checkin_max_m, recorded_by: str | None = None,
+    max_unpacked_mb: int = Config.upload_max_unpacked_mb,
 ) -> dict:  # fmt: skip
     """Record visits in one transaction and move the households' last visit dates forward.
 
@@ -92,9 +101,10 @@ def import_visits(
     "already_stored", "repeated_in_file", "households_updated"}, plus "doubtful" (check-ins
     farther than `checkin_max_m` from the household) when the file has check-in columns.
     Raises BadInput, writing nothing, when any row is wrong, names an unknown household, a grid
-    worker of another township as the visitor, or an inspection plan that is not open.
+    worker of another township as the visitor, or an inspection plan that is not open, or when
+    the file would unpack to more than `max_unpacked_mb` MB.
     """
-    table = people_io.read_visits(path, timezone)
+    table = people_io.read_visits(path, timezone, max_unpacked_mb=max_unpacked_mb)
     with conn.transaction():
         people_store.stage_visits(conn, table.rows)
         refuse(path.name, _unknown_households(conn, "incoming_visit", "visited household"))

@@ -14,6 +14,7 @@ import shapely.geometry
 
 from gridmap import audit
 from gridmap.accounts import Actor, Scope
+from gridmap.config import Config
 from gridmap.errors import BadInput, NotFound
 from gridmap.io import project_pairings
 from gridmap.io import projects as project_io
@@ -67,13 +68,17 @@ def village_prefixes(scope: Scope, unit: str | None = None) -> list[str] | None:
     return sorted({p[:12] for p in prefixes})
 
 
-def import_projects(conn: psycopg.Connection, path: Path, crs_name: str | None = None) -> dict:
+def import_projects(
+    conn: psycopg.Connection, path: Path, crs_name: str | None = None, *,
+    max_unpacked_mb: int = Config.upload_max_unpacked_mb,
+) -> dict:  # fmt: skip
     """Import a project file in one transaction; existing codes get the columns the file has.
 
     Returns {"file", "rows", "created", "updated", "unchanged", "located"}. Raises BadInput,
-    writing nothing, when any row is wrong, lies outside the county or names an unknown village.
+    writing nothing, when any row is wrong, lies outside the county or names an unknown village,
+    or when the file would unpack to more than `max_unpacked_mb` MB.
     """
-    table = project_io.read_projects(path, crs_name)
+    table = project_io.read_projects(path, crs_name, max_unpacked_mb=max_unpacked_mb)
     return _write_projects(conn, table, path.name)
 
 
@@ -226,13 +231,16 @@ def unit_names(conn: psycopg.Connection, codes: Sequence[str]) -> dict[str, str]
     return project_store.unit_names(conn, codes)
 
 
-def import_pairings(conn: psycopg.Connection, path: Path) -> dict:
+def import_pairings(
+    conn: psycopg.Connection, path: Path, *, max_unpacked_mb: int = Config.upload_max_unpacked_mb
+) -> dict:
     """Import enterprise and leader pairings with villages in one transaction (upsert).
 
     Returns {"file", "rows", "created", "updated", "unchanged", "enterprise", "leader"}.
-    Raises BadInput, writing nothing, when a row is wrong or names an unknown village.
+    Raises BadInput, writing nothing, when a row is wrong or names an unknown village, or when
+    the file would unpack to more than `max_unpacked_mb` MB.
     """
-    table = project_pairings.read_pairings(path)
+    table = project_pairings.read_pairings(path, max_unpacked_mb=max_unpacked_mb)
     with conn.transaction():
         project_store.stage_pairings(conn, table.rows)
         refuse(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import tempfile
-import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -14,6 +13,7 @@ from gridmap import audit, grids, households, monitoring, people, projects
 from gridmap.accounts import Actor
 from gridmap.config import Config
 from gridmap.errors import BadInput
+from gridmap.io.archives import check_unpacked, extract_flat
 from gridmap.io.tables import read_table
 
 TABLES = (".csv", ".xlsx")
@@ -34,52 +34,66 @@ Runner = Callable[[psycopg.Connection, Path, Config, Actor], dict]
 #: The import functions of the `gridmap import …` commands, called as those commands call them;
 #: visits are recorded by the uploading account, as the command records them by the OS user.
 RUNNERS: dict[str, Runner] = {
-    "grids": lambda conn, path, _cfg, _actor: grids.import_grid_file(conn, path),
-    "households": lambda conn, path, _cfg, _actor: households.import_households(conn, path),
-    "workers": lambda conn, path, _cfg, _actor: people.import_workers(conn, path),
-    "contacts": lambda conn, path, cfg, _actor: people.import_contacts(conn, path, cfg.timezone),
+    "grids": lambda conn, path, cfg, _actor: grids.import_grid_file(
+        conn, path, max_unpacked_mb=cfg.upload_max_unpacked_mb
+    ),
+    "households": lambda conn, path, cfg, _actor: households.import_households(
+        conn, path, max_unpacked_mb=cfg.upload_max_unpacked_mb
+    ),
+    "workers": lambda conn, path, cfg, _actor: people.import_workers(
+        conn, path, max_unpacked_mb=cfg.upload_max_unpacked_mb
+    ),
+    "contacts": lambda conn, path, cfg, _actor: people.import_contacts(
+        conn, path, cfg.timezone, max_unpacked_mb=cfg.upload_max_unpacked_mb
+    ),
     "visits": lambda conn, path, cfg, actor: people.import_visits(
-        conn, path, cfg.timezone, checkin_max_m=cfg.checkin_max_m, recorded_by=actor.username
+        conn,
+        path,
+        cfg.timezone,
+        checkin_max_m=cfg.checkin_max_m,
+        recorded_by=actor.username,
+        max_unpacked_mb=cfg.upload_max_unpacked_mb,
     ),
     "monitoring": lambda conn, path, cfg, _actor: monitoring.import_monitoring(
-        conn, path, cfg.timezone
+        conn, path, cfg.timezone, max_unpacked_mb=cfg.upload_max_unpacked_mb
     ),
-    "projects": lambda conn, path, _cfg, _actor: projects.import_projects(conn, path),
-    "pairings": lambda conn, path, _cfg, _actor: projects.import_pairings(conn, path),
+    "projects": lambda conn, path, cfg, _actor: projects.import_projects(
+        conn, path, max_unpacked_mb=cfg.upload_max_unpacked_mb
+    ),
+    "pairings": lambda conn, path, cfg, _actor: projects.import_pairings(
+        conn, path, max_unpacked_mb=cfg.upload_max_unpacked_mb
+    ),
 }
 
 
-def count_rows(path: Path) -> int:
+def count_rows(path: Path, max_unpacked_mb: int) -> int:
     """Features or table rows in an uploaded file (0 when it cannot be read at all)."""
     try:
         if path.suffix.lower() in GEO_SUFFIXES:
             return int(pyogrio.read_info(str(path))["features"])
-        return len(read_table(path))
+        return len(read_table(path, max_unpacked_mb=max_unpacked_mb))
     except Exception:  # unreadable files get the import's own, clearer message
         return 0
 
 
-def unpack_shapefile(archive: Path) -> Path:
+def unpack_shapefile(archive: Path, max_unpacked_mb: int) -> Path:
     """Extract a zipped Shapefile next to the archive and return its .shp path."""
-    try:
-        with zipfile.ZipFile(archive) as bundle:
-            members = [m for m in bundle.namelist() if not m.endswith("/")]
-            shp = [m for m in members if m.lower().endswith(".shp")]
-            if len(shp) != 1:
-                raise BadInput(f"{archive.name}: the zip must hold exactly one .shp file")
-            for member in members:
-                # Flatten: member names never choose where files land.
-                (archive.parent / Path(member).name).write_bytes(bundle.read(member))
-    except zipfile.BadZipFile as exc:
-        raise BadInput(f"{archive.name}: not a readable zip file") from exc
-    return archive.parent / Path(shp[0]).name
+    shp = [f for f in extract_flat(archive, archive.parent, max_unpacked_mb)
+           if f.suffix.lower() == ".shp"]  # fmt: skip
+    if len(shp) != 1:
+        raise BadInput(f"{archive.name}: the zip must hold exactly one .shp file")
+    return shp[0]
 
 
 def import_upload(
     conn: psycopg.Connection, config: Config, actor: Actor, *, kind: str, filename: str,
     data: bytes,
 ) -> dict:  # fmt: skip
-    """Run the import of `kind` on an uploaded file; refuse wrong types and too many rows."""
+    """Run the import of `kind` on an uploaded file; refuse wrong types, too much unpacked, too
+    many rows.
+
+    Zip-based files (XLSX, zipped Shapefiles) are measured before anything unpacks them.
+    """
     if kind not in ACCEPTED:
         raise BadInput(f"unknown import {kind}; choose one of {', '.join(ACCEPTED)}")
     name = Path(filename).name or "upload"
@@ -89,9 +103,10 @@ def import_upload(
     with tempfile.TemporaryDirectory(prefix="gridmap-upload-") as folder:
         path = Path(folder) / name
         path.write_bytes(data)
+        check_unpacked(path, config.upload_max_unpacked_mb)
         if suffix == ".zip":
-            path = unpack_shapefile(path)
-        rows = count_rows(path)
+            path = unpack_shapefile(path, config.upload_max_unpacked_mb)
+        rows = count_rows(path, config.upload_max_unpacked_mb)
         if rows > config.import_max_rows:
             raise BadInput(
                 f"{name}: {rows:,} rows is more than the {config.import_max_rows:,} one upload "

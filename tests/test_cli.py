@@ -14,6 +14,8 @@ from click.testing import CliRunner
 from gridmap.cli import main
 from tests.grid_fixtures import tiny_county
 from tests.household_fixtures import lonlat_m
+from tests.test_household_import import good_rows, write_xlsx
+from tests.zip_fixtures import padded_shapefile_zip, padded_xlsx
 
 COVERAGE_KEYS = {
     "code", "name", "level", "parent", "households", "monitored", "workers_active",
@@ -117,6 +119,37 @@ def test_bad_import_exits_nonzero_names_the_feature_and_writes_nothing(run, tmp_
     assert "341890100200002" in err and "polygon" in err
     code, out, _ = run("coverage", "--json")
     assert code == 0 and json.loads(out)["units"] == []
+
+
+def test_imports_refuse_files_unpacking_past_the_configured_limit(
+    tiny_county_file, tmp_path, cli_env
+):
+    import psycopg
+
+    env = {**cli_env, "GRIDMAP_UPLOAD_MAX_UNPACKED_MB": "2"}
+
+    def run(*args: str) -> tuple[int, str]:
+        result = CliRunner().invoke(main, list(args), env=env, catch_exceptions=False)
+        return result.exit_code, result.stderr
+
+    assert run("import", "grids", str(tiny_county_file))[0] == 0
+    plain = write_xlsx(tmp_path / "plain.xlsx", good_rows())
+    workbook = padded_xlsx(plain, tmp_path / "households.xlsx", 3)
+    (tmp_path / "parts").mkdir()
+    tiny_county().to_file(tmp_path / "parts" / "grid.shp")
+    bundle = padded_shapefile_zip(tmp_path / "parts" / "grid.shp", tmp_path / "grid.zip", 3)
+    for args, name, code in [
+        (("import", "households", str(workbook)), "households.xlsx", 1),
+        (("import", "grids", str(bundle)), "grid.zip", 1),
+        (("validate", str(bundle)), "grid.zip", 2),
+    ]:
+        exit_code, err = run(*args)
+        assert exit_code == code, args
+        assert f"error: {name}: unpacked, this file would take 3 MB, more than the 2 MB" in err
+    with psycopg.connect(cli_env["GRIDMAP_DATABASE_URL"]) as conn:
+        assert conn.execute("SELECT count(*) FROM household").fetchone() == (0,)
+        actions = conn.execute("SELECT action FROM audit ORDER BY id").fetchall()
+    assert actions == [("import.grids",)]
 
 
 def test_assign_json_contract(loaded):

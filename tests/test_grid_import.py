@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zipfile
 from pathlib import Path
 
 import geopandas as gpd
@@ -13,6 +14,7 @@ from gridmap import grids
 from gridmap.errors import BadInput
 from gridmap.store import units as unit_store
 from tests.grid_fixtures import XSS_NAME, tiny_county
+from tests.zip_fixtures import MB, padded_shapefile_zip
 
 
 def _count_units(conn: psycopg.Connection) -> int:
@@ -136,6 +138,46 @@ def test_unreadable_files_are_refused(conn, tmp_path, label, content, message):
 def test_unknown_crs_is_refused(conn, tiny_county_file):
     with pytest.raises(BadInput, match="unknown coordinate system .mars2000."):
         grids.import_grid_file(conn, tiny_county_file, crs_name="mars2000")
+    assert _count_units(conn) == 0
+
+
+def _shapefile(folder: Path) -> Path:
+    folder.mkdir()
+    tiny_county().to_file(folder / "grid.shp")
+    return folder / "grid.shp"
+
+
+def test_a_zipped_shapefile_unpacking_past_the_limit_is_refused(conn, tmp_path):
+    bundle = padded_shapefile_zip(_shapefile(tmp_path / "parts"), tmp_path / "grid.zip", 300)
+    assert bundle.stat().st_size < MB
+    with pytest.raises(BadInput) as info:
+        grids.import_grid_file(conn, bundle)
+    assert info.value.message.startswith("grid.zip: unpacked, this file would take 300 MB")
+    assert "more than the 250 MB allowed" in info.value.message
+    assert _count_units(conn) == 0
+    small = padded_shapefile_zip(_shapefile(tmp_path / "small"), tmp_path / "small.zip", 2)
+    with pytest.raises(BadInput, match="small.zip: unpacked, this file would take 2 MB, more "):
+        grids.validate_file(small, 1.0, max_unpacked_mb=1)
+    assert grids.import_grid_file(conn, small)["features"] == 15
+
+
+def test_a_zip_whose_directory_understates_a_size_is_refused(conn, tmp_path):
+    parts = _shapefile(tmp_path / "parts")
+    bundle = tmp_path / "grid.zip"
+    with zipfile.ZipFile(bundle, "w", zipfile.ZIP_DEFLATED) as out:
+        for part in sorted(parts.parent.iterdir()):
+            out.write(part, part.name)
+        out.writestr("grid.txt", b" " * (3 * MB))
+    data = bytearray(bundle.read_bytes())
+    for signature, size_at in ((b"PK\x03\x04", 22), (b"PK\x01\x02", 24)):
+        name_at = 30 if signature == b"PK\x03\x04" else 46
+        start = data.index(signature)
+        while data[start + name_at : start + name_at + 8] != b"grid.txt":
+            start = data.index(signature, start + 4)
+        data[start + size_at : start + size_at + 4] = (1000).to_bytes(4, "little")
+    bundle.write_bytes(bytes(data))
+    with pytest.raises(BadInput, match="grid.zip: the archive is damaged"):
+        grids.import_grid_file(conn, bundle)
     assert _count_units(conn) == 0
 
 

@@ -16,6 +16,7 @@ from gridmap.crs import wgs84_to_gcj02
 from gridmap.errors import BadInput
 from gridmap.households import import_households
 from tests.grid_fixtures import METRIC_CRS, ORIGIN_X, ORIGIN_Y, XSS_NAME, tiny_county
+from tests.zip_fixtures import MB, padded_xlsx, unpacked_size
 
 COUNTY = "341890"
 GROUP_A = "341890100200001"  # x 0-2000 m, y 0-2000 m
@@ -304,6 +305,29 @@ def test_bad_files_are_refused_and_nothing_written(grid, tmp_path, label, write,
     with pytest.raises(BadInput, match=re.escape(message)):
         import_households(grid, write(tmp_path))
     assert snapshot(grid) == before
+
+
+def test_a_workbook_unpacking_past_the_limit_is_refused_before_it_is_read(grid, tmp_path):
+    plain = write_xlsx(tmp_path / "plain.xlsx", good_rows())
+    bomb = padded_xlsx(plain, tmp_path / "households.xlsx", 300)
+    assert bomb.stat().st_size < MB and unpacked_size(bomb) > 300 * MB
+    before = snapshot(grid)
+    with pytest.raises(BadInput) as info:
+        import_households(grid, bomb)
+    message = info.value.message
+    assert message.startswith("households.xlsx: unpacked, this file would take 300 MB")
+    assert "more than the 250 MB allowed (GRIDMAP_UPLOAD_MAX_UNPACKED_MB)" in message
+    assert "Split the data into smaller files" in message
+    assert snapshot(grid) == before
+
+
+def test_the_unpacked_limit_is_a_parameter(grid, tmp_path):
+    plain = write_xlsx(tmp_path / "plain.xlsx", good_rows())
+    padded = padded_xlsx(plain, tmp_path / "households.xlsx", 3)
+    with pytest.raises(BadInput, match="would take 3 MB, more than the 2 MB allowed"):
+        import_households(grid, padded, max_unpacked_mb=2)
+    assert snapshot(grid)[0] == 0
+    assert import_households(grid, padded, max_unpacked_mb=4)["created"] == 4
 
 
 def test_missing_column_message_lists_the_file_headers(grid, tmp_path):

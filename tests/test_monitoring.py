@@ -15,7 +15,7 @@ from psycopg import sql
 
 import gridmap.cli.field_commands  # noqa: F401  (attaches the commands to `main`)
 from gridmap import grids, monitoring
-from gridmap.accounts import Scope
+from gridmap.accounts import EVERYTHING, Actor, Scope, cli_actor
 from gridmap.cli import main
 from gridmap.errors import BadInput, NotFound
 from gridmap.households import import_households
@@ -180,13 +180,14 @@ def test_a_new_contact_closes_the_old_link_and_keeps_history(county, tmp_path):
     ]
     again = contacts(county, tmp_path, "c3.csv", change)
     assert (again["pairings_closed"], again["pairings_added"]) == (0, 0)
-    loads = monitoring.contact_loads(county, date(2024, 6, 1))
+    loads = monitoring.contact_loads(county, date(2024, 6, 1), Actor("r", "reviewer", EVERYTHING))
     assert [(c["code"], c["households"], c["phone"]) for c in loads] == [
         ("C1", 1, "137****0001"), ("C2", 1, None), ("C3", 1, "137****0003"),
     ]  # fmt: skip
-    mine = monitoring.contact_loads(county, date(2024, 6, 1), Scope(("341890100",)))
+    township = Actor("t", "township", Scope(("341890100",)))
+    mine = monitoring.contact_loads(county, date(2024, 6, 1), township)
     assert [c["code"] for c in mine] == ["C1", "C3"]
-    earlier = monitoring.contact_loads(county, date(2023, 12, 1), Scope(("341890100",)))
+    earlier = monitoring.contact_loads(county, date(2023, 12, 1), township)
     assert [(c["code"], c["households"]) for c in earlier] == [("C1", 2)]
 
 
@@ -405,6 +406,62 @@ def test_monitoring_downloads(page_clients):
     for link in ("/api/v1/monitoring.xlsx?", "/api/v1/monitoring/uncontacted.xlsx?",
                  "/api/v1/contacts.xlsx?"):  # fmt: skip
         assert link in page
+
+
+#: Where contacts are shown with their phones: the API, the page, the page under a township.
+CONTACT_VIEWS = {
+    "api": ("/api/v1/contacts", {"as_of": "2024-06-30"}),
+    "page": ("/monitoring", PAGE_PERIOD),
+    "unit page": ("/monitoring", {**PAGE_PERIOD, "unit": "341890100"}),
+}
+
+
+def personal_views(clients: Clients) -> list[tuple]:
+    """The audit rows of full views of personal values, oldest first."""
+    with psycopg.connect(clients.app.config["GRIDMAP"].database_url) as conn:
+        return conn.execute(
+            "SELECT username, action, target, detail FROM audit "
+            "WHERE action = 'personal.view' ORDER BY id"
+        ).fetchall()
+
+
+@pytest.mark.parametrize("view", list(CONTACT_VIEWS))
+def test_an_administrators_view_of_full_contact_phones_is_audited(page_clients, view):
+    path, query = CONTACT_VIEWS[view]
+    before = personal_views(page_clients)
+    response = page_clients["admin"].get(path, query_string=query)
+    assert response.status_code == 200
+    assert "13700000001" in response.text and "137****0001" not in response.text
+    added = personal_views(page_clients)[len(before) :]
+    assert [(user, action, target) for user, action, target, _ in added] == [
+        ("admin", "personal.view", "contacts")
+    ]
+    assert added[0][3] == {"unit": query.get("unit"), "as_of": "2024-06-30", "contacts": 1}
+
+
+@pytest.mark.parametrize("view", list(CONTACT_VIEWS))
+def test_a_reviewer_sees_contact_phones_masked_and_unaudited(page_clients, view):
+    path, query = CONTACT_VIEWS[view]
+    before = personal_views(page_clients)
+    response = page_clients["reviewer"].get(path, query_string=query)
+    assert response.status_code == 200
+    assert "137****0001" in response.text and "13700000001" not in response.text
+    assert personal_views(page_clients) == before
+
+
+def test_contact_loads_audit_only_unmasked_views(county, tmp_path):
+    contacts(county, tmp_path, "c.csv", [["C1", "刘一", "", "13700000001", "H001", "2024-01-01"]])
+    audited = "SELECT count(*) FROM audit WHERE action = 'personal.view'"
+    reviewer = Actor("someone", "reviewer", EVERYTHING)
+    assert monitoring.contact_loads(county, date(2024, 6, 1), reviewer)[0]["phone"] == "137****0001"
+    assert county.execute(audited).fetchone() == (0,)
+    full = monitoring.contact_loads(county, date(2024, 6, 1), cli_actor("operator"), unit=GROUP_A)
+    assert full[0]["phone"] == "13700000001"
+    row = county.execute(
+        "SELECT username, client, target, detail FROM audit WHERE action = 'personal.view'"
+    ).fetchall()
+    assert row == [("operator", "cli", "contacts",
+                    {"unit": GROUP_A, "as_of": "2024-06-01", "contacts": 1})]  # fmt: skip
 
 
 def sheet_figures(sheet) -> dict[str, tuple]:  # type: ignore[no-untyped-def]

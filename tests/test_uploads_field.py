@@ -19,8 +19,10 @@ from gridmap import clock, grids
 from gridmap.config import Config
 from gridmap.households import import_households
 from gridmap.people import import_workers
+from gridmap.uploads import ACCEPTED
 from gridmap.web import create_app
-from tests.test_household_import import good_rows, lonlat, write_csv
+from tests.grid_fixtures import tiny_county
+from tests.test_household_import import good_rows, lonlat, write_csv, write_xlsx
 from tests.test_monitoring import HEADERS as MONITORING_HEADERS
 from tests.test_monitoring import monitoring_rows
 from tests.test_people_import import CONTACT_HEADERS, WORKER_HEADERS, worker_rows
@@ -28,6 +30,7 @@ from tests.test_projects import HEADERS as PROJECT_HEADERS
 from tests.test_projects import PAIRING_HEADERS, pairing_rows
 from tests.test_projects import good_rows as project_rows
 from tests.web_fixtures import add_role_accounts, csrf_token, login
+from tests.zip_fixtures import padded_shapefile_zip, padded_xlsx
 
 YESTERDAY = clock.today("Asia/Shanghai") - timedelta(days=1)
 VISIT_HEADERS = ["户编码", "走访人", "走访时间", "类型", "备注", "签到经度", "签到纬度"]
@@ -231,3 +234,54 @@ def test_only_administrators_upload(county, tmp_path):
     finally:
         app.extensions["gridmap_pool"].close()
     assert rows(county.database_url, "SELECT count(*) FROM visit") == [(0,)]
+
+
+@pytest.fixture(scope="module")
+def padded_workbook(tmp_path_factory: pytest.TempPathFactory) -> bytes:
+    """A valid household workbook of a few hundred KB that unpacks to 300 MB."""
+    folder = tmp_path_factory.mktemp("padded")
+    plain = write_xlsx(folder / "plain.xlsx", good_rows())
+    return padded_xlsx(plain, folder / "padded.xlsx", 300).read_bytes()
+
+
+def import_error(page: str) -> str:
+    error = re.search(r'<pre[^>]*id="import-error">(.*?)</pre>', page, re.S)
+    assert error is not None, "no import error on the page"
+    return html.unescape(error.group(1))
+
+
+@pytest.mark.parametrize("kind", [k for k, accepted in ACCEPTED.items() if ".xlsx" in accepted])
+def test_a_workbook_unpacking_past_the_limit_is_refused_before_it_is_read(
+    admin, county, padded_workbook, kind
+):
+    before = snapshot(county.database_url)
+    response = upload(admin, kind, f"{kind}.xlsx", padded_workbook)
+    assert response.status_code == 400
+    error = import_error(response.text)
+    assert error.startswith(f"{kind}.xlsx: unpacked, this file would take 300 MB, more than ")
+    assert "the 250 MB allowed (GRIDMAP_UPLOAD_MAX_UNPACKED_MB)" in error
+    assert snapshot(county.database_url) == before
+
+
+def test_a_zipped_shapefile_unpacking_past_the_limit_is_refused_unpacked(admin, county, tmp_path):
+    (tmp_path / "parts").mkdir()
+    tiny_county().to_file(tmp_path / "parts" / "grid.shp")
+    bundle = padded_shapefile_zip(tmp_path / "parts" / "grid.shp", tmp_path / "grid.zip", 300)
+    before = snapshot(county.database_url)
+    response = upload(admin, "grids", "grid.zip", bundle.read_bytes())
+    assert response.status_code == 400
+    assert import_error(response.text).startswith(
+        "grid.zip: unpacked, this file would take 300 MB, more than the 250 MB allowed"
+    )
+    assert snapshot(county.database_url) == before
+
+
+def test_the_configured_unpacked_limit_applies_to_uploads(county, tmp_path):
+    plain = write_xlsx(tmp_path / "plain.xlsx", good_rows())
+    body = padded_xlsx(plain, tmp_path / "households.xlsx", 3).read_bytes()
+    for client in admin_client(replace(county, upload_max_unpacked_mb=2)):
+        error = import_error(upload(client, "households", "households.xlsx", body).text)
+        assert "would take 3 MB, more than the 2 MB allowed" in error
+    for client in admin_client(replace(county, upload_max_unpacked_mb=4)):
+        response = upload(client, "households", "households.xlsx", body)
+        assert response.status_code == 200 and reported(response.text)["updated"] == "0"

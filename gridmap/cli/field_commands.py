@@ -62,7 +62,7 @@ def campaigns_add(
 def campaigns_list(as_json: bool) -> None:
     """List the campaigns, latest first."""
     with db.connect(current_config()) as conn:
-        found = {"campaigns": campaigns.list_campaigns(conn)}
+        found = {"campaigns": campaigns.list_campaigns(conn, cli_actor(os_user()).scope)}
     emit(found, as_json, lambda r: "\n".join(
         f"{c['id']}: {c['name']} {c['starts_on']}..{c['ends_on']}" for c in r["campaigns"]
     ))  # fmt: skip
@@ -83,11 +83,11 @@ def campaigns_progress(
     campaign_id: int, level: int | None, xlsx_path: Path | None, as_json: bool
 ) -> None:
     """Target and visited households per unit, adding up across levels."""
-    config = current_config()
+    config, actor = current_config(), cli_actor(os_user())
     with db.connect(config) as conn:
-        report = campaigns.campaign_progress(conn, config, campaign_id, level=level)
+        report = campaigns.campaign_progress(conn, config, campaign_id, actor.scope, level=level)
         if xlsx_path is not None:
-            _, rows = campaigns.unvisited_list(conn, config, campaign_id, cli_actor(os_user()))
+            _, rows = campaigns.unvisited_list(conn, config, campaign_id, actor)
             xlsx_path.write_bytes(unvisited_workbook(rows))
     emit(report, as_json, _progress_text)
 
@@ -111,7 +111,9 @@ def import_monitoring(file: Path, as_json: bool) -> None:
     """Import monitoring periods: identification, how found, risk, measures, elimination."""
     run_import(
         "monitoring", file, as_json,
-        lambda c, cfg: monitoring.import_monitoring(c, file, cfg.timezone),
+        lambda c, cfg: monitoring.import_monitoring(
+            c, file, cfg.timezone, max_unpacked_mb=cfg.upload_max_unpacked_mb
+        ),
     )  # fmt: skip
 
 

@@ -37,7 +37,10 @@ def import_grids(file: Path, crs_name: str | None, reason: str | None, as_json: 
     config = current_config()
     with db.connect(config) as conn:
         with audited_write(conn, "import.grids", file.name):
-            report = grids.import_grid_file(conn, file, crs_name=crs_name, reason=reason)
+            report = grids.import_grid_file(
+                conn, file, crs_name=crs_name, reason=reason,
+                max_unpacked_mb=config.upload_max_unpacked_mb,
+            )  # fmt: skip
     emit(
         report,
         as_json,
@@ -57,7 +60,9 @@ def validate(file: Path | None, crs_name: str | None, as_json: bool) -> None:
     """Check the current grid, or FILE before importing it: exit 0 ok, 1 problems, 2 failed."""
     config = current_config()
     if file is not None:
-        report = grids.validate_file(file, config.gap_tolerance_m2, crs_name)
+        report = grids.validate_file(
+            file, config.gap_tolerance_m2, crs_name, max_unpacked_mb=config.upload_max_unpacked_mb
+        )
     else:
         with db.connect(config) as conn:
             report = grids.validate_current(conn, config.gap_tolerance_m2)
@@ -83,9 +88,9 @@ def _validation_text(report: dict) -> str:
 @reports_errors()
 def import_households(file: Path, crs_name: str | None, as_json: bool) -> None:
     """Import households from CSV (UTF-8 or GBK), XLSX or GeoJSON, then assign them."""
-    run_import(
-        "households", file, as_json, lambda c, _: households.import_households(c, file, crs_name)
-    )
+    run_import("households", file, as_json, lambda c, cfg: households.import_households(
+        c, file, crs_name, max_unpacked_mb=cfg.upload_max_unpacked_mb,
+    ))  # fmt: skip
 
 
 @import_group.command("workers")
@@ -95,7 +100,9 @@ def import_households(file: Path, crs_name: str | None, as_json: bool) -> None:
 @reports_errors()
 def import_workers(file: Path, crs_name: str | None, as_json: bool) -> None:
     """Import grid workers and the villager groups they serve."""
-    run_import("workers", file, as_json, lambda c, _: people.import_workers(c, file, crs_name))
+    run_import("workers", file, as_json, lambda c, cfg: people.import_workers(
+        c, file, crs_name, max_unpacked_mb=cfg.upload_max_unpacked_mb,
+    ))  # fmt: skip
 
 
 @import_group.command("contacts")
@@ -104,9 +111,9 @@ def import_workers(file: Path, crs_name: str | None, as_json: bool) -> None:
 @reports_errors()
 def import_contacts(file: Path, as_json: bool) -> None:
     """Import assistance contacts and the households they assist."""
-    run_import(
-        "contacts", file, as_json, lambda c, cfg: people.import_contacts(c, file, cfg.timezone)
-    )
+    run_import("contacts", file, as_json, lambda c, cfg: people.import_contacts(
+        c, file, cfg.timezone, max_unpacked_mb=cfg.upload_max_unpacked_mb,
+    ))  # fmt: skip
 
 
 @import_group.command("visits")
@@ -117,6 +124,7 @@ def import_visits(file: Path, as_json: bool) -> None:
     """Import household visits (times local to the configured timezone)."""
     run_import("visits", file, as_json, lambda c, cfg: people.import_visits(
         c, file, cfg.timezone, checkin_max_m=cfg.checkin_max_m, recorded_by=os_user(),
+        max_unpacked_mb=cfg.upload_max_unpacked_mb,
     ))  # fmt: skip
 
 

@@ -24,9 +24,12 @@ def _summary(report: dict) -> str:
 @reports_errors()
 def import_projects(file: Path, crs_name: str | None, as_json: bool) -> None:
     """Import funded projects (衔接资金项目) from CSV (UTF-8 or GBK), XLSX or GeoJSON."""
-    with db.connect(current_config()) as conn:
+    config = current_config()
+    with db.connect(config) as conn:
         with audited_write(conn, "import.projects", file.name):
-            report = projects.import_projects(conn, file, crs_name)
+            report = projects.import_projects(
+                conn, file, crs_name, max_unpacked_mb=config.upload_max_unpacked_mb
+            )
     emit(report, as_json, _summary)
 
 
@@ -36,9 +39,12 @@ def import_projects(file: Path, crs_name: str | None, as_json: bool) -> None:
 @reports_errors()
 def import_pairings(file: Path, as_json: bool) -> None:
     """Import enterprise (万企兴万村) and county leader (联系点) pairings with villages."""
-    with db.connect(current_config()) as conn:
+    config = current_config()
+    with db.connect(config) as conn:
         with audited_write(conn, "import.pairings", file.name):
-            report = projects.import_pairings(conn, file)
+            report = projects.import_pairings(
+                conn, file, max_unpacked_mb=config.upload_max_unpacked_mb
+            )
     emit(report, as_json, _summary)
 
 

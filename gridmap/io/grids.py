@@ -12,6 +12,7 @@ import shapely
 
 from gridmap.crs import to_wgs84
 from gridmap.errors import BadInput
+from gridmap.io.archives import MAX_UNPACKED_MB, check_unpacked
 
 #: Accepted header spellings, lower-cased, for each column we need.
 COLUMN_ALIASES = {
@@ -26,13 +27,16 @@ CHINA_LAT = (3.0, 54.0)
 MAX_LISTED = 10
 
 
-def read_grid_file(path: Path, crs_name: str | None = None) -> gpd.GeoDataFrame:
+def read_grid_file(
+    path: Path, crs_name: str | None = None, *, max_unpacked_mb: int = MAX_UNPACKED_MB
+) -> gpd.GeoDataFrame:
     """Read a grid file into code, name, level, parent, feature, geometry (EPSG:4326).
 
-    Refuses files that cannot be read as a grid at all; geometry validity and
-    code rules are left to `check_importable` or to topology validation.
+    Refuses files that cannot be read as a grid at all, and zipped files that would unpack to
+    more than `max_unpacked_mb` MB; geometry validity and code rules are left to
+    `check_importable` or to topology validation.
     """
-    raw = _read_any(path)
+    raw = _read_any(path, max_unpacked_mb)
     if len(raw) == 0:
         raise BadInput(f"{path.name}: the file has no features. Export the grid layer again.")
     columns = _find_columns(raw, path)
@@ -54,9 +58,10 @@ def read_grid_file(path: Path, crs_name: str | None = None) -> gpd.GeoDataFrame:
     return frame[["code", "name", "level", "parent", "feature", "geometry"]]
 
 
-def _read_any(path: Path) -> gpd.GeoDataFrame:
+def _read_any(path: Path, max_unpacked_mb: int = MAX_UNPACKED_MB) -> gpd.GeoDataFrame:
     if not path.exists():
         raise BadInput(f"{path}: no such file.")
+    check_unpacked(path, max_unpacked_mb)  # GDAL opens zipped Shapefiles itself
     try:
         return pyogrio.read_dataframe(path)
     except Exception as exc:  # pyogrio raises several types for unreadable input

@@ -11,6 +11,7 @@ import pandas as pd
 
 from gridmap.errors import BadInput
 from gridmap.io import cells, tables
+from gridmap.io.archives import MAX_UNPACKED_MB
 from gridmap.io.tables import ROW
 
 #: Canonical column -> accepted headers (the canonical name itself is accepted too).
@@ -70,9 +71,12 @@ class Households(NamedTuple):
     supplied: tuple[str, ...]  # household table columns the file sets (others keep their values)
 
 
-def read_households(path: Path, crs_name: str | None = None) -> Households:
+def read_households(
+    path: Path, crs_name: str | None = None, *, max_unpacked_mb: int = MAX_UNPACKED_MB
+) -> Households:
     """Read and check a household file; raise BadInput listing every bad row (capped)."""
-    return parse_households(tables.read_table(path), path.name, crs_name)
+    raw = tables.read_table(path, max_unpacked_mb=max_unpacked_mb)
+    return parse_households(raw, path.name, crs_name)
 
 
 def parse_households(raw: pd.DataFrame, source: str, crs_name: str | None = None) -> Households:

@@ -12,6 +12,7 @@ from openpyxl import Workbook
 
 from gridmap import clock
 from gridmap.io import cells, tables
+from gridmap.io.archives import MAX_UNPACKED_MB
 from gridmap.io.households import MONITOR_KINDS
 from gridmap.io.reports import add_sheet
 from gridmap.io.tables import ROW
@@ -37,13 +38,16 @@ MAX_TEXT = 2000
 ZONE = "Asia/Shanghai"
 
 
-def read_monitoring(path: Path, today: date | None = None) -> pd.DataFrame:
+def read_monitoring(
+    path: Path, today: date | None = None, *, max_unpacked_mb: int = MAX_UNPACKED_MB
+) -> pd.DataFrame:
     """Read and check a monitoring file; raise BadInput listing every bad row (capped).
 
     Returns row, household_code, kind, identified_on, found_by, risk_type, measures,
     eliminated_on (dates as date, missing values None).
     """
-    frame = tables.normalise_columns(tables.read_table(path), ALIASES, REQUIRED, path.name)
+    raw = tables.read_table(path, max_unpacked_mb=max_unpacked_mb)
+    frame = tables.normalise_columns(raw, ALIASES, REQUIRED, path.name)
     labels = tables.row_labels(frame, "household", "household")
     problems = tables.empty_key_problems(frame, "household", labels, "the household code (户编码)")
     for column, what in (("kind", "kind (监测类型)"), ("identified_on", "identification date")):

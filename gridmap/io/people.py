@@ -12,6 +12,7 @@ import pandas as pd
 
 from gridmap import clock
 from gridmap.io import cells, tables
+from gridmap.io.archives import MAX_UNPACKED_MB
 from gridmap.io.tables import ROW
 
 WORKER_ALIASES: dict[str, tuple[str, ...]] = {
@@ -83,9 +84,11 @@ class Visits(NamedTuple):
     has_checkin: bool  # the file has check-in columns
 
 
-def read_workers(path: Path, crs_name: str | None = None) -> Workers:
+def read_workers(
+    path: Path, crs_name: str | None = None, *, max_unpacked_mb: int = MAX_UNPACKED_MB
+) -> Workers:
     """Read and check a worker file; raise BadInput listing every bad row (capped)."""
-    raw = tables.read_table(path)
+    raw = tables.read_table(path, max_unpacked_mb=max_unpacked_mb)
     frame = tables.normalise_columns(raw, WORKER_ALIASES, ("code", "name"), path.name)
     labels = tables.row_labels(frame, "code", "worker")
     problems = _key_problems(frame, labels, "worker", "the worker code (编号)")
@@ -149,9 +152,9 @@ def _worker_groups(frame: pd.DataFrame, labels: pd.Series) -> tuple[pd.DataFrame
     return pd.DataFrame(pairs, columns=[ROW, "worker_code", "group_code"]), problems
 
 
-def read_contacts(path: Path) -> Contacts:
+def read_contacts(path: Path, *, max_unpacked_mb: int = MAX_UNPACKED_MB) -> Contacts:
     """Read and check a contact file; since is None where the file gives no start date."""
-    raw = tables.read_table(path)
+    raw = tables.read_table(path, max_unpacked_mb=max_unpacked_mb)
     frame = tables.normalise_columns(raw, CONTACT_ALIASES, ("code", "name"), path.name)
     labels = tables.row_labels(frame, "code", "contact")
     problems = _key_problems(frame, labels, "contact", "the contact code (编号)")
@@ -178,9 +181,12 @@ def read_contacts(path: Path) -> Contacts:
     return Contacts(rows, pairings, supplied)
 
 
-def read_visits(path: Path, timezone: str = "Asia/Shanghai", now: datetime | None = None) -> Visits:
+def read_visits(
+    path: Path, timezone: str = "Asia/Shanghai", now: datetime | None = None, *,
+    max_unpacked_mb: int = MAX_UNPACKED_MB,
+) -> Visits:  # fmt: skip
     """Read and check a visit file; times without an offset are local time in `timezone`."""
-    raw = tables.read_table(path)
+    raw = tables.read_table(path, max_unpacked_mb=max_unpacked_mb)
     frame = tables.normalise_columns(raw, VISIT_ALIASES, ("household", "time"), path.name)
     labels = tables.row_labels(frame, "household", "household")
     problems = tables.empty_key_problems(frame, "household", labels, "the household code (户编码)")

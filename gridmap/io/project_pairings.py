@@ -9,6 +9,7 @@ from typing import NamedTuple
 import pandas as pd
 
 from gridmap.io import cells, tables
+from gridmap.io.archives import MAX_UNPACKED_MB
 from gridmap.io.tables import ROW
 
 KIND_NAMES = {"enterprise": "万企兴万村", "leader": "县领导联系点"}
@@ -34,9 +35,9 @@ class Pairings(NamedTuple):
     rows: pd.DataFrame
 
 
-def read_pairings(path: Path) -> Pairings:
+def read_pairings(path: Path, *, max_unpacked_mb: int = MAX_UNPACKED_MB) -> Pairings:
     """Read and check a pairing file (enterprise or leader ↔ village); raise BadInput if bad."""
-    raw = tables.read_table(path)
+    raw = tables.read_table(path, max_unpacked_mb=max_unpacked_mb)
     frame = tables.normalise_columns(
         raw, PAIRING_ALIASES, ("kind", "partner", "village"), path.name
     )

@@ -19,6 +19,7 @@ from shapely.geometry.base import BaseGeometry
 from gridmap.crs import to_wgs84
 from gridmap.errors import BadInput
 from gridmap.io import cells, tables
+from gridmap.io.archives import MAX_UNPACKED_MB
 from gridmap.io.grids import CHINA_LAT, CHINA_LON
 from gridmap.io.tables import ROW
 
@@ -134,12 +135,15 @@ class Projects(NamedTuple):
     supplied: tuple[str, ...]  # project columns the file sets (others keep their values)
 
 
-def read_projects(path: Path, crs_name: str | None = None) -> Projects:
+def read_projects(
+    path: Path, crs_name: str | None = None, *, max_unpacked_mb: int = MAX_UNPACKED_MB
+) -> Projects:
     """Read and check a project file (CSV, XLSX or GeoJSON); raise BadInput listing bad rows."""
     if path.suffix.lower() in (".geojson", ".json") and path.exists():
         raw, shapes, crs = _read_features(path)
         return parse_projects(raw, path.name, crs_name, shapes, crs)
-    return parse_projects(tables.read_table(path), path.name, crs_name)
+    raw = tables.read_table(path, max_unpacked_mb=max_unpacked_mb)
+    return parse_projects(raw, path.name, crs_name)
 
 
 def _read_features(path: Path) -> tuple[pd.DataFrame, dict[int, BaseGeometry], object]:

@@ -19,6 +19,7 @@ import pandas as pd
 import pyogrio
 
 from gridmap.errors import BadInput
+from gridmap.io.archives import MAX_UNPACKED_MB, check_unpacked
 
 ROW = "row"
 MAX_DETAILS = 50
@@ -28,12 +29,12 @@ _KINDS = {".csv": "csv", ".txt": "csv", ".tsv": "csv", ".xlsx": "xlsx", ".xlsm":
 _KINDS |= {".geojson": "geo", ".json": "geo", ".gpkg": "geo", ".shp": "geo"}
 
 
-def read_table(path: Path) -> pd.DataFrame:
+def read_table(path: Path, *, max_unpacked_mb: int = MAX_UNPACKED_MB) -> pd.DataFrame:
     """Read a CSV (UTF-8/GBK), XLSX or GeoJSON file into stripped string cells plus `row`.
 
     GeoJSON point geometry becomes lon/lat columns and the file's CRS goes to attrs["crs"];
     CSV text encoding goes to attrs["encoding"]. Raises BadInput for a missing, unreadable
-    or empty file.
+    or empty file, and for a workbook that would unpack to more than `max_unpacked_mb` MB.
     """
     if not path.exists():
         raise BadInput(f"{path}: no such file.")
@@ -45,6 +46,8 @@ def read_table(path: Path) -> pd.DataFrame:
         )
     if path.stat().st_size == 0:
         raise BadInput(f"{path.name}: the file is empty.")
+    if kind == "xlsx":
+        check_unpacked(path, max_unpacked_mb)
     frame = {"csv": _read_csv, "xlsx": _read_xlsx, "geo": _read_geo}[kind](path)
     frame = _tidy(frame)
     if len(frame) == 0:

@@ -13,6 +13,14 @@ _CAMPAIGN_KEYS = (
     "id", "name", "starts_on", "ends_on", "scope_codes", "categories", "created_by", "created_at",
 )  # fmt: skip
 _CAMPAIGN_COLUMNS = sql.SQL(", ").join(sql.Identifier(k) for k in _CAMPAIGN_KEYS)
+#: A campaign an account with the code prefixes %(viewer)s sees (gridmap.campaigns.visible_to):
+#: every one for NULL, none for an empty list, else those over the whole county and those with
+#: a unit inside, or containing, one of the prefixes.
+_VISIBLE = sql.SQL(
+    "(%(viewer)s::text[] IS NULL OR (cardinality(%(viewer)s::text[]) > 0 "
+    "AND (cardinality(scope_codes) = 0 OR EXISTS (SELECT 1 FROM unnest(scope_codes) c "
+    "CROSS JOIN unnest(%(viewer)s::text[]) p WHERE starts_with(c, p) OR starts_with(p, c)))))"
+)
 #: A campaign's target households (alias h) within the viewer's prefixes; an empty list of
 #: campaign units or categories means every one.
 _TARGETS = sql.SQL(
@@ -49,10 +57,12 @@ def get_campaign(conn: psycopg.Connection, campaign_id: int) -> dict | None:
     return None if row is None else dict(zip(_CAMPAIGN_KEYS, row, strict=True))
 
 
-def list_campaigns(conn: psycopg.Connection) -> list[dict]:
-    """Every campaign, latest window first."""
-    query = sql.SQL("SELECT {} FROM campaign ORDER BY starts_on DESC, id DESC")
-    rows = conn.execute(query.format(_CAMPAIGN_COLUMNS)).fetchall()
+def list_campaigns(conn: psycopg.Connection, prefixes: list[str] | None) -> list[dict]:
+    """The campaigns an account with the code `prefixes` sees (None: every one), latest first."""
+    query = sql.SQL(
+        "SELECT {columns} FROM campaign WHERE {visible} ORDER BY starts_on DESC, id DESC"
+    ).format(columns=_CAMPAIGN_COLUMNS, visible=_VISIBLE)
+    rows = conn.execute(query, {"viewer": prefixes}).fetchall()
     return [dict(zip(_CAMPAIGN_KEYS, r, strict=True)) for r in rows]
 
 

@@ -148,6 +148,16 @@ def search():  # type: ignore[no-untyped-def]
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
+def download(body: bytes, name: str, mimetype: str = XLSX_TYPE) -> Response:
+    """A file as an attachment named `name`, which browsers and proxies must not keep: every
+    download may hold personal values or an inspection plan."""
+    return Response(
+        body, mimetype=mimetype,
+        headers={"Content-Disposition": f'attachment; filename="{name}"',
+                 "Cache-Control": "no-store"},
+    )  # fmt: skip
+
+
 @bp.get("/coverage.xlsx")
 def coverage_xlsx() -> Response:
     """The coverage report (all levels, or under `parent`) as a spreadsheet download."""
@@ -159,9 +169,4 @@ def coverage_xlsx() -> Response:
     body = coverage_workbook(report, coverage.mismatches(db(), scope, masked=not actor.is_admin))
     with db().transaction():
         audit.record(db(), actor, "export.coverage_xlsx", parent, {"as_of": as_of.isoformat()})
-    name = f"coverage-{parent or 'all'}-{as_of.isoformat()}.xlsx"
-    return Response(
-        body,
-        mimetype=XLSX_TYPE,
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
-    )
+    return download(body, f"coverage-{parent or 'all'}-{as_of.isoformat()}.xlsx")

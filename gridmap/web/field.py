@@ -14,7 +14,7 @@ from gridmap import campaigns, clock, monitoring, visits
 from gridmap.errors import BadInput, GridmapError
 from gridmap.io.monitoring import unvisited_workbook
 from gridmap.map_text import CATEGORY_TEXT
-from gridmap.web.api import XLSX_TYPE, as_of_arg, code_arg, int_arg
+from gridmap.web.api import XLSX_TYPE, as_of_arg, code_arg, download, int_arg
 from gridmap.web.auth import current_actor, require_roles
 from gridmap.web.context import config, db
 
@@ -51,8 +51,7 @@ def _category_names() -> dict[str, str]:
 
 def xlsx_download(body: bytes, name: str) -> Response:
     """A spreadsheet as a download named `name`."""
-    disposition = f'attachment; filename="{name}"'
-    return Response(body, mimetype=XLSX_TYPE, headers={"Content-Disposition": disposition})
+    return download(body, name, XLSX_TYPE)
 
 
 # --- visits -------------------------------------------------------------------------------
@@ -150,7 +149,8 @@ def campaigns_page() -> Any:
         else:
             return redirect(url_for("field.campaign_page", campaign_id=made["id"]))
     return render_template(
-        "campaigns.html", active="campaigns", campaigns=campaigns.list_campaigns(db()),
+        "campaigns.html", active="campaigns",
+        campaigns=campaigns.list_campaigns(db(), current_actor().scope),
         can_create=current_user.role in REVIEWERS, error=error, form=request.form,
         category_names=_category_names(),
     ), status  # fmt: skip
@@ -171,8 +171,8 @@ def campaign_page(campaign_id: int) -> str:
 
 @bp.get("/api/v1/campaigns")
 def list_campaigns() -> Any:
-    """Every campaign."""
-    return jsonify({"campaigns": campaigns.list_campaigns(db())})
+    """The campaigns in the account's scope."""
+    return jsonify({"campaigns": campaigns.list_campaigns(db(), current_actor().scope)})
 
 
 @bp.post("/api/v1/campaigns")
@@ -223,10 +223,7 @@ def campaign_unvisited_xlsx(campaign_id: int) -> Response:
 @bp.get("/api/v1/contacts")
 def contact_loads() -> Any:
     """Contacts with the households they assist on `as_of` (open links) under `unit`."""
-    actor = current_actor()
-    found = monitoring.contact_loads(
-        db(), as_of_arg(), actor.scope, unit=code_arg("unit"), masked=not actor.is_admin
-    )
+    found = monitoring.contact_loads(db(), as_of_arg(), current_actor(), unit=code_arg("unit"))
     return jsonify({"contacts": found})
 
 

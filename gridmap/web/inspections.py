@@ -26,6 +26,7 @@ from gridmap.errors import BadInput, GridmapError, NotFound
 from gridmap.inspect import exports, plan, sampling
 from gridmap.inspect.compose import PlanRequest
 from gridmap.inspect.map import build_plan_map, day_dash, team_colour
+from gridmap.web.api import download
 from gridmap.web.auth import current_actor
 from gridmap.web.context import config, db
 from gridmap.web.security import csp_nonce
@@ -217,7 +218,7 @@ def itinerary(plan_id: int) -> str:
 def csv_file(plan_id: int) -> Response:
     """Every sampled stop as CSV."""
     p = plan.view_plan(db(), plan_id, current_actor(), "export", {"format": "csv"})
-    return _download(exports.csv_text(p), "text/csv", f"inspection-{plan_id}.csv")
+    return download(exports.csv_text(p).encode("utf-8"), f"inspection-{plan_id}.csv", "text/csv")
 
 
 @bp.get("/inspections/<int:plan_id>/<int:team>/<day>.<any(gpx, kml):fmt>")
@@ -226,15 +227,8 @@ def route_file(plan_id: int, team: int, day: str, fmt: str) -> Response:
     detail = {"format": fmt, "team": team, "day": day[:10]}
     p = plan.view_plan(db(), plan_id, current_actor(), "export", detail)
     body = exports.gpx(p, team, day) if fmt == "gpx" else exports.kml(p, team, day)
-    return _download(body, DOWNLOADS[fmt], f"{exports.file_stem(p, team, day)}.{fmt}")
-
-
-def _download(body: str, mimetype: str, name: str) -> Response:
-    return Response(
-        body.encode("utf-8"), mimetype=mimetype,
-        headers={"Content-Disposition": f'attachment; filename="{name}"',
-                 "Cache-Control": "no-store"},
-    )  # fmt: skip
+    name = f"{exports.file_stem(p, team, day)}.{fmt}"
+    return download(body.encode("utf-8"), name, DOWNLOADS[fmt])
 
 
 @bp.get("/api/v1/inspections")

@@ -70,7 +70,7 @@ def index() -> Any:
     start, end, error = _period()
     counts = _counts(start, end, unit, actor)
     listing = monitoring.uncontacted_households(db(), end, actor.scope, unit=unit)
-    loads = monitoring.contact_loads(db(), end, actor.scope, unit=unit, masked=not actor.is_admin)
+    loads = monitoring.contact_loads(db(), end, actor, unit=unit)
     cfg = config()
     return render_template(
         "monitoring.html", active="monitoring", start=start, end=end, unit=unit, error=error,
@@ -104,7 +104,7 @@ def uncontacted_xlsx() -> Response:
 def contacts_xlsx() -> Response:
     """Contacts with the households they assist on `as_of` (under `unit`), as XLSX."""
     actor, as_of, unit = current_actor(), as_of_arg(), code_arg("unit")
-    loads = monitoring.contact_loads(db(), as_of, actor.scope, unit=unit, masked=not actor.is_admin)
+    loads = monitoring.contact_loads(db(), as_of, actor, unit=unit)
     with db().transaction():
         audit.record(db(), actor, "export.contacts_xlsx", unit, {"as_of": as_of.isoformat()})
     return xlsx_download(contacts_workbook(loads, as_of), f"contacts-{unit or 'all'}-{as_of}.xlsx")

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from gridmap import audit, map_text, projects
 from gridmap.errors import BadInput, GridmapError
 from gridmap.io import project_exports
-from gridmap.web.api import XLSX_TYPE, code_arg, int_arg
+from gridmap.web.api import code_arg, download, int_arg
 from gridmap.web.auth import current_actor, require_roles
 from gridmap.web.context import config, db
 
@@ -76,7 +76,7 @@ def projects_xlsx() -> Response:
     detail = {"year": filters.year, "rows": len(rows)}
     with db().transaction():
         audit.record(db(), actor, "export.projects_xlsx", filters.unit, detail)
-    return _download(body, f"projects-{filters.unit or 'all'}-{filters.year or 'all'}.xlsx")
+    return download(body, f"projects-{filters.unit or 'all'}-{filters.year or 'all'}.xlsx")
 
 
 @bp.get("/api/v1/units/<code>/pairings")
@@ -93,13 +93,7 @@ def pairings_xlsx() -> Response:
     rows = projects.all_pairings(db(), actor.scope, unit)
     with db().transaction():
         audit.record(db(), actor, "export.pairings_xlsx", unit, {"rows": len(rows)})
-    return _download(project_exports.pairings_workbook(rows), f"pairings-{unit or 'all'}.xlsx")
-
-
-def _download(body: bytes, name: str) -> Response:
-    return Response(
-        body, mimetype=XLSX_TYPE, headers={"Content-Disposition": f'attachment; filename="{name}"'}
-    )
+    return download(project_exports.pairings_workbook(rows), f"pairings-{unit or 'all'}.xlsx")
 
 
 @bp.get("/projects")
