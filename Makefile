@@ -5,12 +5,9 @@ BIN := $(VENV)/bin
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_GET := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get
 # Domain modules are type-checked; web and CLI glue are linted only.
-MYPY_TARGETS := gridmap/config.py gridmap/errors.py gridmap/clock.py gridmap/crs.py \
-	gridmap/areas.py gridmap/topology.py gridmap/grids.py gridmap/assign.py gridmap/coverage.py \
-	gridmap/staffing.py gridmap/tiles.py gridmap/households.py gridmap/people.py \
-	gridmap/demo.py gridmap/maps.py gridmap/map_layers.py gridmap/map_text.py gridmap/accounts.py gridmap/audit.py gridmap/privacy.py \
-	gridmap/uploads.py gridmap/projects.py gridmap/visits.py gridmap/visit_input.py gridmap/campaigns.py \
-	gridmap/monitoring.py gridmap/inspect gridmap/redraw gridmap/io gridmap/sample
+MYPY_TARGETS := gridmap/core gridmap/geo gridmap/access gridmap/grid gridmap/registry \
+	gridmap/fieldwork gridmap/coverage gridmap/projects gridmap/inspections gridmap/files \
+	gridmap/maps gridmap/sample
 
 .PHONY: demo test check lint format bench serve setup system-deps translations clean
 
@@ -43,7 +40,7 @@ bench: setup
 	$(BIN)/python -m bench.assign
 	$(BIN)/python -m bench.edit
 	$(BIN)/python -m bench.map
-	$(BIN)/python -m bench.inspect
+	$(BIN)/python -m bench.inspections
 
 setup: system-deps $(VENV)/.installed translations
 

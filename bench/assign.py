@@ -15,9 +15,10 @@ import geopandas as gpd
 import shapely
 
 from bench.common import fresh_database
-from gridmap import coverage, demo
-from gridmap.clock import today
-from gridmap.config import Config
+from gridmap.core.clock import today
+from gridmap.core.config import Config
+from gridmap.coverage import report as coverage
+from gridmap.sample import demo
 from gridmap.store import assignment as assignment_store
 from gridmap.store import units as unit_store
 

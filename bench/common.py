@@ -8,8 +8,8 @@ from contextlib import contextmanager
 import psycopg
 from psycopg import sql
 
-from gridmap import localdb, schema
-from gridmap.config import Config
+from gridmap.core import localdb, schema
+from gridmap.core.config import Config
 
 
 @contextmanager

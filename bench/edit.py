@@ -14,12 +14,12 @@ import time
 import shapely
 
 from bench.common import fresh_database
-from gridmap import demo
-from gridmap.accounts import cli_actor
-from gridmap.clock import today
-from gridmap.config import Config
-from gridmap.errors import BadInput
-from gridmap.redraw import engine, plan
+from gridmap.access.accounts import cli_actor
+from gridmap.core.clock import today
+from gridmap.core.config import Config
+from gridmap.core.errors import BadInput
+from gridmap.grid.redraw import engine, plan
+from gridmap.sample import demo
 from gridmap.store import assignment as assignment_store
 from gridmap.store import units as unit_store
 

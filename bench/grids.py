@@ -11,8 +11,8 @@ import time
 import shapely
 
 from bench.common import fresh_database
-from gridmap import grids
-from gridmap.config import Config
+from gridmap.core.config import Config
+from gridmap.grid import grids
 from gridmap.store import units as unit_store
 
 

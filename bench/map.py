@@ -32,9 +32,11 @@ from playwright.sync_api import Browser, Page, Response, sync_playwright
 
 from bench.common import fresh_database
 from bench.map_reference import reference_html, serve_page
-from gridmap import accounts, demo, localdb
-from gridmap.clock import today
-from gridmap.config import Config
+from gridmap.access import accounts
+from gridmap.core import localdb
+from gridmap.core.clock import today
+from gridmap.core.config import Config
+from gridmap.sample import demo
 from gridmap.store import units as unit_store
 
 HOUSEHOLDS = 130_000

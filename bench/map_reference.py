@@ -17,7 +17,7 @@ from pathlib import Path
 
 from folium.plugins import FastMarkerCluster
 
-from gridmap.maps import VENDOR, LocalMap
+from gridmap.maps.pages import VENDOR, LocalMap
 
 MARKERCLUSTER = f"{VENDOR}/leaflet.markercluster/1.5.3/dist"
 PAGE = "index.html"

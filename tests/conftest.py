@@ -13,8 +13,9 @@ import pytest
 from hypothesis import settings
 from psycopg import sql
 
-from gridmap import assign, grids, localdb, schema
-from gridmap.config import Config
+from gridmap.core import localdb, schema
+from gridmap.core.config import Config
+from gridmap.grid import assign, grids
 from tests.grid_fixtures import write_tiny_county
 from tests.household_fixtures import add_household, add_worker
 from tests.servers import serving

@@ -5,7 +5,7 @@ from __future__ import annotations
 import geopandas as gpd
 import shapely
 
-from gridmap.crs import to_wgs84
+from gridmap.geo.crs import to_wgs84
 
 #: A local metric CRS around 117°E (UTM 50N) so squares have exact sides in metres.
 METRIC_CRS = "EPSG:32650"

@@ -6,8 +6,8 @@ import math
 import random
 from datetime import date
 
-from gridmap.inspect.compose import PlanRequest
-from gridmap.inspect.sampling import Candidate
+from gridmap.inspections.compose import PlanRequest
+from gridmap.inspections.sampling import Candidate
 
 SEAT = (117.0, 30.0)
 TOWNSHIPS = [f"341890{100 + i}" for i in range(6)]

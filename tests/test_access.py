@@ -7,7 +7,7 @@ import re
 import psycopg
 import pytest
 
-from gridmap.config import Config
+from gridmap.core.config import Config
 from gridmap.web import create_app
 from tests.web_fixtures import PASSWORD, ROLE_ACCOUNTS, csrf_token, login
 

@@ -8,7 +8,7 @@ import shapely
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gridmap import assign, grids
+from gridmap.grid import assign, grids
 from gridmap.store import assignment as assignment_store
 from gridmap.store import units as unit_store
 from tests.grid_fixtures import METRIC_CRS, box_m
@@ -92,7 +92,7 @@ def _edit(conn) -> int:
 
 
 def _now():
-    from gridmap import clock
+    from gridmap.core import clock
 
     return clock.now()
 

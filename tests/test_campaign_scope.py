@@ -9,10 +9,10 @@ import psycopg
 import pytest
 from flask.testing import FlaskClient
 
-from gridmap import campaigns
-from gridmap.accounts import EVERYTHING, Actor, Scope
-from gridmap.config import Config
-from gridmap.errors import NotFound
+from gridmap.access.accounts import EVERYTHING, Actor, Scope
+from gridmap.core.config import Config
+from gridmap.core.errors import NotFound
+from gridmap.fieldwork import campaigns
 from tests.household_fixtures import add_worker
 from tests.test_campaigns import ACTOR, END, G1, START, seed
 from tests.test_visits import copy_template, field_app

@@ -14,11 +14,12 @@ import pytest
 from click.testing import CliRunner
 
 import gridmap.cli.field_commands  # noqa: F401  (attaches the commands to `main`)
-from gridmap import assign, campaigns, grids
-from gridmap.accounts import Actor, Scope, cli_actor
+from gridmap.access.accounts import Actor, Scope, cli_actor
 from gridmap.cli import main
-from gridmap.config import Config
-from gridmap.errors import BadInput, NotFound
+from gridmap.core.config import Config
+from gridmap.core.errors import BadInput, NotFound
+from gridmap.fieldwork import campaigns
+from gridmap.grid import assign, grids
 from tests.household_fixtures import add_household, add_worker
 from tests.test_visits import SHANGHAI, TODAY, Clients, copy_template, field_app
 from tests.web_fixtures import add_role_accounts, csrf_token

@@ -6,8 +6,9 @@ from datetime import date, datetime, time, timedelta
 
 import pytest
 
-from gridmap import assign, coverage, grids
-from gridmap.config import Config
+from gridmap.core.config import Config
+from gridmap.coverage import report as coverage
+from gridmap.grid import assign, grids
 from gridmap.store import coverage as coverage_store
 from tests.household_fixtures import SHANGHAI, add_contact, add_household, add_visit, add_worker
 
@@ -227,7 +228,7 @@ def test_coverage_workbook_has_the_doubtful_column(doubtful_scenario):
 
     import openpyxl
 
-    from gridmap.io.reports import coverage_workbook
+    from gridmap.files.reports import coverage_workbook
 
     report = coverage.coverage_report(doubtful_scenario, CONFIG, AS_OF)
     book = openpyxl.load_workbook(io.BytesIO(coverage_workbook(report, [])))

@@ -14,7 +14,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from numpy.typing import ArrayLike
 
-from gridmap.crs import (
+from gridmap.core.errors import BadInput
+from gridmap.geo.crs import (
     bd09_to_gcj02,
     bd09_to_wgs84,
     gcj02_to_bd09,
@@ -25,7 +26,6 @@ from gridmap.crs import (
     wgs84_to_bd09,
     wgs84_to_gcj02,
 )
-from gridmap.errors import BadInput
 
 settings.register_profile("ci", max_examples=25, deadline=None)
 settings.register_profile("dev", max_examples=50, deadline=None)

@@ -7,9 +7,10 @@ from datetime import date, timedelta
 
 from click.testing import CliRunner
 
-from gridmap import campaigns, demo, monitoring
 from gridmap.cli import main
-from gridmap.config import Config
+from gridmap.core.config import Config
+from gridmap.fieldwork import campaigns, monitoring
+from gridmap.sample import demo
 
 TODAY = date(2026, 6, 30)
 

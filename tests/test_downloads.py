@@ -7,11 +7,12 @@ from datetime import date
 import psycopg
 import pytest
 
-from gridmap import assign, campaigns, grids
-from gridmap.accounts import EVERYTHING, Actor
-from gridmap.config import Config
-from gridmap.inspect import plan
-from gridmap.inspect.compose import PlanRequest
+from gridmap.access.accounts import EVERYTHING, Actor
+from gridmap.core.config import Config
+from gridmap.fieldwork import campaigns
+from gridmap.grid import assign, grids
+from gridmap.inspections import plan
+from gridmap.inspections.compose import PlanRequest
 from gridmap.web import create_app
 from tests.household_fixtures import add_household, add_worker
 from tests.web_fixtures import add_role_accounts, login

@@ -10,9 +10,9 @@ import pytest
 import shapely
 from shapely.geometry import mapping
 
-from gridmap import assign, grids
-from gridmap.errors import BadInput
-from gridmap.redraw.compare import compare_versions
+from gridmap.core.errors import BadInput
+from gridmap.grid import assign, grids
+from gridmap.grid.redraw.compare import compare_versions
 from gridmap.web import create_app, editor
 from tests.household_fixtures import add_household, add_worker, lonlat_m
 from tests.web_fixtures import add_role_accounts, csrf_token, login

@@ -6,8 +6,8 @@ import pytest
 import shapely
 from flask_babel import force_locale
 
-from gridmap import topology
-from gridmap.redraw.problems import ENGLISH
+from gridmap.geo import topology
+from gridmap.grid.redraw.problems import ENGLISH
 from gridmap.web.editor import problem_text
 from tests.household_fixtures import lonlat_m
 from tests.test_editor_pages import G1, G2, app, client_for, line_json  # noqa: F401

@@ -8,11 +8,11 @@ import psycopg
 import pytest
 import shapely
 
-from gridmap import assign, grids
-from gridmap.accounts import cli_actor
-from gridmap.config import Config
-from gridmap.errors import Conflict
-from gridmap.redraw import engine, plan
+from gridmap.access.accounts import cli_actor
+from gridmap.core.config import Config
+from gridmap.core.errors import Conflict
+from gridmap.grid import assign, grids
+from gridmap.grid.redraw import engine, plan
 from gridmap.web import create_app
 from tests.household_fixtures import add_household, lonlat_m
 from tests.web_fixtures import add_role_accounts, csrf_token, login

@@ -10,8 +10,8 @@ import psycopg
 import pytest
 import shapely
 
-from gridmap import grids
-from gridmap.errors import BadInput
+from gridmap.core.errors import BadInput
+from gridmap.grid import grids
 from gridmap.store import units as unit_store
 from tests.grid_fixtures import XSS_NAME, tiny_county
 from tests.zip_fixtures import MB, padded_shapefile_zip
@@ -191,7 +191,7 @@ def test_geopackage_and_shapefile_import_the_same_units(conn, tmp_path):
 
 
 def test_gcj02_input_is_converted_back(conn, tmp_path):
-    from gridmap import crs
+    from gridmap.geo import crs
 
     frame = tiny_county()
     shifted = frame.copy()

@@ -7,10 +7,10 @@ import re
 import psycopg
 import pytest
 
-from gridmap import accounts
-from gridmap.accounts import cli_actor
-from gridmap.config import Config
-from gridmap.errors import BadInput
+from gridmap.access import accounts
+from gridmap.access.accounts import cli_actor
+from gridmap.core.config import Config
+from gridmap.core.errors import BadInput
 from gridmap.web import create_app
 from gridmap.web.proxy import client_address, parse_networks
 from tests.web_fixtures import PASSWORD, add_account, csrf_token, login

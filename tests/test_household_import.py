@@ -11,10 +11,10 @@ import psycopg
 import pytest
 from pyproj import Transformer
 
-from gridmap import grids
-from gridmap.crs import wgs84_to_gcj02
-from gridmap.errors import BadInput
-from gridmap.households import import_households
+from gridmap.core.errors import BadInput
+from gridmap.geo.crs import wgs84_to_gcj02
+from gridmap.grid import grids
+from gridmap.registry.households import import_households
 from tests.grid_fixtures import METRIC_CRS, ORIGIN_X, ORIGIN_Y, XSS_NAME, tiny_county
 from tests.zip_fixtures import MB, padded_xlsx, unpacked_size
 

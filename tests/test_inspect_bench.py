@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bench import inspect as bench_inspect
+from bench import inspections as bench_inspect
 
 
 def test_the_reference_runs_60_seconds_per_size(monkeypatch):

@@ -11,8 +11,8 @@ import pytest
 from click.testing import CliRunner
 
 import gridmap.cli.inspect_commands  # noqa: F401  (attaches `inspect` to the command)
-from gridmap import assign, grids
 from gridmap.cli import main
+from gridmap.grid import assign, grids
 from tests.household_fixtures import add_household
 
 BASE = ["inspect", "plan", "--name", "六月暗访", "--start", "2023-06-23", "--days", "2",

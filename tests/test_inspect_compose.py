@@ -7,9 +7,9 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
-from gridmap.errors import BadInput
-from gridmap.inspect import travel
-from gridmap.inspect.compose import PlanFails, Settings, compose, prepare, weighed
+from gridmap.core.errors import BadInput
+from gridmap.inspections import travel
+from gridmap.inspections.compose import PlanFails, Settings, compose, prepare, weighed
 from tests.inspect_fixtures import SEAT, TOWNSHIPS, request, ring_candidates
 
 SETTINGS = Settings()

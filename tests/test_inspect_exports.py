@@ -9,9 +9,9 @@ import xml.etree.ElementTree as ET
 import gpxpy
 import pytest
 
-from gridmap.errors import NotFound
-from gridmap.inspect import exports
-from gridmap.inspect.compose import Settings, compose
+from gridmap.core.errors import NotFound
+from gridmap.inspections import exports
+from gridmap.inspections.compose import Settings, compose
 from tests.inspect_fixtures import SEAT, TOWNSHIPS, request, ring_candidates
 
 

@@ -7,12 +7,12 @@ from datetime import date, timedelta
 
 import pytest
 
-from gridmap import assign, grids
-from gridmap.accounts import EVERYTHING, Actor, Scope
-from gridmap.config import Config
-from gridmap.errors import NotFound
-from gridmap.inspect import candidates, plan
-from gridmap.inspect.compose import PlanRequest
+from gridmap.access.accounts import EVERYTHING, Actor, Scope
+from gridmap.core.config import Config
+from gridmap.core.errors import NotFound
+from gridmap.grid import assign, grids
+from gridmap.inspections import candidates, plan
+from gridmap.inspections.compose import PlanRequest
 from gridmap.store import inspections as store
 from tests.household_fixtures import add_contact, add_household, add_visit, add_worker, lonlat_m
 

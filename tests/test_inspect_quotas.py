@@ -6,9 +6,9 @@ from collections import Counter
 
 import pytest
 
-from gridmap.errors import BadInput
-from gridmap.inspect import sampling
-from gridmap.inspect.sampling import Candidate
+from gridmap.core.errors import BadInput
+from gridmap.inspections import sampling
+from gridmap.inspections.sampling import Candidate
 from tests.inspect_fixtures import request
 
 T1, T2 = "341890100", "341890101"

@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gridmap.inspect import routing, travel
-from gridmap.inspect.routing import Problem
+from gridmap.inspections import routing, travel
+from gridmap.inspections.routing import Problem
 
 SEAT = (117.0, 30.0)
 HOUR = 3600

@@ -7,10 +7,10 @@ from datetime import time
 import numpy as np
 import pytest
 
-from gridmap.config import Config
-from gridmap.inspect import plan, travel
-from gridmap.inspect.compose import Settings, compose
-from gridmap.inspect.sampling import Candidate
+from gridmap.core.config import Config
+from gridmap.inspections import plan, travel
+from gridmap.inspections.compose import Settings, compose
+from gridmap.inspections.sampling import Candidate
 from tests.inspect_fixtures import request
 
 SEAT = (117.0, 30.0)

@@ -10,11 +10,11 @@ import gpxpy
 import psycopg
 import pytest
 
-from gridmap import assign, grids
-from gridmap.accounts import EVERYTHING, Actor
-from gridmap.config import Config
-from gridmap.inspect import plan
-from gridmap.inspect.compose import PlanRequest
+from gridmap.access.accounts import EVERYTHING, Actor
+from gridmap.core.config import Config
+from gridmap.grid import assign, grids
+from gridmap.inspections import plan
+from gridmap.inspections.compose import PlanRequest
 from gridmap.web import create_app
 from gridmap.web import inspections as inspection_views
 from tests.household_fixtures import add_household, add_worker

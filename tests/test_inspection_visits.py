@@ -17,11 +17,11 @@ from flask import Flask
 from flask.testing import FlaskClient
 from psycopg.types.json import Jsonb
 
-from gridmap import campaigns
-from gridmap.accounts import cli_actor
-from gridmap.config import Config
-from gridmap.errors import BadInput
-from gridmap.people import import_visits
+from gridmap.access.accounts import cli_actor
+from gridmap.core.config import Config
+from gridmap.core.errors import BadInput
+from gridmap.fieldwork import campaigns
+from gridmap.registry.people import import_visits
 from gridmap.web import inspections
 from tests.household_fixtures import lonlat_m
 from tests.test_household_import import write_csv

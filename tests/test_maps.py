@@ -11,10 +11,10 @@ from urllib.parse import urljoin, urlsplit
 import pytest
 from flask import Flask
 
-from gridmap import maps
-from gridmap.config import Config
-from gridmap.map_layers import AppLayer, AppStart
-from gridmap.map_text import all_texts
+from gridmap.core.config import Config
+from gridmap.maps import pages as maps
+from gridmap.maps.layers import AppLayer, AppStart
+from gridmap.maps.text import all_texts
 from gridmap.web.i18n import init_i18n
 from gridmap.web.pages import map_labels, map_texts
 

@@ -14,13 +14,14 @@ from click.testing import CliRunner
 from psycopg import sql
 
 import gridmap.cli.field_commands  # noqa: F401  (attaches the commands to `main`)
-from gridmap import grids, monitoring
-from gridmap.accounts import EVERYTHING, Actor, Scope, cli_actor
+from gridmap.access.accounts import EVERYTHING, Actor, Scope, cli_actor
 from gridmap.cli import main
-from gridmap.errors import BadInput, NotFound
-from gridmap.households import import_households
-from gridmap.io.monitoring import MONITORING_HEADERS
-from gridmap.people import import_contacts, import_workers
+from gridmap.core.errors import BadInput, NotFound
+from gridmap.fieldwork import monitoring
+from gridmap.files.monitoring import MONITORING_HEADERS
+from gridmap.grid import grids
+from gridmap.registry.households import import_households
+from gridmap.registry.people import import_contacts, import_workers
 from tests.test_household_import import GROUP_A, GROUP_B, GROUP_C, good_rows, write_csv
 from tests.test_people_import import CONTACT_HEADERS, WORKER_HEADERS, worker_rows
 from tests.test_visits import Clients, field_app
@@ -287,7 +288,7 @@ def seed_monitoring(conn: psycopg.Connection, county_file, folder) -> None:  # t
 @pytest.fixture(scope="module")
 def page_clients(pg_cluster, template_url, tiny_county_file, tmp_path_factory):  # type: ignore[no-untyped-def]
     """Logged-in clients on one committed database holding the monitoring example."""
-    from gridmap.config import Config
+    from gridmap.core.config import Config
     from tests.test_visits import copy_template
 
     url = copy_template(pg_cluster, "monitoring_page")

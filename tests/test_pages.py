@@ -9,7 +9,7 @@ from html.parser import HTMLParser
 import psycopg
 import pytest
 
-from gridmap import assign, grids
+from gridmap.grid import assign, grids
 from gridmap.web import create_app
 from tests.household_fixtures import add_household, add_worker
 from tests.web_fixtures import add_role_accounts, login
@@ -236,7 +236,7 @@ def pairings_on(page: str) -> list[tuple[str, str]]:
 
 
 def test_unit_page_lists_the_pairings_of_its_villages(app, client, config, tmp_path):
-    from gridmap.projects import import_pairings
+    from gridmap.projects.funded import import_pairings
     from tests.test_projects import PAIRING_HEADERS, pairing_rows, write_csv
 
     with psycopg.connect(config.database_url) as conn:
@@ -260,7 +260,7 @@ def test_unit_page_lists_the_pairings_of_its_villages(app, client, config, tmp_p
 
 
 def test_a_workers_group_page_shows_its_villages_pairings(app, config, tmp_path):
-    from gridmap.projects import import_pairings
+    from gridmap.projects.funded import import_pairings
     from tests.test_projects import PAIRING_HEADERS, pairing_rows, write_csv
 
     with psycopg.connect(config.database_url) as conn:

@@ -10,10 +10,11 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from gridmap import clock, grids
-from gridmap.errors import BadInput
-from gridmap.households import import_households
-from gridmap.people import import_contacts, import_visits, import_workers
+from gridmap.core import clock
+from gridmap.core.errors import BadInput
+from gridmap.grid import grids
+from gridmap.registry.households import import_households
+from gridmap.registry.people import import_contacts, import_visits, import_workers
 from tests.test_household_import import GROUP_A, GROUP_B, GROUP_C, good_rows, lonlat, write_csv
 
 WORKER_HEADERS = [

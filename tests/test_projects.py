@@ -14,10 +14,10 @@ import shapely
 from click.testing import CliRunner
 from psycopg import sql
 
-from gridmap import grids
-from gridmap.config import Config
-from gridmap.errors import BadInput
-from gridmap.projects import import_pairings, import_projects, summarise
+from gridmap.core.config import Config
+from gridmap.core.errors import BadInput
+from gridmap.grid import grids
+from gridmap.projects.funded import import_pairings, import_projects, summarise
 from gridmap.web import create_app
 from tests.conftest import _copy_database
 from tests.grid_fixtures import XSS_NAME
@@ -242,8 +242,8 @@ def test_import_needs_the_grid_for_villages(conn, tmp_path):
 
 def test_report_matches_the_hand_computed_figures(grid, tmp_path):
     import_projects(grid, write_csv(tmp_path / "p.csv", good_rows()))
-    from gridmap.accounts import EVERYTHING
-    from gridmap.projects import project_report
+    from gridmap.access.accounts import EVERYTHING
+    from gridmap.projects.funded import project_report
 
     report = project_report(grid, EVERYTHING)
     assert report == HAND_COMPUTED
@@ -511,8 +511,8 @@ def test_page_shows_report_and_escapes_names(clients):
 
 
 def test_demo_projects_match_the_work_report(conn):
-    from gridmap.accounts import EVERYTHING
-    from gridmap.projects import project_report
+    from gridmap.access.accounts import EVERYTHING
+    from gridmap.projects.funded import project_report
     from gridmap.sample.county import read_county
     from gridmap.sample.projects import load_demo_projects
 
@@ -533,8 +533,8 @@ def test_demo_projects_match_the_work_report(conn):
 
 
 def test_form_values_of_stored_projects_save_back_unchanged(grid, tmp_path):
-    from gridmap.accounts import EVERYTHING, cli_actor
-    from gridmap.projects import form_values, save_project
+    from gridmap.access.accounts import EVERYTHING, cli_actor
+    from gridmap.projects.funded import form_values, save_project
 
     import_projects(grid, write_csv(tmp_path / "p.csv", good_rows()))
     for code in ("P1", "P2", "P4"):

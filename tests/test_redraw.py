@@ -7,11 +7,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import shapely
 
-from gridmap import assign, grids
-from gridmap.accounts import cli_actor
-from gridmap.errors import BadInput, Conflict
-from gridmap.redraw import engine, history, plan
-from gridmap.redraw.problems import ENGLISH, EditRefused
+from gridmap.access.accounts import cli_actor
+from gridmap.core.errors import BadInput, Conflict
+from gridmap.grid import assign, grids
+from gridmap.grid.redraw import engine, history, plan
+from gridmap.grid.redraw.problems import ENGLISH, EditRefused
 from gridmap.store import assignment as assignment_store
 from gridmap.store import units as unit_store
 from tests.household_fixtures import add_household, lonlat_m

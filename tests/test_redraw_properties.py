@@ -8,10 +8,10 @@ import shapely
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from gridmap import assign, grids
-from gridmap.accounts import cli_actor
-from gridmap.errors import BadInput
-from gridmap.redraw import engine, history, plan
+from gridmap.access.accounts import cli_actor
+from gridmap.core.errors import BadInput
+from gridmap.grid import assign, grids
+from gridmap.grid.redraw import engine, history, plan
 from gridmap.store import assignment as assignment_store
 from gridmap.store import units as unit_store
 from tests.household_fixtures import add_household

@@ -10,7 +10,7 @@ import pytest
 import shapely
 
 from gridmap import PROJECT_ROOT
-from gridmap.io.monitoring import read_monitoring
+from gridmap.files.monitoring import read_monitoring
 from gridmap.sample.activity import generate_visits
 from gridmap.sample.county import (
     COUNTY_CODE,

@@ -9,8 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pyproj import Geod
 
-from gridmap.errors import BadInput
-from gridmap.staffing import REASONS, Group, Worker, suggest_workers
+from gridmap.core.errors import BadInput
+from gridmap.coverage.staffing import REASONS, Group, Worker, suggest_workers
 
 T1, T2 = "341890101", "341890102"
 YEAR = 2024

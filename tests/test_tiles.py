@@ -8,9 +8,10 @@ import mapbox_vector_tile
 import psycopg
 import pytest
 
-from gridmap import assign, grids, visits
-from gridmap.accounts import EVERYTHING, Actor
-from gridmap.tiles import GROUP_COUNTS_MIN_ZOOM, POINT_MIN_ZOOM
+from gridmap.access.accounts import EVERYTHING, Actor
+from gridmap.fieldwork import visits
+from gridmap.grid import assign, grids
+from gridmap.grid.tiles import GROUP_COUNTS_MIN_ZOOM, POINT_MIN_ZOOM
 from gridmap.web import create_app
 from tests.household_fixtures import add_household, add_worker, lonlat_m
 from tests.web_fixtures import add_role_accounts, login

@@ -12,9 +12,9 @@ import shapely
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from gridmap.areas import areas_m2, geodesic_area_m2
-from gridmap.errors import BadInput
-from gridmap.topology import RULES, empty_report, validate_units
+from gridmap.core.errors import BadInput
+from gridmap.geo.areas import areas_m2, geodesic_area_m2
+from gridmap.geo.topology import RULES, empty_report, validate_units
 
 settings.register_profile("ci", max_examples=25, deadline=None)
 settings.register_profile("dev", max_examples=50, deadline=None)

@@ -19,8 +19,9 @@ import pytest
 from psycopg import sql
 from yoyo import read_migrations
 
-from gridmap import PROJECT_ROOT, localdb, schema
-from gridmap.config import Config
+from gridmap import PROJECT_ROOT
+from gridmap.core import localdb, schema
+from gridmap.core.config import Config
 
 DUMP = Path(__file__).resolve().parent / "data" / "schema-v1.sql"
 #: The dump is never regenerated (see tests/data/README.md).

@@ -15,11 +15,12 @@ import pytest
 from flask.testing import FlaskClient
 from psycopg import sql
 
-from gridmap import clock, grids
-from gridmap.config import Config
-from gridmap.households import import_households
-from gridmap.people import import_workers
-from gridmap.uploads import ACCEPTED
+from gridmap.core import clock
+from gridmap.core.config import Config
+from gridmap.grid import grids
+from gridmap.registry.households import import_households
+from gridmap.registry.people import import_workers
+from gridmap.registry.uploads import ACCEPTED
 from gridmap.web import create_app
 from tests.grid_fixtures import tiny_county
 from tests.test_household_import import good_rows, lonlat, write_csv, write_xlsx

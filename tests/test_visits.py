@@ -14,9 +14,11 @@ from flask import Flask
 from flask.testing import FlaskClient
 from psycopg import sql
 
-from gridmap import assign, clock, grids, visits
-from gridmap.config import Config
-from gridmap.people import import_visits
+from gridmap.core import clock
+from gridmap.core.config import Config
+from gridmap.fieldwork import visits
+from gridmap.grid import assign, grids
+from gridmap.registry.people import import_visits
 from gridmap.web import create_app
 from tests.household_fixtures import add_contact, add_household, add_visit, add_worker, lonlat_m
 from tests.test_household_import import write_csv
@@ -214,7 +216,7 @@ def doubtful_shown(client: FlaskClient) -> dict:
     import mapbox_vector_tile
     import openpyxl
 
-    from gridmap.tiles import POINT_MIN_ZOOM
+    from gridmap.grid.tiles import POINT_MIN_ZOOM
     from tests.test_tiles import tile_of
 
     page = client.get("/coverage?level=4").text
@@ -419,7 +421,7 @@ def test_reimporting_a_rejected_visit_does_not_count_it_again(conn, tiny_county_
     ],
 )
 def test_bad_check_in_columns_are_refused(conn, tiny_county_file, tmp_path, rows, message):
-    from gridmap.errors import BadInput
+    from gridmap.core.errors import BadInput
 
     seed_county(conn, tiny_county_file)
     headers = ["户编码", "走访人", "走访时间", "类型", "备注", "签到经度", "签到纬度"]

@@ -6,9 +6,9 @@ import re
 
 import psycopg
 
-from gridmap import accounts
-from gridmap.accounts import cli_actor
-from gridmap.config import Config
+from gridmap.access import accounts
+from gridmap.access.accounts import cli_actor
+from gridmap.core.config import Config
 
 PASSWORD = "Correct-horse-42"
 #: One account per role; the township account sees township 341890100 only,

@@ -13,11 +13,12 @@ from typing import Any
 import click
 import psycopg
 
-from gridmap import audit, db
-from gridmap.accounts import cli_actor
-from gridmap.clock import os_user
-from gridmap.config import Config
-from gridmap.errors import GridmapError
+from gridmap.access import audit
+from gridmap.access.accounts import cli_actor
+from gridmap.core import db
+from gridmap.core.clock import os_user
+from gridmap.core.config import Config
+from gridmap.core.errors import GridmapError
 
 EXIT_PROBLEMS = 1
 EXIT_FAILED = 2

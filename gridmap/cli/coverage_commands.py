@@ -7,10 +7,12 @@ from pathlib import Path
 
 import click
 
-from gridmap import assign, coverage, db
 from gridmap.cli import audited_write, current_config, emit, main, reports_errors
-from gridmap.clock import today
-from gridmap.io.reports import coverage_workbook
+from gridmap.core import db
+from gridmap.core.clock import today
+from gridmap.coverage import report as coverage
+from gridmap.files.reports import coverage_workbook
+from gridmap.grid import assign
 
 
 def as_of_option(fn):  # type: ignore[no-untyped-def]

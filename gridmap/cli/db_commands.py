@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import click
 
-from gridmap import db, localdb, schema
 from gridmap.cli import current_config, emit, main, reports_errors
-from gridmap.config import Config
+from gridmap.core import db, localdb, schema
+from gridmap.core.config import Config
 
 
 @main.group("db")

@@ -6,13 +6,14 @@ import time
 
 import click
 
-from gridmap import db, demo
-from gridmap.accounts import cli_actor
+from gridmap.access.accounts import cli_actor
 from gridmap.cli import current_config, main, reports_errors
 from gridmap.cli.db_commands import ensure_database
 from gridmap.cli.serve_commands import run_server
 from gridmap.cli.user_commands import generated_password
-from gridmap.clock import os_user, today
+from gridmap.core import db
+from gridmap.core.clock import os_user, today
+from gridmap.sample import demo
 
 
 @main.command("demo")

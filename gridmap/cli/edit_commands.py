@@ -9,13 +9,13 @@ from pathlib import Path
 import click
 import psycopg
 
-from gridmap import db
-from gridmap.accounts import cli_actor
+from gridmap.access.accounts import cli_actor
 from gridmap.cli import EXIT_PROBLEMS, current_config, emit, main, reports_errors
-from gridmap.clock import os_user
-from gridmap.io.grids import read_single_geometry
-from gridmap.redraw import engine, history, plan
-from gridmap.redraw.plan import GridState
+from gridmap.core import db
+from gridmap.core.clock import os_user
+from gridmap.files.grids import read_single_geometry
+from gridmap.grid.redraw import engine, history, plan
+from gridmap.grid.redraw.plan import GridState
 
 POLYGONS = ("Polygon", "MultiPolygon")
 

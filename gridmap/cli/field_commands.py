@@ -7,12 +7,13 @@ from pathlib import Path
 
 import click
 
-from gridmap import campaigns, db, monitoring, visits
-from gridmap.accounts import cli_actor
+from gridmap.access.accounts import cli_actor
 from gridmap.cli import current_config, emit, main, reports_errors, run_import
 from gridmap.cli.grid_commands import import_group
-from gridmap.clock import os_user, today
-from gridmap.io.monitoring import unvisited_workbook
+from gridmap.core import db
+from gridmap.core.clock import os_user, today
+from gridmap.fieldwork import campaigns, monitoring, visits
+from gridmap.files.monitoring import unvisited_workbook
 
 DAY = click.DateTime(formats=["%Y-%m-%d"])
 

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import click
 
-from gridmap import db, grids, households, people
 from gridmap.cli import (
     EXIT_FAILED,
     EXIT_PROBLEMS,
@@ -18,7 +17,10 @@ from gridmap.cli import (
     reports_errors,
     run_import,
 )
-from gridmap.clock import os_user
+from gridmap.core import db
+from gridmap.core.clock import os_user
+from gridmap.grid import grids
+from gridmap.registry import households, people
 
 
 @main.group("import")

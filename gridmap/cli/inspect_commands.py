@@ -6,12 +6,12 @@ from pathlib import Path
 
 import click
 
-from gridmap import db
-from gridmap.accounts import cli_actor
+from gridmap.access.accounts import cli_actor
 from gridmap.cli import current_config, emit, main, reports_errors
-from gridmap.clock import os_user, today
-from gridmap.inspect import exports, plan, sampling
-from gridmap.inspect.compose import PlanRequest
+from gridmap.core import db
+from gridmap.core.clock import os_user, today
+from gridmap.inspections import exports, plan, sampling
+from gridmap.inspections.compose import PlanRequest
 
 #: Keys printed with --json: the plan as the inspectors use it.
 JSON_KEYS = ("id", "seed", "name", "first_day", "days", "teams", "hours_per_day", "seat",

@@ -6,11 +6,12 @@ from pathlib import Path
 
 import click
 
-from gridmap import db, projects
-from gridmap.accounts import EVERYTHING
+from gridmap.access.accounts import EVERYTHING
 from gridmap.cli import audited_write, current_config, emit, main, reports_errors
 from gridmap.cli.grid_commands import import_group
-from gridmap.io.projects import CATEGORY_NAMES
+from gridmap.core import db
+from gridmap.files.projects import CATEGORY_NAMES
+from gridmap.projects import funded as projects
 
 
 def _summary(report: dict) -> str:

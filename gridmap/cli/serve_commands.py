@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from gridmap.cli import current_config, main, reports_errors
-from gridmap.config import Config
+from gridmap.core.config import Config
 
 
 @main.command("serve")

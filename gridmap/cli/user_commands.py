@@ -7,10 +7,11 @@ import sys
 
 import click
 
-from gridmap import accounts, db
-from gridmap.accounts import cli_actor
+from gridmap.access import accounts
+from gridmap.access.accounts import cli_actor
 from gridmap.cli import current_config, emit, main, reports_errors
-from gridmap.clock import os_user
+from gridmap.core import db
+from gridmap.core.clock import os_user
 
 
 def read_password(from_stdin: bool) -> str:

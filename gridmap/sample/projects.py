@@ -19,7 +19,7 @@ import psycopg
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from gridmap import projects
+from gridmap.projects import funded as projects
 from gridmap.sample import names
 
 YEAR = 2023

@@ -8,8 +8,8 @@ from datetime import date
 from flask import Flask, g
 from flask.json.provider import DefaultJSONProvider
 
-from gridmap.config import Config
-from gridmap.tiles import CountsCache
+from gridmap.core.config import Config
+from gridmap.grid.tiles import CountsCache
 
 
 class IsoJSONProvider(DefaultJSONProvider):
@@ -27,7 +27,7 @@ class IsoJSONProvider(DefaultJSONProvider):
 
 def create_app(config: Config | None = None, *, db_url: str | None = None) -> Flask:
     """Build the web app for `config` (default: from the environment)."""
-    from gridmap.db import make_pool
+    from gridmap.core.db import make_pool
     from gridmap.web.auth import init_auth
     from gridmap.web.i18n import init_i18n
     from gridmap.web.proxy import TrustedProxies, parse_networks

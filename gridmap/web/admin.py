@@ -8,8 +8,9 @@ from flask import Blueprint, render_template, request
 from flask_babel import gettext as _
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from gridmap import audit, uploads
-from gridmap.errors import BadInput, GridmapError
+from gridmap.access import audit
+from gridmap.core.errors import BadInput, GridmapError
+from gridmap.registry import uploads
 from gridmap.web.auth import current_actor, require_roles
 from gridmap.web.context import config, db
 

@@ -6,12 +6,15 @@ from datetime import date
 
 from flask import Blueprint, Response, jsonify, request, url_for
 
-from gridmap import audit, coverage, grids, monitoring
-from gridmap.accounts import Scope
-from gridmap.clock import today
-from gridmap.errors import BadInput, NotFound
-from gridmap.io.reports import coverage_workbook
-from gridmap.redraw import history
+from gridmap.access import audit
+from gridmap.access.accounts import Scope
+from gridmap.core.clock import today
+from gridmap.core.errors import BadInput, NotFound
+from gridmap.coverage import report as coverage
+from gridmap.fieldwork import monitoring
+from gridmap.files.reports import coverage_workbook
+from gridmap.grid import grids
+from gridmap.grid.redraw import history
 from gridmap.web.auth import current_actor
 from gridmap.web.context import config, db
 

@@ -27,8 +27,9 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 
-from gridmap import accounts, audit, clock
-from gridmap.accounts import Actor, LoginRefused
+from gridmap.access import accounts, audit
+from gridmap.access.accounts import Actor, LoginRefused
+from gridmap.core import clock
 from gridmap.web.context import config, db
 
 bp = Blueprint("auth", __name__)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import psycopg
 from flask import current_app, g
 
-from gridmap.config import Config
+from gridmap.core.config import Config
 
 
 def db() -> psycopg.Connection:

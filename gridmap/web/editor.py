@@ -6,10 +6,10 @@ from flask import Blueprint, jsonify, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from gridmap import grids
-from gridmap.errors import BadInput, NotFound
-from gridmap.redraw import history, versions
-from gridmap.redraw.compare import compare_versions
+from gridmap.core.errors import BadInput, NotFound
+from gridmap.grid import grids
+from gridmap.grid.redraw import history, versions
+from gridmap.grid.redraw.compare import compare_versions
 from gridmap.web.auth import current_actor
 from gridmap.web.context import config, db
 

@@ -7,10 +7,10 @@ from typing import Any
 
 from flask import Blueprint, jsonify, request
 
-from gridmap.errors import BadInput, NotFound, PreconditionRequired
-from gridmap.redraw import engine, history
-from gridmap.redraw.problems import CodedError
-from gridmap.redraw.requests import plan_from_request
+from gridmap.core.errors import BadInput, NotFound, PreconditionRequired
+from gridmap.grid.redraw import engine, history
+from gridmap.grid.redraw.problems import CodedError
+from gridmap.grid.redraw.requests import plan_from_request
 from gridmap.web.auth import current_actor, require_roles
 from gridmap.web.context import config, db
 from gridmap.web.editor import problem_text

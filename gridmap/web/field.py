@@ -10,10 +10,11 @@ from flask import Blueprint, Response, abort, jsonify, redirect, render_template
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from gridmap import campaigns, clock, monitoring, visits
-from gridmap.errors import BadInput, GridmapError
-from gridmap.io.monitoring import unvisited_workbook
-from gridmap.map_text import CATEGORY_TEXT
+from gridmap.core import clock
+from gridmap.core.errors import BadInput, GridmapError
+from gridmap.fieldwork import campaigns, monitoring, visits
+from gridmap.files.monitoring import unvisited_workbook
+from gridmap.maps.text import CATEGORY_TEXT
 from gridmap.web.api import XLSX_TYPE, as_of_arg, code_arg, download, int_arg
 from gridmap.web.auth import current_actor, require_roles
 from gridmap.web.context import config, db

@@ -21,11 +21,11 @@ from flask import (
 )
 from flask_babel import gettext as _
 
-from gridmap.clock import today
-from gridmap.errors import BadInput, GridmapError, NotFound
-from gridmap.inspect import exports, plan, sampling
-from gridmap.inspect.compose import PlanRequest
-from gridmap.inspect.map import build_plan_map, day_dash, team_colour
+from gridmap.core.clock import today
+from gridmap.core.errors import BadInput, GridmapError, NotFound
+from gridmap.inspections import exports, plan, sampling
+from gridmap.inspections.compose import PlanRequest
+from gridmap.inspections.map import build_plan_map, day_dash, team_colour
 from gridmap.web.api import download
 from gridmap.web.auth import current_actor
 from gridmap.web.context import config, db

@@ -8,11 +8,13 @@ from typing import Any
 from flask import Blueprint, Response, render_template, request
 from flask_babel import gettext as _
 
-from gridmap import audit, clock, monitoring
-from gridmap.accounts import Actor
-from gridmap.errors import BadInput, GridmapError, NotFound
-from gridmap.io.monitoring import contacts_workbook, uncontacted_workbook
-from gridmap.map_text import N_
+from gridmap.access import audit
+from gridmap.access.accounts import Actor
+from gridmap.core import clock
+from gridmap.core.errors import BadInput, GridmapError, NotFound
+from gridmap.fieldwork import monitoring
+from gridmap.files.monitoring import contacts_workbook, uncontacted_workbook
+from gridmap.maps.text import N_
 from gridmap.web.api import as_of_arg, code_arg
 from gridmap.web.auth import current_actor, require_roles
 from gridmap.web.context import config, db

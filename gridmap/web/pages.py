@@ -9,11 +9,13 @@ from flask_babel import format_decimal, format_percent
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from gridmap import coverage, grids, projects
-from gridmap.clock import today
-from gridmap.errors import BadInput, GridmapError, NotFound
-from gridmap.map_text import N_, all_texts
-from gridmap.maps import build_map_page, build_unit_map
+from gridmap.core.clock import today
+from gridmap.core.errors import BadInput, GridmapError, NotFound
+from gridmap.coverage import report as coverage
+from gridmap.grid import grids
+from gridmap.maps.pages import build_map_page, build_unit_map
+from gridmap.maps.text import N_, all_texts
+from gridmap.projects import funded as projects
 from gridmap.web.api import unit_monitoring
 from gridmap.web.auth import current_actor
 from gridmap.web.context import config, db

@@ -7,9 +7,11 @@ from typing import Any
 from flask import Blueprint, Response, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from gridmap import audit, map_text, projects
-from gridmap.errors import BadInput, GridmapError
-from gridmap.io import project_exports
+from gridmap.access import audit
+from gridmap.core.errors import BadInput, GridmapError
+from gridmap.files import project_exports
+from gridmap.maps import text as map_text
+from gridmap.projects import funded as projects
 from gridmap.web.api import code_arg, download, int_arg
 from gridmap.web.auth import current_actor, require_roles
 from gridmap.web.context import config, db

@@ -6,7 +6,7 @@ import ipaddress
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from gridmap.errors import BadInput
+from gridmap.core.errors import BadInput
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 

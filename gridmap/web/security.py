@@ -11,7 +11,7 @@ from flask import Flask, Response, g, jsonify, request
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
 
-from gridmap.errors import GridmapError
+from gridmap.core.errors import GridmapError
 
 csrf = CSRFProtect()
 log = logging.getLogger(__name__)

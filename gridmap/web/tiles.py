@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, request
 
-from gridmap import tiles
-from gridmap.errors import NotFound
+from gridmap.core.errors import NotFound
+from gridmap.grid import tiles
 from gridmap.web.api import as_of_arg, code_arg
 from gridmap.web.auth import current_actor
 from gridmap.web.context import config, db

@@ -13,7 +13,7 @@ import psycopg
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from gridmap.config import Config
+from gridmap.core.config import Config
 from tests.browser.conftest import PageWatch, log_in
 from tests.conftest import _copy_database
 from tests.household_fixtures import lonlat_m

@@ -11,8 +11,9 @@ import pytest
 import shapely
 from playwright.sync_api import Browser, Page, expect
 
-from gridmap import assign, grids, localdb
-from gridmap.config import Config
+from gridmap.core import localdb
+from gridmap.core.config import Config
+from gridmap.grid import assign, grids
 from tests.browser.conftest import log_in
 from tests.browser.helpers import EDITOR_MAP, screen_point
 from tests.browser.helpers import click_at_m as click_on_map

@@ -11,8 +11,9 @@ import pytest
 import shapely
 from playwright.sync_api import Browser, Page, expect
 
-from gridmap import assign, grids, localdb
-from gridmap.crs import to_wgs84
+from gridmap.core import localdb
+from gridmap.geo.crs import to_wgs84
+from gridmap.grid import assign, grids
 from gridmap.store import assignment as assignment_store
 from gridmap.store import edits as edit_store
 from tests.browser.conftest import log_in

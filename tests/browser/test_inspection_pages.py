@@ -12,11 +12,11 @@ import psycopg
 import pytest
 from playwright.sync_api import Page, expect
 
-from gridmap import assign, grids
-from gridmap.accounts import EVERYTHING, Actor
-from gridmap.config import Config
-from gridmap.inspect import plan
-from gridmap.inspect.compose import PlanRequest
+from gridmap.access.accounts import EVERYTHING, Actor
+from gridmap.core.config import Config
+from gridmap.grid import assign, grids
+from gridmap.inspections import plan
+from gridmap.inspections.compose import PlanRequest
 from tests.browser.conftest import PageWatch, log_in
 from tests.grid_fixtures import XSS_NAME
 from tests.household_fixtures import add_household, add_worker

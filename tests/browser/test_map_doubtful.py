@@ -13,10 +13,10 @@ import psycopg
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from gridmap import visits
-from gridmap.accounts import EVERYTHING, Actor
-from gridmap.config import Config
-from gridmap.maps import COLOURS
+from gridmap.access.accounts import EVERYTHING, Actor
+from gridmap.core.config import Config
+from gridmap.fieldwork import visits
+from gridmap.maps.pages import COLOURS
 from tests.browser.conftest import PageWatch, log_in
 from tests.browser.helpers import (
     click_at_m,

@@ -13,7 +13,7 @@ import psycopg
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from gridmap.people import import_contacts
+from gridmap.registry.people import import_contacts
 from tests.browser.conftest import PageWatch, log_in
 from tests.browser.helpers import click_at_m, open_map, panel_values, wait_for_tiles
 from tests.conftest import _copy_database
@@ -31,7 +31,7 @@ H001_AT_M = (1000, 1000)
 @pytest.fixture(scope="module")
 def server(pg_cluster, template_url, tiny_county_file, tmp_path_factory) -> Iterator[str]:  # type: ignore[no-untyped-def]
     """The monitoring example with H001's second contact, served by waitress in a thread."""
-    from gridmap.config import Config
+    from gridmap.core.config import Config
 
     url = _copy_database(pg_cluster, "gridmap_map_monitoring_browser")
     folder = tmp_path_factory.mktemp("files")

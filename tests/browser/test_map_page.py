@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from playwright.sync_api import Page, expect
 
-from gridmap.maps import COLOURS, VECTORGRID_JS
+from gridmap.maps.pages import COLOURS, VECTORGRID_JS
 from tests.browser.conftest import PageWatch
 from tests.browser.helpers import (
     KINDS,

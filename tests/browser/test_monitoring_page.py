@@ -23,7 +23,7 @@ def monitoring_server(
     pg_cluster, template_url, tiny_county_file, tmp_path_factory
 ) -> Iterator[str]:  # type: ignore[no-untyped-def]
     """The app on the monitoring example, served by waitress in a thread."""
-    from gridmap.config import Config
+    from gridmap.core.config import Config
 
     url = _copy_database(pg_cluster, "gridmap_monitoring_browser")
     with psycopg.connect(url) as conn:

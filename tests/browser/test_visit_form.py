@@ -8,8 +8,8 @@ import psycopg
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page
 
-from gridmap.config import Config
-from gridmap.maps import COLOURS
+from gridmap.core.config import Config
+from gridmap.maps.pages import COLOURS
 from tests.browser.conftest import is_local, log_in
 from tests.browser.helpers import drawn_households, open_map, wait_for_tiles
 from tests.household_fixtures import lonlat_m

@@ -1,0 +1,125 @@
+"""Benchmark: inspection plans of 60, 200 and 500 sampled stops on the demo county.
+
+Prints one JSON object. Each size is planned as a user would (sampling from the database,
+travel matrix, routing, storing), then the same routing model is solved by PyVRP's default
+search for a fixed time as the reference objective (travel seconds plus prizes left).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from datetime import date
+
+from bench.common import fresh_database
+from gridmap.access.accounts import cli_actor
+from gridmap.core.clock import today
+from gridmap.core.config import Config
+from gridmap.inspections import candidates, compose, plan, routing
+from gridmap.inspections.compose import PlanRequest
+from gridmap.sample import demo
+from gridmap.store import inspections as store
+
+HOUSEHOLDS = 130_000
+#: The benchmark's reference runs PyVRP for 60 s per size; GRIDMAP_BENCH_REFERENCE_S shortens it
+#: for a quick local run (the printed "reference" then says so).
+REFERENCE_S = 60.0
+
+
+def reference_seconds() -> float:
+    """Seconds PyVRP runs per size: GRIDMAP_BENCH_REFERENCE_S if set, else REFERENCE_S."""
+    raw = os.environ.get("GRIDMAP_BENCH_REFERENCE_S", "").strip()
+    if not raw:
+        return REFERENCE_S
+    seconds = float(raw)
+    if not seconds > 0:
+        raise ValueError(f"GRIDMAP_BENCH_REFERENCE_S must be a positive number, not {raw}")
+    return seconds
+
+
+#: (stops, teams, days, goal seconds): the county's two teams for four days, then larger pushes
+#: whose team-days are only just enough, so the prizes decide what is dropped.
+SIZES = [(60, 2, 4, 2.0), (200, 4, 5, 10.0), (500, 8, 6, 10.0)]
+HOURS = 8.0
+SEED = 2023
+
+
+def reference(problem: routing.Problem, seed: int) -> tuple[int, float]:
+    """PyVRP's default search on the same model for reference_seconds(): objective, seconds."""
+    from pyvrp import solve as pyvrp_solve
+    from pyvrp.stop import MaxRuntime
+
+    clients = [i for i in range(problem.size) if routing.alone_seconds(problem, i) <= problem.shift]
+    data = routing.model(problem, clients)
+    result = pyvrp_solve(data, MaxRuntime(reference_seconds()), seed=seed, display=False)
+    routes = [[clients[a.idx] for a in r if a.is_client()] for r in result.best.routes()]
+    assert result.best.is_feasible()
+    return routing.objective(problem, routes), result.runtime
+
+
+def run_size(conn, config: Config, stops: int, teams: int, days: int, goal_s: float) -> dict:  # type: ignore[no-untyped-def]
+    """Plan one size end to end, then solve its routing model for the reference."""
+    request = PlanRequest(f"bench {stops}", date(2023, 6, 23), days, teams, HOURS, stops=stops,
+                          seed=SEED)  # fmt: skip
+    as_of = today(config.timezone)
+    started = time.perf_counter()
+    made = plan.create_plan(conn, config, request, cli_actor("bench"), as_of)
+    plan_s = time.perf_counter() - started
+    settings = plan.settings_from(config)
+    found = candidates.gather(
+        conn, config, request.sources, weights=settings.weights, as_of=as_of,
+        low_visit_villages=settings.low_visit_villages,
+        project_statuses=list(settings.project_statuses),
+    )  # fmt: skip
+    towns = [code for code, _name in store.townships(conn)]
+    seat = plan.seat_of(conn, config, request)
+    ready = compose.prepare(found, towns, request, settings, seat, SEED)
+    started = time.perf_counter()
+    solved = compose.solve(ready, SEED, settings)
+    route_s = time.perf_counter() - started
+    ref_objective, ref_s = reference(ready.problem, SEED)
+    prizes = sum(ready.problem.prize) - sum(ready.problem.prize[i] for i in solved.dropped)
+    return {
+        "stops": stops, "teams": teams, "days": days, "hours_per_day": HOURS,
+        "plan_s": round(plan_s, 2), "route_s": round(route_s, 2), "goal_s": goal_s,
+        "total_hours": made["totals"]["hours"], "km": made["totals"]["km"],
+        "visited": made["totals"]["visited"], "dropped": made["totals"]["dropped"],
+        "weight_visited": made["totals"]["weight_visited"], "prizes_collected": prizes,
+        "objective": solved.cost, "reference_objective": ref_objective,
+        "reference_s": round(ref_s, 1),
+        "gap_pct": round(100 * (solved.cost - ref_objective) / ref_objective, 3),
+        "same_plan_as_stored": made["objective"] == solved.cost,
+    }  # fmt: skip
+
+
+def reference_label() -> str:
+    """How the reference was found, as printed with the results."""
+    seconds = reference_seconds()
+    shortened = "" if seconds == REFERENCE_S else f" (shortened from {REFERENCE_S:g} s)"
+    return f"PyVRP default search, {seconds:g} s per size{shortened}"
+
+
+def main() -> None:
+    """Load the demo county into a throwaway database and plan every size."""
+    config = Config.from_env()
+    with fresh_database(config, "gridmap_bench_inspect") as conn:
+        conn.autocommit = True
+        demo.load_demo(conn, config, households_n=HOUSEHOLDS, seed=SEED,
+                       today=today(config.timezone))  # fmt: skip
+        conn.execute("VACUUM ANALYZE")
+        runs = [run_size(conn, config, *size) for size in SIZES]
+    result = {
+        "bench": "inspect",
+        "households": HOUSEHOLDS,
+        "reference": reference_label(),
+        "runs": runs,
+        # Timings are wall-clock on a shared 2-core machine: other work inflates them.
+        "load_average_1m": round(os.getloadavg()[0], 2),
+        "goals": {"gap_pct": 1.0, "route_s": {str(s): g for s, _t, _d, g in SIZES}},
+    }
+    print(json.dumps(result, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()

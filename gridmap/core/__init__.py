@@ -1,0 +1,1 @@
+"""Foundations: settings, clock, errors, database connections, the local cluster, migrations."""

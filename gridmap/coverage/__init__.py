@@ -1,0 +1,1 @@
+"""Who is uncovered: the coverage report, unit figures and worker staffing."""

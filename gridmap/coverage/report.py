@@ -1,0 +1,241 @@
+"""The coverage report: who is uncovered, per unit at every level, on a date."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+
+import psycopg
+
+from gridmap.access import audit, privacy
+from gridmap.access.accounts import EVERYTHING, Actor, Scope
+from gridmap.core.config import Config
+from gridmap.core.errors import NotFound
+from gridmap.store import assignment as assignment_store
+from gridmap.store import coverage as coverage_store
+from gridmap.store import gaps as gap_store
+from gridmap.store.coverage import COVERAGE_STATUSES, VISIT_STATUSES
+
+__all__ = [
+    "COVERAGE_STATUSES",
+    "VISIT_STATUSES",
+    "coverage_report",
+    "gaps_geojson",
+    "household_detail",
+    "mismatches",
+    "households_geojson",
+    "unit_figures",
+    "unit_status_totals",
+    "workers_list",
+]
+
+COUNT_KEYS = (
+    "households",
+    "monitored",
+    "outside_grid",
+    "no_worker",
+    "no_contact",
+    "overdue",
+    "covered",
+    "visited",
+    "visit_never",
+    "visit_due_soon",
+    "visit_overdue",
+    "doubtful_visit",
+)
+CODE_LENGTHS = (6, 9, 12, 15)
+
+
+def ancestors_and_self(code: str) -> list[str]:
+    """Codes of the unit and every unit above it (county first)."""
+    return [code[:n] for n in CODE_LENGTHS if n <= len(code)]
+
+
+def status_params(conn: psycopg.Connection, config: Config, as_of: date) -> dict:
+    """Bound parameters for the status queries on `as_of` under `config`."""
+    latest = coverage_store.latest_visit_date(conn, config.timezone)
+    return coverage_store.status_params(as_of, config.timezone, config.visit_windows_days(), latest)
+
+
+def _rolled_up_counts(rows: list[tuple]) -> dict[str, list[int]]:
+    """Add each unit's own counts to itself and all its ancestors."""
+    totals: dict[str, list[int]] = defaultdict(lambda: [0] * len(COUNT_KEYS))
+    for unit_code, *counts in rows:
+        for code in ancestors_and_self(unit_code):
+            acc = totals[code]
+            for i, n in enumerate(counts):
+                acc[i] += n
+    return totals
+
+
+def _workers_by_unit(pairs: list[tuple[str, str]]) -> dict[str, set[str]]:
+    workers: dict[str, set[str]] = defaultdict(set)
+    for group_code, worker_code in pairs:
+        for code in ancestors_and_self(group_code):
+            workers[code].add(worker_code)
+    return workers
+
+
+def _unit_entry(unit: tuple, counts: list[int], workers: int, gap_area_m2: float) -> dict:
+    code, name, level, parent = unit
+    entry: dict = {"code": code, "name": name, "level": level, "parent": parent}
+    entry.update(zip(COUNT_KEYS, counts, strict=True))
+    households = entry["households"]
+    entry["workers_active"] = workers
+    entry["load_per_worker"] = round(households / workers, 1) if workers else None
+    entry["uncovered_share"] = (
+        round((households - entry["covered"]) / households, 4) if households else 0.0
+    )
+    entry["gap_area_m2"] = round(gap_area_m2, 1)
+    return entry
+
+
+def coverage_report(
+    conn: psycopg.Connection,
+    config: Config,
+    as_of: date,
+    *,
+    level: int | None = None,
+    parent: str | None = None,
+    scope: Scope = EVERYTHING,
+) -> dict:
+    """Return {"as_of", "units": [...]}: counts per unit in scope, adding up at every level."""
+    prefixes = scope.narrow(parent)
+    rows = coverage_store.counts_by_unit(conn, status_params(conn, config, as_of), prefixes)
+    totals = _rolled_up_counts(rows)
+    workers = _workers_by_unit(coverage_store.active_workers_by_group(conn, prefixes))
+    gaps = gap_store.gap_areas_m2(conn)
+    empty = [0] * len(COUNT_KEYS)
+    units = [
+        _unit_entry(u, totals.get(u[0], empty), len(workers.get(u[0], ())), gaps.get(u[0], 0.0))
+        for u in coverage_store.unit_index(conn, level, prefixes)
+        if parent is None or u[3] == parent
+    ]
+    return {"as_of": as_of.isoformat(), "units": units}
+
+
+def unit_status_totals(
+    conn: psycopg.Connection, config: Config, as_of: date, prefixes: list[str] | None
+) -> dict[str, dict]:
+    """Rolled-up household counts per unit code (every level) under `prefixes` on `as_of`."""
+    rows = coverage_store.counts_by_unit(conn, status_params(conn, config, as_of), prefixes)
+    return {
+        code: dict(zip(COUNT_KEYS, counts, strict=True))
+        for code, counts in _rolled_up_counts(rows).items()
+    }
+
+
+def unit_figures(
+    conn: psycopg.Connection, config: Config, code: str, as_of: date, scope: Scope = EVERYTHING
+) -> dict:
+    """The report's figures for one unit in scope; NotFound when it is unknown or outside."""
+    if not scope.allows(code):
+        raise NotFound(f"no unit {code}")
+    report = coverage_report(conn, config, as_of, level=len(code) // 3 - 1, parent=None,
+                             scope=Scope((code,)))  # fmt: skip
+    figures = next((u for u in report["units"] if u["code"] == code), None)
+    if figures is None:
+        raise NotFound(f"no unit {code}")
+    return figures
+
+
+PAGE_SIZE = 500
+
+
+def households_geojson(
+    conn: psycopg.Connection,
+    config: Config,
+    as_of: date,
+    *,
+    unit: str | None,
+    status: str | None,
+    page: int,
+    scope: Scope = EVERYTHING,
+) -> dict:
+    """One page of households (under `unit`, with `status`) as a GeoJSON FeatureCollection."""
+    total, rows = coverage_store.households_page(
+        conn,
+        status_params(conn, config, as_of),
+        prefixes=scope.narrow(unit),
+        status=status,
+        limit=PAGE_SIZE,
+        offset=(page - 1) * PAGE_SIZE,
+    )
+    features = [
+        {
+            "type": "Feature",
+            "geometry": None if r[7] is None else {"type": "Point", "coordinates": [r[7], r[8]]},
+            "properties": {
+                "code": r[0],
+                "unit": r[1],
+                "category": r[2],
+                "monitored": r[3],
+                "coverage_status": r[4],
+                "visit_status": r[5],
+                "last_visit_on": r[6].isoformat() if r[6] else None,
+                "doubtful_visit": r[9],
+            },
+        }
+        for r in rows
+    ]
+    return {
+        "type": "FeatureCollection",
+        "features": features,
+        "page": page,
+        "page_size": PAGE_SIZE,
+        "total": total,
+        "as_of": as_of.isoformat(),
+    }
+
+
+def workers_list(
+    conn: psycopg.Connection, config: Config, unit: str | None, scope: Scope = EVERYTHING
+) -> list[dict]:
+    """Workers serving groups under `unit` in scope, with load and home point."""
+    keys = ("code", "name", "status", "birth_year", "capacity", "groups", "lon", "lat", "load")
+    rows = coverage_store.workers_under(conn, scope.narrow(unit))
+    workers = [dict(zip(keys, r, strict=True)) for r in rows]
+    for w in workers:
+        w["capacity"] = w["capacity"] or config.worker_capacity
+    return workers
+
+
+def household_detail(
+    conn: psycopg.Connection, config: Config, code: str, as_of: date, actor: Actor
+) -> dict:
+    """One household in the actor's scope on `as_of`; personal values masked but for admins.
+
+    An administrator's view of the full values is audited.
+    """
+    params = status_params(conn, config, as_of)
+    prefixes = None if actor.scope.prefixes is None else list(actor.scope.prefixes)
+    detail = coverage_store.household_detail(conn, params, code, prefixes)
+    if detail is None:
+        raise NotFound(f"no household {code}")
+    if detail["last_visit_on"] is not None:
+        detail["last_visit_on"] = detail["last_visit_on"].isoformat()
+    if not actor.is_admin:
+        return privacy.masked(detail)
+    if detail["id_number"] or detail["phone"]:
+        with conn.transaction():
+            audit.record(conn, actor, "personal.view", code)
+    return detail
+
+
+def gaps_geojson(
+    conn: psycopg.Connection, config: Config, unit: str | None, scope: Scope = EVERYTHING
+) -> dict:
+    """Gaps between children larger than the tolerance, under `unit` in scope, as GeoJSON."""
+    return gap_store.gaps_geojson(conn, config.gap_tolerance_m2, scope.narrow(unit))
+
+
+def mismatches(
+    conn: psycopg.Connection, scope: Scope = EVERYTHING, *, masked: bool = False
+) -> list[dict]:
+    """Households in scope whose declared group differs from where their point lies."""
+    rows = [
+        row
+        for row in assignment_store.mismatches(conn)
+        if scope.allows(row["declared_group"] or "") or scope.allows(row["located_unit"] or "")
+    ]
+    return [privacy.masked(r) for r in rows] if masked else rows

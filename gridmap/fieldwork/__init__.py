@@ -1,0 +1,1 @@
+"""Field work: visits, visit campaigns, monitoring periods and assistance contacts."""

@@ -1,0 +1,222 @@
+"""Visit campaigns (集中走访): which households to visit in a window, and how far it has got."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import psycopg
+
+from gridmap.access import audit, privacy
+from gridmap.access.accounts import EVERYTHING, Actor, Scope
+from gridmap.core.config import Config
+from gridmap.core.errors import BadInput, NotFound
+from gridmap.coverage.report import ancestors_and_self
+from gridmap.files.cells import split_codes
+from gridmap.files.households import CATEGORIES
+from gridmap.store import campaigns as campaign_store
+from gridmap.store import coverage as coverage_store
+
+MAX_NAME = 200
+#: The map shows at most this many unvisited households; narrow to a unit for the rest.
+MAP_LIMIT = 5000
+#: The to-do export holds at most this many households.
+EXPORT_LIMIT = 100_000
+
+
+def split_list(values: Iterable[str]) -> list[str]:
+    """Items given as repeated options and/or separated by , ; 、 or spaces, without repeats."""
+    return list(dict.fromkeys(item for value in values for item in split_codes(value)))
+
+
+def parse_categories(values: Iterable[str]) -> list[str]:
+    """Household categories from Chinese or English words; BadInput names an unknown one."""
+    words = {k.lower(): v for k, v in CATEGORIES.items()}
+    result = []
+    for value in split_list(values):
+        if value.lower() not in words:
+            known = ", ".join(CATEGORIES)
+            raise BadInput(f"category '{value}' is not one of {known}")
+        result.append(words[value.lower()])
+    return sorted(set(result))
+
+
+def _check_units(conn: psycopg.Connection, actor: Actor, codes: list[str]) -> None:
+    for code in codes:
+        if not code.isdigit() or len(code) not in (6, 9, 12, 15):
+            raise BadInput(f"scope '{code}' is not a 6, 9, 12 or 15-digit grid code")
+        if not actor.scope.allows(code):
+            raise NotFound(f"no unit {code}")
+    unknown = campaign_store.unknown_units(conn, codes)
+    if unknown:
+        raise BadInput(f"unit(s) {', '.join(unknown)} are not in the current grid; check the codes")
+
+
+def create_campaign(
+    conn: psycopg.Connection, actor: Actor, *, name: str, starts_on: date, ends_on: date,
+    scope_codes: Iterable[str] = (), categories: Iterable[str] = (),
+) -> dict:  # fmt: skip
+    """Check and store a campaign with its audit row; return it."""
+    title = (name or "").strip()
+    if not title or len(title) > MAX_NAME:
+        raise BadInput(f"the campaign needs a name of 1 to {MAX_NAME} characters")
+    if ends_on < starts_on:
+        raise BadInput(f"the campaign ends ({ends_on}) before it starts ({starts_on})")
+    codes = split_list(scope_codes)
+    _check_units(conn, actor, codes)
+    values = {
+        "name": title, "starts_on": starts_on, "ends_on": ends_on, "scope_codes": codes,
+        "categories": parse_categories(categories), "created_by": actor.username,
+    }  # fmt: skip
+    with conn.transaction():
+        campaign_id = campaign_store.insert_campaign(conn, values)
+        audit.record(conn, actor, "campaign.add", str(campaign_id), {"name": title})
+    return get_campaign(conn, campaign_id, EVERYTHING)
+
+
+def visible_to(campaign: dict, scope: Scope) -> bool:
+    """True when the campaign's area overlaps `scope`.
+
+    The county-wide scope sees every campaign and an empty one (a worker without groups) none;
+    a campaign without units covers the whole county; otherwise one of its units must lie
+    inside, or contain, a unit of the scope. The store's list applies the same rule in SQL.
+    """
+    if scope.prefixes is None:
+        return True
+    if not scope.prefixes:
+        return False
+    codes = campaign["scope_codes"]
+    return not codes or any(scope.overlaps(code) for code in codes)
+
+
+def get_campaign(conn: psycopg.Connection, campaign_id: int, scope: Scope) -> dict:
+    """One campaign visible in `scope`; NotFound when there is none or it lies outside."""
+    campaign = campaign_store.get_campaign(conn, campaign_id)
+    if campaign is None or not visible_to(campaign, scope):
+        raise NotFound(f"no campaign {campaign_id}")
+    return campaign
+
+
+def list_campaigns(conn: psycopg.Connection, scope: Scope) -> list[dict]:
+    """The campaigns visible in `scope`, latest first."""
+    return campaign_store.list_campaigns(conn, scope.narrow(None))
+
+
+def window(campaign: dict, timezone: str) -> tuple[datetime, datetime]:
+    """The campaign's first and last day as a half-open interval of local time."""
+    zone = ZoneInfo(timezone)
+    start = datetime.combine(campaign["starts_on"], time(0), zone)
+    return start, datetime.combine(campaign["ends_on"] + timedelta(days=1), time(0), zone)
+
+
+def _related(code: str, campaign_codes: list[str]) -> bool:
+    """True when unit `code` lies inside, or contains, a unit of the campaign."""
+    return not campaign_codes or any(
+        code.startswith(c) or c.startswith(code) for c in campaign_codes
+    )
+
+
+def _entry(unit: tuple, counts: list[int]) -> dict:
+    code, name, level, parent = unit
+    target, visited = counts
+    share = round(visited / target, 4) if target else None
+    return {
+        "code": code, "name": name, "level": level, "parent": parent, "target": target,
+        "visited": visited, "unvisited": target - visited, "visited_share": share,
+    }  # fmt: skip
+
+
+def campaign_progress(
+    conn: psycopg.Connection, config: Config, campaign_id: int, scope: Scope = EVERYTHING,
+    *, level: int | None = None,
+) -> dict:  # fmt: skip
+    """Target and visited households per unit in scope (adding up across levels), and total."""
+    campaign = get_campaign(conn, campaign_id, scope)
+    prefixes = scope.narrow(None)
+    rows = campaign_store.progress_by_unit(
+        conn, campaign, window(campaign, config.timezone), prefixes
+    )
+    totals: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for unit_code, target, visited in rows:
+        for code in ancestors_and_self(unit_code):
+            totals[code][0] += target
+            totals[code][1] += visited
+    units = [
+        _entry(u, totals.get(u[0], [0, 0]))
+        for u in coverage_store.unit_index(conn, level, prefixes)
+        if _related(u[0], campaign["scope_codes"])
+    ]
+    total = [sum(r[1] for r in rows), sum(r[2] for r in rows)]
+    return {
+        "campaign": campaign,
+        "units": units,
+        "total": _entry((None, None, None, None), total),
+    }
+
+
+def unvisited_geojson(
+    conn: psycopg.Connection, config: Config, campaign_id: int, scope: Scope = EVERYTHING,
+    unit: str | None = None,
+) -> dict:  # fmt: skip
+    """Target households in scope (under `unit`) not yet visited, as GeoJSON points."""
+    return _targets_geojson(conn, config, campaign_id, scope, unit, campaign_store.unvisited)
+
+
+def visited_geojson(
+    conn: psycopg.Connection, config: Config, campaign_id: int, scope: Scope = EVERYTHING,
+    unit: str | None = None,
+) -> dict:  # fmt: skip
+    """Target households in scope (under `unit`) visited in the campaign, as GeoJSON points."""
+    return _targets_geojson(conn, config, campaign_id, scope, unit, campaign_store.visited)
+
+
+def _targets_geojson(
+    conn: psycopg.Connection, config: Config, campaign_id: int, scope: Scope, unit: str | None,
+    rows_of: Callable[..., list[dict]],
+) -> dict:  # fmt: skip
+    campaign = get_campaign(conn, campaign_id, scope)
+    prefixes = scope.narrow(unit)
+    rows = rows_of(conn, campaign, window(campaign, config.timezone), prefixes, MAP_LIMIT + 1)
+    return _points(rows)
+
+
+def _points(rows: list[dict]) -> dict:
+    """Households as GeoJSON points (the first MAP_LIMIT), with how many have no location."""
+    features = [
+        {
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": [r["lon"], r["lat"]]},
+            "properties": {
+                "code": r["code"],
+                "unit": r["unit"],
+                "unit_name": r["unit_name"],
+                "category": r["category"],
+                "last_visit_on": r["last_visit_on"],
+            },
+        }  # fmt: skip
+        for r in rows[:MAP_LIMIT]
+        if r["lon"] is not None
+    ]
+    return {
+        "type": "FeatureCollection",
+        "features": features,
+        "unlocated": sum(1 for r in rows[:MAP_LIMIT] if r["lon"] is None),
+        "truncated": len(rows) > MAP_LIMIT,
+    }
+
+
+def unvisited_list(
+    conn: psycopg.Connection, config: Config, campaign_id: int, actor: Actor,
+    unit: str | None = None,
+) -> tuple[dict, list[dict]]:  # fmt: skip
+    """The campaign and its unvisited households in scope (masked but for admins), audited."""
+    campaign = get_campaign(conn, campaign_id, actor.scope)
+    rows = campaign_store.unvisited(
+        conn, campaign, window(campaign, config.timezone), actor.scope.narrow(unit), EXPORT_LIMIT
+    )
+    detail = {"unit": unit, "households": len(rows), "masked": not actor.is_admin}
+    with conn.transaction():
+        audit.record(conn, actor, "export.campaign_unvisited", str(campaign_id), detail)
+    return campaign, rows if actor.is_admin else [privacy.masked(r) for r in rows]

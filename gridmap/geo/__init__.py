@@ -1,0 +1,1 @@
+"""Geometry: coordinate systems, areas in square metres, topology checks."""

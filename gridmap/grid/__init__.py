@@ -1,0 +1,1 @@
+"""The four-level grid: imports, household assignment, vector tiles and boundary edits."""

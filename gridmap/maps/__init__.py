@@ -1,0 +1,1 @@
+"""folium page builders: the grid map, unit maps, their layers and translated words."""

@@ -1,0 +1,1 @@
+"""Funded projects (衔接资金项目) and village pairings."""

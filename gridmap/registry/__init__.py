@@ -1,0 +1,1 @@
+"""The bureau's records: households, workers, contacts and visits as imported, uploads."""

@@ -1,0 +1,65 @@
+"""Importing household files: check every row, upsert by code, assign to the grid."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import psycopg
+
+from gridmap.core.config import Config
+from gridmap.core.errors import BadInput
+from gridmap.files.households import read_households
+from gridmap.files.tables import refuse
+from gridmap.store import assignment
+from gridmap.store import households as household_store
+
+
+def import_households(
+    conn: psycopg.Connection, path: Path, crs_name: str | None = None, *,
+    max_unpacked_mb: int = Config.upload_max_unpacked_mb,
+) -> dict:  # fmt: skip
+    """Import a household file in one transaction and assign its households to the grid.
+
+    Existing households (same code) are updated with the columns the file has; others keep
+    their values. Returns {"file", "rows", "created", "updated", "unchanged", "assigned",
+    "outside_grid", "no_location", "mismatch"}, the last four over the file's households.
+    Raises BadInput, writing nothing, when any row is wrong, there is no grid yet or the file
+    would unpack to more than `max_unpacked_mb` MB.
+    """
+    table = read_households(path, crs_name, max_unpacked_mb=max_unpacked_mb)
+    with conn.transaction():
+        require_grid(conn, path.name)
+        household_store.stage_households(conn, table.rows, table.points)
+        unplaced = household_store.resolve_counties(conn)
+        refuse(path.name, [_no_county(row, code) for row, code in unplaced])
+        # New rows are written already assigned; updated ones are put right afterwards.
+        assignment.assign_staged(conn, household_store.STAGED)
+        created, updated = household_store.upsert_households(conn, table.supplied)
+        assignment.assign_all(conn)
+        counts = household_store.staged_assignment_counts(conn)
+    rows = len(table.rows)
+    return {
+        "file": path.name,
+        "rows": rows,
+        "created": created,
+        "updated": updated,
+        "unchanged": rows - created - updated,
+        **counts,
+    }
+
+
+def require_grid(conn: psycopg.Connection, source: str) -> None:
+    """Raise BadInput unless the database holds a current county grid."""
+    if not household_store.current_county_codes(conn):
+        raise BadInput(
+            f"{source}: the database has no grid yet, so households cannot be placed; "
+            "import the grid first (gridmap import grids FILE)."
+        )
+
+
+def _no_county(row: int, code: str) -> str:
+    return (
+        f"row {row} (household {code}): cannot tell which county it belongs to: its point lies "
+        "outside every county of the grid and it has no group code of a county in the grid; "
+        "fix the coordinates or add its villager group code (村民小组编码)"
+    )

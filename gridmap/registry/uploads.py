@@ -1,0 +1,120 @@
+"""Imports from uploaded files: the same paths as the command line, with size and row limits."""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+import psycopg
+import pyogrio
+
+from gridmap.access import audit
+from gridmap.access.accounts import Actor
+from gridmap.core.config import Config
+from gridmap.core.errors import BadInput
+from gridmap.fieldwork import monitoring
+from gridmap.files.archives import check_unpacked, extract_flat
+from gridmap.files.tables import read_table
+from gridmap.grid import grids
+from gridmap.projects import funded as projects
+from gridmap.registry import households, people
+
+TABLES = (".csv", ".xlsx")
+#: What may be uploaded for each kind of import.
+ACCEPTED = {
+    "grids": (".geojson", ".json", ".gpkg", ".zip"),
+    "households": (*TABLES, ".geojson", ".json"),
+    "workers": (*TABLES, ".geojson", ".json"),
+    "contacts": TABLES,
+    "visits": TABLES,
+    "monitoring": TABLES,
+    "projects": (*TABLES, ".geojson", ".json"),
+    "pairings": TABLES,
+}
+GEO_SUFFIXES = (".geojson", ".json", ".gpkg", ".zip")
+
+Runner = Callable[[psycopg.Connection, Path, Config, Actor], dict]
+#: The import functions of the `gridmap import …` commands, called as those commands call them;
+#: visits are recorded by the uploading account, as the command records them by the OS user.
+RUNNERS: dict[str, Runner] = {
+    "grids": lambda conn, path, cfg, _actor: grids.import_grid_file(
+        conn, path, max_unpacked_mb=cfg.upload_max_unpacked_mb
+    ),
+    "households": lambda conn, path, cfg, _actor: households.import_households(
+        conn, path, max_unpacked_mb=cfg.upload_max_unpacked_mb
+    ),
+    "workers": lambda conn, path, cfg, _actor: people.import_workers(
+        conn, path, max_unpacked_mb=cfg.upload_max_unpacked_mb
+    ),
+    "contacts": lambda conn, path, cfg, _actor: people.import_contacts(
+        conn, path, cfg.timezone, max_unpacked_mb=cfg.upload_max_unpacked_mb
+    ),
+    "visits": lambda conn, path, cfg, actor: people.import_visits(
+        conn,
+        path,
+        cfg.timezone,
+        checkin_max_m=cfg.checkin_max_m,
+        recorded_by=actor.username,
+        max_unpacked_mb=cfg.upload_max_unpacked_mb,
+    ),
+    "monitoring": lambda conn, path, cfg, _actor: monitoring.import_monitoring(
+        conn, path, cfg.timezone, max_unpacked_mb=cfg.upload_max_unpacked_mb
+    ),
+    "projects": lambda conn, path, cfg, _actor: projects.import_projects(
+        conn, path, max_unpacked_mb=cfg.upload_max_unpacked_mb
+    ),
+    "pairings": lambda conn, path, cfg, _actor: projects.import_pairings(
+        conn, path, max_unpacked_mb=cfg.upload_max_unpacked_mb
+    ),
+}
+
+
+def count_rows(path: Path, max_unpacked_mb: int) -> int:
+    """Features or table rows in an uploaded file (0 when it cannot be read at all)."""
+    try:
+        if path.suffix.lower() in GEO_SUFFIXES:
+            return int(pyogrio.read_info(str(path))["features"])
+        return len(read_table(path, max_unpacked_mb=max_unpacked_mb))
+    except Exception:  # unreadable files get the import's own, clearer message
+        return 0
+
+
+def unpack_shapefile(archive: Path, max_unpacked_mb: int) -> Path:
+    """Extract a zipped Shapefile next to the archive and return its .shp path."""
+    shp = [f for f in extract_flat(archive, archive.parent, max_unpacked_mb)
+           if f.suffix.lower() == ".shp"]  # fmt: skip
+    if len(shp) != 1:
+        raise BadInput(f"{archive.name}: the zip must hold exactly one .shp file")
+    return shp[0]
+
+
+def import_upload(
+    conn: psycopg.Connection, config: Config, actor: Actor, *, kind: str, filename: str,
+    data: bytes,
+) -> dict:  # fmt: skip
+    """Run the import of `kind` on an uploaded file; refuse wrong types, too much unpacked, too
+    many rows.
+
+    Zip-based files (XLSX, zipped Shapefiles) are measured before anything unpacks them.
+    """
+    if kind not in ACCEPTED:
+        raise BadInput(f"unknown import {kind}; choose one of {', '.join(ACCEPTED)}")
+    name = Path(filename).name or "upload"
+    suffix = Path(name).suffix.lower()
+    if suffix not in ACCEPTED[kind]:
+        raise BadInput(f"{name}: a {kind} file must be one of {', '.join(ACCEPTED[kind])}")
+    with tempfile.TemporaryDirectory(prefix="gridmap-upload-") as folder:
+        path = Path(folder) / name
+        path.write_bytes(data)
+        check_unpacked(path, config.upload_max_unpacked_mb)
+        if suffix == ".zip":
+            path = unpack_shapefile(path, config.upload_max_unpacked_mb)
+        rows = count_rows(path, config.upload_max_unpacked_mb)
+        if rows > config.import_max_rows:
+            raise BadInput(
+                f"{name}: {rows:,} rows is more than the {config.import_max_rows:,} one upload "
+                "may hold; split the file or import it with the command line"
+            )
+        with audit.audited(conn, actor, f"import.{kind}", name, {"rows": rows}):
+            return RUNNERS[kind](conn, path, config, actor)
