@@ -34,7 +34,8 @@ CREATE INDEX unit_version_open_geom ON unit_version USING gist (geom) WHERE vali
 CREATE INDEX unit_version_open_parent ON unit_version (parent_code) WHERE valid_to IS NULL;
 CREATE INDEX unit_version_code_time ON unit_version (code, valid_from);
 
--- Households are points; county_code lets the table be partitioned by county later.
+-- Households are points; county_code names the county each belongs to (the table is not
+-- partitioned).
 CREATE TABLE household (
     code            text PRIMARY KEY,
     county_code     text NOT NULL,

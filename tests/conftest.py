@@ -125,7 +125,7 @@ def live_db_url(pg_cluster: localdb.Cluster, template_url: str, tiny_county_file
 
 @pytest.fixture(scope="session")
 def live_server(live_db_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """Base URL of the app served by waitress in a thread, on the tiny county."""
+    """Base URL of the app served in a thread, on the tiny county."""
     from gridmap.web import create_app
 
     config = Config(

@@ -264,11 +264,6 @@ def duplicate_problems(frame: pd.DataFrame, key: str, noun: str) -> list[str]:
     ]
 
 
-def require_unique(frame: pd.DataFrame, key: str, noun: str, source: str) -> None:
-    """Raise BadInput naming the rows when a key value appears more than once."""
-    refuse(source, duplicate_problems(frame, key, noun))
-
-
 def refuse(source: str, problems: list[str]) -> None:
     """Raise BadInput listing the problems in row order (at most MAX_DETAILS) if there are any."""
     if not problems:

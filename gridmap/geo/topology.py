@@ -36,7 +36,7 @@ class _Grid:
     codes: NDArray[np.object_]
     levels: NDArray[np.int64]  # 0 where the level is not 1..4
     geoms: NDArray[np.object_]  # polygonal, repaired if invalid, empty if unusable
-    placed: NDArray[np.bool_]  # code agrees with level, so the unit has a place in the tree
+    placed: NDArray[np.bool_]  # code agrees with level and the shape is usable: checked units
     parent: NDArray[np.int64]  # index of the parent unit, -1 if absent
     flagged: NDArray[np.bool_]  # some edge breaks the polygonal coverage of its level
     center: tuple[float, float]

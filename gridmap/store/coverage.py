@@ -1,8 +1,9 @@
 """Coverage and visit status of households on a date, computed at query time.
 
 Nothing here is stored: the statuses follow from assignment, workers, contact
-pairings and visit dates as they were on the as-of date, so reports are
-reproducible for any date.
+links and visits. Visits and contact links carry dates and are read as they were
+on the as-of date; a household's group, its category and the workers' groups and
+status keep no history yet, so a past date reads them as they are today.
 """
 
 from __future__ import annotations

@@ -11,8 +11,8 @@ from gridmap.store.scoping import prefix_filter, prefix_params
 EXTENT = 4096
 BUFFER = 64
 
-# The tile's envelope in Web Mercator and, for the index on geom_4326, in EPSG:4326
-# (a Mercator rectangle is a lon/lat rectangle, so the transformed box is exact).
+# The tile's envelope in Web Mercator and, for the GiST indexes on the stored EPSG:4326
+# geometries, in EPSG:4326 (a Mercator rectangle is a lon/lat rectangle, so the box is exact).
 _BOUNDS = (
     "bounds AS (SELECT ST_TileEnvelope(%(z)s, %(x)s, %(y)s) AS env_3857, "
     "ST_Transform(ST_TileEnvelope(%(z)s, %(x)s, %(y)s, margin => %(margin)s), 4326) AS env_4326)"

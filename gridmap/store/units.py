@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import datetime
 
 import geopandas as gpd
@@ -11,8 +10,6 @@ import shapely
 from psycopg import sql
 
 from gridmap.store.scoping import prefix_filter, prefix_params
-
-UNIT_COLUMNS = ["code", "name", "level", "parent", "geometry"]
 
 
 def _frame(rows: list[tuple]) -> gpd.GeoDataFrame:
@@ -60,28 +57,6 @@ def units_as_of(
 def current_codes(conn: psycopg.Connection) -> set[str]:
     """Codes of every open unit."""
     return {r[0] for r in conn.execute("SELECT code FROM unit_version WHERE valid_to IS NULL")}
-
-
-def unit_summary(conn: psycopg.Connection, code: str) -> dict | None:
-    """Return code, name, level, parent, version id and bbox of one open unit, or None."""
-    row = conn.execute(
-        "SELECT code, name, level, parent_code, id, valid_from, "
-        "ST_XMin(geom), ST_YMin(geom), ST_XMax(geom), ST_YMax(geom), "
-        "ST_Area(geom::geography) FROM unit_version WHERE code = %s AND valid_to IS NULL",
-        [code],
-    ).fetchone()
-    if row is None:
-        return None
-    return {
-        "code": row[0],
-        "name": row[1],
-        "level": row[2],
-        "parent": row[3],
-        "version": row[4],
-        "valid_from": row[5],
-        "bbox": [row[6], row[7], row[8], row[9]],
-        "area_m2": row[10],
-    }
 
 
 def units_geojson_as_of(
@@ -167,17 +142,6 @@ def apply_staged_units(
         "changed": sorted(changed),
         "created": sorted(c for c in created if c not in changed_set),
     }
-
-
-def closed_codes(conn: psycopg.Connection, codes: Iterable[str]) -> set[str]:
-    """Which of `codes` belonged to a unit that was closed and has no open version."""
-    rows = conn.execute(
-        "SELECT DISTINCT code FROM unit_version v WHERE code = ANY(%s) AND valid_to IS NOT NULL "
-        "AND NOT EXISTS (SELECT 1 FROM unit_version o WHERE o.code = v.code "
-        "AND o.valid_to IS NULL)",
-        [list(codes)],
-    ).fetchall()
-    return {r[0] for r in rows}
 
 
 def version_count(conn: psycopg.Connection, code: str) -> int:

@@ -27,7 +27,7 @@ VISITED = ["A", "E"]
 
 @pytest.fixture(scope="module")
 def server(pg_cluster, template_url, tiny_county_file, tmp_path_factory) -> Iterator[tuple]:  # type: ignore[no-untyped-def]
-    """(base URL, campaign id) of the seeded campaign, served by waitress in a thread."""
+    """(base URL, campaign id) of the seeded campaign, served in a thread."""
     url = _copy_database(pg_cluster, "gridmap_campaign_browser")
     with psycopg.connect(url) as conn:
         seed(conn, tiny_county_file)

@@ -44,7 +44,7 @@ def editor_db_url(pg_cluster: localdb.Cluster, template_url: str, tiny_county_fi
 
 @contextmanager
 def serve_editor(db_url: str, var_dir: Path) -> Iterator[str]:
-    """Serve the app with the editor's pages by waitress on `db_url`; yields its base URL."""
+    """Serve the app with the editor's pages on `db_url`; yields its base URL."""
     from gridmap.web import create_app
 
     config = Config(database_url=db_url, var_dir=var_dir, secret_key="editor")

@@ -30,7 +30,7 @@ H001_AT_M = (1000, 1000)
 
 @pytest.fixture(scope="module")
 def server(pg_cluster, template_url, tiny_county_file, tmp_path_factory) -> Iterator[str]:  # type: ignore[no-untyped-def]
-    """The monitoring example with H001's second contact, served by waitress in a thread."""
+    """The monitoring example with H001's second contact, served in a thread."""
     from gridmap.core.config import Config
 
     url = _copy_database(pg_cluster, "gridmap_map_monitoring_browser")

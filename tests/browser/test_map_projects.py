@@ -25,7 +25,7 @@ TOWNSHIP_1, TOWNSHIP_2 = "341890100", "341890101"
 
 @pytest.fixture(scope="module")
 def map_server(pg_cluster, template_url, tiny_county_file, tmp_path_factory) -> Iterator[str]:
-    """The app with the test projects and pairings, served by waitress in a thread."""
+    """The app with the test projects and pairings, served in a thread."""
     url = _copy_database(pg_cluster, "gridmap_map_projects_browser")
     load_projects_county(url, tiny_county_file, tmp_path_factory.mktemp("projects"))
     app = projects_app(url, tmp_path_factory.mktemp("var"))

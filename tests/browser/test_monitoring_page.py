@@ -22,7 +22,7 @@ PERIOD = "from=2024-01-01&to=2024-06-30"
 def monitoring_server(
     pg_cluster, template_url, tiny_county_file, tmp_path_factory
 ) -> Iterator[str]:  # type: ignore[no-untyped-def]
-    """The app on the monitoring example, served by waitress in a thread."""
+    """The app on the monitoring example, served in a thread."""
     from gridmap.core.config import Config
 
     url = _copy_database(pg_cluster, "gridmap_monitoring_browser")

@@ -18,7 +18,7 @@ MAP = "#gm-projects-map"
 
 @pytest.fixture(scope="module")
 def projects_server(pg_cluster, template_url, tiny_county_file, tmp_path_factory) -> Iterator[str]:
-    """The app with the five test projects, served by waitress in a thread."""
+    """The app with the five test projects, served in a thread."""
     url = _copy_database(pg_cluster, "gridmap_projects_browser")
     load_projects_county(url, tiny_county_file, tmp_path_factory.mktemp("projects"))
     app = projects_app(url, tmp_path_factory.mktemp("var"))

@@ -21,7 +21,7 @@ PHONE = {"width": 390, "height": 844}
 
 @pytest.fixture
 def field_server(config: Config, tiny_county_file) -> Iterator[str]:  # type: ignore[no-untyped-def]
-    """The app with the field pages on a fresh seeded database, served by waitress."""
+    """The app with the field pages on a fresh seeded database, served in a thread."""
     with psycopg.connect(config.database_url) as conn:
         seed_county(conn, tiny_county_file)
     app = field_app(config)

@@ -7,8 +7,6 @@ units that are not part of it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry
@@ -110,36 +108,3 @@ def merge(a: BaseGeometry, b: BaseGeometry) -> shapely.MultiPolygon:
 def shared_edge_length(a: BaseGeometry, b: BaseGeometry) -> float:
     """Length of the border two shapes share (in the shapes' units)."""
     return float(shapely.length(shapely.intersection(a.boundary, b.boundary)))
-
-
-def cascade(
-    moved: BaseGeometry,
-    losing_children: Mapping[str, BaseGeometry],
-    gaining_children: Mapping[str, BaseGeometry],
-) -> dict[str, shapely.MultiPolygon]:
-    """Move area `moved` between parents down to their children.
-
-    The losing side's children lose what lies in `moved`; each connected piece of it joins
-    the gaining side's child that shares the longest border with that piece. Returns the new
-    shapes of every child that changes.
-    """
-    changed: dict[str, shapely.MultiPolygon] = {}
-    for code, child in losing_children.items():
-        if shapely.intersects(child, moved) and shapely.area(shapely.intersection(child, moved)):
-            remnant = polygonal(shapely.difference(child, moved))
-            if remnant.is_empty:
-                raise EditRefused("unit_swallowed", unit=code)
-            changed[code] = remnant
-    gains: dict[str, list] = {}
-    for piece in shapely.get_parts(polygonal(moved)):
-        target = max(
-            gaining_children,
-            key=lambda c: shared_edge_length(piece, gaining_children[c]),
-            default=None,
-        )
-        if target is None or shared_edge_length(piece, gaining_children[target]) <= 0:
-            raise EditRefused("piece_unattached")
-        gains.setdefault(target, []).append(piece)
-    for code, pieces in gains.items():
-        changed[code] = polygonal(shapely.union_all([gaining_children[code], *pieces]))
-    return changed
