@@ -2,6 +2,8 @@
 SHELL := /bin/bash
 VENV := .venv
 BIN := $(VENV)/bin
+# ESLint for static/js, pinned in package.json and package-lock.json.
+NODE_BIN := node_modules/.bin
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_GET := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get
 # Domain modules are type-checked; web and CLI glue are linted only.
@@ -21,14 +23,16 @@ serve: setup
 test: setup lint
 	$(BIN)/pytest
 
-# The fast tier while working: lint, then every test that needs no browser.
+# The fast tier while working: lint, then every test that needs no browser, on two workers
+# (each worker starts its own throwaway PostgreSQL cluster).
 check: setup lint
-	$(BIN)/pytest -q -m "not browser"
+	$(BIN)/pytest -q -n 2 -m "not browser"
 
-lint: $(VENV)/.installed
+lint: $(VENV)/.installed node_modules/.installed
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
 	$(BIN)/mypy $(MYPY_TARGETS)
+	$(NODE_BIN)/eslint --max-warnings 0 static/js eslint.config.js
 
 format: $(VENV)/.installed
 	$(BIN)/ruff format .
@@ -41,6 +45,7 @@ bench: setup
 	$(BIN)/python -m bench.edit
 	$(BIN)/python -m bench.map
 	$(BIN)/python -m bench.inspections
+	$(BIN)/python -m bench.startup
 
 setup: system-deps $(VENV)/.installed translations
 
@@ -53,6 +58,8 @@ system-deps:
 	command -v chromium >/dev/null 2>&1 || pkgs="$$pkgs chromium"; \
 	dpkg -s fonts-wqy-microhei >/dev/null 2>&1 || pkgs="$$pkgs fonts-wqy-microhei"; \
 	python3 -c 'import ensurepip' >/dev/null 2>&1 || pkgs="$$pkgs python3-venv"; \
+	command -v node >/dev/null 2>&1 || pkgs="$$pkgs nodejs"; \
+	command -v npm >/dev/null 2>&1 || pkgs="$$pkgs npm"; \
 	if [ -n "$$pkgs" ]; then \
 		echo "installing:$$pkgs"; \
 		$(APT_GET) update -qq && $(APT_GET) install -y -qq $$pkgs; fi
@@ -63,10 +70,15 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/pip install -q -e '.[dev]'
 	touch $@
 
+# ESLint and its plugins as package-lock.json pins them; node and npm come with system-deps.
+node_modules/.installed: package.json package-lock.json | system-deps
+	npm ci --no-audit --no-fund --ignore-scripts
+	touch $@
+
 translations: $(VENV)/.installed
 	@if ls gridmap/translations/*/LC_MESSAGES/messages.po >/dev/null 2>&1; then \
 		$(BIN)/pybabel compile -d gridmap/translations; fi
 
 clean:
 	-$(BIN)/gridmap db down
-	rm -rf var .pytest_cache .mypy_cache .ruff_cache
+	rm -rf var .pytest_cache .mypy_cache .ruff_cache node_modules

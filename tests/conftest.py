@@ -17,7 +17,7 @@ from gridmap.core import localdb, schema
 from gridmap.core.config import Config
 from gridmap.grid import assign, grids
 from tests.grid_fixtures import write_tiny_county
-from tests.household_fixtures import add_household, add_worker
+from tests.household_fixtures import Household, add_households, add_worker
 from tests.servers import serving
 from tests.web_fixtures import add_role_accounts
 
@@ -108,14 +108,16 @@ def live_db_url(pg_cluster: localdb.Cluster, template_url: str, tiny_county_file
     url = _copy_database(pg_cluster, "gridmap_live")
     with psycopg.connect(url) as connection:
         grids.import_grid_file(connection, tiny_county_file, reason="test fixture")
-        add_household(connection, "H1", (500, 500))
-        connection.execute(
-            "UPDATE household SET head_name = '张三', id_number = '341890199001011234', "
-            "phone = '13812345678' WHERE code = 'H1'"
-        )
-        add_household(connection, "H2", (600, 500), category="monitored")
-        add_household(connection, "H3", (2500, 500))
-        add_household(connection, "H4", (-500, 500))
+        add_households(
+            connection,
+            [
+                Household("H1", (500, 500), head_name="张三", id_number="341890199001011234",
+                          phone="13812345678"),
+                Household("H2", (600, 500), category="monitored"),
+                Household("H3", (2500, 500)),
+                Household("H4", (-500, 500)),
+            ],
+        )  # fmt: skip
         add_worker(connection, "W1", ["341890100200001"], home_m=(550, 550))
         assign.assign_households(connection)
         add_role_accounts(connection)

@@ -9,10 +9,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from gridmap.grid import assign, grids
+from gridmap.registry.households import import_households
 from gridmap.store import assignment as assignment_store
 from gridmap.store import units as unit_store
 from tests.grid_fixtures import METRIC_CRS, box_m
-from tests.household_fixtures import add_household, lonlat_m
+from tests.household_fixtures import Household, add_household, add_households, import_csv, lonlat_m
 
 SIDE_M = 4000.0
 
@@ -65,20 +66,23 @@ def test_postgis_assignment_equals_shapely(conn, seed, n_groups):
         unit_store.stage_units(conn, units)
         unit_store.apply_staged_units(conn, edit_id=_edit(conn), at=_now())
         # Random points in and around the county (some outside, some in the corner gap)...
-        for i, (x, y) in enumerate(rng.uniform(-200, SIDE_M + 200, (40, 2))):
-            add_household(conn, f"P{i:03d}", (float(x), float(y)))
+        spots = rng.uniform(-200, SIDE_M + 200, (40, 2))
+        add_households(
+            conn, [Household(f"P{i:03d}", (float(x), float(y))) for i, (x, y) in enumerate(spots)]
+        )
         # ...and group vertices, exactly as stored: points on shared edges and corners.
         stored = unit_store.current_units(conn)
         group_vertices = shapely.get_coordinates(
             stored[stored["level"] == 4].geometry.boundary.values
         )
-        for j, (lon, lat) in enumerate(group_vertices[:: max(1, len(group_vertices) // 8)]):
-            conn.execute(
-                "INSERT INTO household (code, county_code, category, geom) "
-                "VALUES (%s, '341890', 'ordinary', ST_SetSRID(ST_MakePoint(%s, %s), 4326))",
-                [f"V{j:03d}", float(lon), float(lat)],
-            )
+        vertices = {
+            f"V{j:03d}": (float(lon), float(lat))
+            for j, (lon, lat) in enumerate(group_vertices[:: max(1, len(group_vertices) // 8)])
+        }
+        rows = [[code, "一般农户", lon, lat] for code, (lon, lat) in vertices.items()]
+        import_csv(conn, import_households, ["户编码", "户类型", "经度", "纬度"], rows)
         rows = conn.execute("SELECT code, ST_X(geom), ST_Y(geom) FROM household").fetchall()
+        assert {code: (x, y) for code, x, y in rows if code in vertices} == vertices
         points = {code: shapely.Point(x, y) for code, x, y in rows}
         assign.assign_households(conn)
         actual = assignment_store.household_units(conn)
@@ -112,12 +116,19 @@ def test_edge_point_goes_to_the_lowest_code_exactly_once(conn, tiny_county_file)
 
 def test_rerun_changes_nothing_and_counts_stay(conn, tiny_county_file):
     grids.import_grid_file(conn, tiny_county_file)
-    for i, at in enumerate([(100, 100), (2100, 100), (9000, 100), None]):
-        add_household(conn, f"R{i}", at, declared_group="341890100200002")
+    spots = [(100, 100), (2100, 100), (9000, 100), None]
+    imported = add_households(
+        conn,
+        [Household(f"R{i}", at, declared_group="341890100200002") for i, at in enumerate(spots)],
+    )
+    # The import placed the four as a run would: neither run changes anything.
     first = assign.assign_households(conn)
     second = assign.assign_households(conn)
-    assert first["changed"] == 4 and second["changed"] == 0
+    assert imported["created"] == 4 and first["changed"] == 0 and second["changed"] == 0
     assert second == {**first, "changed": 0}
+    assert {key: imported[key] for key in ("assigned", "outside_grid", "no_location")} == {
+        key: first[key] for key in ("assigned", "outside_grid", "no_location")
+    }
     assert first["outside_grid"] == 1 and first["no_location"] == 1
     # All declare group 002: R0 lies in 001, R1 in another village, R2 outside the county.
     assert first["mismatch"] == 3

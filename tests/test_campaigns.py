@@ -20,7 +20,7 @@ from gridmap.core.config import Config
 from gridmap.core.errors import BadInput, NotFound
 from gridmap.fieldwork import campaigns
 from gridmap.grid import assign, grids
-from tests.household_fixtures import add_household, add_worker
+from tests.household_fixtures import Household, add_households, add_worker
 from tests.test_visits import SHANGHAI, TODAY, Clients, copy_template, field_app
 from tests.web_fixtures import add_role_accounts, csrf_token
 
@@ -54,9 +54,12 @@ def at(day, hour: int, minute: int = 0) -> datetime:  # type: ignore[no-untyped-
 def seed(conn: psycopg.Connection, county_file) -> None:  # type: ignore[no-untyped-def]
     """The tiny county with HOUSEHOLDS, their visits, a worker for G1 and one account per role."""
     grids.import_grid_file(conn, county_file, reason="test fixture")
-    for code, (at_m, category, status) in HOUSEHOLDS.items():
-        add_household(conn, code, at_m, category=category, status=status)
-    conn.execute("UPDATE household SET phone = '13812345678', head_name = '李四' WHERE code = 'B'")
+    personal = {"B": {"phone": "13812345678", "head_name": "李四"}}
+    add_households(
+        conn,
+        [Household(code, at_m, category=category, status=status, **personal.get(code, {}))
+         for code, (at_m, category, status) in HOUSEHOLDS.items()],
+    )  # fmt: skip
     add_worker(conn, "W1", [G1])
     visits = [
         ("A", at(START + timedelta(days=1), 10), None),

@@ -10,7 +10,15 @@ from gridmap.core.config import Config
 from gridmap.coverage import report as coverage
 from gridmap.grid import assign, grids
 from gridmap.store import coverage as coverage_store
-from tests.household_fixtures import SHANGHAI, add_contact, add_household, add_visit, add_worker
+from tests.household_fixtures import (
+    SHANGHAI,
+    Household,
+    add_contact,
+    add_household,
+    add_households,
+    add_visit,
+    add_worker,
+)
 
 AS_OF = date(2026, 6, 30)
 G1 = "341890100200001"  # box 0..2000 x 0..2000 m
@@ -37,8 +45,7 @@ SCENARIO = [
 def scenario(conn, tiny_county_file):
     """The tiny county with the households, workers, contacts and visits of SCENARIO."""
     grids.import_grid_file(conn, tiny_county_file)
-    for code, at_m, options, _ in SCENARIO:
-        add_household(conn, code, at_m, **options)
+    add_households(conn, [Household(code, at_m, **options) for code, at_m, options, _ in SCENARIO])
     add_worker(conn, "W1", [G1])
     add_worker(conn, "W2", [G2], status="inactive")
     add_contact(conn, "C1", "H03", since=AS_OF - timedelta(days=100))

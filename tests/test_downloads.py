@@ -14,7 +14,7 @@ from gridmap.grid import assign, grids
 from gridmap.inspections import plan
 from gridmap.inspections.compose import PlanRequest
 from gridmap.web import create_app
-from tests.household_fixtures import add_household, add_worker
+from tests.household_fixtures import Household, add_households, add_worker
 from tests.web_fixtures import add_role_accounts, login
 
 DOWNLOAD_SUFFIXES = (".xlsx", ".csv", ".gpx", ".kml", ".<any(gpx, kml):fmt>")
@@ -46,8 +46,10 @@ def setup(pg_cluster, template_url, tiny_county_file, tmp_path_factory):  # type
     admin = Actor("x", "admin", EVERYTHING)
     with psycopg.connect(url) as conn:
         grids.import_grid_file(conn, tiny_county_file)
-        for i, at in enumerate([(500, 500), (2500, 700), (4500, 600), (6500, 3000)]):
-            add_household(conn, f"M{i}", at, category="monitored")
+        spots = [(500, 500), (2500, 700), (4500, 600), (6500, 3000)]
+        add_households(
+            conn, [Household(f"M{i}", at, category="monitored") for i, at in enumerate(spots)]
+        )
         add_worker(conn, "W1", ["341890100200001"])
         assign.assign_households(conn)
         add_role_accounts(conn)

@@ -10,6 +10,7 @@ import pytest
 import shapely
 from shapely.geometry import mapping
 
+from gridmap.core.config import Config
 from gridmap.core.errors import BadInput
 from gridmap.grid import assign, grids
 from gridmap.grid.redraw.compare import compare_versions
@@ -28,16 +29,42 @@ def with_editor(app):  # type: ignore[no-untyped-def]
     return app
 
 
-@pytest.fixture
-def app(config, tiny_county_file):  # type: ignore[no-untyped-def]
-    """The app on a fresh database: the tiny county, one household, W1, role accounts."""
-    with psycopg.connect(config.database_url) as conn:
-        grids.import_grid_file(conn, tiny_county_file)
+def seed_county(url: str, county_file) -> None:  # type: ignore[no-untyped-def]
+    """The tiny county, one household, W1 and one account per role."""
+    with psycopg.connect(url) as conn:
+        grids.import_grid_file(conn, county_file)
         add_household(conn, "H1", (500, 2200))
         add_worker(conn, "W1", [G1])
         assign.assign_households(conn)
         add_role_accounts(conn)
         conn.commit()
+
+
+@pytest.fixture
+def app(config, tiny_county_file):  # type: ignore[no-untyped-def]
+    """The app on a fresh database: the tiny county, one household, W1, role accounts."""
+    seed_county(config.database_url, tiny_county_file)
+    application = with_editor(create_app(config))
+    yield application
+    application.extensions["gridmap_pool"].close()
+
+
+def read_only_config(pg_cluster, name: str, county_file, var_dir) -> Config:  # type: ignore[no-untyped-def]
+    """Settings for a module's own seeded database that its tests only read; logins are not
+    rate limited (every test logs in again)."""
+    from tests.conftest import _copy_database
+
+    url = _copy_database(pg_cluster, name)
+    seed_county(url, county_file)
+    return Config(database_url=url, var_dir=var_dir, secret_key="test",
+                  login_rate_limit="1000 per minute")  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def read_app(pg_cluster, template_url, tiny_county_file, tmp_path_factory):  # type: ignore[no-untyped-def]
+    """The same app and data on this module's database, for tests that change nothing."""
+    var_dir = tmp_path_factory.mktemp("var")
+    config = read_only_config(pg_cluster, "gridmap_editor_pages", tiny_county_file, var_dir)
     application = with_editor(create_app(config))
     yield application
     application.extensions["gridmap_pool"].close()
@@ -82,27 +109,27 @@ def test_admin_gets_the_editor_with_local_assets(app):
 
 
 @pytest.mark.parametrize("role", ["reviewer", "inspector", "township", "worker"])
-def test_only_admins_find_the_editor(app, role):
-    assert client_for(app, role).get(f"/units/{G1}/edit").status_code == 404
+def test_only_admins_find_the_editor(read_app, role):
+    assert client_for(read_app, role).get(f"/units/{G1}/edit").status_code == 404
 
 
-def test_editor_of_an_unknown_unit_is_not_found(app):
-    admin = client_for(app, "admin")
+def test_editor_of_an_unknown_unit_is_not_found(read_app):
+    admin = client_for(read_app, "admin")
     assert admin.get("/units/341890100200009/edit").status_code == 404
     assert admin.get("/units/12ab/edit").status_code == 404
 
 
 @pytest.mark.parametrize("role", ["admin", "reviewer", "township"])
-def test_history_page_for_roles_that_see_the_unit(app, role):
-    response = client_for(app, role).get(f"/units/{G1}/history")
+def test_history_page_for_roles_that_see_the_unit(read_app, role):
+    response = client_for(read_app, role).get(f"/units/{G1}/history")
     assert response.status_code == 200
     settings = page_settings(response.text)
     assert settings["isAdmin"] is (role == "admin")
     assert ("gm-undo-reason" in response.text) is (role == "admin")
 
 
-def test_history_outside_the_scope_is_not_found(app):
-    township = client_for(app, "township")
+def test_history_outside_the_scope_is_not_found(read_app):
+    township = client_for(read_app, "township")
     assert township.get(f"/units/{OTHER_TOWNSHIP_GROUP}/history").status_code == 404
     assert township.get(f"/units/{OTHER_TOWNSHIP_GROUP}/history/compare?a=1&b=2").status_code == 404
 
@@ -139,8 +166,8 @@ def test_compare_versions_reports_both_sides():
 
 
 @pytest.mark.parametrize("role", ["admin", "reviewer", "inspector", "township", "worker"])
-def test_only_admins_see_edit_and_history_links_on_the_unit_page(app, role):
-    response = client_for(app, role).get(f"/units/{G1}")
+def test_only_admins_see_edit_and_history_links_on_the_unit_page(read_app, role):
+    response = client_for(read_app, role).get(f"/units/{G1}")
     assert response.status_code == 200
     edit_link = f'id="gm-edit-boundary" href="/units/{G1}/edit"'
     history_link = f'id="gm-unit-history" href="/units/{G1}/history"'
@@ -148,8 +175,8 @@ def test_only_admins_see_edit_and_history_links_on_the_unit_page(app, role):
     assert (history_link in response.text) is (role == "admin")
 
 
-def test_unit_page_links_are_worded_in_the_chosen_language(app):
-    admin = client_for(app, "admin")
+def test_unit_page_links_are_worded_in_the_chosen_language(read_app):
+    admin = client_for(read_app, "admin")
     assert ">编辑边界</a>" in admin.get(f"/units/{G1[:12]}").text
     english = admin.get(f"/units/{G1[:12]}?lang=en").text
     assert f'href="/units/{G1[:12]}/edit">Edit boundary</a>' in english

@@ -6,11 +6,12 @@ import pytest
 import shapely
 from flask_babel import force_locale
 
+from gridmap.core.config import Config
 from gridmap.geo import topology
 from gridmap.grid.redraw.problems import ENGLISH
 from gridmap.web.editor import problem_text
 from tests.household_fixtures import lonlat_m
-from tests.test_editor_pages import G1, G2, app, client_for, line_json  # noqa: F401
+from tests.test_editor_pages import G1, G2, app, client_for, line_json, with_editor  # noqa: F401
 
 V1 = G1[:12]
 MOVE = {"operation": "move_border", "other": G2, "line": line_json((-10, 2500), (2010, 2500))}
@@ -75,12 +76,25 @@ def test_a_stale_save_and_a_blocked_undo_are_worded(app):  # noqa: F811
     assert "(admin: later)" in refused.json["text"]
 
 
+@pytest.fixture(scope="module")
+def texts_app(live_db_url, tmp_path_factory):  # type: ignore[no-untyped-def]
+    """The app with the editor's pages on the shared county (nothing is written)."""
+    from gridmap.web import create_app
+
+    config = Config(
+        database_url=live_db_url, var_dir=tmp_path_factory.mktemp("var"), secret_key="t"
+    )
+    application = with_editor(create_app(config))
+    yield application
+    application.extensions["gridmap_pool"].close()
+
+
 @pytest.mark.parametrize("code", sorted(set(ENGLISH) | set(topology.RULES)))
-def test_every_code_has_a_chinese_and_an_english_wording(app, code):  # noqa: F811
+def test_every_code_has_a_chinese_and_an_english_wording(texts_app, code):
     params = {"a": "A", "b": "B", "unit": "U", "parent": "P", "area_m2": 1.5, "parts": 3,
               "edit": 7, "author": "admin", "at": "2026-03-01 08:00", "reason": "Too few points",
               "later": "8 (admin: x)", "detail": "d", "units": []}  # fmt: skip
-    with app.test_request_context():
+    with texts_app.test_request_context():
         with force_locale("en"):
             english = problem_text(code, params)
         with force_locale("zh_Hans_CN"):

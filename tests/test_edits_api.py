@@ -44,6 +44,19 @@ def app(config, tiny_county_file):
     application.extensions["gridmap_pool"].close()
 
 
+@pytest.fixture(scope="module")
+def read_app(pg_cluster, template_url, tiny_county_file, tmp_path_factory):  # type: ignore[no-untyped-def]
+    """The same app and data on this module's database, for requests that are refused."""
+    from tests.test_editor_pages import read_only_config
+
+    var_dir = tmp_path_factory.mktemp("var")
+    application = create_app(
+        read_only_config(pg_cluster, "gridmap_edits_api", tiny_county_file, var_dir)
+    )
+    yield application
+    application.extensions["gridmap_pool"].close()
+
+
 def _client(app, role):
     client = app.test_client()
     login(client, role)
@@ -96,16 +109,16 @@ def test_save_needs_if_match_and_reason(app):
 
 
 @pytest.mark.parametrize("role", ["reviewer", "inspector", "township", "worker"])
-def test_only_admins_edit(app, role):
-    client = _client(app, role)
+def test_only_admins_edit(read_app, role):
+    client = _client(read_app, role)
     assert client.post(f"/api/v1/units/{G1}/preview", json=MOVE).status_code == 403
     assert (
         client.put(f"/api/v1/units/{G1}", json=MOVE, headers={"If-Match": "x"}).status_code == 403
     )
 
 
-def test_edit_without_csrf_token_is_refused(app):
-    client = app.test_client()
+def test_edit_without_csrf_token_is_refused(read_app):
+    client = read_app.test_client()
     login(client, "admin")
     assert client.post(f"/api/v1/units/{G1}/preview", json=MOVE).status_code == 400
 
@@ -119,8 +132,10 @@ def test_edit_without_csrf_token_is_refused(app):
         {"operation": "edit", "geometry": "not geojson"},
     ],
 )
-def test_bad_edit_requests_get_400(app, body):
-    assert _client(app, "admin").post(f"/api/v1/units/{G1}/preview", json=body).status_code == 400
+def test_bad_edit_requests_get_400(read_app, body):
+    assert (
+        _client(read_app, "admin").post(f"/api/v1/units/{G1}/preview", json=body).status_code == 400
+    )
 
 
 def test_units_as_of_a_date(app):
@@ -235,9 +250,9 @@ def test_versions_of_units_the_edit_does_not_touch_are_not_checked(app):
 
 
 @pytest.mark.parametrize("versions", ["1", [1], {G1: "1"}, {G1: True}])
-def test_malformed_versions_get_400(app, versions):
+def test_malformed_versions_get_400(read_app, versions):
     body = {**MOVE, "versions": versions}
-    response = _client(app, "admin").post(f"/api/v1/units/{G1}/preview", json=body)
+    response = _client(read_app, "admin").post(f"/api/v1/units/{G1}/preview", json=body)
     assert response.status_code == 400 and "versions" in response.json["error"]
 
 

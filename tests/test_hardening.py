@@ -13,7 +13,7 @@ from gridmap.core.config import Config
 from gridmap.core.errors import BadInput
 from gridmap.web import create_app
 from gridmap.web.proxy import client_address, parse_networks
-from tests.web_fixtures import PASSWORD, add_account, csrf_token, login
+from tests.web_fixtures import add_account, csrf_token, login
 
 UNIT = "/api/v1/units/341890"
 
@@ -90,12 +90,7 @@ def test_sessions_are_stored_as_digests_only(app, fresh_db_url):
     ],
 )
 def test_login_never_redirects_off_the_host(app, target):
-    client = app.test_client()
-    token = csrf_token(client.get("/login").text)
-    response = client.post(
-        f"/login?next={target}",
-        data={"username": "clerk", "password": PASSWORD, "csrf_token": token},
-    )
+    response = login(app.test_client(), "clerk", path=f"/login?next={target}")
     assert response.status_code == 302
     location = response.headers["Location"]
     assert location == "/" or location == "http://localhost/", location
@@ -103,12 +98,7 @@ def test_login_never_redirects_off_the_host(app, target):
 
 @pytest.mark.parametrize("target", ["/map?unit=341890", "/units/341890100", "/coverage"])
 def test_login_follows_a_path_on_this_host(app, target):
-    client = app.test_client()
-    token = csrf_token(client.get("/login").text)
-    response = client.post(
-        "/login", query_string={"next": target},
-        data={"username": "clerk", "password": PASSWORD, "csrf_token": token},
-    )  # fmt: skip
+    response = login(app.test_client(), "clerk", query_string={"next": target})
     assert response.headers["Location"] == target
 
 
@@ -145,11 +135,7 @@ def test_a_nul_byte_in_the_path_or_query_alone_gets_400(app, path):
 
 
 def test_a_nul_byte_in_a_login_name_or_a_json_body_gets_400(app):
-    client = app.test_client()
-    token = csrf_token(client.get("/login").text)
-    named = client.post(
-        "/login", data={"username": "cl\x00erk", "password": PASSWORD, "csrf_token": token}
-    )
+    named = login(app.test_client(), "cl\x00erk")
     assert named.status_code == 400
     admin = _logged_in(app, "root-admin")
     token = csrf_token(admin.get("/admin/import").text)
@@ -214,14 +200,9 @@ def proxied_app(fresh_db_url, tmp_path):
 
 
 def _login_from(app, remote: str, forwarded: str):  # type: ignore[no-untyped-def]
-    client = app.test_client()
     env = {"REMOTE_ADDR": remote}
     headers = {"X-Forwarded-For": forwarded}
-    token = csrf_token(client.get("/login", environ_base=env, headers=headers).text)
-    return client.post(
-        "/login", environ_base=env, headers=headers,
-        data={"username": "clerk", "password": "wrong-Password-1", "csrf_token": token},
-    )  # fmt: skip
+    return login(app.test_client(), "clerk", "wrong-Password-1", environ_base=env, headers=headers)
 
 
 def test_rate_limit_and_audit_see_the_client_behind_the_proxy(proxied_app, fresh_db_url):
@@ -234,13 +215,8 @@ def test_rate_limit_and_audit_see_the_client_behind_the_proxy(proxied_app, fresh
     for _ in range(3):
         assert _login_from(proxied_app, "203.0.113.9", "192.0.2.1").status_code == 401
     assert _login_from(proxied_app, "203.0.113.9", "192.0.2.2").status_code == 429
-    client = proxied_app.test_client()
     env, headers = {"REMOTE_ADDR": "10.0.0.1"}, {"X-Forwarded-For": "198.51.100.9"}
-    token = csrf_token(client.get("/login", environ_base=env, headers=headers).text)
-    client.post(
-        "/login", environ_base=env, headers=headers,
-        data={"username": "boss", "password": PASSWORD, "csrf_token": token},
-    )  # fmt: skip
+    login(proxied_app.test_client(), "boss", environ_base=env, headers=headers)
     with psycopg.connect(fresh_db_url) as conn:
         row = conn.execute("SELECT client FROM audit WHERE action = 'login'").fetchone()
     assert row == ("198.51.100.9",)

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 import gridmap.cli.inspect_commands  # noqa: F401  (attaches `inspect` to the command)
 from gridmap.cli import main
 from gridmap.grid import assign, grids
-from tests.household_fixtures import add_household
+from tests.household_fixtures import Household, add_households
 
 BASE = ["inspect", "plan", "--name", "六月暗访", "--start", "2023-06-23", "--days", "2",
         "--teams", "2", "--hours", "7.5"]  # fmt: skip
@@ -24,9 +24,10 @@ def run(cli_env, fresh_db_url, tiny_county_file):  # type: ignore[no-untyped-def
     """`gridmap ARGS` in-process on the tiny county with monitored households everywhere."""
     with psycopg.connect(fresh_db_url) as conn:
         grids.import_grid_file(conn, tiny_county_file)
-        for i, at in enumerate([(500, 500), (1500, 3500), (2500, 700), (4500, 600),
-                                (6500, 3000), (7500, 500)]):  # fmt: skip
-            add_household(conn, f"M{i}", at, category="monitored")
+        spots = [(500, 500), (1500, 3500), (2500, 700), (4500, 600), (6500, 3000), (7500, 500)]
+        add_households(
+            conn, [Household(f"M{i}", at, category="monitored") for i, at in enumerate(spots)]
+        )
         assign.assign_households(conn)
         conn.commit()
     runner = CliRunner()
@@ -198,8 +199,12 @@ def sampled(plan: dict) -> set[str]:
 
 def test_no_seed_draws_another_sample_each_time(run, fresh_db_url):
     with psycopg.connect(fresh_db_url) as conn:
-        for i in range(60):  # 66 monitored households: C(66, 12) ≈ 2.5e12 samples of 12
-            add_household(conn, f"N{i:02d}", (300 + 125 * i, 300 + 55 * i), category="monitored")
+        # 66 monitored households: C(66, 12) ≈ 2.5e12 samples of 12
+        add_households(
+            conn,
+            [Household(f"N{i:02d}", (300 + 125 * i, 300 + 55 * i), category="monitored")
+             for i in range(60)],
+        )  # fmt: skip
         assign.assign_households(conn)
     args = (*BASE, "--stops", "12", "--no-mandatory", "--from", "households", "--json")
     first, second = (json.loads(run(*args)[1]) for _ in range(2))

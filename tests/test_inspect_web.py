@@ -17,7 +17,7 @@ from gridmap.inspections import plan
 from gridmap.inspections.compose import PlanRequest
 from gridmap.web import create_app
 from gridmap.web import inspections as inspection_views
-from tests.household_fixtures import add_household, add_worker
+from tests.household_fixtures import Household, add_households, add_worker
 from tests.web_fixtures import ROLE_ACCOUNTS, add_role_accounts, csrf_token, login
 
 PLAN_NAME = "六月暗访XYZ"
@@ -36,8 +36,10 @@ def setup(pg_cluster, template_url, tiny_county_file, tmp_path_factory):  # type
     )  # fmt: skip
     with psycopg.connect(url) as conn:
         grids.import_grid_file(conn, tiny_county_file)
-        for i, at in enumerate([(500, 500), (2500, 700), (4500, 600), (6500, 3000)]):
-            add_household(conn, f"M{i}", at, category="monitored")
+        spots = [(500, 500), (2500, 700), (4500, 600), (6500, 3000)]
+        add_households(
+            conn, [Household(f"M{i}", at, category="monitored") for i, at in enumerate(spots)]
+        )
         add_worker(conn, "W1", ["341890100200001"])
         assign.assign_households(conn)
         add_role_accounts(conn)

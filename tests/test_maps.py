@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
@@ -17,29 +16,13 @@ from gridmap.maps.layers import AppLayer, AppStart
 from gridmap.maps.text import all_texts
 from gridmap.web.i18n import init_i18n
 from gridmap.web.pages import map_labels, map_texts
+from tests.html_fixtures import tags_of
 
 STATIC_DIR = Config().static_dir
 OWN_JS_DIR = STATIC_DIR / "js"
 TEMPLATES = Path(__file__).resolve().parent.parent / "gridmap" / "web" / "templates"
 CSS_URL = re.compile(r"url\(\s*['\"]?([^'\")]+?)['\"]?\s*\)")
 NONCE = "T3st-nonce_42"
-
-
-class Tags(HTMLParser):
-    """Every start tag of a page with its attributes."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.tags: list[tuple[str, dict[str, str | None]]] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.tags.append((tag, dict(attrs)))
-
-
-def tags_of(page: str) -> list[tuple[str, dict[str, str | None]]]:
-    parser = Tags()
-    parser.feed(page)
-    return parser.tags
 
 
 def refs_of(page: str) -> list[tuple[str, str]]:

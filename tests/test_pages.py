@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import json
 import re
-from html.parser import HTMLParser
 
 import psycopg
 import pytest
 
+from gridmap.core.config import Config
 from gridmap.grid import assign, grids
 from gridmap.web import create_app
-from tests.household_fixtures import add_household, add_worker
+from tests.household_fixtures import Household, add_households, add_worker
+from tests.html_fixtures import tags_of
 from tests.web_fixtures import add_role_accounts, login
 
 GROUP_1 = "341890100200001"
@@ -29,37 +30,33 @@ PAGES = [
 ERROR_PAGES = ["/units/341890999", "/units/abc", "/?as_of=30.06.2026"]
 
 
-class Tags(HTMLParser):
-    """Every start tag of a page with its attributes."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.tags: list[tuple[str, dict[str, str | None]]] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.tags.append((tag, dict(attrs)))
-
-
-def tags_of(html: str) -> list[tuple[str, dict[str, str | None]]]:
-    parser = Tags()
-    parser.feed(html)
-    return parser.tags
-
-
 def figures(html: str) -> dict[str, str]:
     """The figure cards of a page: data-key -> data-value."""
     return dict(re.findall(r'class="gm-card[^"]*" data-key="(\w+)" data-value="([^"]*)"', html))
 
 
+@pytest.fixture(scope="module")
+def app(live_db_url, tmp_path_factory):  # type: ignore[no-untyped-def]
+    """The app on the shared tiny county: one household of each problem, one worker (read only)."""
+    # Every test logs in again: more logins than the default rate limit lets through.
+    config = Config(database_url=live_db_url, var_dir=tmp_path_factory.mktemp("var"),
+                    secret_key="test", login_rate_limit="1000 per minute")  # fmt: skip
+    application = create_app(config)
+    yield application
+    application.extensions["gridmap_pool"].close()
+
+
 @pytest.fixture
-def app(config, tiny_county_file):  # type: ignore[no-untyped-def]
-    """The app on a fresh database: tiny county, one household of each problem, one worker."""
+def fresh_app(config, tiny_county_file):  # type: ignore[no-untyped-def]
+    """The same county on a fresh database, for tests that add to it."""
     with psycopg.connect(config.database_url) as conn:
         grids.import_grid_file(conn, tiny_county_file)
-        add_household(conn, "H1", (500, 500))
-        add_household(conn, "H2", (600, 500), category="monitored")
-        add_household(conn, "H3", (2500, 500))
-        add_household(conn, "H4", (-500, 500))
+        spots = {"H1": (500, 500), "H2": (600, 500), "H3": (2500, 500), "H4": (-500, 500)}
+        categories = {"H2": "monitored"}
+        add_households(
+            conn,
+            [Household(code, at, categories.get(code, "ordinary")) for code, at in spots.items()],
+        )
         add_worker(conn, "W1", [GROUP_1], home_m=(550, 550))
         assign.assign_households(conn)
         add_role_accounts(conn)
@@ -235,12 +232,14 @@ def pairings_on(page: str) -> list[tuple[str, str]]:
     return re.findall(r'<tr data-kind="(\w+)" data-village="(\d+)">', page)
 
 
-def test_unit_page_lists_the_pairings_of_its_villages(app, client, config, tmp_path):
+def test_unit_page_lists_the_pairings_of_its_villages(fresh_app, config, tmp_path):
     from gridmap.projects.funded import import_pairings
     from tests.test_projects import PAIRING_HEADERS, pairing_rows, write_csv
 
     with psycopg.connect(config.database_url) as conn:
         import_pairings(conn, write_csv(tmp_path / "pairs.csv", pairing_rows(), PAIRING_HEADERS))
+    client = fresh_app.test_client()
+    login(client, "reviewer")
     township = client.get("/units/341890100").text
     assert pairings_on(township) == [("enterprise", "341890100200"), ("leader", "341890100200")]
     counts = re.findall(r'class="gm-pairing-count" data-kind="(\w+)" data-value="(\d+)"', township)
@@ -259,14 +258,27 @@ def test_unit_page_lists_the_pairings_of_its_villages(app, client, config, tmp_p
     assert "Paired enterprise" in client.get("/units/341890100?lang=en").text
 
 
-def test_a_workers_group_page_shows_its_villages_pairings(app, config, tmp_path):
+def test_a_workers_group_page_shows_its_villages_pairings(fresh_app, config, tmp_path):
     from gridmap.projects.funded import import_pairings
     from tests.test_projects import PAIRING_HEADERS, pairing_rows, write_csv
 
     with psycopg.connect(config.database_url) as conn:
         import_pairings(conn, write_csv(tmp_path / "pairs.csv", pairing_rows(), PAIRING_HEADERS))
-    worker = app.test_client()
+    worker = fresh_app.test_client()
     login(worker, "worker")
     page = worker.get(f"/units/{GROUP_1}").text
     assert pairings_on(page) == [("enterprise", "341890100200"), ("leader", "341890100200")]
     assert worker.get("/units/341890100200002").status_code == 404  # not the worker's group
+
+
+def test_map_urls_come_from_the_routes(app):
+    from gridmap.maps.pages import API_URLS
+    from gridmap.web.pages import map_urls
+
+    with app.test_request_context("/map"):
+        assert map_urls() == API_URLS
+    with app.test_request_context("/map", base_url="http://host/gridmap/"):
+        mounted = map_urls()
+    assert mounted["unitTiles"] == "/gridmap/tiles/units/{z}/{x}/{y}.pbf"
+    assert mounted["unit"] == "/gridmap/api/v1/units/"
+    assert all(url.startswith("/gridmap/") for url in mounted.values())

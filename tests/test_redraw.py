@@ -14,7 +14,7 @@ from gridmap.grid.redraw import engine, history, plan
 from gridmap.grid.redraw.problems import ENGLISH, EditRefused
 from gridmap.store import assignment as assignment_store
 from gridmap.store import units as unit_store
-from tests.household_fixtures import add_household, lonlat_m
+from tests.household_fixtures import Household, add_households, lonlat_m
 
 ADMIN = cli_actor("tester")
 T0 = datetime(2026, 3, 1, 8, tzinfo=UTC)
@@ -31,8 +31,8 @@ def line_m(*points_m: tuple[float, float]) -> shapely.LineString:
 def county(conn, tiny_county_file):
     """The tiny county imported at T0 with a household in each group."""
     grids.import_grid_file(conn, tiny_county_file, at=T0)
-    for i, (x, y) in enumerate([(500, 500), (500, 2200), (500, 3500), (2200, 500), (2200, 3500)]):
-        add_household(conn, f"H{i}", (x, y))
+    spots = [(500, 500), (500, 2200), (500, 3500), (2200, 500), (2200, 3500)]
+    add_households(conn, [Household(f"H{i}", at) for i, at in enumerate(spots)])
     assign.assign_households(conn)
     return conn
 

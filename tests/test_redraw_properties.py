@@ -14,7 +14,7 @@ from gridmap.grid import assign, grids
 from gridmap.grid.redraw import engine, history, plan
 from gridmap.store import assignment as assignment_store
 from gridmap.store import units as unit_store
-from tests.household_fixtures import add_household
+from tests.household_fixtures import Household, add_households
 
 ADMIN = cli_actor("property")
 TOLERANCE_M2 = 1.0
@@ -109,8 +109,11 @@ def _apply(conn, state):
 def test_random_edit_sequences_keep_the_grid_whole(conn, tiny_county_file, ops, seed):
     with conn.transaction(force_rollback=True):
         grids.import_grid_file(conn, tiny_county_file)
-        for i in range(24):
-            add_household(conn, f"P{i:02d}", ((seed * 37 + i * 331) % 8000, (i * 577) % 4000))
+        add_households(
+            conn,
+            [Household(f"P{i:02d}", ((seed * 37 + i * 331) % 8000, (i * 577) % 4000))
+             for i in range(24)],
+        )  # fmt: skip
         assign.assign_households(conn)
         ever_closed: set[str] = set()
         for op in ops:

@@ -9,11 +9,12 @@ import psycopg
 import pytest
 
 from gridmap.access.accounts import EVERYTHING, Actor
+from gridmap.core.config import Config
 from gridmap.fieldwork import visits
 from gridmap.grid import assign, grids
 from gridmap.grid.tiles import GROUP_COUNTS_MIN_ZOOM, POINT_MIN_ZOOM
 from gridmap.web import create_app
-from tests.household_fixtures import add_household, add_worker, lonlat_m
+from tests.household_fixtures import Household, add_household, add_households, add_worker, lonlat_m
 from tests.web_fixtures import add_role_accounts, login
 
 
@@ -25,18 +26,40 @@ def tile_of(lon: float, lat: float, z: int) -> tuple[int, int, int]:
     return z, x, y
 
 
-@pytest.fixture
-def client(config, tiny_county_file):
-    """A test client on a fresh database holding the tiny county and three households."""
-    with psycopg.connect(config.database_url) as conn:
-        grids.import_grid_file(conn, tiny_county_file)
-        add_household(conn, "T1", (500, 500))
-        add_household(conn, "T2", (700, 500), category="monitored")
-        add_household(conn, "T3", (1500, 3000))
+def seed_tiles(url: str, county_file) -> None:  # type: ignore[no-untyped-def]
+    """The tiny county, three households, W1 and one account per role."""
+    with psycopg.connect(url) as conn:
+        grids.import_grid_file(conn, county_file)
+        add_households(conn, [Household("T1", (500, 500)),
+                              Household("T2", (700, 500), category="monitored"),
+                              Household("T3", (1500, 3000))])  # fmt: skip
         add_worker(conn, "W1", ["341890100200001"])
         assign.assign_households(conn)
         add_role_accounts(conn)
         conn.commit()
+
+
+@pytest.fixture(scope="module")
+def client(pg_cluster, template_url, tiny_county_file, tmp_path_factory):  # type: ignore[no-untyped-def]
+    """An administrator's test client on this module's database (the tests only read)."""
+    from tests.conftest import _copy_database
+
+    url = _copy_database(pg_cluster, "gridmap_tiles")
+    seed_tiles(url, tiny_county_file)
+    app = create_app(
+        Config(database_url=url, var_dir=tmp_path_factory.mktemp("var"), secret_key="t")
+    )
+    client = app.test_client()
+    login(client, "admin")
+    yield client
+    app.extensions["gridmap_pool"].close()
+
+
+@pytest.fixture
+def fresh_client(config, tiny_county_file):  # type: ignore[no-untyped-def]
+    """An administrator's test client on a fresh database with the same data, for tests that
+    change it."""
+    seed_tiles(config.database_url, tiny_county_file)
     app = create_app(config)
     client = app.test_client()
     login(client, "admin")
@@ -118,7 +141,8 @@ def test_unknown_layer_is_404(client):
     assert client.get("/tiles/secrets/1/0/0.pbf").status_code == 404
 
 
-def test_etag_revalidates_and_changes_with_the_data(client, config):
+def test_etag_revalidates_and_changes_with_the_data(fresh_client, config):
+    client = fresh_client
     path = "/tiles/households/{}/{}/{}.pbf".format(*tile_of(*lonlat_m(600, 500), 14))
     first = client.get(path)
     tag = first.headers["ETag"]
@@ -149,7 +173,8 @@ def doubtful_in_tiles(client) -> tuple[dict, dict]:
     )
 
 
-def test_far_check_in_is_flagged_in_point_and_count_tiles_until_rejected(client, config):
+def test_far_check_in_is_flagged_in_point_and_count_tiles_until_rejected(fresh_client, config):
+    client = fresh_client
     assert doubtful_in_tiles(client) == NONE_DOUBTFUL
     admin = Actor(username="admin", role="admin", scope=EVERYTHING)
     far = lonlat_m(1500, 1500)  # 1.4 km from T1

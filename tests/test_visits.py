@@ -20,7 +20,14 @@ from gridmap.fieldwork import visits
 from gridmap.grid import assign, grids
 from gridmap.registry.people import import_visits
 from gridmap.web import create_app
-from tests.household_fixtures import add_contact, add_household, add_visit, add_worker, lonlat_m
+from tests.household_fixtures import (
+    Household,
+    add_contact,
+    add_households,
+    add_visit,
+    add_worker,
+    lonlat_m,
+)
 from tests.test_household_import import write_csv
 from tests.web_fixtures import ROLE_ACCOUNTS, add_role_accounts, login
 
@@ -41,8 +48,11 @@ HOUSEHOLDS = {
 def seed_county(conn: psycopg.Connection, county_file) -> None:  # type: ignore[no-untyped-def]
     """The tiny county, HOUSEHOLDS, workers W1 (G1) and W2, contacts, old visits, accounts."""
     grids.import_grid_file(conn, county_file, reason="test fixture")
-    for code, (at_m, category, _group) in HOUSEHOLDS.items():
-        add_household(conn, code, at_m, category=category)
+    add_households(
+        conn,
+        [Household(code, at_m, category=category)
+         for code, (at_m, category, _group) in HOUSEHOLDS.items()],
+    )  # fmt: skip
     add_worker(conn, "W1", [G1], home_m=(550, 550))
     add_worker(conn, "W2", [G_OTHER_VILLAGE, G_OTHER_TOWNSHIP])
     add_contact(conn, "C1", "H1", since=date(2020, 1, 1))

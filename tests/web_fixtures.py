@@ -43,10 +43,14 @@ def csrf_token(html: str) -> str:
     return match.group(1)
 
 
-def login(client, username: str, password: str = PASSWORD):  # type: ignore[no-untyped-def]
-    """Log a Flask test client in through the login form; return the response."""
-    page = client.get("/login")
+def login(client, username: str, password: str = PASSWORD, path: str = "/login", **request):  # type: ignore[no-untyped-def]
+    """Log a Flask test client in through the login form at `path`; return the response.
+
+    `request` (query_string, headers, environ_base) goes with both the GET and the POST.
+    """
+    page = client.get(path, **request)
     return client.post(
-        "/login",
+        path,
         data={"username": username, "password": password, "csrf_token": csrf_token(page.text)},
+        **request,
     )

@@ -13,13 +13,12 @@ import psycopg
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from gridmap.access import audit
+from gridmap.core import vocab
 from gridmap.core.config import Config
 from gridmap.core.errors import BadInput, Conflict, GridmapError, NotFound
 from gridmap.store import accounts as account_store
 
-ROLES = ("admin", "reviewer", "inspector", "township", "worker")
-#: Roles that read the whole county.
-COUNTY_WIDE_ROLES = ("admin", "reviewer", "inspector")
+ROLES = vocab.ROLES
 _REFUSED = "wrong user name or password"
 _CLASSES = (r"[a-z]", r"[A-Z]", r"[0-9]", r"[^A-Za-z0-9]")
 
@@ -74,13 +73,17 @@ class Actor:
 
     @property
     def is_admin(self) -> bool:
-        """Admins see full personal values and may change everything."""
-        return self.role == "admin"
+        """True for the roles that see full personal values (administrators)."""
+        return self.may(vocab.SEE_PERSONAL)
+
+    def may(self, capability: str) -> bool:
+        """True when the actor's role has `capability` (see gridmap.core.vocab)."""
+        return vocab.may(self.role, capability)
 
 
 def cli_actor(os_user: str) -> Actor:
     """The command line acts as an administrator under the operating-system user's name."""
-    return Actor(username=os_user, role="admin", scope=EVERYTHING, client="cli")
+    return Actor(username=os_user, role=vocab.ROLE_ADMIN, scope=EVERYTHING, client="cli")
 
 
 def check_password_rules(password: str, min_length: int) -> None:
@@ -100,7 +103,8 @@ def create_account(
     """Create an account after checking its role, scope and password rules."""
     if role not in ROLES:
         raise BadInput(f"unknown role {role}; use one of {', '.join(ROLES)}")
-    if (role == "township") != (township is not None) or (role == "worker") != (worker is not None):
+    needs_township, needs_worker = role == vocab.ROLE_TOWNSHIP, role == vocab.ROLE_WORKER
+    if needs_township != (township is not None) or needs_worker != (worker is not None):
         raise BadInput("a township account needs --township CODE, a worker account --worker CODE")
     if not re.fullmatch(r"[A-Za-z0-9_.-]{2,40}", username):
         raise BadInput("a user name has 2 to 40 letters, digits, '.', '_' or '-'")
@@ -202,9 +206,9 @@ def end_session(conn: psycopg.Connection, session_id: str) -> None:
 
 def scope_of(conn: psycopg.Connection, account: dict) -> Scope:
     """What an account may see: the county, one township, or a worker's own groups."""
-    if account["role"] in COUNTY_WIDE_ROLES:
+    if vocab.may(account["role"], vocab.SEE_COUNTY):
         return EVERYTHING
-    if account["role"] == "township":
+    if account["role"] == vocab.ROLE_TOWNSHIP:
         return Scope((account["township_code"],))
     # A worker without groups sees nothing: an empty prefix tuple matches no code.
     return Scope(tuple(account_store.worker_groups(conn, account["worker_code"])))

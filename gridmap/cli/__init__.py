@@ -8,17 +8,19 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-import psycopg
 
-from gridmap.access import audit
-from gridmap.access.accounts import cli_actor
 from gridmap.core import db
 from gridmap.core.clock import os_user
 from gridmap.core.config import Config
 from gridmap.core.errors import GridmapError
+
+if TYPE_CHECKING:
+    import psycopg
+
+    from gridmap.access.accounts import Actor
 
 EXIT_PROBLEMS = 1
 EXIT_FAILED = 2
@@ -37,10 +39,19 @@ def emit(payload: dict, as_json: bool, human: Callable[[dict], str]) -> None:
         click.echo(human(payload))
 
 
+def os_actor() -> Actor:
+    """The actor of this command run: an administrator under the operating-system user's name."""
+    from gridmap.access.accounts import cli_actor
+
+    return cli_actor(os_user())
+
+
 @contextmanager
 def audited_write(conn: psycopg.Connection, action: str, target: str | None) -> Iterator[None]:
     """Run a command's write in one transaction with its audit row (user: the OS user)."""
-    with audit.audited(conn, cli_actor(os_user()), action, target):
+    from gridmap.access import audit
+
+    with audit.audited(conn, os_actor(), action, target):
         yield
 
 
@@ -49,14 +60,24 @@ def import_summary(report: dict) -> str:
     return ", ".join(f"{k}: {v}" for k, v in report.items() if not isinstance(v, list | dict))
 
 
-def run_import(
-    kind: str, file: Path, as_json: bool, load: Callable[[psycopg.Connection, Config], dict]
-) -> None:
-    """Run one import in a transaction with its audit row, then print its report."""
+def import_file(
+    kind: str, file: Path, *, crs_name: str | None = None, reason: str | None = None
+) -> dict:
+    """Run the registered import of `kind` (as /admin/import does) with its audit row."""
+    from gridmap.registry import uploads
+
     config = current_config()
-    with db.connect(config) as conn, audited_write(conn, f"import.{kind}", file.name):
-        report = load(conn, config)
-    emit(report, as_json, import_summary)
+    options = uploads.ImportOptions(crs_name=crs_name, reason=reason)
+    with db.connect(config) as conn:
+        return uploads.run_import(conn, config, os_actor(), kind, file, options=options)
+
+
+def run_import(
+    kind: str, file: Path, as_json: bool, *, crs_name: str | None = None,
+    human: Callable[[dict], str] = import_summary,
+) -> None:  # fmt: skip
+    """Run one registered import, then print its report."""
+    emit(import_file(kind, file, crs_name=crs_name), as_json, human)
 
 
 def reports_errors(exit_code: int = EXIT_PROBLEMS) -> Callable:

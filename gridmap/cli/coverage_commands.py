@@ -7,12 +7,9 @@ from pathlib import Path
 
 import click
 
-from gridmap.cli import audited_write, current_config, emit, main, reports_errors
+from gridmap.cli import audited_write, current_config, emit, main, os_actor, reports_errors
 from gridmap.core import db
 from gridmap.core.clock import today
-from gridmap.coverage import report as coverage
-from gridmap.files.reports import coverage_workbook
-from gridmap.grid import assign
 
 
 def as_of_option(fn):  # type: ignore[no-untyped-def]
@@ -40,6 +37,8 @@ def assign_group(ctx: click.Context, as_json: bool) -> None:
     """Assign every household to the villager group that covers it."""
     if ctx.invoked_subcommand is not None:
         return
+    from gridmap.grid import assign
+
     with db.connect(current_config()) as conn, audited_write(conn, "assign.households", None):
         result = assign.assign_households(conn)
     emit(result, as_json, lambda r: ", ".join(f"{k}: {v}" for k, v in r.items()))
@@ -52,6 +51,8 @@ def assign_group(ctx: click.Context, as_json: bool) -> None:
 @reports_errors()
 def assign_workers(suggest: bool, apply_: bool, as_json: bool) -> None:
     """Propose active workers for groups without one, within capacity, nearest first."""
+    from gridmap.grid import assign
+
     config = current_config()
     with db.connect(config) as conn:
         if apply_:
@@ -87,11 +88,13 @@ def coverage_command(
     level: int | None, as_of: object, xlsx_path: Path | None, as_json: bool
 ) -> None:
     """Coverage report per unit: households, workers, and who is uncovered and why."""
+    from gridmap.coverage import report as coverage
+
     config = current_config()
     with db.connect(config) as conn:
         report = coverage.coverage_report(conn, config, resolve_as_of(as_of), level=level)
         if xlsx_path is not None:
-            xlsx_path.write_bytes(coverage_workbook(report, coverage.mismatches(conn)))
+            xlsx_path.write_bytes(coverage.export_workbook(conn, os_actor(), report))
     emit(report, as_json, _coverage_text)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from gridmap.cli import current_config, emit, main, reports_errors
-from gridmap.core import db, localdb, schema
+from gridmap.core import db, localdb
 from gridmap.core.config import Config
 
 
@@ -16,6 +16,8 @@ def db_group() -> None:
 
 def ensure_database(config: Config) -> str:
     """Start the embedded cluster when no server is configured, apply migrations; return URL."""
+    from gridmap.core import schema
+
     url = config.database_url or localdb.up(config.var_dir)
     schema.apply_migrations(url, config.migrations_dir)
     return url

@@ -6,14 +6,12 @@ import time
 
 import click
 
-from gridmap.access.accounts import cli_actor
-from gridmap.cli import current_config, main, reports_errors
+from gridmap.cli import current_config, main, os_actor, reports_errors
 from gridmap.cli.db_commands import ensure_database
 from gridmap.cli.serve_commands import run_server
 from gridmap.cli.user_commands import generated_password
 from gridmap.core import db
-from gridmap.core.clock import os_user, today
-from gridmap.sample import demo
+from gridmap.core.clock import today
 
 
 @main.command("demo")
@@ -28,6 +26,8 @@ def demo_command(
     households_n: int, seed: int, no_serve: bool, reload: bool, host: str, port: int
 ) -> None:
     """Load the sample county with generated households and workers, then serve the map."""
+    from gridmap.sample import demo
+
     config = current_config()
     url = ensure_database(config)
     with db.connect(config, url) as conn:
@@ -52,7 +52,7 @@ def demo_command(
                 f'campaign {campaign["id"]} "{campaign["name"]}" runs {campaign["starts_on"]} '
                 f"to {campaign['ends_on']}: see /campaigns/{campaign['id']}"
             )
-        _print_accounts(demo.create_demo_accounts(conn, config, cli_actor(os_user()), _password))
+        _print_accounts(demo.create_demo_accounts(conn, config, os_actor(), _password))
     if not no_serve:
         run_server(config, host, port)
 

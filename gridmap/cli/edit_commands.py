@@ -5,17 +5,17 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-import psycopg
 
-from gridmap.access.accounts import cli_actor
-from gridmap.cli import EXIT_PROBLEMS, current_config, emit, main, reports_errors
+from gridmap.cli import EXIT_PROBLEMS, current_config, emit, main, os_actor, reports_errors
 from gridmap.core import db
-from gridmap.core.clock import os_user
-from gridmap.files.grids import read_single_geometry
-from gridmap.grid.redraw import engine, history, plan
-from gridmap.grid.redraw.plan import GridState
+
+if TYPE_CHECKING:
+    import psycopg
+
+    from gridmap.grid.redraw.plan import GridState
 
 POLYGONS = ("Polygon", "MultiPolygon")
 
@@ -37,6 +37,8 @@ def edit_options(fn: Callable) -> Callable:
 def run_edit(build: Callable[[psycopg.Connection], GridState], reason: str, dry_run: bool,
              yes: bool) -> None:  # fmt: skip
     """Preview an edit (printing it with --dry-run) or save it, as one transaction."""
+    from gridmap.grid.redraw import engine
+
     config = current_config()
     with db.connect(config) as conn:
         state = build(conn)
@@ -45,7 +47,7 @@ def run_edit(build: Callable[[psycopg.Connection], GridState], reason: str, dry_
             emit(preview, True, str)
             sys.exit(0 if preview["ok"] or dry_run else EXIT_PROBLEMS)
         result = engine.save(
-            state, token=preview["token"], reason=reason, actor=cli_actor(os_user()),
+            state, token=preview["token"], reason=reason, actor=os_actor(),
             tolerance_m2=config.gap_tolerance_m2, confirm_gaps=yes,
         )  # fmt: skip
     click.echo(f"edit {result['edit']}: {len(result['area_change_m2'])} units changed, "
@@ -59,6 +61,9 @@ def run_edit(build: Callable[[psycopg.Connection], GridState], reason: str, dry_
 def edit(code: str, geometry_file: Path, reason: str, dry_run: bool, yes: bool,
          crs_name: str | None) -> None:  # fmt: skip
     """Give one villager group a new shape drawn in FILE."""
+    from gridmap.files.grids import read_single_geometry
+    from gridmap.grid.redraw import plan
+
     geom = read_single_geometry(geometry_file, POLYGONS, crs_name)
     run_edit(lambda conn: plan.plan_edit(conn, code, geom), reason, dry_run, yes)
 
@@ -71,6 +76,9 @@ def edit(code: str, geometry_file: Path, reason: str, dry_run: bool, yes: bool,
 def move_border(code1: str, code2: str, line_file: Path, reason: str, dry_run: bool, yes: bool,
                 crs_name: str | None) -> None:  # fmt: skip
     """Redraw the border of two sibling units along a line (children follow)."""
+    from gridmap.files.grids import read_single_geometry
+    from gridmap.grid.redraw import plan
+
     line = read_single_geometry(line_file, ("LineString",), crs_name)
     run_edit(lambda conn: plan.plan_move_border(conn, code1, code2, line), reason, dry_run, yes)
 
@@ -83,6 +91,9 @@ def move_border(code1: str, code2: str, line_file: Path, reason: str, dry_run: b
 def split(code: str, line_file: Path, name: str | None, reason: str, dry_run: bool, yes: bool,
           crs_name: str | None) -> None:  # fmt: skip
     """Split a villager group in two along a line; the new part gets the next free code."""
+    from gridmap.files.grids import read_single_geometry
+    from gridmap.grid.redraw import plan
+
     line = read_single_geometry(line_file, ("LineString",), crs_name)
     run_edit(lambda conn: plan.plan_split(conn, code, line, name), reason, dry_run, yes)
 
@@ -94,6 +105,8 @@ def split(code: str, line_file: Path, name: str | None, reason: str, dry_run: bo
 def merge(code1: str, code2: str, reason: str, dry_run: bool, yes: bool,
           crs_name: str | None) -> None:  # fmt: skip
     """Merge CODE2 into CODE1 (two groups of a village, or two villages of a township)."""
+    from gridmap.grid.redraw import plan
+
     run_edit(lambda conn: plan.plan_merge(conn, code1, code2), reason, dry_run, yes)
 
 
@@ -104,8 +117,10 @@ def merge(code1: str, code2: str, reason: str, dry_run: bool, yes: bool,
 @reports_errors()
 def undo(edit_id: int, reason: str, as_json: bool) -> None:
     """Reverse a whole edit (refused when later edits changed the same units)."""
+    from gridmap.grid.redraw import history
+
     with db.connect(current_config()) as conn:
-        result = history.undo(conn, edit_id, reason=reason, actor=cli_actor(os_user()))
+        result = history.undo(conn, edit_id, reason=reason, actor=os_actor())
     emit(result, as_json, lambda r: f"edit {r['edit']} undoes edit {r['undoes']}")
 
 
@@ -114,6 +129,8 @@ def undo(edit_id: int, reason: str, as_json: bool) -> None:
 @reports_errors()
 def edits(as_json: bool) -> None:
     """The edit log: every change to the grid with who, when, why."""
+    from gridmap.grid.redraw import history
+
     with db.connect(current_config()) as conn:
         rows = history.edit_log(conn)
     emit({"edits": rows}, as_json, lambda p: "\n".join(

@@ -7,13 +7,10 @@ from pathlib import Path
 
 import click
 
-from gridmap.access.accounts import cli_actor
-from gridmap.cli import current_config, emit, main, reports_errors, run_import
+from gridmap.cli import current_config, emit, main, os_actor, reports_errors, run_import
 from gridmap.cli.grid_commands import import_group
 from gridmap.core import db
-from gridmap.core.clock import os_user, today
-from gridmap.fieldwork import campaigns, monitoring, visits
-from gridmap.files.monitoring import unvisited_workbook
+from gridmap.core.clock import today
 
 DAY = click.DateTime(formats=["%Y-%m-%d"])
 
@@ -49,9 +46,11 @@ def campaigns_add(
     categories: tuple[str, ...], as_json: bool,
 ) -> None:  # fmt: skip
     """Create a campaign over households of some categories in some units, for some days."""
+    from gridmap.fieldwork import campaigns
+
     with db.connect(current_config()) as conn:
         made = campaigns.create_campaign(
-            conn, cli_actor(os_user()), name=name, starts_on=_day(starts), ends_on=_day(ends),
+            conn, os_actor(), name=name, starts_on=_day(starts), ends_on=_day(ends),
             scope_codes=scope_codes, categories=categories,
         )  # fmt: skip
     emit(made, as_json, lambda c: f"created campaign {c['id']}: {c['name']}")
@@ -62,8 +61,10 @@ def campaigns_add(
 @reports_errors()
 def campaigns_list(as_json: bool) -> None:
     """List the campaigns, latest first."""
+    from gridmap.fieldwork import campaigns
+
     with db.connect(current_config()) as conn:
-        found = {"campaigns": campaigns.list_campaigns(conn, cli_actor(os_user()).scope)}
+        found = {"campaigns": campaigns.list_campaigns(conn, os_actor().scope)}
     emit(found, as_json, lambda r: "\n".join(
         f"{c['id']}: {c['name']} {c['starts_on']}..{c['ends_on']}" for c in r["campaigns"]
     ))  # fmt: skip
@@ -84,7 +85,10 @@ def campaigns_progress(
     campaign_id: int, level: int | None, xlsx_path: Path | None, as_json: bool
 ) -> None:
     """Target and visited households per unit, adding up across levels."""
-    config, actor = current_config(), cli_actor(os_user())
+    from gridmap.fieldwork import campaigns
+    from gridmap.files.monitoring import unvisited_workbook
+
+    config, actor = current_config(), os_actor()
     with db.connect(config) as conn:
         report = campaigns.campaign_progress(conn, config, campaign_id, actor.scope, level=level)
         if xlsx_path is not None:
@@ -110,12 +114,7 @@ def _progress_text(report: dict) -> str:
 @reports_errors()
 def import_monitoring(file: Path, as_json: bool) -> None:
     """Import monitoring periods: identification, how found, risk, measures, elimination."""
-    run_import(
-        "monitoring", file, as_json,
-        lambda c, cfg: monitoring.import_monitoring(
-            c, file, cfg.timezone, max_unpacked_mb=cfg.upload_max_unpacked_mb
-        ),
-    )  # fmt: skip
+    run_import("monitoring", file, as_json)
 
 
 @main.group("monitoring")
@@ -134,6 +133,8 @@ def monitoring_report(
     starts: object, ends: object, level: int | None, xlsx_path: Path | None, as_json: bool
 ) -> None:
     """Identified, eliminated and still-at-risk counts per unit for a period."""
+    from gridmap.fieldwork import monitoring
+
     config = current_config()
     now = today(config.timezone)
     start = _day(starts) if starts else now.replace(month=1, day=1)
@@ -169,7 +170,9 @@ def visits_group() -> None:
 @reports_errors()
 def visits_doubtful(as_json: bool) -> None:
     """List doubtful visits (check-in far from the household) awaiting a decision."""
-    actor = cli_actor(os_user())  # an administrator, who sees hidden visits in the API too
+    from gridmap.fieldwork import visits
+
+    actor = os_actor()  # an administrator, who sees hidden visits in the API too
     with db.connect(current_config()) as conn:
         found = {"visits": visits.list_visits(conn, actor.scope, pending_doubtful=True,
                                               hidden=visits.sees_hidden(actor))}  # fmt: skip
@@ -185,8 +188,10 @@ def visits_doubtful(as_json: bool) -> None:
 @reports_errors()
 def visits_reject(visit_id: int, reason: str) -> None:
     """Reject a visit: it stops counting and the household's last visit date is recomputed."""
+    from gridmap.fieldwork import visits
+
     config = current_config()
     with db.connect(config) as conn:
-        result = visits.reject_visit(conn, config, cli_actor(os_user()), visit_id, reason)
+        result = visits.reject_visit(conn, config, os_actor(), visit_id, reason)
     click.echo(f"rejected visit {visit_id}; {result['household']} last visited "
                f"{result['last_visit_on'] or 'never'}")  # fmt: skip

@@ -13,14 +13,12 @@ from gridmap.cli import (
     audited_write,
     current_config,
     emit,
+    import_file,
     main,
     reports_errors,
     run_import,
 )
 from gridmap.core import db
-from gridmap.core.clock import os_user
-from gridmap.grid import grids
-from gridmap.registry import households, people
 
 
 @main.group("import")
@@ -36,15 +34,8 @@ def import_group() -> None:
 @reports_errors()
 def import_grids(file: Path, crs_name: str | None, reason: str | None, as_json: bool) -> None:
     """Import grid units from GeoJSON, GeoPackage or Shapefile (one transaction)."""
-    config = current_config()
-    with db.connect(config) as conn:
-        with audited_write(conn, "import.grids", file.name):
-            report = grids.import_grid_file(
-                conn, file, crs_name=crs_name, reason=reason,
-                max_unpacked_mb=config.upload_max_unpacked_mb,
-            )  # fmt: skip
     emit(
-        report,
+        import_file("grids", file, crs_name=crs_name, reason=reason),
         as_json,
         lambda r: (
             f"{r['file']}: {r['features']} units, {len(r['created'])} new, "
@@ -60,6 +51,8 @@ def import_grids(file: Path, crs_name: str | None, reason: str | None, as_json: 
 @reports_errors(EXIT_FAILED)
 def validate(file: Path | None, crs_name: str | None, as_json: bool) -> None:
     """Check the current grid, or FILE before importing it: exit 0 ok, 1 problems, 2 failed."""
+    from gridmap.grid import grids
+
     config = current_config()
     if file is not None:
         report = grids.validate_file(
@@ -90,9 +83,7 @@ def _validation_text(report: dict) -> str:
 @reports_errors()
 def import_households(file: Path, crs_name: str | None, as_json: bool) -> None:
     """Import households from CSV (UTF-8 or GBK), XLSX or GeoJSON, then assign them."""
-    run_import("households", file, as_json, lambda c, cfg: households.import_households(
-        c, file, crs_name, max_unpacked_mb=cfg.upload_max_unpacked_mb,
-    ))  # fmt: skip
+    run_import("households", file, as_json, crs_name=crs_name)
 
 
 @import_group.command("workers")
@@ -102,9 +93,7 @@ def import_households(file: Path, crs_name: str | None, as_json: bool) -> None:
 @reports_errors()
 def import_workers(file: Path, crs_name: str | None, as_json: bool) -> None:
     """Import grid workers and the villager groups they serve."""
-    run_import("workers", file, as_json, lambda c, cfg: people.import_workers(
-        c, file, crs_name, max_unpacked_mb=cfg.upload_max_unpacked_mb,
-    ))  # fmt: skip
+    run_import("workers", file, as_json, crs_name=crs_name)
 
 
 @import_group.command("contacts")
@@ -113,9 +102,7 @@ def import_workers(file: Path, crs_name: str | None, as_json: bool) -> None:
 @reports_errors()
 def import_contacts(file: Path, as_json: bool) -> None:
     """Import assistance contacts and the households they assist."""
-    run_import("contacts", file, as_json, lambda c, cfg: people.import_contacts(
-        c, file, cfg.timezone, max_unpacked_mb=cfg.upload_max_unpacked_mb,
-    ))  # fmt: skip
+    run_import("contacts", file, as_json)
 
 
 @import_group.command("visits")
@@ -124,10 +111,7 @@ def import_contacts(file: Path, as_json: bool) -> None:
 @reports_errors()
 def import_visits(file: Path, as_json: bool) -> None:
     """Import household visits (times local to the configured timezone)."""
-    run_import("visits", file, as_json, lambda c, cfg: people.import_visits(
-        c, file, cfg.timezone, checkin_max_m=cfg.checkin_max_m, recorded_by=os_user(),
-        max_unpacked_mb=cfg.upload_max_unpacked_mb,
-    ))  # fmt: skip
+    run_import("visits", file, as_json)
 
 
 @main.group("export")
@@ -144,6 +128,8 @@ def export_group() -> None:
 @reports_errors()
 def export_grids(as_of: object, level: int | None, output: Path) -> None:
     """Write the grid (as it was on a date) to GeoJSON, GeoPackage or Shapefile."""
+    from gridmap.grid import grids
+
     config = current_config()
     with db.connect(config) as conn:
         frame = grids.export_grid(conn, config, as_of.date() if as_of else None, level)  # type: ignore[attr-defined]

@@ -6,12 +6,10 @@ from pathlib import Path
 
 import click
 
-from gridmap.access.accounts import cli_actor
-from gridmap.cli import current_config, emit, main, reports_errors
+from gridmap.cli import current_config, emit, main, os_actor, reports_errors
 from gridmap.core import db
-from gridmap.core.clock import os_user, today
-from gridmap.inspections import exports, plan, sampling
-from gridmap.inspections.compose import PlanRequest
+from gridmap.core.clock import today
+from gridmap.inspections import sampling
 
 #: Keys printed with --json: the plan as the inspectors use it.
 JSON_KEYS = ("id", "seed", "name", "first_day", "days", "teams", "hours_per_day", "seat",
@@ -92,6 +90,9 @@ def plan_command(name: str, first_day: object, days: int, teams: int, hours: flo
                  seed: int | None,
                  gpx_dir: Path | None, as_json: bool) -> None:  # fmt: skip
     """Sample places to inspect, route them over teams and days, and keep the plan secret."""
+    from gridmap.inspections import plan
+    from gridmap.inspections.compose import PlanRequest
+
     config = current_config()
     request = PlanRequest(
         name=name, first_day=first_day.date(), days=days, teams=teams,  # type: ignore[attr-defined]
@@ -99,7 +100,7 @@ def plan_command(name: str, first_day: object, days: int, teams: int, hours: flo
         seed=seed, sources=_sources(sources), quotas=_quotas(quotas), weights=_weights(weights),
         seat=plan.parse_point(seat, "--seat") if seat else None,
     )  # fmt: skip
-    actor = cli_actor(os_user())
+    actor = os_actor()
     with db.connect(config) as conn:
         made = plan.create_plan(conn, config, request, actor, today(config.timezone))
         if gpx_dir is not None:
@@ -115,9 +116,11 @@ def plan_command(name: str, first_day: object, days: int, teams: int, hours: flo
 @reports_errors()
 def show_command(plan_id: int, gpx_dir: Path | None, as_json: bool) -> None:
     """Print a stored plan (the view is audited)."""
+    from gridmap.inspections import plan
+
     config = current_config()
     with db.connect(config) as conn:
-        found = plan.view_plan(conn, plan_id, cli_actor(os_user()), "view", {"via": "cli"})
+        found = plan.view_plan(conn, plan_id, os_actor(), "view", {"via": "cli"})
         if gpx_dir is not None:
             _write_gpx(conn, plan_id, gpx_dir)
     emit({k: found[k] for k in JSON_KEYS}, as_json, _plan_text)
@@ -129,9 +132,11 @@ def show_command(plan_id: int, gpx_dir: Path | None, as_json: bool) -> None:
 @reports_errors()
 def close_command(plan_id: int, as_json: bool) -> None:
     """Close a plan: it takes no more visits, and its visits now count in every report."""
+    from gridmap.inspections import plan
+
     config = current_config()
     with db.connect(config) as conn:
-        closed = plan.close_plan(conn, config, plan_id, cli_actor(os_user()))
+        closed = plan.close_plan(conn, config, plan_id, os_actor())
     emit(closed, as_json, lambda c: f"closed plan {c['id']} at {c['closed_at']}; visits to "
          f"{len(c['households'])} households now count")  # fmt: skip
 
@@ -141,9 +146,11 @@ def close_command(plan_id: int, as_json: bool) -> None:
 @reports_errors()
 def list_command(as_json: bool) -> None:
     """List the stored plans, newest first (audited)."""
+    from gridmap.inspections import plan
+
     config = current_config()
     with db.connect(config) as conn:
-        plans = plan.list_plans(conn, cli_actor(os_user()))
+        plans = plan.list_plans(conn, os_actor())
     emit({"plans": plans}, as_json, lambda r: "\n".join(
         f"{p['id']} {p['name']} {p['first_day']} {p['teams']}×{p['days']}"
         + (" (closed)" if p["closed_at"] else "") for p in r["plans"]
@@ -152,7 +159,9 @@ def list_command(as_json: bool) -> None:
 
 def _write_gpx(conn, plan_id: int, folder: Path) -> list[Path]:  # type: ignore[no-untyped-def]
     """Write one GPX per used team-day (one audited export) and return the paths."""
-    found = plan.view_plan(conn, plan_id, cli_actor(os_user()), "export",
+    from gridmap.inspections import exports, plan
+
+    found = plan.view_plan(conn, plan_id, os_actor(), "export",
                            {"format": "gpx", "folder": str(folder)})  # fmt: skip
     folder.mkdir(parents=True, exist_ok=True)
     written = []

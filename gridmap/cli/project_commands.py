@@ -6,12 +6,9 @@ from pathlib import Path
 
 import click
 
-from gridmap.access.accounts import EVERYTHING
-from gridmap.cli import audited_write, current_config, emit, main, reports_errors
+from gridmap.cli import current_config, emit, main, reports_errors, run_import
 from gridmap.cli.grid_commands import import_group
 from gridmap.core import db
-from gridmap.files.projects import CATEGORY_NAMES
-from gridmap.projects import funded as projects
 
 
 def _summary(report: dict) -> str:
@@ -25,13 +22,7 @@ def _summary(report: dict) -> str:
 @reports_errors()
 def import_projects(file: Path, crs_name: str | None, as_json: bool) -> None:
     """Import funded projects (衔接资金项目) from CSV (UTF-8 or GBK), XLSX or GeoJSON."""
-    config = current_config()
-    with db.connect(config) as conn:
-        with audited_write(conn, "import.projects", file.name):
-            report = projects.import_projects(
-                conn, file, crs_name, max_unpacked_mb=config.upload_max_unpacked_mb
-            )
-    emit(report, as_json, _summary)
+    run_import("projects", file, as_json, crs_name=crs_name, human=_summary)
 
 
 @import_group.command("pairings")
@@ -40,13 +31,7 @@ def import_projects(file: Path, crs_name: str | None, as_json: bool) -> None:
 @reports_errors()
 def import_pairings(file: Path, as_json: bool) -> None:
     """Import enterprise (万企兴万村) and county leader (联系点) pairings with villages."""
-    config = current_config()
-    with db.connect(config) as conn:
-        with audited_write(conn, "import.pairings", file.name):
-            report = projects.import_pairings(
-                conn, file, max_unpacked_mb=config.upload_max_unpacked_mb
-            )
-    emit(report, as_json, _summary)
+    run_import("pairings", file, as_json, human=_summary)
 
 
 @main.group("projects")
@@ -60,12 +45,17 @@ def projects_group() -> None:
 @reports_errors()
 def report(year: int | None, as_json: bool) -> None:
     """Count, funds by category, industry share, progress and unregistered assets."""
+    from gridmap.access.accounts import EVERYTHING
+    from gridmap.projects import funded as projects
+
     with db.connect(current_config()) as conn:
         payload = projects.project_report(conn, EVERYTHING, year)
     emit(payload, as_json, _report_text)
 
 
 def _report_text(report: dict) -> str:
+    from gridmap.files.projects import CATEGORY_NAMES
+
     lines = [f"projects: {report['projects']}, funds: {report['funds_wan']:,.2f} 万元"]
     for category, figures in report["by_category"].items():
         lines.append(

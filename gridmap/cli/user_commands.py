@@ -7,11 +7,8 @@ import sys
 
 import click
 
-from gridmap.access import accounts
-from gridmap.access.accounts import cli_actor
-from gridmap.cli import current_config, emit, main, reports_errors
-from gridmap.core import db
-from gridmap.core.clock import os_user
+from gridmap.cli import current_config, emit, main, os_actor, reports_errors
+from gridmap.core import db, vocab
 
 
 def read_password(from_stdin: bool) -> str:
@@ -33,8 +30,11 @@ def users_group() -> None:
 
 @users_group.command("add")
 @click.argument("username")
-@click.option("--role", required=True, type=click.Choice(accounts.ROLES))
-@click.option("--township", help="township code (9 digits) for a township account")
+@click.option("--role", required=True, type=click.Choice(vocab.ROLES))
+@click.option(
+    "--township",
+    help=f"township code ({vocab.CODE_LENGTH[vocab.TOWNSHIP]} digits) for a township account",
+)
 @click.option("--worker", help="worker code for a grid worker's account")
 @click.option("--password-stdin", is_flag=True, help="read the password from standard input")
 @reports_errors()
@@ -42,11 +42,13 @@ def users_add(
     username: str, role: str, township: str | None, worker: str | None, password_stdin: bool
 ) -> None:
     """Create an account with a role (and its township or worker)."""
+    from gridmap.access import accounts
+
     config = current_config()
     password = read_password(password_stdin)
     with db.connect(config) as conn:
         accounts.create_account(
-            conn, config, cli_actor(os_user()), username=username, role=role,
+            conn, config, os_actor(), username=username, role=role,
             password=password, township=township, worker=worker,
         )  # fmt: skip
     click.echo(f"created {username} ({role})")
@@ -57,6 +59,8 @@ def users_add(
 @reports_errors()
 def users_list(as_json: bool) -> None:
     """List accounts with role, scope and state."""
+    from gridmap.access import accounts
+
     with db.connect(current_config()) as conn:
         rows = accounts.list_accounts(conn)
     emit(
@@ -76,8 +80,10 @@ def users_list(as_json: bool) -> None:
 @reports_errors()
 def users_disable(username: str, enable: bool) -> None:
     """Disable an account (its sessions end at their next request)."""
+    from gridmap.access import accounts
+
     with db.connect(current_config()) as conn:
-        accounts.set_disabled(conn, cli_actor(os_user()), username, not enable)
+        accounts.set_disabled(conn, os_actor(), username, not enable)
     click.echo(f"{'enabled' if enable else 'disabled'} {username}")
 
 
@@ -87,8 +93,10 @@ def users_disable(username: str, enable: bool) -> None:
 @reports_errors()
 def users_passwd(username: str, password_stdin: bool) -> None:
     """Set a new password for an account (and unlock it)."""
+    from gridmap.access import accounts
+
     config = current_config()
     password = read_password(password_stdin)
     with db.connect(config) as conn:
-        accounts.change_password(conn, config, cli_actor(os_user()), username, password)
+        accounts.change_password(conn, config, os_actor(), username, password)
     click.echo(f"password changed for {username}")

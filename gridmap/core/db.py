@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-
-import psycopg
-from psycopg_pool import ConnectionPool
+from typing import TYPE_CHECKING
 
 from gridmap.core.config import Config
 from gridmap.core.errors import DatabaseUnavailable
+
+if TYPE_CHECKING:
+    import psycopg
+    from psycopg_pool import ConnectionPool
 
 
 def database_url(config: Config) -> str:
@@ -34,6 +36,8 @@ def _configure(conn: psycopg.Connection, config: Config) -> None:
 @contextmanager
 def connect(config: Config, url: str | None = None) -> Iterator[psycopg.Connection]:
     """Open one autocommit connection (for the CLI); writes group in `conn.transaction()`."""
+    import psycopg
+
     try:
         conn = psycopg.connect(url or database_url(config), autocommit=True)
     except psycopg.OperationalError as exc:
@@ -47,6 +51,7 @@ def connect(config: Config, url: str | None = None) -> Iterator[psycopg.Connecti
 
 def make_pool(config: Config, url: str | None = None) -> ConnectionPool:
     """Create the web app's connection pool; request statements get a timeout."""
+    from psycopg_pool import ConnectionPool
 
     def configure(conn: psycopg.Connection) -> None:
         _configure(conn, config)

@@ -20,9 +20,6 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from urllib.parse import quote
 
-import psycopg
-from psycopg import sql
-
 from gridmap.core.errors import DatabaseUnavailable
 
 DATABASE_NAME = "gridmap"
@@ -172,6 +169,9 @@ def stop(cluster: Cluster) -> None:
 
 def ensure_database(cluster: Cluster, dbname: str = DATABASE_NAME) -> str:
     """Create `dbname` in the running cluster if missing; return its URL."""
+    import psycopg
+    from psycopg import sql
+
     deadline = time.monotonic() + 30
     while True:
         try:

@@ -9,18 +9,24 @@ import psycopg
 
 from gridmap.access import audit, privacy
 from gridmap.access.accounts import EVERYTHING, Actor, Scope
+from gridmap.core import vocab
 from gridmap.core.config import Config
 from gridmap.core.errors import NotFound
+from gridmap.core.vocab import COVERAGE_STATUSES, VISIT_STATUSES, ancestors_and_self
+from gridmap.files import reports as reports_io
 from gridmap.store import assignment as assignment_store
 from gridmap.store import coverage as coverage_store
 from gridmap.store import gaps as gap_store
-from gridmap.store.coverage import COVERAGE_STATUSES, VISIT_STATUSES
+from gridmap.store import staffing as staffing_store
 
 __all__ = [
     "COVERAGE_STATUSES",
     "VISIT_STATUSES",
     "coverage_report",
+    "export_scope",
+    "export_workbook",
     "gaps_geojson",
+    "groups_without_worker",
     "household_detail",
     "mismatches",
     "households_geojson",
@@ -32,23 +38,13 @@ __all__ = [
 COUNT_KEYS = (
     "households",
     "monitored",
-    "outside_grid",
-    "no_worker",
-    "no_contact",
-    "overdue",
-    "covered",
+    *COVERAGE_STATUSES,
     "visited",
     "visit_never",
     "visit_due_soon",
     "visit_overdue",
     "doubtful_visit",
 )
-CODE_LENGTHS = (6, 9, 12, 15)
-
-
-def ancestors_and_self(code: str) -> list[str]:
-    """Codes of the unit and every unit above it (county first)."""
-    return [code[:n] for n in CODE_LENGTHS if n <= len(code)]
 
 
 def status_params(conn: psycopg.Connection, config: Config, as_of: date) -> dict:
@@ -131,12 +127,20 @@ def unit_figures(
     """The report's figures for one unit in scope; NotFound when it is unknown or outside."""
     if not scope.allows(code):
         raise NotFound(f"no unit {code}")
-    report = coverage_report(conn, config, as_of, level=len(code) // 3 - 1, parent=None,
+    report = coverage_report(conn, config, as_of, level=vocab.level_of(code), parent=None,
                              scope=Scope((code,)))  # fmt: skip
     figures = next((u for u in report["units"] if u["code"] == code), None)
     if figures is None:
         raise NotFound(f"no unit {code}")
+    if figures["level"] == vocab.VILLAGE:
+        figures["groups_without_worker"] = groups_without_worker(conn, code, scope)
     return figures
+
+
+def groups_without_worker(conn: psycopg.Connection, village: str, scope: Scope) -> list[dict]:
+    """The village's groups in scope that have no active worker, as {code, name}, by code."""
+    rows = staffing_store.groups_without_worker(conn, village, scope.narrow(village))
+    return [{"code": code, "name": name} for code, name in rows]
 
 
 PAGE_SIZE = 500
@@ -239,3 +243,22 @@ def mismatches(
         if scope.allows(row["declared_group"] or "") or scope.allows(row["located_unit"] or "")
     ]
     return [privacy.masked(r) for r in rows] if masked else rows
+
+
+def export_scope(actor: Actor, parent: str | None) -> Scope:
+    """The actor's scope, narrowed to `parent` when one is given."""
+    return actor.scope if parent is None else Scope(tuple(actor.scope.narrow(parent) or ()))
+
+
+def export_workbook(
+    conn: psycopg.Connection, actor: Actor, report: dict, *, parent: str | None = None
+) -> bytes:
+    """The coverage report (made in `export_scope(actor, parent)`) as a spreadsheet, audited.
+
+    Mismatched households come from the same scope, masked but for administrators.
+    """
+    found = mismatches(conn, export_scope(actor, parent), masked=not actor.is_admin)
+    body = reports_io.coverage_workbook(report, found)
+    with conn.transaction():
+        audit.record(conn, actor, "export.coverage_xlsx", parent, {"as_of": report["as_of"]})
+    return body

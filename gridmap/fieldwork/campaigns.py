@@ -11,6 +11,7 @@ import psycopg
 
 from gridmap.access import audit, privacy
 from gridmap.access.accounts import EVERYTHING, Actor, Scope
+from gridmap.core import vocab
 from gridmap.core.config import Config
 from gridmap.core.errors import BadInput, NotFound
 from gridmap.coverage.report import ancestors_and_self
@@ -45,8 +46,8 @@ def parse_categories(values: Iterable[str]) -> list[str]:
 
 def _check_units(conn: psycopg.Connection, actor: Actor, codes: list[str]) -> None:
     for code in codes:
-        if not code.isdigit() or len(code) not in (6, 9, 12, 15):
-            raise BadInput(f"scope '{code}' is not a 6, 9, 12 or 15-digit grid code")
+        if not vocab.is_unit_code(code):
+            raise BadInput(f"scope '{code}' is not a {vocab.codes_phrase()}-digit grid code")
         if not actor.scope.allows(code):
             raise NotFound(f"no unit {code}")
     unknown = campaign_store.unknown_units(conn, codes)

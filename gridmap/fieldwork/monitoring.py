@@ -10,7 +10,7 @@ import psycopg
 
 from gridmap.access import audit, privacy
 from gridmap.access.accounts import EVERYTHING, Actor, Scope
-from gridmap.core import clock
+from gridmap.core import clock, vocab
 from gridmap.core.config import Config
 from gridmap.core.errors import BadInput, NotFound
 from gridmap.coverage.report import ancestors_and_self
@@ -23,14 +23,12 @@ from gridmap.store import visits as visit_store
 
 COUNT_KEYS = (
     "identified",
-    *(f"identified_{way}" for way in monitoring_store.FOUND_BY),
+    *(f"identified_{way}" for way in vocab.FOUND_BY),
     "eliminated",
     "at_risk_end",
 )
 #: Lists of households without a contact stop here; a unit narrows them.
 LIST_LIMIT = 5000
-#: Roles that open the monitoring page: it names households at risk and their contacts.
-PAGE_ROLES = ("admin", "reviewer", "township")
 
 
 def _prefixes(scope: Scope) -> list[str] | None:
@@ -161,6 +159,26 @@ def contact_loads(
         with conn.transaction():
             audit.record(conn, viewer, "personal.view", "contacts", detail)
     return contacts
+
+
+def uncontacted_export(
+    conn: psycopg.Connection, as_of: date, actor: Actor, *, unit: str | None = None
+) -> bytes:
+    """Monitored households at risk without a contact on `as_of` as a spreadsheet, audited."""
+    listing = uncontacted_households(conn, as_of, actor.scope, unit=unit)
+    with conn.transaction():
+        audit.record(conn, actor, "export.uncontacted_xlsx", unit, {"as_of": as_of.isoformat()})
+    return monitoring_io.uncontacted_workbook(listing)
+
+
+def contacts_export(
+    conn: psycopg.Connection, as_of: date, actor: Actor, *, unit: str | None = None
+) -> bytes:
+    """Contacts with the households they assist on `as_of` as a spreadsheet, audited."""
+    loads = contact_loads(conn, as_of, actor, unit=unit)
+    with conn.transaction():
+        audit.record(conn, actor, "export.contacts_xlsx", unit, {"as_of": as_of.isoformat()})
+    return monitoring_io.contacts_workbook(loads, as_of)
 
 
 def uncontacted_households(

@@ -7,11 +7,12 @@ import math
 from dataclasses import dataclass
 from datetime import datetime
 
+from gridmap.core import vocab
 from gridmap.core.errors import BadInput
 from gridmap.files.cells import datetime_parser
 from gridmap.files.grids import CHINA_LAT, CHINA_LON
 
-KINDS = ("routine", "campaign", "inspection")
+KINDS = vocab.VISIT_KINDS
 MAX_NOTE = 2000
 MAX_CODE = 40
 
@@ -93,7 +94,7 @@ def parse_visit(
     visitor = _text(payload, "visitor", MAX_CODE) or default_visitor
     if visitor is None:
         raise BadInput("visitor is missing; give the worker's or contact's code")
-    kind = _text(payload, "kind", 20) or "routine"
+    kind = _text(payload, "kind", 20) or vocab.ROUTINE_VISIT
     if kind not in KINDS:
         raise BadInput(f"kind '{kind}' is not one of {', '.join(KINDS)}")
     lon, lat = _checkin(payload)
@@ -106,7 +107,7 @@ def _plan_id(payload: dict, kind: str) -> int | None:
     raw = payload.get("plan_id")
     if raw is None or raw == "":
         return None  # an inspection visit without a plan is refused by check_plan
-    if kind != "inspection":
+    if kind != vocab.INSPECTION_VISIT:
         raise BadInput(f"only inspection visits name a plan; drop plan_id from this {kind} "
                        "visit, or set kind to inspection")  # fmt: skip
     text = str(raw).strip()

@@ -10,7 +10,7 @@ import psycopg
 
 from gridmap.access import audit
 from gridmap.access.accounts import Actor, Scope
-from gridmap.core import clock
+from gridmap.core import clock, vocab
 from gridmap.core.config import Config
 from gridmap.core.errors import BadInput, Conflict, GridmapError, NotFound
 from gridmap.coverage.report import status_params
@@ -23,8 +23,6 @@ from gridmap.store import visits as visit_store
 MAX_REASON = 500
 #: The field list shows at most this many households; a search narrows it.
 FIELD_LIST_LIMIT = 300
-#: Roles that record inspection visits and see them while their plan is open.
-INSPECTION_ROLES = ("inspector", "admin")
 
 
 class NotAllowed(GridmapError):
@@ -35,7 +33,7 @@ class NotAllowed(GridmapError):
 
 def sees_hidden(actor: Actor) -> bool:
     """True for the roles that see inspection visits while their plan is still open."""
-    return actor.role in INSPECTION_ROLES
+    return actor.may(vocab.PLAN_INSPECTIONS)
 
 
 def prefixes_of(scope: Scope) -> list[str] | None:
@@ -45,14 +43,14 @@ def prefixes_of(scope: Scope) -> list[str] | None:
 
 def check_role(actor: Actor, kind: str) -> None:
     """Refuse an inspection visit recorded by a role other than inspector or admin."""
-    if kind == "inspection" and actor.role not in INSPECTION_ROLES:
+    if kind == vocab.INSPECTION_VISIT and not actor.may(vocab.PLAN_INSPECTIONS):
         raise NotAllowed("only inspectors and administrators record inspection visits; "
                          "record this visit as routine or campaign")  # fmt: skip
 
 
 def check_plan(conn: psycopg.Connection, kind: str, plan_id: int | None) -> None:
     """Refuse an inspection visit without a plan or under an unknown or closed plan."""
-    if kind != "inspection":
+    if kind != vocab.INSPECTION_VISIT:
         return
     if plan_id is None:
         raise BadInput("an inspection visit must name its plan: give plan_id, the number of "
@@ -116,7 +114,7 @@ def record_visit(
 
 def open_plans(conn: psycopg.Connection, actor: Actor) -> list[dict]:
     """Open plans (id, name, first_day) an inspection visit by `actor` may name; [] for others."""
-    if actor.role not in INSPECTION_ROLES:
+    if not actor.may(vocab.PLAN_INSPECTIONS):
         return []
     # Through the plans module, so even this list leaves the audit row plans always leave.
     found = inspection_plans.list_plans(conn, actor)
@@ -125,7 +123,7 @@ def open_plans(conn: psycopg.Connection, actor: Actor) -> list[dict]:
 
 def form_kinds(plans_open: list[dict]) -> tuple[str, ...]:
     """The kinds the visit form offers: inspection only with an open plan to record it under."""
-    return KINDS if plans_open else tuple(k for k in KINDS if k != "inspection")
+    return KINDS if plans_open else tuple(k for k in KINDS if k != vocab.INSPECTION_VISIT)
 
 
 def reject_visit(
@@ -197,16 +195,18 @@ def households_to_visit(
 def groups_in_scope(conn: psycopg.Connection, scope: Scope) -> list[dict]:
     """Villager groups in scope, each named with its village, by code."""
     prefixes = prefixes_of(scope)
-    villages = {u[0]: u[1] for u in coverage_store.unit_index(conn, 3, _parents(prefixes))}
+    villages = {
+        u[0]: u[1] for u in coverage_store.unit_index(conn, vocab.VILLAGE, _parents(prefixes))
+    }
     return [
         {"code": code, "name": f"{villages.get(parent or '', '')} {name}".strip()}
-        for code, name, _level, parent in coverage_store.unit_index(conn, 4, prefixes)
+        for code, name, _level, parent in coverage_store.unit_index(conn, vocab.GROUP, prefixes)
     ]
 
 
 def _parents(prefixes: list[str] | None) -> list[str] | None:
     """Prefixes that also reach the villages above groups in scope."""
-    return None if prefixes is None else [p[:12] for p in prefixes]
+    return None if prefixes is None else [vocab.unit_at(p, vocab.VILLAGE) for p in prefixes]
 
 
 def doubtful_households(conn: psycopg.Connection, config: Config, codes: list[str]) -> set[str]:

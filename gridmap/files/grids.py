@@ -10,6 +10,7 @@ import pandas as pd
 import pyogrio
 import shapely
 
+from gridmap.core import vocab
 from gridmap.core.errors import BadInput
 from gridmap.files.archives import MAX_UNPACKED_MB, check_unpacked
 from gridmap.geo.crs import to_wgs84
@@ -20,7 +21,8 @@ COLUMN_ALIASES = {
     "name": ("name", "名称", "网格名称"),
     "level": ("level", "级别", "层级"),
 }
-LEVEL_BY_CODE_LENGTH = {6: 1, 9: 2, 12: 3, 15: 4}
+LEVEL_BY_CODE_LENGTH = vocab.LEVEL_BY_CODE_LENGTH
+_LENGTHS = ",".join(str(n) for n in vocab.CODE_LENGTHS)
 #: A generous box around China; coordinates outside it are wrong or swapped.
 CHINA_LON = (73.0, 136.0)
 CHINA_LAT = (3.0, 54.0)
@@ -50,7 +52,7 @@ def read_grid_file(
         crs=raw.crs,
     )
     frame["level"] = _levels(raw, columns, frame["code"])
-    frame["parent"] = [c[:-3] if len(c) > 6 else None for c in frame["code"]]
+    frame["parent"] = [vocab.parent_of(c) for c in frame["code"]]
     _require_polygons(frame, path)
     frame = to_wgs84(frame, crs_name)
     _require_china(frame, path)
@@ -161,8 +163,8 @@ def check_importable(frame: gpd.GeoDataFrame, source: str) -> None:
     for feature, code, level in zip(frame["feature"], frame["code"], frame["level"], strict=True):
         if not code.isdigit() or LEVEL_BY_CODE_LENGTH.get(len(code)) != level:
             problems.append(
-                f"feature {feature}: code '{code}' is not a {{6,9,12,15}}-digit code for level "
-                f"{level}; a child's code is its parent's code plus 3 digits"
+                f"feature {feature}: code '{code}' is not a {{{_LENGTHS}}}-digit code for level "
+                f"{level}; a child's code is its parent's code plus {vocab.CHILD_DIGITS} digits"
             )
     dupes = frame["code"][frame["code"].duplicated()].unique()
     problems += [f"code {c} appears more than once; keep one feature per code" for c in dupes]

@@ -9,6 +9,7 @@ from typing import NamedTuple
 import geopandas as gpd
 import pandas as pd
 
+from gridmap.core import vocab
 from gridmap.core.errors import BadInput
 from gridmap.files import cells, tables
 from gridmap.files.archives import MAX_UNPACKED_MB
@@ -61,6 +62,8 @@ _STORED_FROM = {
     "status": "status", "status_date": "status_date", "status_reason": "status_reason",
 }  # fmt: skip
 _TEXT = ("head_name", "id_number", "phone", "address", "status_reason")
+_GROUP_DIGITS = vocab.CODE_LENGTH[vocab.GROUP]
+_GROUP_CODE = re.compile(rf"\d{{{_GROUP_DIGITS}}}")
 
 
 class Households(NamedTuple):
@@ -194,10 +197,11 @@ def _statuses(frame: pd.DataFrame, labels: pd.Series) -> tuple[list, list, list[
 
 def _location_problems(frame: pd.DataFrame, labels: pd.Series) -> list[str]:
     problems = [
-        f"{label}: group code '{g}' is not a 15-digit villager group code; write the "
-        "group's code from the grid (village code + 3 digits) or leave it empty"
+        f"{label}: group code '{g}' is not a {_GROUP_DIGITS}-digit villager group code; write "
+        f"the group's code from the grid (village code + {vocab.CHILD_DIGITS} digits) or leave "
+        "it empty"
         for label, g in zip(labels.tolist(), frame["group"], strict=True)
-        if g and not re.fullmatch(r"\d{15}", g)
+        if g and not _GROUP_CODE.fullmatch(g)
     ]
     nowhere = (frame["lon"] == "") & (frame["lat"] == "") & (frame["group"] == "")
     problems += [

@@ -10,7 +10,7 @@ from typing import NamedTuple
 import geopandas as gpd
 import pandas as pd
 
-from gridmap.core import clock
+from gridmap.core import clock, vocab
 from gridmap.files import cells, tables
 from gridmap.files.archives import MAX_UNPACKED_MB
 from gridmap.files.tables import ROW
@@ -54,7 +54,8 @@ VISIT_KINDS = {
     "日常走访": "routine", "routine": "routine", "集中走访": "campaign", "campaign": "campaign",
     "暗访": "inspection", "inspection": "inspection",
 }  # fmt: skip
-_GROUP_CODE = re.compile(r"\d{15}")
+_GROUP_DIGITS = vocab.CODE_LENGTH[vocab.GROUP]
+_GROUP_CODE = re.compile(rf"\d{{{_GROUP_DIGITS}}}")
 
 
 class Workers(NamedTuple):
@@ -145,7 +146,8 @@ def _worker_groups(frame: pd.DataFrame, labels: pd.Series) -> tuple[pd.DataFrame
         for code in cells.split_codes(text):
             if not _GROUP_CODE.fullmatch(code):
                 problems.append(
-                    f"{label}: group code '{code}' is not a 15-digit villager group code; "
+                    f"{label}: group code '{code}' is not a {_GROUP_DIGITS}-digit villager group "
+                    "code; "
                     "separate several codes with ; , 、 or spaces"
                 )
             pairs.append((row, worker, code))

@@ -8,6 +8,7 @@ from typing import NamedTuple
 
 import pandas as pd
 
+from gridmap.core import vocab
 from gridmap.files import cells, tables
 from gridmap.files.archives import MAX_UNPACKED_MB
 from gridmap.files.tables import ROW
@@ -26,7 +27,8 @@ KIND_WORDS = {
     "联系点": "leader", "县领导联系点": "leader", "县领导": "leader", "领导": "leader",
     **{k: k for k in KIND_NAMES},
 }  # fmt: skip
-_VILLAGE = re.compile(r"\d{12}")
+_VILLAGE_DIGITS = vocab.CODE_LENGTH[vocab.VILLAGE]
+_VILLAGE = re.compile(rf"\d{{{_VILLAGE_DIGITS}}}")
 
 
 class Pairings(NamedTuple):
@@ -57,7 +59,7 @@ def read_pairings(path: Path, *, max_unpacked_mb: int = MAX_UNPACKED_MB) -> Pair
         for i in frame.index[frame["partner"].str.len() > 200]
     ]
     problems += [
-        f"{label}: village code '{v}' is not a 12-digit village code (行政村编码)"
+        f"{label}: village code '{v}' is not a {_VILLAGE_DIGITS}-digit village code (行政村编码)"
         for label, v in zip(labels.tolist(), frame["village"], strict=True)
         if not _VILLAGE.fullmatch(v)
     ]

@@ -16,6 +16,7 @@ import shapely
 import shapely.errors
 from shapely.geometry.base import BaseGeometry
 
+from gridmap.core import vocab
 from gridmap.core.errors import BadInput
 from gridmap.files import cells, tables
 from gridmap.files.archives import MAX_UNPACKED_MB
@@ -77,7 +78,8 @@ STORED_FROM = {
 }  # fmt: skip
 MAX_FUNDS_WAN = Decimal(1_000_000)
 _CENT = Decimal("0.01")
-_VILLAGE = re.compile(r"\d{12}")
+_VILLAGE_DIGITS = vocab.CODE_LENGTH[vocab.VILLAGE]
+_VILLAGE = re.compile(rf"\d{{{_VILLAGE_DIGITS}}}")
 
 
 def _funds(text: str) -> Decimal:
@@ -219,8 +221,8 @@ def _attributes(frame: pd.DataFrame, labels: pd.Series) -> tuple[pd.DataFrame, l
         amounts = [v if v is not None else Decimal(0) for v in rows[source]]
         rows[source] = pd.Series(amounts, index=rows.index, dtype=object)
     problems += [
-        f"{label}: village code '{v}' is not a 12-digit village code; write the village's code "
-        "from the grid or leave it empty when the project has coordinates"
+        f"{label}: village code '{v}' is not a {_VILLAGE_DIGITS}-digit village code; write the "
+        "village's code from the grid or leave it empty when the project has coordinates"
         for label, v in zip(labels, frame["village"], strict=True)
         if v and not _VILLAGE.fullmatch(v)
     ]

@@ -14,14 +14,16 @@ import pandas as pd
 import shapely
 from numpy.typing import NDArray
 
+from gridmap.core import vocab
 from gridmap.core.errors import BadInput
 from gridmap.geo.areas import area_center, areas_m2
 from gridmap.geo.crs import to_wgs84
 
 RULES = ("invalid_geometry", "outside_parent", "overlap", "gap", "bad_code", "empty")
-CODE_LENGTHS = {1: 6, 2: 9, 3: 12, 4: 15}
-LEVEL_NAMES = {1: "county", 2: "township", 3: "village", 4: "group"}
+CODE_LENGTHS = vocab.CODE_LENGTH
+LEVEL_NAMES = vocab.LEVEL_NAMES
 
+_LEVELS_PHRASE = ", ".join(map(str, vocab.LEVELS[:-1])) + f" or {vocab.LEVELS[-1]}"
 _POLYGON_TYPES = (3, 6)  # shapely type ids of Polygon and MultiPolygon
 # Gap pieces are computed geometries whose edges only nearly meet the children: ~1 cm slack.
 _TOUCH_DEG = 1e-7
@@ -146,10 +148,10 @@ def _bad_codes(codes: NDArray, levels: NDArray, raw_levels: list) -> list[Violat
         problem = _code_problem(code, int(level), raw_level)
         if problem is None and seen[code] > 1:
             problem = f"code {code} is used by more than one unit"
-        if problem is None and level > 1 and level - 1 in present:
-            if code[:-3] not in at_level[level - 1]:
+        if problem is None and level > vocab.COUNTY and level - 1 in present:
+            if vocab.parent_of(code) not in at_level[level - 1]:
                 name = LEVEL_NAMES[level - 1]
-                problem = f"parent {name} {code[:-3]} of {code} is not in the grid"
+                problem = f"parent {name} {vocab.parent_of(code)} of {code} is not in the grid"
         if problem:
             out.append(_violation("bad_code", level, [code], None, problem))
     return out
@@ -157,7 +159,7 @@ def _bad_codes(codes: NDArray, levels: NDArray, raw_levels: list) -> list[Violat
 
 def _code_problem(code: str, level: int, raw_level: object) -> str | None:
     if not level:
-        return f"level of {code or 'a unit'} is {raw_level!r}; it must be 1, 2, 3 or 4"
+        return f"level of {code or 'a unit'} is {raw_level!r}; it must be {_LEVELS_PHRASE}"
     if not code:
         return f"a {LEVEL_NAMES[level]} has no code"
     if not _DIGITS.fullmatch(code):
@@ -177,7 +179,7 @@ def _build(codes: NDArray, levels: NDArray, geoms: NDArray, tolerance_m2: float)
     for i in np.flatnonzero(placed):
         index.setdefault((int(levels[i]), codes[i]), int(i))
     parent = np.array(
-        [index.get((int(lv) - 1, c[:-3]), -1) if ok else -1
+        [index.get((int(lv) - 1, vocab.parent_of(c) or ""), -1) if ok else -1
          for c, lv, ok in zip(codes, levels, placed, strict=True)], dtype=np.int64,
     )  # fmt: skip
     flagged = np.zeros(len(codes), dtype=bool)
@@ -192,7 +194,10 @@ def _build(codes: NDArray, levels: NDArray, geoms: NDArray, tolerance_m2: float)
 def _overlaps(grid: _Grid) -> list[Violation]:
     out = []
     siblings = np.array(
-        [c[:-3] if lv > 1 else "" for c, lv in zip(grid.codes, grid.levels, strict=True)]
+        [
+            vocab.parent_of(c) or "" if lv > vocab.COUNTY else ""
+            for c, lv in zip(grid.codes, grid.levels, strict=True)
+        ]
     )
     for level in CODE_LENGTHS:
         idx = np.flatnonzero(grid.placed & (grid.levels == level))

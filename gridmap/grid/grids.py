@@ -10,7 +10,7 @@ import geopandas as gpd
 import psycopg
 
 from gridmap.access.accounts import EVERYTHING, Scope
-from gridmap.core import clock
+from gridmap.core import clock, vocab
 from gridmap.core.config import Config
 from gridmap.core.errors import BadInput
 from gridmap.files.grids import check_importable, read_grid_file
@@ -67,7 +67,7 @@ def import_grid_file(
 
 def _after_grid_change(conn: psycopg.Connection, touched_codes: list[str]) -> int:
     """Refresh the gaps around changed units and reassign households; return how many moved."""
-    parents = {c[:-3] for c in touched_codes if len(c) > 6}
+    parents = {p for p in map(vocab.parent_of, touched_codes) if p is not None}
     gap_store.refresh_gaps(conn, sorted(parents | set(touched_codes)))
     return assignment_store.assign_all(conn)
 

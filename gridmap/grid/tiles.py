@@ -13,16 +13,14 @@ import numpy as np
 import psycopg
 
 from gridmap.access.accounts import Scope
+from gridmap.core import vocab
 from gridmap.core.config import Config
 from gridmap.core.errors import BadInput, NotFound
+from gridmap.core.vocab import GROUP_COUNTS_MIN_ZOOM, POINT_MIN_ZOOM
 from gridmap.coverage import report as coverage
 from gridmap.store import tiles as tile_store
 
 MAX_ZOOM = 22
-#: From this zoom on, households are individual points; below it, counts per unit.
-POINT_MIN_ZOOM = 13
-#: Below POINT_MIN_ZOOM, counts per group from this zoom on, per village below it.
-GROUP_COUNTS_MIN_ZOOM = 11
 COUNT_COLUMNS = (
     "households", "outside_grid", "no_worker", "no_contact", "overdue", "covered",
     "visit_never", "visit_due_soon", "visit_overdue", "doubtful_visit",
@@ -40,18 +38,14 @@ def check_tile(z: int, x: int, y: int) -> None:
 
 def unit_levels_for_zoom(z: int) -> list[int]:
     """Which grid levels the units tile shows at zoom `z`."""
-    if z <= 8:
-        return [1, 2]
-    if z < GROUP_COUNTS_MIN_ZOOM:
-        return [1, 2, 3]
-    return [1, 2, 3, 4]
+    return vocab.levels_drawn_at(z)
 
 
 def household_aggregate_level(z: int) -> int | None:
     """The unit level households are counted per at zoom `z`, or None for single points."""
     if z >= POINT_MIN_ZOOM:
         return None
-    return 4 if z >= GROUP_COUNTS_MIN_ZOOM else 3
+    return vocab.GROUP if z >= GROUP_COUNTS_MIN_ZOOM else vocab.VILLAGE
 
 
 class CountsCache:
@@ -90,7 +84,7 @@ def _level_counts(
     """Counts per unit of `level`, with each unit's label point for picking a tile's units."""
     totals = coverage.unit_status_totals(conn, config, as_of, prefixes)
     labels = tile_store.label_points(conn, level)
-    codes = sorted(c for c in totals if len(c) == 3 * (level + 1) and c in labels)
+    codes = sorted(c for c in totals if vocab.level_of(c) == level and c in labels)
     counts: dict[str, Any] = {"code": np.array(codes, dtype=object)}
     for column in COUNT_COLUMNS:
         counts[column] = np.array([totals[c][column] for c in codes], dtype=np.int64)
@@ -123,11 +117,15 @@ def _in_tile(counts: dict[str, Any], tile: tuple[int, int, int]) -> dict[str, li
 
 
 def etag(
-    layer: str, stamp: int, as_of: date, prefixes: list[str] | None, tile: tuple[int, int, int]
-) -> str:
-    """A strong ETag that changes whenever the data, date or scope of the tile change."""
+    layer: str, stamp: str, as_of: date, prefixes: list[str] | None, tile: tuple[int, int, int],
+    config: Config,
+) -> str:  # fmt: skip
+    """A strong ETag that changes whenever the data, date, scope or status settings change."""
     scope_key = ",".join(prefixes) if prefixes is not None else "*"
-    raw = f"{layer}/{stamp}/{as_of.isoformat()}/{scope_key}/{'/'.join(map(str, tile))}"
+    # Statuses follow from the visit windows and the check-in distance: a restart with other
+    # settings must not leave browsers holding tiles coloured by the old ones.
+    settings = f"{sorted(config.visit_windows_days().items())}/{config.checkin_max_m}"
+    raw = f"{layer}/{stamp}/{as_of.isoformat()}/{scope_key}/{'/'.join(map(str, tile))}/{settings}"
     return hashlib.sha1(raw.encode()).hexdigest()[:24]
 
 
@@ -139,7 +137,7 @@ def household_tile(
     *,
     as_of: date,
     prefixes: list[str] | None,
-    stamp: int,
+    stamp: str,
 ) -> bytes:
     """The households tile under `prefixes`: single points at high zoom, counts per unit below."""
     z, x, y = tile
@@ -173,6 +171,6 @@ def tile_prefixes(scope: Scope, unit: str | None) -> list[str] | None:
         return []
 
 
-def change_stamp(conn: psycopg.Connection) -> int:
-    """The data's change counter (part of every tile's ETag)."""
+def change_stamp(conn: psycopg.Connection) -> str:
+    """The data's change stamp (part of every tile's ETag and of the counts' cache key)."""
     return tile_store.change_stamp(conn)

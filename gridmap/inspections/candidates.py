@@ -7,6 +7,7 @@ from datetime import date
 
 import psycopg
 
+from gridmap.core import vocab
 from gridmap.core.config import Config
 from gridmap.coverage import report as coverage
 from gridmap.inspections.sampling import (
@@ -47,6 +48,11 @@ def gather(
     return found
 
 
+def _township(code: str) -> str:
+    """The code of the township a unit or village lies in."""
+    return vocab.unit_at(code, vocab.TOWNSHIP)
+
+
 def household(row: dict, w: Weights) -> Candidate:
     """A monitored household, weighed by risk, overdue visit and missing contact."""
     flags = {k: bool(row[k]) for k in ("at_risk", "overdue", "no_contact")}
@@ -61,7 +67,7 @@ def household(row: dict, w: Weights) -> Candidate:
 def project(row: dict, w: Weights) -> Candidate:
     """A funded project under construction."""
     return Candidate(
-        code=row["code"], kind="project", township=row["village"][:9], lon=row["lon"],
+        code=row["code"], kind="project", township=_township(row["village"]), lon=row["lon"],
         lat=row["lat"], weight=w.project, check=CHECKS["project"], name=row["name"] or "",
         place=row["village_name"], source="projects",
     )  # fmt: skip
@@ -70,7 +76,8 @@ def project(row: dict, w: Weights) -> Candidate:
 def unstaffed_group(row: dict, w: Weights) -> Candidate:
     """A villager group without an active worker."""
     return Candidate(
-        code=row["code"], kind="unit", township=row["code"][:9], lon=row["lon"], lat=row["lat"],
+        code=row["code"], kind="unit", township=_township(row["code"]), lon=row["lon"],
+        lat=row["lat"],
         weight=w.no_worker, check=CHECKS["no_worker"], name=row["name"], place=row["name"],
         source="groups",
     )  # fmt: skip
@@ -80,7 +87,8 @@ def low_visit_village(row: dict, w: Weights) -> Candidate:
     """A village among those with the lowest visit rate."""
     rate = row["visited"] / row["households"] if row["households"] else 0.0
     return Candidate(
-        code=row["code"], kind="unit", township=row["code"][:9], lon=row["lon"], lat=row["lat"],
+        code=row["code"], kind="unit", township=_township(row["code"]), lon=row["lon"],
+        lat=row["lat"],
         weight=round(village_weight(w, rate), 3), check=CHECKS["low_visit"],
         name=row["name"], place=row["name"], source="villages",
     )  # fmt: skip

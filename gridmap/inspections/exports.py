@@ -8,10 +8,11 @@ import xml.etree.ElementTree as ET
 
 import gpxpy.gpx
 
+from gridmap.core import vocab
 from gridmap.core.errors import NotFound
 
 KIND_LABELS = {"household": "农户", "project": "项目"}
-UNIT_LABELS = {15: "村民小组", 12: "行政村", 9: "乡镇"}
+UNIT_LABELS = {vocab.GROUP: "村民小组", vocab.VILLAGE: "行政村", vocab.TOWNSHIP: "乡镇"}
 SEAT_NAME = "县城（出发/返回）"
 KML_NS = "http://www.opengis.net/kml/2.2"
 CSV_HEADERS = [
@@ -26,7 +27,7 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 def kind_label(kind: str, code: str) -> str:
     """农户, 项目, or the level of a unit (村民小组, 行政村)."""
-    return KIND_LABELS.get(kind) or UNIT_LABELS.get(len(code), "网格")
+    return KIND_LABELS.get(kind) or UNIT_LABELS.get(vocab.level_of(code) or 0, "网格")
 
 
 def team_day(plan: dict, team: int, day: str) -> dict:

@@ -8,7 +8,15 @@ from collections.abc import Mapping
 import folium
 
 from gridmap.inspections.exports import kind_label
-from gridmap.maps.pages import LocalMap, MapFragment, map_fragment
+from gridmap.maps.basemap import basemap_settings
+from gridmap.maps.pages import (
+    JQUERY_JS,
+    LEAFLET_CSS,
+    LEAFLET_JS,
+    MapFragment,
+    base_map,
+    map_fragment,
+)
 
 #: Distinct on a light background and for the common kinds of colour blindness.
 TEAM_COLOURS = ("#0072b2", "#d55e00", "#009e73", "#cc79a7", "#e69f00", "#56b4e9", "#000000")
@@ -86,10 +94,10 @@ def build_plan_map(
     `layer_names` names each (team, day); `words` holds the translated "eta", "check" and "seat".
     """
     seat = (plan["seat"]["lat"], plan["seat"]["lon"])
-    fmap = LocalMap(location=seat, zoom_start=10, tiles=None, max_zoom=19)
-    if basemap_url:
-        folium.TileLayer(tiles=basemap_url, attr=basemap_attribution or " ", name="basemap",
-                         overlay=False, control=False, max_zoom=19).add_to(fmap)  # fmt: skip
+    fmap = base_map(
+        basemap_settings(basemap_url, basemap_attribution), location=seat, zoom_start=10,
+        js=LEAFLET_JS + JQUERY_JS, css=LEAFLET_CSS,
+    )  # fmt: skip
     days = sorted({r["day"] for r in plan["routes"]})
     for route in plan["routes"]:
         if route["stops"]:

@@ -12,6 +12,7 @@ import psycopg
 
 from gridmap.access import audit
 from gridmap.access.accounts import Actor
+from gridmap.core import vocab
 from gridmap.core.config import Config
 from gridmap.core.errors import BadInput, Conflict, NotFound
 from gridmap.inspections import candidates, sampling
@@ -20,8 +21,6 @@ from gridmap.inspections.sampling import Weights
 from gridmap.store import inspections as store
 from gridmap.store import visits as visit_store
 
-#: Roles that may see plans at all.
-PLAN_ROLES = ("inspector", "admin")
 STOP_KEYS = ("code", "kind", "township", "eta", "weight", "check", "name", "place", "address",
              "lon", "lat", "km", "minutes", "mandatory")  # fmt: skip
 DROPPED_KEYS = ("code", "kind", "weight", "township", "name", "place", "address", "check",
@@ -30,7 +29,7 @@ DROPPED_KEYS = ("code", "kind", "weight", "township", "name", "place", "address"
 
 def may_see(actor: Actor) -> bool:
     """True for the roles that may see inspection plans."""
-    return actor.role in PLAN_ROLES
+    return actor.may(vocab.PLAN_INSPECTIONS)
 
 
 def require_access(actor: Actor) -> None:

@@ -18,9 +18,10 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from gridmap.core import vocab
 from gridmap.core.errors import BadInput
 
-KINDS = ("household", "project", "unit")
+KINDS = vocab.STOP_KINDS
 SOURCES = ("households", "projects", "groups", "villages")
 #: How each source is named in messages.
 SOURCE_NAMES = {

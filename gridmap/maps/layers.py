@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from branca.element import Figure, JavascriptLink, MacroElement
@@ -129,3 +129,20 @@ class AppStart(MacroElement):
         self._name = "AppStart"
         self.entry = entry
         self.control = control
+
+
+class ScaleBar(MacroElement):
+    """Leaflet's scale bar with the base map's options (gridmap.maps.basemap)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        L.control.scale({{ this.options|tojson }}).addTo({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, options: Mapping[str, object]):
+        super().__init__()
+        self._name = "ScaleBar"
+        self.options = dict(options)

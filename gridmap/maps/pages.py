@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import html
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,32 +11,34 @@ import folium
 from branca.element import Element, Figure
 from folium.template import Template
 
+from gridmap.core import vocab
+from gridmap.maps.basemap import basemap_settings
 from gridmap.maps.layers import (
     AppLayer,
     AppStart,
     NoncedFigure,
     NoncedScriptLinks,
     PageConfig,
+    ScaleBar,
     json_for_html,
 )
 
 VENDOR = "/static/vendor"
 
-#: folium's default scripts, same names, served locally (county intranets have no internet).
-LOCAL_JS: list[tuple[str, str]] = [
-    ("leaflet", f"{VENDOR}/leaflet/1.9.4/dist/leaflet.js"),
-    ("jquery", f"{VENDOR}/jquery/3.7.1/dist/jquery.min.js"),
-    ("bootstrap", f"{VENDOR}/bootstrap/5.2.2/dist/js/bootstrap.bundle.min.js"),
+#: Leaflet itself, under folium's names, served locally (county intranets have no internet).
+LEAFLET_JS: list[tuple[str, str]] = [("leaflet", f"{VENDOR}/leaflet/1.9.4/dist/leaflet.js")]
+LEAFLET_CSS: list[tuple[str, str]] = [("leaflet_css", f"{VENDOR}/leaflet/1.9.4/dist/leaflet.css")]
+#: folium's Popup builds its content with jQuery's `$(...)`: pages with popups need it.
+JQUERY_JS: list[tuple[str, str]] = [("jquery", f"{VENDOR}/jquery/3.7.1/dist/jquery.min.js")]
+#: folium's Icon markers: the script, its sprites, the glyphicon and Font Awesome fonts and
+#: the rotation classes of `Icon(angle=N)`.
+MARKER_JS: list[tuple[str, str]] = [
     (
         "awesome_markers",
         f"{VENDOR}/leaflet.awesome-markers/2.0.5/dist/leaflet.awesome-markers.js",
     ),
 ]
-
-#: folium's default stylesheets, same names, served locally.
-LOCAL_CSS: list[tuple[str, str]] = [
-    ("leaflet_css", f"{VENDOR}/leaflet/1.9.4/dist/leaflet.css"),
-    ("bootstrap_css", f"{VENDOR}/bootstrap/5.2.2/dist/css/bootstrap.min.css"),
+MARKER_CSS: list[tuple[str, str]] = [
     ("glyphicons_css", f"{VENDOR}/glyphicons-only-bootstrap/1.0.1/css/bootstrap.min.css"),
     ("awesome_markers_font_css", f"{VENDOR}/fontawesome-free/6.2.0/css/all.min.css"),
     (
@@ -45,6 +47,14 @@ LOCAL_CSS: list[tuple[str, str]] = [
     ),
     ("awesome_rotate_css", f"{VENDOR}/folium/0.20.0/leaflet.awesome.rotate.css"),
 ]
+#: Bootstrap's stylesheet for a page that is a whole map (other pages get it from base.html).
+BOOTSTRAP_CSS: list[tuple[str, str]] = [
+    ("bootstrap_css", f"{VENDOR}/bootstrap/5.2.2/dist/css/bootstrap.min.css"),
+]
+
+#: The grid map's folium assets: Leaflet and the marker icons, under folium's names.
+LOCAL_JS: list[tuple[str, str]] = LEAFLET_JS + MARKER_JS
+LOCAL_CSS: list[tuple[str, str]] = LEAFLET_CSS + BOOTSTRAP_CSS + MARKER_CSS
 
 #: Vector tiles (Leaflet.VectorGrid, patched for Leaflet 1.9; see static/VENDORED.md).
 VECTORGRID_JS = f"{VENDOR}/leaflet.vectorgrid/1.3.0/dist/Leaflet.VectorGrid.bundled.min.js"
@@ -62,6 +72,7 @@ MAP_JS: list[tuple[str, str]] = [
     ("gridmap_panel_field", "/static/js/map-panel-field.js"),
     ("gridmap_controls", "/static/js/map-controls.js"),
     ("gridmap_labels", "/static/js/map-labels.js"),
+    ("gridmap_fit", "/static/js/map-fit.js"),
     ("gridmap_map", "/static/js/map.js"),
 ]
 UNIT_MAP_JS: list[tuple[str, str]] = [
@@ -122,8 +133,17 @@ COLOURS: dict[str, dict[str, str]] = {
     "doubtful": {"ring": "#00b8d4"},
 }
 
-#: Zoom rules of the tile endpoints (gridmap.tiles): points from 13, levels 3 and 4 from 9, 11.
-ZOOMS = {"points": 13, "level3": 9, "level4": 11}
+#: Zoom rules of the tile endpoints: single households, villages and groups from these zooms.
+ZOOMS = dict(vocab.ZOOMS)
+#: The fixed lists the map scripts iterate, in their order.
+VOCABULARY: dict[str, list] = {
+    "codeLengths": list(vocab.CODE_LENGTHS),
+    "coverageStatuses": list(vocab.COVERAGE_STATUSES),
+    "coverageProblems": list(vocab.COVERAGE_PROBLEMS),
+    "workerStatuses": list(vocab.WORKER_STATUSES),
+    "projectCategories": list(vocab.PROJECT_CATEGORIES),
+    "projectStatuses": list(vocab.PROJECT_STATUSES),
+}
 
 #: Shown until the county has arrived and the map fits it.
 CHINA_CENTER = (35.0, 105.0)
@@ -176,8 +196,16 @@ class LocalMap(NoncedScriptLinks, folium.Map):
     default_js = list(LOCAL_JS)
     default_css = list(LOCAL_CSS)
 
-    def __init__(self, *args: object, **kwargs: object):
+    def __init__(
+        self,
+        *args: object,
+        js: Sequence[tuple[str, str]] = LOCAL_JS,
+        css: Sequence[tuple[str, str]] = LOCAL_CSS,
+        **kwargs: object,
+    ):
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.default_js = list(js)
+        self.default_css = list(css)
         NoncedFigure().add_child(self)
 
     def render(self, **kwargs: object) -> Any:
@@ -209,14 +237,18 @@ def map_fragment(fmap: folium.Map, nonce: str) -> MapFragment:
     )
 
 
-def map_config(text: Mapping[str, object], as_of: str | None, **extra: object) -> dict:
-    """The JSON the map scripts read: URLs, colours, zoom rules and the translated words."""
+def map_config(
+    text: Mapping[str, object], as_of: str | None, urls: Mapping[str, str] | None = None,
+    **extra: object,
+) -> dict:  # fmt: skip
+    """The JSON the map scripts read: URLs (default API_URLS), colours, zoom rules and words."""
     return {
-        "urls": API_URLS,
+        "urls": dict(API_URLS if urls is None else urls),
         "asOf": as_of,
         "colours": COLOURS,
         "levelStyles": {str(k): v for k, v in LEVEL_STYLES.items()},
         "zooms": ZOOMS,
+        "vocab": VOCABULARY,
         **text,
         **extra,
     }
@@ -234,20 +266,22 @@ def build_map_page(
     nav_html: str = "",
     focus: str | None = None,
     can_edit: bool = False,
+    urls: Mapping[str, str] | None = None,
 ) -> str:
     """Return the HTML of the grid map page; every <script> carries `nonce`.
 
     `text` holds the translated words by group, as gridmap.map_text.all_texts() names them;
     `focus` is the code of a unit to zoom to and show in the side panel at once;
-    `can_edit` puts links to the boundary editor and history in the unit panel.
+    `can_edit` puts links to the boundary editor and history in the unit panel;
+    `urls` are where the scripts find the data (the web app's routes; default API_URLS).
     """
     words = text["text"]
-    fmap = _base_map(basemap_url, basemap_attribution, bounds)
+    fmap = base_map(basemap_settings(basemap_url, basemap_attribution), bounds=bounds)
     root = _figure(fmap)
     if nav_html:
         root.html.add_child(Element(nav_html), name="gridmap_nav")
     config = map_config(
-        text, as_of, fitted=bounds is not None, background=PLAIN_BACKGROUND, focus=focus,
+        text, as_of, urls, fitted=bounds is not None, background=PLAIN_BACKGROUND, focus=focus,
         canEdit=can_edit,
     )  # fmt: skip
     PageConfig(config, js=MAP_JS, css=OWN_CSS).add_to(fmap)
@@ -271,15 +305,22 @@ def build_unit_map(
     as_of: str | None = None,
     basemap_url: str = "",
     basemap_attribution: str = "",
+    urls: Mapping[str, str] | None = None,
 ) -> MapFragment:
     """Return a small map of one unit (outline, children by uncovered share) for a page.
 
-    `children` maps each child's code to its uncovered share (0-1).
+    `children` maps each child's code to its uncovered share (0-1); `urls` as for the grid map.
     """
-    fmap = _base_map(basemap_url, basemap_attribution, bounds, zoom_control=True)
+    fmap = base_map(
+        basemap_settings(basemap_url, basemap_attribution),
+        bounds=bounds,
+        js=LEAFLET_JS,
+        css=LEAFLET_CSS,
+    )
     config = map_config(
         text,
         as_of,
+        urls,
         unit={"code": unit["code"], "level": unit["level"], "parent": unit.get("parent")},
         children=dict(children),
         fitted=bounds is not None,
@@ -303,22 +344,31 @@ def _nonced_figure(fmap: folium.Map, nonce: str) -> NoncedFigure:
     return root
 
 
-def _base_map(
-    url: str, attribution: str, bounds: Bounds | None, *, zoom_control: bool = True
+def base_map(
+    basemap: Mapping[str, Any],
+    *,
+    location: tuple[float, float] = CHINA_CENTER,
+    zoom_start: int = 4,
+    bounds: Bounds | None = None,
+    js: Sequence[tuple[str, str]] = LOCAL_JS,
+    css: Sequence[tuple[str, str]] = LOCAL_CSS,
 ) -> LocalMap:
-    """Create the map: an XYZ base layer if configured, else a plain background."""
+    """A map with the shared base map (gridmap.maps.basemap): an XYZ layer if configured,
+    else a plain background; its zoom limit and scale bar."""
+    max_zoom = basemap["maxZoom"]
     fmap = LocalMap(
-        location=CHINA_CENTER, zoom_start=4, tiles=None, zoom_control=zoom_control, max_zoom=19
+        location=location, zoom_start=zoom_start, tiles=None, max_zoom=max_zoom, js=js, css=css
     )
-    if url:
+    if basemap["url"]:
         folium.TileLayer(
-            tiles=url,
-            attr=attribution or " ",  # folium insists on one for custom URLs
+            tiles=basemap["url"],
+            attr=basemap["attribution"] or " ",  # folium insists on one for custom URLs
             name="basemap",
             overlay=False,
             control=False,
-            max_zoom=19,
+            max_zoom=max_zoom,
         ).add_to(fmap)
+    ScaleBar(basemap["scale"]).add_to(fmap)
     if bounds is not None:
         fmap.fit_bounds([list(bounds[0]), list(bounds[1])])
     return fmap
@@ -327,6 +377,9 @@ def _base_map(
 __all__ = [
     "API_URLS",
     "COLOURS",
+    "JQUERY_JS",
+    "LEAFLET_CSS",
+    "LEAFLET_JS",
     "LOCAL_CSS",
     "LOCAL_JS",
     "MAP_JS",
@@ -335,6 +388,7 @@ __all__ = [
     "VECTORGRID_JS",
     "LocalMap",
     "MapFragment",
+    "base_map",
     "build_map_page",
     "build_unit_map",
     "json_for_html",

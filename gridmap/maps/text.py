@@ -118,6 +118,8 @@ MAP_TEXT: dict[str, str] = {
     "monitoring_eliminated": N_("Risk eliminated this year"),
     "monitoring_at_risk": N_("Still at risk"),
     "monitoring_page": N_("Open the monitoring page"),
+    "groups_without_worker": N_("Groups without an active worker"),
+    "no_groups_without_worker": N_("Every group has an active worker."),
     "contacts": N_("Assistance contacts"),
     "no_contacts": N_("No contacts."),
     "contact_current": N_("Current contact"),

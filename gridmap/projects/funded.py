@@ -14,9 +14,10 @@ import shapely.geometry
 
 from gridmap.access import audit
 from gridmap.access.accounts import Actor, Scope
+from gridmap.core import vocab
 from gridmap.core.config import Config
 from gridmap.core.errors import BadInput, NotFound
-from gridmap.files import project_pairings
+from gridmap.files import project_exports, project_pairings
 from gridmap.files import projects as project_io
 from gridmap.files.tables import ROW, refuse
 from gridmap.store import projects as project_store
@@ -24,10 +25,9 @@ from gridmap.store import projects as project_store
 CATEGORIES = tuple(project_io.CATEGORY_NAMES)
 STATUSES = tuple(project_io.STATUS_NAMES)
 KINDS = tuple(project_pairings.KIND_NAMES)
-INDUSTRY = "industry"
+INDUSTRY = vocab.INDUSTRY
 #: Fields of the project form and the JSON write API (the import file's canonical columns).
 FORM_FIELDS = tuple(project_io.ALIASES)
-CODE_LENGTHS = (6, 9, 12, 15)
 _PLACEMENT = {
     "unknown_village": "village code {village} is not a village of the current grid; check the "
     "code or import the grid first",
@@ -65,7 +65,7 @@ def village_prefixes(scope: Scope, unit: str | None = None) -> list[str] | None:
     prefixes = scope.narrow(unit)
     if prefixes is None:
         return None
-    return sorted({p[:12] for p in prefixes})
+    return sorted({vocab.unit_at(p, vocab.VILLAGE) for p in prefixes})
 
 
 def import_projects(
@@ -199,7 +199,7 @@ def summarise(rows: Sequence[Mapping]) -> dict:
     statuses = [r["status"] for r in rows]
     townships: dict[str, list[Decimal]] = {}
     for r, f in zip(rows, funds, strict=True):
-        townships.setdefault(str(r["village_code"])[:9], []).append(f)
+        townships.setdefault(vocab.unit_at(str(r["village_code"]), vocab.TOWNSHIP), []).append(f)
     return {
         "projects": len(rows),
         "funds_wan": float(total),
@@ -262,7 +262,7 @@ def import_pairings(
 
 def unit_pairings(conn: psycopg.Connection, scope: Scope, code: str) -> dict:
     """The pairings of villages in a unit (a group shows its village's) within the scope."""
-    if not code.isdigit() or len(code) not in CODE_LENGTHS:
+    if not vocab.is_unit_code(code):
         raise NotFound(f"no unit {code[:40]}")
     pairings = project_store.pairing_rows(conn, village_prefixes(scope, code))
     kinds = [p["kind"] for p in pairings]
@@ -277,3 +277,23 @@ def unit_pairings(conn: psycopg.Connection, scope: Scope, code: str) -> dict:
 def all_pairings(conn: psycopg.Connection, scope: Scope, unit: str | None = None) -> list[dict]:
     """Every pairing in scope (under `unit` when given), by village."""
     return project_store.pairing_rows(conn, village_prefixes(scope, unit))
+
+
+def projects_export(conn: psycopg.Connection, actor: Actor, filters: Filters) -> bytes:
+    """The project list and report in the actor's scope as a spreadsheet, audited."""
+    rows = list_projects(conn, actor.scope, filters)
+    report = summarise(rows)
+    names = unit_names(conn, [t["code"] for t in report["by_township"]])
+    body = project_exports.projects_workbook(rows, report, names)
+    detail = {"year": filters.year, "rows": len(rows)}
+    with conn.transaction():
+        audit.record(conn, actor, "export.projects_xlsx", filters.unit, detail)
+    return body
+
+
+def pairings_export(conn: psycopg.Connection, actor: Actor, unit: str | None = None) -> bytes:
+    """The pairings in the actor's scope (under `unit`) as a spreadsheet, audited."""
+    rows = all_pairings(conn, actor.scope, unit)
+    with conn.transaction():
+        audit.record(conn, actor, "export.pairings_xlsx", unit, {"rows": len(rows)})
+    return project_exports.pairings_workbook(rows)

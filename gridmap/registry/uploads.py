@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg
@@ -34,23 +35,36 @@ ACCEPTED = {
 }
 GEO_SUFFIXES = (".geojson", ".json", ".gpkg", ".zip")
 
-Runner = Callable[[psycopg.Connection, Path, Config, Actor], dict]
-#: The import functions of the `gridmap import …` commands, called as those commands call them;
-#: visits are recorded by the uploading account, as the command records them by the OS user.
+
+@dataclass(frozen=True)
+class ImportOptions:
+    """What the command line may add to an import: the file's CRS and why the grid changes."""
+
+    crs_name: str | None = None
+    reason: str | None = None
+
+
+Runner = Callable[[psycopg.Connection, Path, Config, Actor, ImportOptions], dict]
+#: The import of each kind, for `gridmap import …` and /admin/import alike; visits are recorded
+#: by the importing account (on the command line, the operating-system user).
 RUNNERS: dict[str, Runner] = {
-    "grids": lambda conn, path, cfg, _actor: grids.import_grid_file(
-        conn, path, max_unpacked_mb=cfg.upload_max_unpacked_mb
+    "grids": lambda conn, path, cfg, _actor, opts: grids.import_grid_file(
+        conn,
+        path,
+        crs_name=opts.crs_name,
+        reason=opts.reason,
+        max_unpacked_mb=cfg.upload_max_unpacked_mb,
+    ),  # fmt: skip
+    "households": lambda conn, path, cfg, _actor, opts: households.import_households(
+        conn, path, opts.crs_name, max_unpacked_mb=cfg.upload_max_unpacked_mb
     ),
-    "households": lambda conn, path, cfg, _actor: households.import_households(
-        conn, path, max_unpacked_mb=cfg.upload_max_unpacked_mb
+    "workers": lambda conn, path, cfg, _actor, opts: people.import_workers(
+        conn, path, opts.crs_name, max_unpacked_mb=cfg.upload_max_unpacked_mb
     ),
-    "workers": lambda conn, path, cfg, _actor: people.import_workers(
-        conn, path, max_unpacked_mb=cfg.upload_max_unpacked_mb
-    ),
-    "contacts": lambda conn, path, cfg, _actor: people.import_contacts(
+    "contacts": lambda conn, path, cfg, _actor, _opts: people.import_contacts(
         conn, path, cfg.timezone, max_unpacked_mb=cfg.upload_max_unpacked_mb
     ),
-    "visits": lambda conn, path, cfg, actor: people.import_visits(
+    "visits": lambda conn, path, cfg, actor, _opts: people.import_visits(
         conn,
         path,
         cfg.timezone,
@@ -58,16 +72,29 @@ RUNNERS: dict[str, Runner] = {
         recorded_by=actor.username,
         max_unpacked_mb=cfg.upload_max_unpacked_mb,
     ),
-    "monitoring": lambda conn, path, cfg, _actor: monitoring.import_monitoring(
+    "monitoring": lambda conn, path, cfg, _actor, _opts: monitoring.import_monitoring(
         conn, path, cfg.timezone, max_unpacked_mb=cfg.upload_max_unpacked_mb
     ),
-    "projects": lambda conn, path, cfg, _actor: projects.import_projects(
-        conn, path, max_unpacked_mb=cfg.upload_max_unpacked_mb
+    "projects": lambda conn, path, cfg, _actor, opts: projects.import_projects(
+        conn, path, opts.crs_name, max_unpacked_mb=cfg.upload_max_unpacked_mb
     ),
-    "pairings": lambda conn, path, cfg, _actor: projects.import_pairings(
+    "pairings": lambda conn, path, cfg, _actor, _opts: projects.import_pairings(
         conn, path, max_unpacked_mb=cfg.upload_max_unpacked_mb
     ),
 }
+
+
+def run_import(
+    conn: psycopg.Connection, config: Config, actor: Actor, kind: str, path: Path, *,
+    options: ImportOptions | None = None, target: str | None = None,
+    detail: dict | None = None,
+) -> dict:  # fmt: skip
+    """Run the import of `kind` on `path` in one transaction with its audit row `import.<kind>`
+    (target: the file's name unless given)."""
+    if kind not in RUNNERS:
+        raise BadInput(f"unknown import {kind}; choose one of {', '.join(RUNNERS)}")
+    with audit.audited(conn, actor, f"import.{kind}", target or path.name, detail):
+        return RUNNERS[kind](conn, path, config, actor, options or ImportOptions())
 
 
 def count_rows(path: Path, max_unpacked_mb: int) -> int:
@@ -116,5 +143,4 @@ def import_upload(
                 f"{name}: {rows:,} rows is more than the {config.import_max_rows:,} one upload "
                 "may hold; split the file or import it with the command line"
             )
-        with audit.audited(conn, actor, f"import.{kind}", name, {"rows": rows}):
-            return RUNNERS[kind](conn, path, config, actor)
+        return run_import(conn, config, actor, kind, path, target=name, detail={"rows": rows})

@@ -7,6 +7,7 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 
+from gridmap.core import vocab
 from gridmap.sample import names
 
 #: Share of monitored households that have an assistance contact.
@@ -89,13 +90,19 @@ def _campaign_sweep(
 
 def _nearest_workers(groups: np.ndarray, workers: pd.DataFrame) -> list[str]:
     """The worker serving each group, else one of its village, else one of its township."""
-    # Group codes are 15 digits: the first 12 name the village, the first 9 the township.
     served = workers.assign(group=workers["groups"].str.split(";")).explode("group")
     by_prefix: dict[str, str] = {}
-    for length in (9, 12, 15):
+    levels = (vocab.TOWNSHIP, vocab.VILLAGE, vocab.GROUP)
+    for level in levels:
         for group, worker in zip(served["group"], served["code"], strict=True):
-            by_prefix.setdefault(group[:length], worker)
-    return [by_prefix.get(g) or by_prefix.get(g[:12]) or by_prefix.get(g[:9], "") for g in groups]
+            by_prefix.setdefault(vocab.unit_at(group, level), worker)
+    return [_served_by(by_prefix, g, levels) for g in groups]
+
+
+def _served_by(by_prefix: dict[str, str], group: str, levels: tuple[int, ...]) -> str:
+    """The worker of the group, else of its village, else of its township ("" for none)."""
+    found = (by_prefix.get(vocab.unit_at(group, level)) for level in reversed(levels))
+    return next((worker for worker in found if worker), "")
 
 
 def _visit_series(

@@ -27,6 +27,7 @@ from pyproj import Geod, Transformer
 from scipy.cluster.vq import kmeans2
 from scipy.spatial import cKDTree
 
+from gridmap.core import vocab
 from gridmap.sample import cells, names
 
 COUNTY_CODE = "341890"
@@ -36,7 +37,7 @@ CENTRE_LONLAT = (117.30, 30.05)  # southern Anhui hills
 UNITS_LAYER = "units"
 MIN_GROUPS_PER_VILLAGE = 4
 MIN_VILLAGES_PER_TOWNSHIP = 7
-LEVEL_NAMES = {1: "county", 2: "township", 3: "village", 4: "group"}
+LEVEL_NAMES = vocab.LEVEL_NAMES
 
 
 @dataclass(frozen=True)
@@ -166,23 +167,23 @@ def _assemble(order: _Order, groups_m, village_of, township_of) -> gpd.GeoDataFr
     }
     county = shapely.coverage_union_all(list(townships.values()))
     rows: list[tuple[str, str, int, str | None, shapely.Geometry]]
-    rows = [(COUNTY_CODE, COUNTY_NAME, 1, None, county)]
+    rows = [(COUNTY_CODE, COUNTY_NAME, vocab.COUNTY, None, county)]
     rows += [
-        (order.township_code[t], order.township_name[t], 2, COUNTY_CODE, townships[t])
+        (order.township_code[t], order.township_name[t], vocab.TOWNSHIP, COUNTY_CODE, townships[t])
         for t in t_ids
     ]
     rows += [
         (
             order.village_code[v],
             order.village_name[v],
-            3,
+            vocab.VILLAGE,
             order.township_code[township_of[v]],
             villages[v],
         )
         for v in v_ids
     ]
     rows += [
-        (code, name, 4, code[:12], geom)
+        (code, name, vocab.GROUP, vocab.unit_at(code, vocab.VILLAGE), geom)
         for code, name, geom in zip(order.group_code, order.group_name, groups, strict=True)
     ]
     units = gpd.GeoDataFrame(
@@ -210,12 +211,14 @@ def check_county(units: gpd.GeoDataFrame) -> list[str]:
             problems.append(f"{name} level: invalid polygons")
         if not shapely.coverage_is_valid(geoms):
             problems.append(f"{name} level: overlaps or mismatched shared edges")
-    county = units.geometry[units.level == 1]
+    county = units.geometry[units.level == vocab.COUNTY]
     if len(county) != 1 or shapely.get_num_interior_rings(county.iloc[0].geoms[0]) != 0:
         problems.append("the county must be one unit without holes")
     by_code = dict(zip(units.code, units.level, strict=True))
     for code, level, parent in zip(units.code, units.level, units.parent, strict=True):
-        if level > 1 and (by_code.get(parent) != level - 1 or not code.startswith(parent)):
+        if level > vocab.COUNTY and (
+            by_code.get(parent) != level - 1 or not code.startswith(parent)
+        ):
             problems.append(f"{code}: parent {parent} missing or not its prefix")
     metric = units.to_crs(METRIC_CRS).set_index("code")
     children = metric.dropna(subset=["parent"]).groupby("parent").geometry
@@ -250,11 +253,7 @@ def read_county(path: str | Path) -> gpd.GeoDataFrame:
     """Read a GeoPackage written by write_county, with the parent column restored from codes."""
     units = pyogrio.read_dataframe(path, layer=UNITS_LAYER)
     units["level"] = units.level.astype("int64")  # as build_county makes it
-    parent_len = {2: 6, 3: 9, 4: 12}
-    units["parent"] = [
-        code[: parent_len[level]] if level > 1 else None
-        for code, level in zip(units.code, units.level, strict=True)
-    ]
+    units["parent"] = [vocab.parent_of(code) for code in units.code]
     return units[["code", "name", "level", "parent", "geometry"]]
 
 
@@ -279,7 +278,9 @@ def main(argv: list[str] | None = None) -> int:
         "counts": {
             LEVEL_NAMES[k]: int(v) for k, v in units.level.value_counts().sort_index().items()
         },
-        "area_km2": round(geodesic_area_km2(units.geometry[units.level == 1].iloc[0]), 1),
+        "area_km2": round(
+            geodesic_area_km2(units.geometry[units.level == vocab.COUNTY].iloc[0]), 1
+        ),
         "bytes": path.stat().st_size,
     }
     print(json.dumps(summary, ensure_ascii=False))

@@ -14,6 +14,7 @@ import psycopg
 
 from gridmap.access import accounts
 from gridmap.access.accounts import Actor, cli_actor
+from gridmap.core import vocab
 from gridmap.core.clock import os_user
 from gridmap.core.config import Config
 from gridmap.coverage import report as coverage
@@ -84,7 +85,7 @@ def _create_campaign(
     conn: psycopg.Connection, actor: Actor, units: gpd.GeoDataFrame, today: date
 ) -> dict:
     """The county-wide campaign over monitored and lifted households, ending yesterday."""
-    county = str(units.code[units.level == 1].iloc[0])
+    county = str(units.code[units.level == vocab.COUNTY].iloc[0])
     return campaigns.create_campaign(
         conn, actor, name=CAMPAIGN_NAME, starts_on=today - timedelta(days=CAMPAIGN_DAYS),
         ends_on=today - timedelta(days=1), scope_codes=[county], categories=CAMPAIGN_CATEGORIES,
@@ -103,17 +104,17 @@ def demo_accounts(
     conn: psycopg.Connection, config: Config
 ) -> list[tuple[str, str, str | None, str | None]]:
     """(user name, role, township, worker) of one demo account per role."""
-    townships = grids.units_geojson(conn, 2)["features"]
+    townships = grids.units_geojson(conn, vocab.TOWNSHIP)["features"]
     township = townships[0]["properties"]["code"] if townships else None
     workers = coverage.workers_list(conn, config, township)
     worker = next((w["code"] for w in workers if w["status"] == "active"), None)
     return [
-        ("admin", "admin", None, None),
-        ("reviewer", "reviewer", None, None),
-        ("inspector", "inspector", None, None),
-        ("township", "township", township, None),
-        ("worker", "worker", None, worker),
-    ]
+        (
+            role, role, township if role == vocab.ROLE_TOWNSHIP else None,
+            worker if role == vocab.ROLE_WORKER else None,
+        )
+        for role in vocab.ROLES
+    ]  # fmt: skip
 
 
 def create_demo_accounts(
@@ -123,9 +124,9 @@ def create_demo_accounts(
     existing = {a["username"] for a in accounts.list_accounts(conn)}
     created = []
     for username, role, township, worker in demo_accounts(conn, config):
-        if username in existing or (role == "township" and township is None):
+        if username in existing or (role == vocab.ROLE_TOWNSHIP and township is None):
             continue
-        if role == "worker" and worker is None:
+        if role == vocab.ROLE_WORKER and worker is None:
             continue
         password = password_for(username)
         accounts.create_account(

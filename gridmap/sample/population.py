@@ -13,6 +13,7 @@ import pandas as pd
 import shapely
 from pyproj import Transformer
 
+from gridmap.core import vocab
 from gridmap.sample import names
 from gridmap.sample.county import METRIC_CRS
 
@@ -43,10 +44,10 @@ class _Groups:
 
     def __init__(self, units: gpd.GeoDataFrame):
         units = units.sort_values("code", ignore_index=True)
-        groups = units[units.level == 4].reset_index(drop=True)
-        self.county_code = str(units.code[units.level == 1].iloc[0])
+        groups = units[units.level == vocab.GROUP].reset_index(drop=True)
+        self.county_code = str(units.code[units.level == vocab.COUNTY].iloc[0])
         self.code = groups.code.to_numpy(dtype=object)
-        self.village = np.array([c[:12] for c in self.code], dtype=object)
+        self.village = np.array([vocab.unit_at(c, vocab.VILLAGE) for c in self.code], dtype=object)
         self.village_idx = np.unique(self.village, return_inverse=True)[1]
         self.geom_4326 = groups.geometry.to_numpy()
         self.geom_m = groups.to_crs(METRIC_CRS).geometry.to_numpy()
@@ -54,7 +55,7 @@ class _Groups:
         self.area_m2 = shapely.area(self.geom_m)
         name_of = dict(zip(units.code, units.name, strict=True))
         self.full_name = np.array(
-            [name_of[c[:6]] + name_of[c[:9]] + name_of[c[:12]] + name_of[c] for c in self.code],
+            ["".join(name_of[a] for a in vocab.ancestors_and_self(c)) for c in self.code],
             dtype=object,
         )
         self.county_m = shapely.coverage_union_all(self.geom_m)

@@ -19,6 +19,7 @@ import psycopg
 import shapely
 from shapely.geometry.base import BaseGeometry
 
+from gridmap.core import vocab
 from gridmap.projects import funded as projects
 from gridmap.sample import names
 
@@ -58,7 +59,7 @@ _DEG_M = 111_320.0  # metres per degree of latitude
 def generate_projects(units: gpd.GeoDataFrame, seed: int = 2023) -> pd.DataFrame:
     """Return the demo projects with the columns (Chinese headers) of a project file."""
     rng = np.random.default_rng(seed + 21)
-    villages = units[units.level == 3].sort_values("code").reset_index(drop=True)
+    villages = units[units.level == vocab.VILLAGE].sort_values("code").reset_index(drop=True)
     categories = [c for c, n in CATEGORY_COUNTS.items() for _ in range(n)]
     picked = villages.iloc[rng.choice(len(villages), len(categories), replace=False)]
     frame = pd.DataFrame({"项目编码": [f"XJ{YEAR}-{i:03d}" for i in range(1, len(categories) + 1)]})
@@ -153,7 +154,7 @@ def _point_in(rng: np.random.Generator, polygon: BaseGeometry) -> tuple[float, f
 def generate_pairings(units: gpd.GeoDataFrame, seed: int = 2023) -> pd.DataFrame:
     """Return enterprise (万企兴万村) and county leader (联系点) pairings with villages."""
     rng = np.random.default_rng(seed + 22)
-    villages = np.sort(units.loc[units.level == 3, "code"].to_numpy())
+    villages = np.sort(units.loc[units.level == vocab.VILLAGE, "code"].to_numpy())
     paired = rng.choice(villages, ENTERPRISES, replace=False)
     firms = [
         f"{place}{rng.choice(TRADES)}有限公司" for place in names.place_names(rng, ENTERPRISES)

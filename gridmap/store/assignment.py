@@ -5,6 +5,9 @@ from __future__ import annotations
 import psycopg
 from psycopg import sql
 
+from gridmap.core import vocab
+from gridmap.store.scoping import level_params
+
 # One statement assigns a scope of households:
 # - a point covered by groups goes to the lowest covering group code (edge points: one, never two);
 # - a point in no group goes to the deepest covering unit (a village's gap -> that village);
@@ -24,18 +27,18 @@ WITH in_group AS MATERIALIZED (
         WHERE h.geom && u.geom AND ST_Covers(u.geom, h.geom) AND ({scope})
         OFFSET 0  -- an optimisation fence: the planner must not flatten the loop order
     ) h
-    WHERE u.valid_to IS NULL AND u.level = 4 AND ({units})
+    WHERE u.valid_to IS NULL AND u.level = {group} AND ({units})
     GROUP BY h.code
 ),
 target AS (
     SELECT h.code, h.unit_code AS old_unit, coalesce(
         g.unit,
         (SELECT u.code FROM unit_version u
-         WHERE h.geom IS NOT NULL AND u.valid_to IS NULL AND u.level < 4
+         WHERE h.geom IS NOT NULL AND u.valid_to IS NULL AND u.level < {group}
            AND ST_Covers(u.geom, h.geom)
          ORDER BY u.level DESC, u.code LIMIT 1),
         (SELECT d.code FROM unit_version d
-         WHERE h.geom IS NULL AND d.valid_to IS NULL AND d.level = 4
+         WHERE h.geom IS NULL AND d.valid_to IS NULL AND d.level = {group}
            AND d.code = h.declared_group),
         h.county_code) AS unit
     FROM {table} h
@@ -49,23 +52,26 @@ WHERE h.code = t.code AND t.old_unit IS DISTINCT FROM t.unit
 
 # The area scope reaches every located household inside the changed area (which holds
 # the old and new shapes of the changed units) and the unlocated ones declared there.
-_AREA = "ST_GeomFromWKB(%(area)s, 4326)"
-_SCOPE_AREA = (
-    f"(h.geom && {_AREA} AND ST_Intersects(h.geom, {_AREA})) "
+_SCOPE_AREA = sql.SQL(
+    "(h.geom && {area} AND ST_Intersects(h.geom, {area})) "
     "OR (h.geom IS NULL AND h.declared_group = ANY(%(codes)s))"
-)
-_UNITS_AREA = f"u.geom && {_AREA}"
+).format(area=sql.SQL("ST_GeomFromWKB(%(area)s, 4326)"))
+_UNITS_AREA = sql.SQL("u.geom && ST_GeomFromWKB(%(area)s, 4326)")
+_EVERYTHING = sql.SQL("true")
 
 
-def _assign_query(table: str, scope: str, units: str) -> sql.Composed:
+def _assign_query(table: str, scope: sql.Composable, units: sql.Composable) -> sql.Composed:
     return sql.SQL(_ASSIGN).format(
-        table=sql.Identifier(table), scope=sql.SQL(scope), units=sql.SQL(units)
+        table=sql.Identifier(table),
+        scope=scope,
+        units=units,
+        group=sql.Literal(vocab.GROUP),
     )
 
 
 def assign_all(conn: psycopg.Connection) -> int:
     """Assign every household; return how many changed unit."""
-    return conn.execute(_assign_query("household", "true", "true")).rowcount
+    return conn.execute(_assign_query("household", _EVERYTHING, _EVERYTHING)).rowcount
 
 
 def assign_staged(conn: psycopg.Connection, table: str) -> int:
@@ -73,7 +79,7 @@ def assign_staged(conn: psycopg.Connection, table: str) -> int:
     # The polygon-driven join probes the staged points through an index, like household's.
     conn.execute(sql.SQL("CREATE INDEX ON {} USING gist (geom)").format(sql.Identifier(table)))
     conn.execute(sql.SQL("ANALYZE {}").format(sql.Identifier(table)))
-    return conn.execute(_assign_query(table, "true", "true")).rowcount
+    return conn.execute(_assign_query(table, _EVERYTHING, _EVERYTHING)).rowcount
 
 
 def assign_within(conn: psycopg.Connection, area_wkb: bytes, codes: list[str]) -> int:
@@ -87,12 +93,13 @@ def assignment_counts(conn: psycopg.Connection) -> dict[str, int]:
     """Counts over all households: total, in a group, outside, without location, mismatched."""
     row = conn.execute(
         "SELECT count(*), "
-        "count(*) FILTER (WHERE length(unit_code) = 15), "
-        "count(*) FILTER (WHERE unit_code IS NULL OR length(unit_code) < 15), "
+        "count(*) FILTER (WHERE length(unit_code) = %(group_length)s), "
+        "count(*) FILTER (WHERE unit_code IS NULL OR length(unit_code) < %(group_length)s), "
         "count(*) FILTER (WHERE geom IS NULL), "
         "count(*) FILTER (WHERE geom IS NOT NULL AND declared_group IS NOT NULL "
         "AND declared_group IS DISTINCT FROM unit_code) "
-        "FROM household"
+        "FROM household",
+        level_params(),
     ).fetchone()
     assert row is not None
     keys = ("households", "assigned", "outside_grid", "no_location", "mismatch")
@@ -118,11 +125,11 @@ def mismatches(conn: psycopg.Connection, limit: int = 10_000) -> list[dict]:
 
 def households_within(conn: psycopg.Connection, area_wkb: bytes, codes: list[str]) -> list[tuple]:
     """(code, unit, lon, lat, declared group) of households inside the area or declared in codes."""
-    return conn.execute(
+    query = sql.SQL(
         "SELECT h.code, h.unit_code, ST_X(h.geom), ST_Y(h.geom), h.declared_group "
-        "FROM household h WHERE " + _SCOPE_AREA,
-        {"area": area_wkb, "codes": codes},
-    ).fetchall()
+        "FROM household h WHERE {}"
+    ).format(_SCOPE_AREA)
+    return conn.execute(query, {"area": area_wkb, "codes": codes}).fetchall()
 
 
 def units_within(conn: psycopg.Connection, area_wkb: bytes) -> list[tuple]:

@@ -7,7 +7,7 @@ from datetime import datetime
 import psycopg
 from psycopg import sql
 
-from gridmap.store.scoping import prefix_filter, prefix_params
+from gridmap.store.scoping import level_params, prefix_filter, prefix_params
 
 _CAMPAIGN_KEYS = (
     "id", "name", "starts_on", "ends_on", "scope_codes", "categories", "created_by", "created_at",
@@ -27,8 +27,8 @@ _TARGETS = sql.SQL(
     "h.status = 'active' AND (cardinality(%(c_patterns)s::text[]) = 0 "
     "OR h.unit_code LIKE ANY(%(c_patterns)s::text[])) "
     "AND (cardinality(%(categories)s::text[]) = 0 OR h.category = ANY(%(categories)s::text[])) "
-    "AND " + prefix_filter("h.unit_code")
-)
+    "AND {}"
+).format(prefix_filter("h.unit_code"))
 #: A visit that still counts (not rejected, not hidden under an open inspection plan), dated
 #: inside the campaign's window.
 _VISITED = sql.SQL(
@@ -120,15 +120,17 @@ def _households(
     prefixes: list[str] | None, limit: int, *, visited: bool,
 ) -> list[dict]:  # fmt: skip
     query = sql.SQL(
-        "SELECT h.code, h.unit_code, g.name, left(h.unit_code, 12), v.name, h.head_name, "
+        "SELECT h.code, h.unit_code, g.name, left(h.unit_code, %(village_length)s), v.name, "
+        "h.head_name, "
         "h.category, h.phone, h.address, h.last_visit_on, ST_X(h.geom), ST_Y(h.geom) "
         "FROM household h "
         "LEFT JOIN unit_version g ON g.code = h.unit_code AND g.valid_to IS NULL "
-        "LEFT JOIN unit_version v ON v.code = left(h.unit_code, 12) AND v.valid_to IS NULL "
-        "AND length(h.unit_code) >= 12 "
+        "LEFT JOIN unit_version v ON v.code = left(h.unit_code, %(village_length)s) "
+        "AND v.valid_to IS NULL AND length(h.unit_code) >= %(village_length)s "
         "WHERE {targets} AND {visited} ORDER BY h.unit_code, h.code LIMIT %(limit)s"
     ).format(visited=_VISITED if visited else sql.SQL("NOT ") + _VISITED, targets=_TARGETS)
-    rows = conn.execute(query, {**_params(campaign, window, prefixes), "limit": limit}).fetchall()
+    values = {**_params(campaign, window, prefixes), **level_params(), "limit": limit}
+    rows = conn.execute(query, values).fetchall()
     keys = (
         "code", "unit", "unit_name", "village", "village_name", "head_name", "category", "phone",
         "address", "last_visit_on", "lon", "lat",

@@ -13,10 +13,12 @@ from datetime import date
 import psycopg
 from psycopg import sql
 
+from gridmap.core import vocab
+from gridmap.core.vocab import COVERAGE_STATUSES
 from gridmap.store.scoping import prefix_filter, prefix_params
 
-# Parameters every status query binds: as_of (date), tz (IANA name) and the visit
-# window in days of each category (w_monitored, w_lifted, w_ordinary).
+# Parameters every status query binds: as_of (date), tz (IANA name), the visit window in
+# days of each category (w_monitored, w_lifted, w_ordinary) and group_length (a group's code).
 _WINDOW = (
     "CASE h.category WHEN 'monitored' THEN %(w_monitored)s::int "
     "WHEN 'lifted' THEN %(w_lifted)s::int ELSE %(w_ordinary)s::int END"
@@ -24,10 +26,10 @@ _WINDOW = (
 # The stored latest visit date answers for any as-of date on or after the county's
 # latest visit; only earlier dates look into the visits themselves. Rejected visits never count,
 # nor do inspection visits hidden until their plan is closed.
-_LAST_VISIT_CURRENT = "h.last_visit_on"
+_LAST_VISIT_CURRENT = sql.SQL("h.last_visit_on")
 # A local date on or before as_of is an instant before the next local midnight: written so, the
 # household's visit index is read backwards and stops at the first visit that counts.
-_LAST_VISIT_HISTORIC = (
+_LAST_VISIT_HISTORIC = sql.SQL(
     "CASE WHEN h.last_visit_on IS NULL OR h.last_visit_on <= %(as_of)s::date "
     "THEN h.last_visit_on ELSE (SELECT (v.visited_at AT TIME ZONE %(tz)s)::date "
     "FROM visit v WHERE v.household_code = h.code AND v.rejected_at IS NULL AND NOT v.hidden "
@@ -36,7 +38,7 @@ _LAST_VISIT_HISTORIC = (
 )
 
 # Built from the fixed fragments above; every value is a bound parameter.
-_STATUS_QUERY = f"""
+_STATUS_QUERY = sql.SQL("""
 WITH staffed AS (
     SELECT DISTINCT wg.group_code
     FROM worker_group wg JOIN worker w ON w.code = wg.worker_code AND w.status = 'active'
@@ -45,11 +47,11 @@ base AS (
     SELECT h.code, h.unit_code, h.category, h.risk_eliminated, h.geom,
            (h.category = 'monitored' AND NOT h.risk_eliminated) AS monitored,
            s.group_code IS NOT NULL AS staffed,
-           {{last_visit}} AS last_visit_on,
-           {_WINDOW} AS window_days
+           {last_visit} AS last_visit_on,
+           {window} AS window_days
     FROM household h
     LEFT JOIN staffed s ON s.group_code = h.unit_code
-    WHERE h.status = 'active' AND {{scope}}
+    WHERE h.status = 'active' AND {scope}
 ),
 visits AS (
     SELECT b.*,
@@ -60,7 +62,7 @@ visits AS (
     FROM base b
 )
 SELECT v.*,
-       CASE WHEN v.unit_code IS NULL OR length(v.unit_code) <> 15 THEN 'outside_grid'
+       CASE WHEN v.unit_code IS NULL OR length(v.unit_code) <> %(group_length)s THEN 'outside_grid'
             WHEN NOT v.staffed THEN 'no_worker'
             WHEN v.monitored AND NOT EXISTS (
                 SELECT 1 FROM contact_household c
@@ -69,10 +71,9 @@ SELECT v.*,
             WHEN v.visit_status IN ('overdue', 'never') THEN 'overdue'
             ELSE 'covered' END AS coverage_status
 FROM visits v
-"""  # noqa: S608
-
-COVERAGE_STATUSES = ("outside_grid", "no_worker", "no_contact", "overdue", "covered")
-VISIT_STATUSES = ("never", "visited", "due_soon", "overdue")
+""")
+#: A status query's scope that keeps every household.
+EVERY_HOUSEHOLD = sql.SQL("true")
 
 
 def latest_visit_date(conn: psycopg.Connection, tz: str) -> date | None:
@@ -94,14 +95,14 @@ def status_params(
         "w_monitored": windows_days["monitored"],
         "w_lifted": windows_days["lifted"],
         "w_ordinary": windows_days["ordinary"],
+        "group_length": vocab.CODE_LENGTH[vocab.GROUP],
     }
 
 
-def status_query(params: dict, scope: str = "true") -> sql.Composable:
+def status_query(params: dict, scope: sql.Composable = EVERY_HOUSEHOLD) -> sql.Composable:
     """The status query for `params`, limited by a fixed SQL predicate on `h`."""
     last_visit = _LAST_VISIT_HISTORIC if params["historic"] else _LAST_VISIT_CURRENT
-    text = _STATUS_QUERY.replace("{scope}", scope).replace("{last_visit}", last_visit)
-    return sql.SQL(text)  # noqa: S608 - fixed fragments only
+    return _STATUS_QUERY.format(last_visit=last_visit, window=sql.SQL(_WINDOW), scope=scope)
 
 
 # Doubtful check-ins not yet rejected are few (a partial index finds them): the days on which a
@@ -124,7 +125,7 @@ LEFT JOIN (
 """
 
 
-def status_with_doubtful(params: dict, scope: str = "true") -> sql.Composable:
+def status_with_doubtful(params: dict, scope: sql.Composable = EVERY_HOUSEHOLD) -> sql.Composable:
     """The status query plus `doubtful_visit`: the last visit date rests on doubtful check-ins."""
     return sql.SQL(_DOUBTFUL_QUERY).format(status_query(params, scope))
 
@@ -133,19 +134,23 @@ def counts_by_unit(
     conn: psycopg.Connection, params: dict, prefixes: list[str] | None
 ) -> list[tuple]:
     """Per assigned unit under `prefixes`: households, monitored, counts per status (COUNT_KEYS)."""
-    status_cols = ", ".join(
-        f"count(*) FILTER (WHERE coverage_status = '{s}')" for s in COVERAGE_STATUSES
+    status_cols = sql.SQL(", ").join(
+        sql.SQL("count(*) FILTER (WHERE coverage_status = {})").format(sql.Literal(s))
+        for s in COVERAGE_STATUSES
     )
     query = sql.SQL(
-        "SELECT coalesce(unit_code, ''), count(*), count(*) FILTER (WHERE monitored), "  # noqa: S608
-        + status_cols
-        + ", count(*) FILTER (WHERE visit_status <> 'never' AND visit_status <> 'overdue'), "
+        "SELECT coalesce(unit_code, ''), count(*), count(*) FILTER (WHERE monitored), "
+        "{status_cols}, "
+        "count(*) FILTER (WHERE visit_status <> 'never' AND visit_status <> 'overdue'), "
         "count(*) FILTER (WHERE visit_status = 'never'), "
         "count(*) FILTER (WHERE visit_status = 'due_soon'), "
         "count(*) FILTER (WHERE visit_status = 'overdue'), "
         "count(*) FILTER (WHERE doubtful_visit) "
-        "FROM ({}) s GROUP BY 1"
-    ).format(status_with_doubtful(params, prefix_filter("h.unit_code")))
+        "FROM ({status}) s GROUP BY 1"
+    ).format(
+        status_cols=status_cols,
+        status=status_with_doubtful(params, prefix_filter("h.unit_code")),
+    )
     return conn.execute(query, {**params, **prefix_params(prefixes)}).fetchall()
 
 
@@ -156,7 +161,7 @@ def active_workers_by_group(
     query = sql.SQL(
         "SELECT wg.group_code, wg.worker_code FROM worker_group wg "
         "JOIN worker w ON w.code = wg.worker_code WHERE w.status = 'active' AND {}"
-    ).format(sql.SQL(prefix_filter("wg.group_code")))
+    ).format(prefix_filter("wg.group_code"))
     return conn.execute(query, prefix_params(prefixes)).fetchall()
 
 
@@ -167,7 +172,7 @@ def unit_index(
     query = sql.SQL(
         "SELECT code, name, level, parent_code FROM unit_version WHERE valid_to IS NULL "
         "AND (%(level)s::int IS NULL OR level = %(level)s::int) AND {} ORDER BY code"
-    ).format(sql.SQL(prefix_filter("code")))
+    ).format(prefix_filter("code"))
     return conn.execute(query, {"level": level, **prefix_params(prefixes)}).fetchall()
 
 
@@ -208,8 +213,11 @@ def workers_under(conn: psycopg.Connection, prefixes: list[str] | None) -> list[
         "FROM worker w JOIN worker_group wg ON wg.worker_code = w.code "
         "LEFT JOIN sizes s ON s.unit_code = wg.group_code "
         "WHERE {} GROUP BY w.code ORDER BY w.code"
-    ).format(sql.SQL(prefix_filter("wg.group_code")))
+    ).format(prefix_filter("wg.group_code"))
     return conn.execute(query, prefix_params(prefixes)).fetchall()
+
+
+_ONE_HOUSEHOLD = sql.SQL("h.code = %(code)s AND {}").format(prefix_filter("h.unit_code"))
 
 
 def household_detail(
@@ -223,7 +231,7 @@ def household_detail(
         "h.monitor_kind, h.risk_eliminated, u.name, s.doubtful_visit "
         "FROM ({}) s JOIN household h ON h.code = s.code "
         "LEFT JOIN unit_version u ON u.code = s.unit_code AND u.valid_to IS NULL"
-    ).format(status_with_doubtful(params, "h.code = %(code)s AND " + prefix_filter("h.unit_code")))
+    ).format(status_with_doubtful(params, _ONE_HOUSEHOLD))
     row = conn.execute(query, {**params, **prefix_params(prefixes), "code": code}).fetchone()
     if row is None:
         return None

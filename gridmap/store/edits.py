@@ -7,6 +7,8 @@ from datetime import datetime
 import psycopg
 from psycopg import sql
 
+from gridmap.core import vocab
+
 
 def open_edit(
     conn: psycopg.Connection,
@@ -89,8 +91,8 @@ def open_version(
     """Open a new current version of a unit."""
     conn.execute(
         "INSERT INTO unit_version (code, name, level, parent_code, geom, valid_from, opened_by) "
-        "VALUES (%s, %s, length(%s) / 3 - 1, %s, ST_Multi(ST_GeomFromWKB(%s, 4326)), %s, %s)",
-        [code, name, code, parent, wkb, at, edit_id],
+        "VALUES (%s, %s, %s, %s, ST_Multi(ST_GeomFromWKB(%s, 4326)), %s, %s)",
+        [code, name, vocab.level_of(code), parent, wkb, at, edit_id],
     )
 
 

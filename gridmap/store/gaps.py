@@ -51,7 +51,7 @@ def gaps_geojson(conn: psycopg.Connection, min_area_m2: float, prefixes: list[st
         "'properties', json_build_object('code', code, 'area_m2', round(area_m2::numeric, 1))) "
         "ORDER BY code), '[]'::json)) FROM unit_gap "
         "WHERE geom IS NOT NULL AND area_m2 > %(min)s AND {}"
-    ).format(sql.SQL(prefix_filter("code")))
+    ).format(prefix_filter("code"))
     row = conn.execute(query, {"min": min_area_m2, **prefix_params(prefixes)}).fetchone()
     assert row is not None
     return row[0]

@@ -15,6 +15,8 @@ import psycopg
 import shapely
 from psycopg import sql
 
+from gridmap.store.scoping import level_params
+
 STAGED = "incoming_household"
 _STAGE_COLUMNS = [
     ("file_row", "integer"), ("code", "text PRIMARY KEY"), ("head_name", "text"),
@@ -99,7 +101,8 @@ def upsert_staged(
 def current_county_codes(conn: psycopg.Connection) -> list[str]:
     """Codes of the open county (level 1) units, in order."""
     rows = conn.execute(
-        "SELECT code FROM unit_version WHERE valid_to IS NULL AND level = 1 ORDER BY code"
+        "SELECT code FROM unit_version WHERE valid_to IS NULL AND level = %(county)s ORDER BY code",
+        level_params(),
     ).fetchall()
     return [r[0] for r in rows]
 
@@ -126,12 +129,13 @@ def resolve_counties(conn: psycopg.Connection) -> list[tuple[int, str]]:
     """
     conn.execute(
         "UPDATE incoming_household i SET county_code = coalesce("
-        " (SELECT u.code FROM unit_version u WHERE u.valid_to IS NULL AND u.level = 1"
-        "  AND u.code = left(i.declared_group, 6)),"
-        " (SELECT min(u.code) FROM unit_version u WHERE u.valid_to IS NULL AND u.level = 1"
+        " (SELECT u.code FROM unit_version u WHERE u.valid_to IS NULL AND u.level = %(county)s"
+        "  AND u.code = left(i.declared_group, %(county_length)s)),"
+        " (SELECT min(u.code) FROM unit_version u WHERE u.valid_to IS NULL AND u.level = %(county)s"
         "  AND ST_Covers(u.geom, i.geom)),"
-        " (SELECT min(u.code) FROM unit_version u WHERE u.valid_to IS NULL AND u.level = 1"
-        "  HAVING count(*) = 1))"
+        " (SELECT min(u.code) FROM unit_version u WHERE u.valid_to IS NULL AND u.level = %(county)s"
+        "  HAVING count(*) = 1))",
+        level_params(),
     )
     rows = conn.execute(
         "SELECT file_row, code FROM incoming_household WHERE county_code IS NULL ORDER BY file_row"
@@ -155,12 +159,13 @@ def staged_assignment_counts(conn: psycopg.Connection) -> dict[str, int]:
     Same definitions as store.assignment.assignment_counts, over the staged rows only.
     """
     row = conn.execute(
-        "SELECT count(*) FILTER (WHERE length(h.unit_code) = 15), "
-        "count(*) FILTER (WHERE h.unit_code IS NULL OR length(h.unit_code) < 15), "
+        "SELECT count(*) FILTER (WHERE length(h.unit_code) = %(group_length)s), "
+        "count(*) FILTER (WHERE h.unit_code IS NULL OR length(h.unit_code) < %(group_length)s), "
         "count(*) FILTER (WHERE h.geom IS NULL), "
         "count(*) FILTER (WHERE h.geom IS NOT NULL AND h.declared_group IS NOT NULL "
         "AND h.declared_group IS DISTINCT FROM h.unit_code) "
-        "FROM household h JOIN incoming_household i ON i.code = h.code"
+        "FROM household h JOIN incoming_household i ON i.code = h.code",
+        level_params(),
     ).fetchone()
     assert row is not None
     keys = ("assigned", "outside_grid", "no_location", "mismatch")

@@ -7,7 +7,12 @@ import psycopg
 from psycopg import sql
 from psycopg.types.json import Jsonb
 
+from gridmap.core import vocab
 from gridmap.store.coverage import status_query
+from gridmap.store.scoping import code_length, level_params
+
+#: The status query's scope for sampling: monitored households with a location.
+_MONITORED_LOCATED = sql.SQL("h.category = 'monitored' AND h.geom IS NOT NULL")
 
 #: Columns a `project` table needs before projects can be sampled.
 PROJECT_COLUMNS = ("code", "name", "status", "geom", "village_code")
@@ -16,7 +21,9 @@ PROJECT_COLUMNS = ("code", "name", "status", "geom", "village_code")
 def townships(conn: psycopg.Connection) -> list[tuple[str, str]]:
     """Code and name of every current township, by code."""
     rows = conn.execute(
-        "SELECT code, name FROM unit_version WHERE valid_to IS NULL AND level = 2 ORDER BY code"
+        "SELECT code, name FROM unit_version WHERE valid_to IS NULL AND level = %(township)s "
+        "ORDER BY code",
+        level_params(),
     ).fetchall()
     return [(r[0], r[1]) for r in rows]
 
@@ -25,8 +32,8 @@ def default_seat(conn: psycopg.Connection) -> tuple[float, float] | None:
     """Label point of the first township's first village (the seat), else of the first unit."""
     row = conn.execute(
         "SELECT ST_X(label), ST_Y(label) FROM unit_version WHERE valid_to IS NULL "
-        "AND level IN (3, 2, 1) ORDER BY CASE level WHEN 3 THEN 0 WHEN 2 THEN 1 ELSE 2 END, code "
-        "LIMIT 1"
+        "AND level <= %(village)s ORDER BY level DESC, code LIMIT 1",
+        level_params(),
     ).fetchone()
     return (float(row[0]), float(row[1])) if row else None
 
@@ -34,7 +41,7 @@ def default_seat(conn: psycopg.Connection) -> tuple[float, float] | None:
 def monitored_households(conn: psycopg.Connection, params: dict) -> list[dict]:
     """Located monitored households in a township, with the flags that weigh them."""
     query = sql.SQL(
-        "SELECT s.code, left(s.unit_code, 9), NOT s.risk_eliminated, "
+        "SELECT s.code, left(s.unit_code, {township}), NOT s.risk_eliminated, "
         "s.visit_status IN ('overdue', 'never'), NOT EXISTS ("
         "  SELECT 1 FROM contact_household c WHERE c.household_code = s.code "
         "  AND c.since <= %(as_of)s::date AND (c.until IS NULL OR c.until > %(as_of)s::date)), "
@@ -42,9 +49,13 @@ def monitored_households(conn: psycopg.Connection, params: dict) -> list[dict]:
         "concat(v.name, g.name) "
         "FROM ({}) s JOIN household h ON h.code = s.code "
         "LEFT JOIN unit_version g ON g.code = s.unit_code AND g.valid_to IS NULL "
-        "LEFT JOIN unit_version v ON v.code = left(s.unit_code, 12) AND v.valid_to IS NULL "
-        "WHERE length(s.unit_code) >= 9 ORDER BY s.code"
-    ).format(status_query(params, "h.category = 'monitored' AND h.geom IS NOT NULL"))
+        "LEFT JOIN unit_version v ON v.code = left(s.unit_code, {village}) AND v.valid_to IS NULL "
+        "WHERE length(s.unit_code) >= {township} ORDER BY s.code"
+    ).format(
+        status_query(params, _MONITORED_LOCATED),
+        township=code_length(vocab.TOWNSHIP),
+        village=code_length(vocab.VILLAGE),
+    )
     keys = ("code", "township", "at_risk", "overdue", "no_contact", "lon", "lat", "address",
             "head_name", "place")  # fmt: skip
     return [dict(zip(keys, r, strict=True)) for r in conn.execute(query, params).fetchall()]
@@ -56,10 +67,11 @@ def unstaffed_groups(conn: psycopg.Connection) -> list[dict]:
         "SELECT u.code, concat(v.name, u.name), ST_X(u.label), ST_Y(u.label), count(*) "
         "FROM unit_version u JOIN household h ON h.unit_code = u.code AND h.status = 'active' "
         "LEFT JOIN unit_version v ON v.code = u.parent_code AND v.valid_to IS NULL "
-        "WHERE u.valid_to IS NULL AND u.level = 4 AND NOT EXISTS ("
+        "WHERE u.valid_to IS NULL AND u.level = %(group)s AND NOT EXISTS ("
         "  SELECT 1 FROM worker_group wg JOIN worker w ON w.code = wg.worker_code "
         "  WHERE wg.group_code = u.code AND w.status = 'active') "
-        "GROUP BY u.code, u.name, v.name, u.label ORDER BY u.code"
+        "GROUP BY u.code, u.name, v.name, u.label ORDER BY u.code",
+        level_params(),
     ).fetchall()
     keys = ("code", "name", "lon", "lat", "households")
     return [dict(zip(keys, r, strict=True)) for r in rows]
@@ -68,13 +80,17 @@ def unstaffed_groups(conn: psycopg.Connection) -> list[dict]:
 def lowest_visit_villages(conn: psycopg.Connection, params: dict, limit: int) -> list[dict]:
     """The `limit` current villages with the lowest share of households visited in time."""
     query = sql.SQL(
-        "WITH rates AS (SELECT left(s.unit_code, 12) AS village, count(*) AS households, "
+        "WITH rates AS (SELECT left(s.unit_code, {village}) AS village, count(*) AS households, "
         "  count(*) FILTER (WHERE s.visit_status NOT IN ('never', 'overdue')) AS visited "
-        "  FROM ({}) s WHERE length(s.unit_code) = 15 GROUP BY 1) "
+        "  FROM ({status}) s WHERE length(s.unit_code) = {group} GROUP BY 1) "
         "SELECT u.code, u.name, ST_X(u.label), ST_Y(u.label), r.households, r.visited "
         "FROM rates r JOIN unit_version u ON u.code = r.village AND u.valid_to IS NULL "
         "ORDER BY r.visited::float8 / r.households, u.code LIMIT %(limit)s"
-    ).format(status_query(params))
+    ).format(
+        status=status_query(params),
+        village=code_length(vocab.VILLAGE),
+        group=code_length(vocab.GROUP),
+    )
     keys = ("code", "name", "lon", "lat", "households", "visited")
     rows = conn.execute(query, {**params, "limit": limit}).fetchall()
     return [dict(zip(keys, r, strict=True)) for r in rows]

@@ -8,6 +8,7 @@ import pandas as pd
 import psycopg
 from psycopg import sql
 
+from gridmap.core import vocab
 from gridmap.store.households import stage_rows
 from gridmap.store.scoping import prefix_filter, prefix_params
 
@@ -17,9 +18,7 @@ _STAGE_COLUMNS = [
     ("identified_on", "date"), ("found_by", "text"), ("risk_type", "text"),
     ("measures", "text"), ("eliminated_on", "date"),
 ]  # fmt: skip
-_SCOPE = sql.SQL(prefix_filter("h.unit_code"))
-#: How a period was found, counted separately among those identified in the period.
-FOUND_BY = ("self_report", "cadre_visit", "department_alert")
+_SCOPE = prefix_filter("h.unit_code")
 
 
 def stage_monitoring(conn: psycopg.Connection, rows: pd.DataFrame) -> None:
@@ -88,7 +87,7 @@ def counts_by_unit(
             "count(*) FILTER (WHERE m.identified_on BETWEEN %(start)s AND %(end)s "
             "AND m.found_by = {})"
         ).format(sql.Literal(way))  # fmt: skip
-        for way in FOUND_BY
+        for way in vocab.FOUND_BY
     )
     query = sql.SQL(
         "SELECT coalesce(h.unit_code, ''), "

@@ -8,10 +8,11 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 import psycopg
+from psycopg import sql
 from psycopg.rows import dict_row
 
 from gridmap.store.households import ewkb_hex, stage_rows, upsert_staged
-from gridmap.store.scoping import prefix_filter, prefix_params
+from gridmap.store.scoping import level_params, prefix_filter, prefix_params
 
 STAGED = "incoming_project"
 STAGED_PAIRINGS = "incoming_project_pairing"
@@ -32,7 +33,8 @@ _SELECT = """
 SELECT p.code, p.name, p.year, p.category, p.funds_central, p.funds_provincial, p.funds_city,
     p.funds_county, p.funds_central + p.funds_provincial + p.funds_city + p.funds_county
     AS funds_total, p.status, p.approved_on, p.started_on, p.completed_on, p.progress,
-    p.village_code, v.name AS village_name, left(p.village_code, 9) AS township_code,
+    p.village_code, v.name AS village_name,
+    left(p.village_code, %(township_length)s) AS township_code,
     t.name AS township_name, p.asset_registered, p.asset_registered_on,
     p.geom IS NOT NULL AS located, GeometryType(p.geom) AS geometry_type,
     ST_X(ST_PointOnSurface(coalesce(p.geom, v.label))) AS lon,
@@ -40,14 +42,14 @@ SELECT p.code, p.name, p.year, p.category, p.funds_central, p.funds_provincial, 
     ST_AsGeoJSON(coalesce(p.geom, v.label), 6)::json AS geometry
 FROM project p
 LEFT JOIN unit_version v ON v.code = p.village_code AND v.valid_to IS NULL
-LEFT JOIN unit_version t ON t.code = left(p.village_code, 9) AND t.valid_to IS NULL
+LEFT JOIN unit_version t ON t.code = left(p.village_code, %(township_length)s)
+    AND t.valid_to IS NULL
 """
-_FILTERS = (
+_FILTERS = sql.SQL(
     "(%(year)s::int IS NULL OR p.year = %(year)s::int) "
     "AND (%(category)s::text IS NULL OR p.category = %(category)s::text) "
-    "AND (%(status)s::text IS NULL OR p.status = %(status)s::text) AND "
-    + prefix_filter("p.village_code")
-)
+    "AND (%(status)s::text IS NULL OR p.status = %(status)s::text) AND {}"
+).format(prefix_filter("p.village_code"))
 
 
 def stage_projects(conn: psycopg.Connection, rows: pd.DataFrame, geoms: gpd.GeoSeries) -> None:
@@ -67,27 +69,29 @@ def placement_problems(conn: psycopg.Connection) -> list[tuple[int, str, str, st
     """
     conn.execute(
         "UPDATE incoming_project i SET village_code = coalesce("
-        " (SELECT min(u.code) FROM unit_version u WHERE u.valid_to IS NULL AND u.level = 3"
-        "  AND ST_Covers(u.geom, ST_PointOnSurface(i.geom))),"
+        " (SELECT min(u.code) FROM unit_version u WHERE u.valid_to IS NULL"
+        "  AND u.level = %(village)s AND ST_Covers(u.geom, ST_PointOnSurface(i.geom))),"
         " (SELECT p.village_code FROM project p WHERE p.code = i.code AND i.geom IS NULL)) "
-        "WHERE i.village_code IS NULL"
+        "WHERE i.village_code IS NULL",
+        level_params(),
     )
     rows = conn.execute(
         "SELECT file_row, code, problem, village_code, located FROM ("
         " SELECT i.file_row, i.code, i.village_code, CASE"
         "  WHEN i.village_code IS NOT NULL AND u.code IS NULL THEN 'unknown_village'"
         "  WHEN i.geom IS NOT NULL AND NOT EXISTS (SELECT 1 FROM unit_version c"
-        "   WHERE c.valid_to IS NULL AND c.level = 1 AND ST_Intersects(c.geom, i.geom))"
+        "   WHERE c.valid_to IS NULL AND c.level = %(county)s AND ST_Intersects(c.geom, i.geom))"
         "   THEN 'outside_county'"
         "  WHEN i.village_code IS NULL AND i.geom IS NOT NULL THEN 'no_village'"
         "  WHEN i.village_code IS NULL THEN 'no_location'"
         "  WHEN i.geom IS NOT NULL AND NOT ST_Intersects(u.geom, i.geom) THEN 'other_village'"
         "  END AS problem,"
-        " (SELECT min(u.code) FROM unit_version u WHERE u.valid_to IS NULL AND u.level = 3"
-        "   AND ST_Covers(u.geom, ST_PointOnSurface(i.geom))) AS located"
+        " (SELECT min(u.code) FROM unit_version u WHERE u.valid_to IS NULL"
+        "   AND u.level = %(village)s AND ST_Covers(u.geom, ST_PointOnSurface(i.geom))) AS located"
         " FROM incoming_project i LEFT JOIN unit_version u"
-        "  ON u.code = i.village_code AND u.valid_to IS NULL AND u.level = 3"
-        ") checked WHERE problem IS NOT NULL ORDER BY file_row"
+        "  ON u.code = i.village_code AND u.valid_to IS NULL AND u.level = %(village)s"
+        ") checked WHERE problem IS NOT NULL ORDER BY file_row",
+        level_params(),
     ).fetchall()
     return [(int(r[0]), r[1], r[2], r[3], r[4]) for r in rows]
 
@@ -109,11 +113,13 @@ def project_rows(
     category: str | None = None, status: str | None = None, code: str | None = None,
 ) -> list[dict]:  # fmt: skip
     """Projects in villages under `prefixes` matching the filters (one `code`), by code."""
-    query = _SELECT + "WHERE " + _FILTERS + " AND (%(code)s::text IS NULL OR p.code = %(code)s)"
+    query = sql.SQL(
+        "{select} WHERE {filters} AND (%(code)s::text IS NULL OR p.code = %(code)s) ORDER BY p.code"
+    ).format(select=sql.SQL(_SELECT), filters=_FILTERS)
     params = {"year": year, "category": category, "status": status, "code": code}
     with conn.cursor(row_factory=dict_row) as cur:
         return cur.execute(
-            query + " ORDER BY p.code", {**params, **prefix_params(prefixes)}
+            query, {**params, **prefix_params(prefixes), **level_params()}
         ).fetchall()
 
 
@@ -137,9 +143,10 @@ def unknown_pairing_villages(conn: psycopg.Connection) -> list[tuple[int, str]]:
     """(file row, village code) of staged pairings whose village is not in the current grid."""
     rows = conn.execute(
         "SELECT i.file_row, i.village_code FROM incoming_project_pairing i WHERE NOT EXISTS "
-        "(SELECT 1 FROM unit_version u WHERE u.valid_to IS NULL AND u.level = 3 "
+        "(SELECT 1 FROM unit_version u WHERE u.valid_to IS NULL AND u.level = %(village)s "
         "AND u.code = i.village_code) "
-        "ORDER BY i.file_row"
+        "ORDER BY i.file_row",
+        level_params(),
     ).fetchall()
     return [(int(r[0]), r[1]) for r in rows]
 
@@ -162,13 +169,15 @@ def upsert_pairings(conn: psycopg.Connection) -> tuple[int, int]:
 
 def pairing_rows(conn: psycopg.Connection, prefixes: list[str] | None) -> list[dict]:
     """Pairings of villages under `prefixes` with village and township names."""
-    query = (
+    query = sql.SQL(
         "SELECT p.kind, p.partner, p.village_code, v.name AS village_name, "
-        "left(p.village_code, 9) AS township_code, t.name AS township_name, p.since, p.note "
+        "left(p.village_code, %(township_length)s) AS township_code, t.name AS township_name, "
+        "p.since, p.note "
         "FROM pairing p "
         "LEFT JOIN unit_version v ON v.code = p.village_code AND v.valid_to IS NULL "
-        "LEFT JOIN unit_version t ON t.code = left(p.village_code, 9) AND t.valid_to IS NULL "
-        "WHERE " + prefix_filter("p.village_code") + " ORDER BY p.village_code, p.kind, p.partner"
-    )
+        "LEFT JOIN unit_version t ON t.code = left(p.village_code, %(township_length)s) "
+        "AND t.valid_to IS NULL "
+        "WHERE {} ORDER BY p.village_code, p.kind, p.partner"
+    ).format(prefix_filter("p.village_code"))
     with conn.cursor(row_factory=dict_row) as cur:
-        return cur.execute(query, prefix_params(prefixes)).fetchall()
+        return cur.execute(query, {**prefix_params(prefixes), **level_params()}).fetchall()

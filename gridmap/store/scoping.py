@@ -1,11 +1,32 @@
-"""The SQL filter that limits a query to an account's code prefixes."""
+"""The SQL filter that limits a query to an account's code prefixes, and the unit levels and
+code lengths as SQL values."""
 
 from __future__ import annotations
 
+from psycopg import sql
 
-def prefix_filter(column: str) -> str:
-    """A predicate on `column` (a fixed column name) bound to the prefix parameters."""
-    return f"(%(prefixes)s::text[] IS NULL OR {column} LIKE ANY(%(patterns)s::text[]))"
+from gridmap.core import vocab
+
+
+def level_params() -> dict[str, int]:
+    """Bound parameters of each level (`village`) and its code length (`village_length`)."""
+    params = {}
+    for level, name in vocab.LEVEL_NAMES.items():
+        params[name] = level
+        params[f"{name}_length"] = vocab.CODE_LENGTH[level]
+    return params
+
+
+def code_length(level: int) -> sql.Literal:
+    """The code length of `level` as an SQL value (for expressions grouped by)."""
+    return sql.Literal(vocab.CODE_LENGTH[level])
+
+
+def prefix_filter(column: str) -> sql.Composed:
+    """A predicate on `column` (`alias.column` or `column`) bound to the prefix parameters."""
+    return sql.SQL("(%(prefixes)s::text[] IS NULL OR {} LIKE ANY(%(patterns)s::text[]))").format(
+        sql.Identifier(*column.split("."))
+    )
 
 
 def prefix_params(prefixes: list[str] | None) -> dict:

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import psycopg
+from psycopg import sql
+
+from gridmap.store.scoping import level_params, prefix_filter, prefix_params
 
 
 def unstaffed_groups(conn: psycopg.Connection) -> list[tuple]:
@@ -10,28 +13,47 @@ def unstaffed_groups(conn: psycopg.Connection) -> list[tuple]:
     return conn.execute(
         "WITH sizes AS (SELECT unit_code, count(*) AS n FROM household "
         "  WHERE status = 'active' GROUP BY unit_code) "
-        "SELECT u.code, left(u.code, 9), ST_X(u.label), ST_Y(u.label), coalesce(s.n, 0) "
-        "FROM unit_version u LEFT JOIN sizes s ON s.unit_code = u.code "
-        "WHERE u.valid_to IS NULL AND u.level = 4 AND NOT EXISTS ("
+        "SELECT u.code, left(u.code, %(township_length)s), ST_X(u.label), ST_Y(u.label), "
+        "coalesce(s.n, 0) FROM unit_version u LEFT JOIN sizes s ON s.unit_code = u.code "
+        "WHERE u.valid_to IS NULL AND u.level = %(group)s AND NOT EXISTS ("
+        "  SELECT 1 FROM worker_group wg JOIN worker w ON w.code = wg.worker_code "
+        "  WHERE wg.group_code = u.code AND w.status = 'active') "
+        "ORDER BY u.code",
+        level_params(),
+    ).fetchall()
+
+
+def groups_without_worker(
+    conn: psycopg.Connection, parent: str, prefixes: list[str] | None
+) -> list[tuple[str, str]]:
+    """(code, name) of the current groups under `parent` and `prefixes` with no active worker."""
+    query = sql.SQL(
+        "SELECT u.code, u.name FROM unit_version u "
+        "WHERE u.valid_to IS NULL AND u.level = %(group)s AND u.parent_code = %(parent)s "
+        "AND {} AND NOT EXISTS ("
         "  SELECT 1 FROM worker_group wg JOIN worker w ON w.code = wg.worker_code "
         "  WHERE wg.group_code = u.code AND w.status = 'active') "
         "ORDER BY u.code"
-    ).fetchall()
+    ).format(prefix_filter("u.code"))
+    params = {**level_params(), "parent": parent, **prefix_params(prefixes)}
+    return conn.execute(query, params).fetchall()
 
 
 def workers_with_load(conn: psycopg.Connection) -> list[tuple]:
     """(code, township, lon, lat, load, capacity, birth_year, active) of every worker."""
     return conn.execute(
         "WITH load AS ("
-        "  SELECT wg.worker_code, count(h.code) AS households, left(min(wg.group_code), 9) AS t "
+        "  SELECT wg.worker_code, count(h.code) AS households, "
+        "  left(min(wg.group_code), %(township_length)s) AS t "
         "  FROM worker_group wg LEFT JOIN household h "
         "    ON h.unit_code = wg.group_code AND h.status = 'active' "
         "  GROUP BY wg.worker_code) "
         "SELECT w.code, coalesce(l.t, (SELECT u.code FROM unit_version u WHERE u.valid_to IS NULL "
-        "  AND u.level = 2 AND ST_Covers(u.geom, w.home) ORDER BY u.code LIMIT 1)), "
+        "  AND u.level = %(township)s AND ST_Covers(u.geom, w.home) ORDER BY u.code LIMIT 1)), "
         "ST_X(w.home), ST_Y(w.home), coalesce(l.households, 0), w.capacity, w.birth_year, "
         "w.status = 'active' "
-        "FROM worker w LEFT JOIN load l ON l.worker_code = w.code ORDER BY w.code"
+        "FROM worker w LEFT JOIN load l ON l.worker_code = w.code ORDER BY w.code",
+        level_params(),
     ).fetchall()
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import psycopg
 from psycopg import sql
 
+from gridmap.core import vocab
 from gridmap.store.coverage import status_with_doubtful
 from gridmap.store.scoping import prefix_filter, prefix_params
 
@@ -26,10 +27,12 @@ def _params(z: int, x: int, y: int) -> dict:
     return {"z": z, "x": x, "y": y, "margin": BUFFER / EXTENT}
 
 
-def change_stamp(conn: psycopg.Connection) -> int:
-    """A counter that grows whenever anything shown on the map changes."""
-    row = conn.execute("SELECT counter FROM change_stamp").fetchone()
-    return int(row[0]) if row else 0
+def change_stamp(conn: psycopg.Connection) -> str:
+    """The change counter with the time of the last change: unique to this database's data."""
+    row = conn.execute(
+        "SELECT counter, (extract(epoch FROM at) * 1000000)::bigint FROM change_stamp"
+    ).fetchone()
+    return f"{row[0]}-{row[1]}" if row else "0"
 
 
 def household_points_tile(
@@ -41,7 +44,7 @@ def household_points_tile(
     prefixes: list[str] | None,
 ) -> bytes:
     """Individual households in the tile under `prefixes`, with category and statuses."""
-    scope = _IN_TILE + " AND " + prefix_filter("h.unit_code")
+    scope = sql.SQL("{} AND {}").format(sql.SQL(_IN_TILE), prefix_filter("h.unit_code"))
     query = sql.SQL(
         "WITH {bounds}, s AS ({status}) "
         "SELECT ST_AsMVT(t, 'households', %(extent)s, 'geom') FROM ("
@@ -96,11 +99,12 @@ def units_tile(
         "  WHERE u.valid_to IS NULL AND u.level = ANY(%(levels)s)"
         "    AND {scope})"
         "SELECT string_agg(mvt, ''::bytea) FROM ("
-        "  SELECT ST_AsMVT(t2, (ARRAY['county', 'township', 'village', 'group'])[t2.level], "
+        "  SELECT ST_AsMVT(t2, (%(level_names)s::text[])[t2.level], "
         "    %(extent)s, 'geom') AS mvt"
         "  FROM (SELECT * FROM t WHERE t.geom IS NOT NULL) t2 GROUP BY t2.level) layers"
-    ).format(bounds=sql.SQL(_BOUNDS), scope=sql.SQL(prefix_filter("u.code")))
+    ).format(bounds=sql.SQL(_BOUNDS), scope=prefix_filter("u.code"))
     params = {**_params(z, x, y), "levels": levels, **prefix_params(prefixes)}
+    params["level_names"] = [vocab.LEVEL_NAMES[level] for level in vocab.LEVELS]
     params.update(extent=EXTENT, buffer=BUFFER)
     row = conn.execute(query, params).fetchone()
     return bytes(row[0]) if row and row[0] is not None else b""

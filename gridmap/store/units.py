@@ -72,7 +72,7 @@ def units_geojson_as_of(
         "ORDER BY code), '[]'::json)) FROM unit_version "
         "WHERE valid_from <= %(at)s AND (valid_to IS NULL OR valid_to > %(at)s) "
         "AND level = %(level)s AND {}"
-    ).format(sql.SQL(prefix_filter("code")))
+    ).format(prefix_filter("code"))
     row = conn.execute(query, {"at": at, "level": level, **prefix_params(prefixes)}).fetchone()
     assert row is not None
     return row[0]
@@ -80,16 +80,15 @@ def units_geojson_as_of(
 
 def units_geojson(conn: psycopg.Connection, level: int, prefixes: list[str] | None) -> dict:
     """Current units of one level under `prefixes` as a GeoJSON FeatureCollection."""
-    row = conn.execute(
+    query = sql.SQL(
         "SELECT json_build_object('type', 'FeatureCollection', 'features', "
         "coalesce(json_agg(json_build_object('type', 'Feature', "
         "'geometry', ST_AsGeoJSON(geom, 6)::json, "
         "'properties', json_build_object('code', code, 'name', name, 'level', level, "
         "'parent', parent_code)) ORDER BY code), '[]'::json)) "
-        "FROM unit_version WHERE valid_to IS NULL AND level = %(level)s AND "
-        + prefix_filter("code"),
-        {"level": level, **prefix_params(prefixes)},
-    ).fetchone()
+        "FROM unit_version WHERE valid_to IS NULL AND level = %(level)s AND {}"
+    ).format(prefix_filter("code"))
+    row = conn.execute(query, {"level": level, **prefix_params(prefixes)}).fetchone()
     assert row is not None
     return row[0]
 
@@ -160,11 +159,14 @@ def search_units(
     conn: psycopg.Connection, text: str, prefixes: list[str] | None, limit: int = 20
 ) -> list[dict]:
     """Current units under `prefixes` whose code starts with or name contains `text`."""
-    rows = conn.execute(
+    query = sql.SQL(
         "SELECT code, name, level, ST_XMin(geom), ST_YMin(geom), ST_XMax(geom), ST_YMax(geom) "
-        "FROM unit_version WHERE valid_to IS NULL AND " + prefix_filter("code") + " "
+        "FROM unit_version WHERE valid_to IS NULL AND {} "
         "AND (code LIKE %(prefix)s ESCAPE '\\' OR strpos(name, %(text)s) > 0) "
-        "ORDER BY (name = %(text)s) DESC, level, code LIMIT %(limit)s",
+        "ORDER BY (name = %(text)s) DESC, level, code LIMIT %(limit)s"
+    ).format(prefix_filter("code"))
+    rows = conn.execute(
+        query,
         {
             "prefix": like_prefix(text),
             "text": text,

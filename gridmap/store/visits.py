@@ -7,11 +7,12 @@ from datetime import date, datetime
 import psycopg
 from psycopg import sql
 
+from gridmap.core import vocab
 from gridmap.store.coverage import status_query
-from gridmap.store.scoping import prefix_filter, prefix_params
+from gridmap.store.scoping import code_length, prefix_filter, prefix_params
 
 #: Limits a query to households (alias h) under the bound prefixes.
-_SCOPE = sql.SQL(prefix_filter("h.unit_code"))
+_SCOPE = prefix_filter("h.unit_code")
 # A visit counts when it is neither rejected nor hidden under an open inspection plan
 # ("v.rejected_at IS NULL AND NOT v.hidden" below).
 _VISIT_KEYS = (
@@ -33,18 +34,18 @@ def visitor_known(conn: psycopg.Connection, code: str) -> bool:
 
 def foreign_workers_query(source: sql.Composable) -> sql.Composed:
     """(row, worker, townships served, household's township) of `source` rows by outside workers."""
-    # `source` yields file_row, visitor_code, household_code. A township is the first 9 digits
-    # of a unit code; a household placed no deeper than the county has no township to compare,
+    # `source` yields file_row, visitor_code, household_code. A township is a prefix of a unit
+    # code; a household placed no deeper than the county has no township to compare,
     # and a worker without groups (or a contact) belongs to none, so neither is refused.
     return sql.SQL(
-        "SELECT s.file_row, s.visitor_code, string_agg(DISTINCT left(g.group_code, 9), ', ' "
-        "ORDER BY left(g.group_code, 9)), left(h.unit_code, 9) FROM ({}) s "
+        "SELECT s.file_row, s.visitor_code, string_agg(DISTINCT left(g.group_code, {n}), ', ' "
+        "ORDER BY left(g.group_code, {n})), left(h.unit_code, {n}) FROM ({source}) s "
         "JOIN household h ON h.code = s.household_code "
         "JOIN worker_group g ON g.worker_code = s.visitor_code "
-        "WHERE length(h.unit_code) >= 9 "
-        "GROUP BY s.file_row, s.visitor_code, left(h.unit_code, 9) "
-        "HAVING NOT bool_or(left(g.group_code, 9) = left(h.unit_code, 9)) ORDER BY s.file_row"
-    ).format(source)
+        "WHERE length(h.unit_code) >= {n} "
+        "GROUP BY s.file_row, s.visitor_code, left(h.unit_code, {n}) "
+        "HAVING NOT bool_or(left(g.group_code, {n}) = left(h.unit_code, {n})) ORDER BY s.file_row"
+    ).format(source=source, n=code_length(vocab.TOWNSHIP))
 
 
 def worker_elsewhere(
@@ -174,10 +175,9 @@ def households_to_visit(
 ) -> list[dict]:  # fmt: skip
     """Active households under `prefixes` matching `text`, most urgent first, with statuses."""
     # `doubtful`: every counted visit on the household's last visit date is doubtful.
-    scope = (
-        "(%(text)s::text IS NULL OR h.code LIKE %(like)s OR h.head_name LIKE %(like)s) AND "
-        + prefix_filter("h.unit_code")
-    )
+    scope = sql.SQL(
+        "(%(text)s::text IS NULL OR h.code LIKE %(like)s OR h.head_name LIKE %(like)s) AND {}"
+    ).format(prefix_filter("h.unit_code"))
     query = sql.SQL(
         "SELECT s.code, s.unit_code, u.name, h.head_name, s.category, s.monitored, "
         "s.visit_status, s.coverage_status, s.last_visit_on, coalesce(d.doubtful, false) "
@@ -186,11 +186,12 @@ def households_to_visit(
         "LEFT JOIN LATERAL (SELECT bool_and(v.doubtful) AS doubtful FROM visit v "
         "WHERE v.household_code = s.code AND v.rejected_at IS NULL AND NOT v.hidden "
         "AND (v.visited_at AT TIME ZONE %(tz)s)::date = s.last_visit_on) d ON true "
-        "ORDER BY array_position(ARRAY['never', 'overdue', 'due_soon', 'visited'], "
-        "s.visit_status), s.unit_code, s.code LIMIT %(limit)s"
+        "ORDER BY array_position(%(urgency)s::text[], s.visit_status), s.unit_code, s.code "
+        "LIMIT %(limit)s"
     ).format(status_query(params, scope))
     like = None if text is None else "%" + _escape_like(text) + "%"
-    values = {**params, **prefix_params(prefixes), "text": text, "like": like, "limit": limit}
+    values = {**params, **prefix_params(prefixes), "text": text, "like": like, "limit": limit,
+              "urgency": list(vocab.VISIT_STATUSES)}  # fmt: skip
     keys = (
         "code", "unit", "unit_name", "head_name", "category", "monitored", "visit_status",
         "coverage_status", "last_visit_on", "doubtful",

@@ -9,9 +9,11 @@ from flask_babel import gettext as _
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from gridmap.access import audit
+from gridmap.core import vocab
 from gridmap.core.errors import BadInput, GridmapError
 from gridmap.registry import uploads
-from gridmap.web.auth import current_actor, require_roles
+from gridmap.web import params
+from gridmap.web.auth import current_actor, require
 from gridmap.web.context import config, db
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -28,7 +30,7 @@ def _kinds() -> list[tuple[str, str]]:
 
 
 @bp.route("/import", methods=["GET", "POST"])
-@require_roles("admin")
+@require(vocab.IMPORT)
 def import_page() -> Any:
     """Upload a file of any `gridmap import` kind and run the same import as the command line."""
     report, error, status = None, None, 200
@@ -54,15 +56,13 @@ def import_page() -> Any:
 
 
 @bp.get("/audit")
-@require_roles("admin")
+@require(vocab.READ_AUDIT)
 def audit_page() -> str:
     """The audit log, newest first, filtered by user and action."""
-    username = request.args.get("user") or None
-    action = request.args.get("action") or None
-    before = request.args.get("before", "")
+    username, action = params.raw("user"), params.raw("action")
     rows = audit.audit_log(
         db(), username=username, action=action, limit=AUDIT_PAGE_SIZE,
-        before_id=int(before) if before.isdigit() else None,
+        before_id=params.lenient_integer("before"),
     )  # fmt: skip
     return render_template(
         "admin_audit.html", active="audit", rows=rows, user=username or "",

@@ -29,7 +29,7 @@ from flask_login import LoginManager, UserMixin, current_user, login_user, logou
 
 from gridmap.access import accounts, audit
 from gridmap.access.accounts import Actor, LoginRefused
-from gridmap.core import clock
+from gridmap.core import clock, vocab
 from gridmap.web.context import config, db
 
 bp = Blueprint("auth", __name__)
@@ -59,6 +59,10 @@ class User(UserMixin):
     def role(self) -> str:
         """The account's role."""
         return str(self.account["role"])
+
+    def may(self, capability: str) -> bool:
+        """True when the account's role has `capability` (see gridmap.core.vocab)."""
+        return vocab.may(self.role, capability)
 
 
 def init_auth(app: Flask) -> None:
@@ -124,13 +128,13 @@ def current_actor() -> Actor:
     )
 
 
-def require_roles(*roles: str) -> Callable:
-    """Allow a view only to the given roles (403 for other logged-in users)."""
+def require(capability: str) -> Callable:
+    """Allow a view only to the roles with `capability` (403 for other logged-in users)."""
 
     def wrap(view: Callable) -> Callable:
         @wraps(view)
         def guarded(*args: Any, **kwargs: Any) -> Any:
-            if current_user.role not in roles:
+            if not current_user.may(capability):
                 abort(403)
             return view(*args, **kwargs)
 

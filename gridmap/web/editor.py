@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, render_template, request, url_for
+from flask import Blueprint, jsonify, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from gridmap.core import vocab
 from gridmap.core.errors import BadInput, NotFound
 from gridmap.grid import grids
 from gridmap.grid.redraw import history, versions
 from gridmap.grid.redraw.compare import compare_versions
+from gridmap.maps.basemap import basemap_settings
+from gridmap.web import params
 from gridmap.web.auth import current_actor
 from gridmap.web.context import config, db
 
 bp = Blueprint("editor", __name__)
-
-CODE_LENGTHS = (6, 9, 12, 15)
 
 
 def _no_unit(code: str) -> NotFound:
@@ -24,13 +25,13 @@ def _no_unit(code: str) -> NotFound:
 
 def current_unit(code: str) -> dict:
     """A current unit the user may see (code, name, level, parent, bbox), else NotFound."""
-    if not code.isdigit() or len(code) not in CODE_LENGTHS:
+    if not vocab.is_unit_code(code):
         raise _no_unit(code)
     found = grids.search_units(db(), code, current_actor().scope)
     unit = next((u for u in found if u["code"] == code), None)
     if unit is None:
         raise _no_unit(code)
-    return {**unit, "parent": code[:-3] if len(code) > 6 else None}
+    return {**unit, "parent": vocab.parent_of(code)}
 
 
 def editor_texts() -> dict[str, str]:
@@ -176,15 +177,15 @@ def _settings(unit: dict, **extra: object) -> dict:
         "unit": unit,
         "urls": _urls(unit["code"]),
         "text": editor_texts(),
-        "basemap": {"url": cfg.basemap_url, "attribution": cfg.basemap_attribution},
-        "isAdmin": current_user.role == "admin",
+        "basemap": basemap_settings(cfg.basemap_url, cfg.basemap_attribution),
+        "isAdmin": current_user.may(vocab.EDIT_GRID),
     }
 
 
 @bp.get("/units/<code>/edit")
 def edit_page(code: str) -> str:
     """The boundary editor of one unit (administrators; everyone else sees no such page)."""
-    if current_user.role != "admin":
+    if not current_user.may(vocab.EDIT_GRID):
         raise _no_unit(code)
     unit = current_unit(code)
     # Recorded before the page fetches the shapes: a change in between makes the page's
@@ -196,7 +197,7 @@ def edit_page(code: str) -> str:
 
 def _history_unit(code: str) -> dict:
     """A unit by its history (it may be gone since a merge); NotFound outside the scope."""
-    if not code.isdigit() or len(code) not in CODE_LENGTHS:
+    if not vocab.is_unit_code(code):
         raise _no_unit(code)
     if not current_actor().scope.allows(code):
         raise _no_unit(code)
@@ -205,8 +206,8 @@ def _history_unit(code: str) -> dict:
     except NotFound:
         raise _no_unit(code) from None
     last = versions[-1] if versions else {}
-    return {"code": code, "name": last.get("name") or code, "level": len(code) // 3 - 1,
-            "parent": code[:-3] if len(code) > 6 else None}  # fmt: skip
+    return {"code": code, "name": last.get("name") or code, "level": vocab.level_of(code),
+            "parent": vocab.parent_of(code)}  # fmt: skip
 
 
 @bp.get("/units/<code>/history")
@@ -216,26 +217,14 @@ def history_page(code: str) -> str:
     return render_template("history.html", active="unit", unit=unit, settings=_settings(unit))
 
 
-def _version_arg(name: str) -> int:
-    raw = request.args.get(name, "")
-    if not raw.isdigit():
-        raise BadInput(f"parameter {name} must be a version number")
-    return int(raw)
-
-
 @bp.get("/units/<code>/history/compare")
 def compare(code: str):  # type: ignore[no-untyped-def]
     """GeoJSON of what a unit lost and gained between versions `a` and `b`."""
     _history_unit(code)
     versions = history.unit_history(db(), code)
     try:
-        older, newer = _version_arg("a"), _version_arg("b")
+        older, newer = params.version("a"), params.version("b")
         return jsonify(compare_versions(versions, older, newer))
     except BadInput as exc:
+        # The page's script reads the refusal as JSON.
         return jsonify(exc.to_dict()), exc.status
-
-
-@bp.errorhandler(NotFound)
-def _not_found(exc: NotFound):  # type: ignore[no-untyped-def]
-    """Unknown units and pages one may not use look alike: a not-found page."""
-    return render_template("not_found.html", message=exc.message, active=None), 404

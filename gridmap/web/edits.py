@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, jsonify, request
 
+from gridmap.core import vocab
 from gridmap.core.errors import BadInput, NotFound, PreconditionRequired
 from gridmap.grid.redraw import engine, history
 from gridmap.grid.redraw.problems import CodedError
 from gridmap.grid.redraw.requests import plan_from_request
-from gridmap.web.auth import current_actor, require_roles
+from gridmap.web import params
+from gridmap.web.auth import current_actor, require
 from gridmap.web.context import config, db
 from gridmap.web.editor import problem_text
 
@@ -40,13 +41,13 @@ def _body() -> dict:
 
 
 def _unit_code(code: str) -> str:
-    if not code.isdigit() or len(code) not in (6, 9, 12, 15):
+    if not vocab.is_unit_code(code):
         raise NotFound(f"no unit {code[:40]}")
     return code
 
 
 @bp.post("/units/<code>/preview")
-@require_roles("admin")
+@require(vocab.EDIT_GRID)
 def preview(code: str) -> Any:
     """What an edit would do, writing nothing."""
     body = _body()
@@ -56,7 +57,7 @@ def preview(code: str) -> Any:
 
 
 @bp.put("/units/<code>")
-@require_roles("admin")
+@require(vocab.EDIT_GRID)
 def save(code: str) -> Any:
     """Save an edit previewed with the token sent as If-Match; 409 if its units changed."""
     tokens = [t.strip('"') for t in request.headers.get("If-Match", "").split(",") if t.strip()]
@@ -72,7 +73,7 @@ def save(code: str) -> Any:
 
 
 @bp.post("/edits/<int:edit_id>/undo")
-@require_roles("admin")
+@require(vocab.EDIT_GRID)
 def undo(edit_id: int) -> Any:
     """Reverse a whole edit as a new edit (reason required)."""
     reason = str(_body().get("reason", ""))
@@ -89,12 +90,7 @@ def unit_history(code: str) -> Any:
 
 
 @bp.get("/edits")
-@require_roles("admin", "reviewer", "inspector")
+@require(vocab.SEE_COUNTY)
 def edit_log() -> Any:
     """The edit log since `since` (an ISO date or time), oldest first."""
-    raw = request.args.get("since")
-    try:
-        since = datetime.fromisoformat(raw) if raw else None
-    except ValueError as exc:
-        raise BadInput("since must be an ISO date or time, e.g. 2026-01-31") from exc
-    return jsonify({"edits": history.edit_log(db(), since)})
+    return jsonify({"edits": history.edit_log(db(), params.moment("since"))})

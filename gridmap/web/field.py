@@ -10,17 +10,17 @@ from flask import Blueprint, Response, abort, jsonify, redirect, render_template
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from gridmap.core import clock
+from gridmap.core import clock, vocab
 from gridmap.core.errors import BadInput, GridmapError
 from gridmap.fieldwork import campaigns, monitoring, visits
 from gridmap.files.monitoring import unvisited_workbook
 from gridmap.maps.text import CATEGORY_TEXT
-from gridmap.web.api import XLSX_TYPE, as_of_arg, code_arg, download, int_arg
-from gridmap.web.auth import current_actor, require_roles
+from gridmap.web import params
+from gridmap.web.api import download
+from gridmap.web.auth import current_actor, require
 from gridmap.web.context import config, db
 
 bp = Blueprint("field", __name__)
-REVIEWERS = ("admin", "reviewer")
 
 
 def _worker_code() -> str | None:
@@ -35,24 +35,8 @@ def _json_body() -> dict:
     return body
 
 
-def date_arg(name: str, default: date) -> date:
-    """A date query parameter (YYYY-MM-DD), `default` when absent; BadInput when malformed."""
-    raw = request.args.get(name)
-    if not raw:
-        return default
-    try:
-        return date.fromisoformat(raw)
-    except ValueError as exc:
-        raise BadInput(f"parameter {name} must be a date written YYYY-MM-DD") from exc
-
-
 def _category_names() -> dict[str, str]:
     return {key: _(msgid) for key, msgid in CATEGORY_TEXT.items()}
-
-
-def xlsx_download(body: bytes, name: str) -> Response:
-    """A spreadsheet as a download named `name`."""
-    return download(body, name, XLSX_TYPE)
 
 
 # --- visits -------------------------------------------------------------------------------
@@ -79,8 +63,8 @@ def visit_form() -> str:
 def field_households() -> Any:
     """Households in scope to visit (under `unit`, matching `q`), most urgent first."""
     found = visits.households_to_visit(
-        db(), config(), as_of_arg(), current_actor().scope,
-        unit=code_arg("unit"), text=request.args.get("q"),
+        db(), config(), params.as_of(), current_actor().scope,
+        unit=params.unit_code("unit"), text=request.args.get("q"),
     )  # fmt: skip
     return jsonify(found)
 
@@ -97,18 +81,17 @@ def record_visit() -> Any:
 @bp.get("/api/v1/visits")
 def list_visits() -> Any:
     """Visits in scope: of one household, or (doubtful=1) the doubtful ones awaiting review."""
-    household = request.args.get("household") or None
     found = visits.list_visits(
-        db(), current_actor().scope, household=household[:40] if household else None,
-        pending_doubtful=request.args.get("doubtful") == "1",
-        limit=int_arg("limit", low=1, high=5000, default=500) or 500,
+        db(), current_actor().scope, household=params.text("household", max_length=40),
+        pending_doubtful=params.flag("doubtful"),
+        limit=params.limit(high=5000, default=500),
         hidden=visits.sees_hidden(current_actor()),
     )  # fmt: skip
     return jsonify({"visits": found})
 
 
 @bp.post("/api/v1/visits/<int:visit_id>/reject")
-@require_roles(*REVIEWERS)
+@require(vocab.REVIEW_VISITS)
 def reject_visit(visit_id: int) -> Any:
     """Reject a visit (reviewers): it stops counting towards visit status."""
     reason = _json_body().get("reason")
@@ -141,7 +124,7 @@ def campaigns_page() -> Any:
     """The campaigns; administrators and reviewers create one here."""
     error, status = None, 200
     if request.method == "POST":
-        if current_user.role not in REVIEWERS:
+        if not current_user.may(vocab.CREATE_CAMPAIGNS):
             abort(403)
         try:
             made = campaigns.create_campaign(db(), current_actor(), **_campaign_args(request.form))
@@ -152,7 +135,7 @@ def campaigns_page() -> Any:
     return render_template(
         "campaigns.html", active="campaigns",
         campaigns=campaigns.list_campaigns(db(), current_actor().scope),
-        can_create=current_user.role in REVIEWERS, error=error, form=request.form,
+        can_create=current_user.may(vocab.CREATE_CAMPAIGNS), error=error, form=request.form,
         category_names=_category_names(),
     ), status  # fmt: skip
 
@@ -161,11 +144,9 @@ def campaigns_page() -> Any:
 def campaign_page(campaign_id: int) -> str:
     """One campaign: progress per township and village, a map of unvisited households."""
     progress = campaigns.campaign_progress(db(), config(), campaign_id, current_actor().scope)
-    cfg = config()
     return render_template(
         "campaign.html", active="campaigns", progress=progress,
-        units=[u for u in progress["units"] if u["level"] in (2, 3)],
-        basemap_url=cfg.basemap_url, basemap_attribution=cfg.basemap_attribution,
+        units=[u for u in progress["units"] if u["level"] in (vocab.TOWNSHIP, vocab.VILLAGE)],
         category_names=_category_names(),
     )  # fmt: skip
 
@@ -177,7 +158,7 @@ def list_campaigns() -> Any:
 
 
 @bp.post("/api/v1/campaigns")
-@require_roles(*REVIEWERS)
+@require(vocab.CREATE_CAMPAIGNS)
 def create_campaign() -> Any:
     """Create a campaign from JSON: name, from, to, scope (codes), categories."""
     made = campaigns.create_campaign(db(), current_actor(), **_campaign_args(_json_body()))
@@ -187,16 +168,17 @@ def create_campaign() -> Any:
 @bp.get("/api/v1/campaigns/<int:campaign_id>/progress")
 def campaign_progress(campaign_id: int) -> Any:
     """Target and visited households per unit in scope (optionally one level)."""
-    level = int_arg("level", low=1, high=4, default=None)
     scope = current_actor().scope
-    return jsonify(campaigns.campaign_progress(db(), config(), campaign_id, scope, level=level))
+    found = campaigns.campaign_progress(db(), config(), campaign_id, scope, level=params.level())
+    return jsonify(found)
 
 
 @bp.get("/api/v1/campaigns/<int:campaign_id>/unvisited")
 def campaign_unvisited(campaign_id: int) -> Any:
     """Target households in scope not yet visited, as GeoJSON (under `unit`)."""
     scope = current_actor().scope
-    found = campaigns.unvisited_geojson(db(), config(), campaign_id, scope, code_arg("unit"))
+    unit = params.unit_code("unit")
+    found = campaigns.unvisited_geojson(db(), config(), campaign_id, scope, unit)
     return jsonify(found)
 
 
@@ -204,18 +186,17 @@ def campaign_unvisited(campaign_id: int) -> Any:
 def campaign_visited(campaign_id: int) -> Any:
     """Target households in scope visited in the campaign, as GeoJSON (under `unit`)."""
     scope = current_actor().scope
-    found = campaigns.visited_geojson(db(), config(), campaign_id, scope, code_arg("unit"))
+    unit = params.unit_code("unit")
+    found = campaigns.visited_geojson(db(), config(), campaign_id, scope, unit)
     return jsonify(found)
 
 
 @bp.get("/api/v1/campaigns/<int:campaign_id>/unvisited.xlsx")
 def campaign_unvisited_xlsx(campaign_id: int) -> Response:
     """The unvisited households (under `unit`), one sheet per village, as a download."""
-    unit = code_arg("unit")
+    unit = params.unit_code("unit")
     _campaign, rows = campaigns.unvisited_list(db(), config(), campaign_id, current_actor(), unit)
-    return xlsx_download(
-        unvisited_workbook(rows), f"campaign-{campaign_id}-{unit or 'all'}-todo.xlsx"
-    )
+    return download(unvisited_workbook(rows), f"campaign-{campaign_id}-{unit or 'all'}-todo.xlsx")
 
 
 # --- contacts and monitoring --------------------------------------------------------------
@@ -224,7 +205,8 @@ def campaign_unvisited_xlsx(campaign_id: int) -> Response:
 @bp.get("/api/v1/contacts")
 def contact_loads() -> Any:
     """Contacts with the households they assist on `as_of` (open links) under `unit`."""
-    found = monitoring.contact_loads(db(), as_of_arg(), current_actor(), unit=code_arg("unit"))
+    unit = params.unit_code("unit")
+    found = monitoring.contact_loads(db(), params.as_of(), current_actor(), unit=unit)
     return jsonify({"contacts": found})
 
 
@@ -243,25 +225,23 @@ def household_monitoring(code: str) -> Any:
 @bp.get("/api/v1/monitoring/uncontacted")
 def uncontacted() -> Any:
     """Monitored households at risk without a contact on `as_of`, under `unit`."""
-    scope = current_actor().scope
-    return jsonify(
-        monitoring.uncontacted_households(db(), as_of_arg(), scope, unit=code_arg("unit"))
-    )
+    scope, unit = current_actor().scope, params.unit_code("unit")
+    return jsonify(monitoring.uncontacted_households(db(), params.as_of(), scope, unit=unit))
 
 
 def _monitoring_report(level: int | None) -> dict:
     today = clock.today(config().timezone)
-    start = date_arg("from", today.replace(month=1, day=1))
+    start = params.required_day("from", today.replace(month=1, day=1))
     return monitoring.monitoring_counts(
-        db(), start, date_arg("to", today), current_actor().scope,
-        level=level, parent=code_arg("parent"),
+        db(), start, params.required_day("to", today), current_actor().scope,
+        level=level, parent=params.unit_code("parent"),
     )  # fmt: skip
 
 
 @bp.get("/api/v1/monitoring")
 def monitoring_counts() -> Any:
     """Identified, eliminated and still-at-risk counts per unit for a period (from, to)."""
-    return jsonify(_monitoring_report(int_arg("level", low=1, high=4, default=None)))
+    return jsonify(_monitoring_report(params.level()))
 
 
 @bp.get("/api/v1/monitoring.xlsx")
@@ -269,4 +249,4 @@ def monitoring_xlsx() -> Response:
     """The monitoring counts for a period, a sheet per level, as a spreadsheet download."""
     report = _monitoring_report(None)
     body = monitoring.monitoring_workbook(report)
-    return xlsx_download(body, f"monitoring-{report['from']}-{report['to']}.xlsx")
+    return download(body, f"monitoring-{report['from']}-{report['to']}.xlsx")

@@ -6,7 +6,7 @@ unknown address does (404), and every view and export is audited by gridmap.insp
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 from flask import (
@@ -22,10 +22,11 @@ from flask import (
 from flask_babel import gettext as _
 
 from gridmap.core.clock import today
-from gridmap.core.errors import BadInput, GridmapError, NotFound
+from gridmap.core.errors import BadInput, GridmapError
 from gridmap.inspections import exports, plan, sampling
 from gridmap.inspections.compose import PlanRequest
 from gridmap.inspections.map import build_plan_map, day_dash, team_colour
+from gridmap.web import params
 from gridmap.web.api import download
 from gridmap.web.auth import current_actor
 from gridmap.web.context import config, db
@@ -40,37 +41,6 @@ def _only_inspectors() -> None:
     # Same answer as an unknown address: nobody else learns that plans exist.
     if not plan.may_see(current_actor()):
         abort(404)
-
-
-@bp.errorhandler(GridmapError)
-def _error(exc: GridmapError) -> Any:
-    if request.path.startswith("/api/"):
-        return jsonify(exc.to_dict()), exc.status
-    template = "not_found.html" if isinstance(exc, NotFound) else "error.html"
-    return render_template(template, message=exc.message, active=None), exc.status
-
-
-def _int(form: dict, name: str, label: str, *, required: bool = True) -> int | None:
-    raw = str(form.get(name) or "").strip()
-    if not raw and not required:
-        return None
-    if not raw.isdigit():
-        raise BadInput(_("%(field)s must be a whole number.", field=label))
-    return int(raw)
-
-
-def _hours(raw: object) -> float:
-    try:
-        return float(str(raw).strip())
-    except ValueError as exc:
-        raise BadInput(_("Working hours must be a number, e.g. 8 or 7.5.")) from exc
-
-
-def _day(raw: object) -> date:
-    try:
-        return date.fromisoformat(str(raw).strip())
-    except ValueError as exc:
-        raise BadInput(_("The date must be written YYYY-MM-DD, e.g. 2024-06-30.")) from exc
 
 
 def quotas_from(form: dict) -> tuple[tuple[str, int], ...]:
@@ -116,14 +86,16 @@ def request_from(form: dict, sources: list[str]) -> PlanRequest:
     seat_text = str(form.get("seat") or "").strip()
     return PlanRequest(
         name=str(form.get("name") or "").strip(),
-        first_day=_day(form.get("first_day")),
-        days=_int(form, "days", _("Days")) or 0,
-        teams=_int(form, "teams", _("Teams")) or 0,
-        hours=_hours(form.get("hours")),
-        stops=_int(form, "stops", _("Stops in all"), required=False),
-        per_township=_int(form, "per_township", _("Stops per township"), required=False),
+        first_day=params.field_day(form, "first_day", _("First day")),
+        days=params.field_whole(form, "days", _("Days")) or 0,
+        teams=params.field_whole(form, "teams", _("Teams")) or 0,
+        hours=params.field_number(form, "hours", _("Working hours per day")),
+        stops=params.field_whole(form, "stops", _("Stops in all"), required=False),
+        per_township=params.field_whole(
+            form, "per_township", _("Stops per township"), required=False
+        ),  # fmt: skip
         mandatory=str(form.get("mandatory", "")).lower() in ("1", "on", "true", "yes"),
-        seed=_int(form, "seed", _("Seed"), required=False),
+        seed=params.field_whole(form, "seed", _("Seed"), required=False),
         sources=tuple(s for s in sampling.SOURCES if s in sources),
         seat=plan.parse_point(seat_text, _("The start point")) if seat_text else None,
         quotas=quotas_from(form),

@@ -9,13 +9,15 @@ from flask_babel import format_decimal, format_percent
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from gridmap.core.clock import today
-from gridmap.core.errors import BadInput, GridmapError, NotFound
+from gridmap.core import vocab
+from gridmap.core.errors import NotFound
 from gridmap.coverage import report as coverage
 from gridmap.grid import grids
+from gridmap.maps.basemap import basemap_settings
 from gridmap.maps.pages import build_map_page, build_unit_map
 from gridmap.maps.text import N_, all_texts
 from gridmap.projects import funded as projects
+from gridmap.web import params
 from gridmap.web.api import unit_monitoring
 from gridmap.web.auth import current_actor
 from gridmap.web.context import config, db
@@ -26,25 +28,22 @@ bp = Blueprint("pages", __name__)
 
 #: Each language is named in its own language, so anyone can find theirs.
 LANGUAGES = (("zh_Hans_CN", "中文"), ("en", "English"))
-CODE_LENGTHS = (6, 9, 12, 15)
 COUNT_KEYS = ("households", "monitored", "outside_grid", "no_worker", "no_contact")
 COUNT_KEYS += ("overdue", "covered", "visited")
 
 
-#: Roles that record visits on the form (inspectors under their open plan).
-RECORDING_ROLES = ("admin", "inspector", "township", "worker")
-#: Pages in the navigation: (endpoint, key for `active`, label, roles that see it; None: all).
+#: Pages in the navigation: (endpoint, key for `active`, label, capability needed; None: all).
 NAV_PAGES = (
     ("pages.index", "index", N_("Overview"), None),
     ("pages.map_page", "map", N_("Map"), None),
     ("pages.coverage_page", "coverage", N_("Coverage report"), None),
-    ("field.visit_form", "visit", N_("Record a visit"), RECORDING_ROLES),
-    ("field.campaigns_page", "campaigns", N_("Campaigns"), ("admin", "reviewer", "township")),
-    ("monitoring.index", "monitoring", N_("Monitoring"), ("admin", "reviewer", "township")),
+    ("field.visit_form", "visit", N_("Record a visit"), vocab.RECORD_VISITS),
+    ("field.campaigns_page", "campaigns", N_("Campaigns"), vocab.FOLLOW_CAMPAIGNS),
+    ("monitoring.index", "monitoring", N_("Monitoring"), vocab.READ_MONITORING),
     ("projects.projects_page", "projects", N_("Funded projects"), None),
-    ("inspections.index", "inspections", N_("Inspections"), ("admin", "inspector")),
-    ("admin.import_page", "import", N_("Import"), ("admin",)),
-    ("admin.audit_page", "audit", N_("Audit log"), ("admin",)),
+    ("inspections.index", "inspections", N_("Inspections"), vocab.PLAN_INSPECTIONS),
+    ("admin.import_page", "import", N_("Import"), vocab.IMPORT),
+    ("admin.audit_page", "audit", N_("Audit log"), vocab.READ_AUDIT),
 )
 
 
@@ -58,6 +57,8 @@ def _page_globals() -> dict:
         "page_url": page_url,
         "status_names": {k: _(v) for k, v in words["coverage"].items()},
         "level_names": {k: _(v) for k, v in words["level"].items()},
+        "vocab": vocab,
+        "basemap": basemap_settings(config().basemap_url, config().basemap_attribution),
     }
 
 
@@ -80,12 +81,11 @@ def nav_links() -> list[tuple[str, str, str]]:
     """(endpoint, key, translated label) of the pages the signed-in account may open."""
     if not (current_user and current_user.is_authenticated):
         return []
-    role = current_user.role
     views = current_app.view_functions
     return [
         (endpoint, key, _(label))
-        for endpoint, key, label, roles in NAV_PAGES
-        if endpoint in views and (roles is None or role in roles)
+        for endpoint, key, label, capability in NAV_PAGES
+        if endpoint in views and (capability is None or current_user.may(capability))
     ]
 
 
@@ -100,6 +100,38 @@ def map_texts() -> dict[str, dict[str, str]]:
 def map_labels() -> dict[str, str]:
     """The map's general words (layer names, notices) in the request's language."""
     return map_texts()["text"]
+
+
+def _prefix(endpoint: str, key: str) -> str:
+    """The URL of `endpoint` up to its last part, which the scripts append (a code)."""
+    url = url_for(endpoint, **{key: "0"})
+    assert url.endswith("/0")
+    return url[:-1]
+
+
+def _tile_template(layer: str) -> str:
+    """The tile URL of `layer` with {z}/{x}/{y} for Leaflet to fill."""
+    url = url_for("tiles.tile", layer=layer, z=0, x=0, y=0)
+    assert url.endswith("/0/0/0.pbf")
+    return url[: -len("0/0/0.pbf")] + "{z}/{x}/{y}.pbf"
+
+
+def map_urls() -> dict[str, str]:
+    """Where the map scripts find their data, from the app's routes."""
+    return {
+        "unitTiles": _tile_template("units"),
+        "householdTiles": _tile_template("households"),
+        "units": url_for("api.units"),
+        "unit": _prefix("api.unit_detail", "code"),
+        "households": url_for("api.households"),
+        "household": _prefix("api.household", "code"),
+        "workers": url_for("api.workers"),
+        "gaps": url_for("api.gaps"),
+        "search": url_for("api.search"),
+        "unitPage": _prefix("pages.unit_page", "code"),
+        "projects": url_for("projects.api_projects"),
+        "pairingsXlsx": url_for("projects.pairings_xlsx"),
+    }
 
 
 def language_links() -> list[tuple[str, str, bool]]:
@@ -131,17 +163,6 @@ def _is_date(raw: str) -> bool:
     return True
 
 
-def as_of_arg() -> tuple[date, str | None]:
-    """The page's date from ?as_of=YYYY-MM-DD (default today) and the text the user gave."""
-    raw = request.args.get("as_of") or None
-    if raw is None:
-        return today(config().timezone), None
-    try:
-        return date.fromisoformat(raw), raw
-    except ValueError as exc:
-        raise BadInput(_("The date must be written YYYY-MM-DD, e.g. 2024-06-30.")) from exc
-
-
 def with_rates(unit: dict) -> dict:
     """The unit's figures plus its visit rate (visited / households)."""
     households = unit.get("households") or 0
@@ -163,7 +184,7 @@ def totals(units: list[dict]) -> dict:
 @bp.get("/")
 def index() -> str:
     """The dashboard: totals of what the user may see and one row per unit below the top."""
-    as_of, _raw = as_of_arg()
+    as_of, _raw = params.as_of_given()
     units = report(as_of)
     codes = {u["code"] for u in units}
     top = [u for u in units if u["parent"] not in codes]
@@ -175,7 +196,7 @@ def index() -> str:
         top=top[0] if len(top) == 1 else None,
         figures=totals(top),
         rows=[with_rates(u) for u in rows],
-        row_level=rows[0]["level"] if rows else 2,
+        row_level=rows[0]["level"] if rows else vocab.TOWNSHIP,
     )
 
 
@@ -190,8 +211,7 @@ def report(as_of: date, level: int | None = None, parent: str | None = None) -> 
 @bp.get("/map")
 def map_page() -> Response:
     """The grid map: unit boundaries, households, gaps and workers over a configured base map."""
-    _as_of, raw = as_of_arg()
-    focus = request.args.get("unit", "")
+    _as_of, raw = params.as_of_given()
     cfg = config()
     page = build_map_page(
         nonce=csp_nonce(),
@@ -201,8 +221,9 @@ def map_page() -> Response:
         basemap_attribution=cfg.basemap_attribution,
         lang=html_lang(),
         nav_html=render_template("_nav.html", active="map"),
-        focus=focus if focus.isdigit() and len(focus) in CODE_LENGTHS else None,
-        can_edit=current_user.role == "admin",
+        focus=params.lenient_unit_code("unit"),
+        can_edit=current_user.may(vocab.EDIT_GRID),
+        urls=map_urls(),
     )
     return Response(page, mimetype="text/html")
 
@@ -210,11 +231,11 @@ def map_page() -> Response:
 @bp.get("/units/<code>")
 def unit_page(code: str) -> str:
     """One unit: its figures, this year's monitoring, a small map, children, pairings, downloads."""
-    as_of, raw = as_of_arg()
+    as_of, raw = params.as_of_given()
     figures = unit_figures(code, as_of)
     level = figures["level"]
     children: list[dict] = []
-    if level < 4:
+    if level < vocab.GROUP:
         children = [with_rates(u) for u in report(as_of, level=level + 1, parent=code)]
     box = unit_bbox(code)
     cfg = config()
@@ -228,6 +249,7 @@ def unit_page(code: str) -> str:
         as_of=raw,
         basemap_url=cfg.basemap_url,
         basemap_attribution=cfg.basemap_attribution,
+        urls=map_urls(),
     )
     return render_template(
         "unit.html",
@@ -236,7 +258,7 @@ def unit_page(code: str) -> str:
         unit=with_rates(figures),
         trail=ancestors(code),
         children=children,
-        child_level=level + 1 if level < 4 else None,
+        child_level=level + 1 if level < vocab.GROUP else None,
         map=fragment,
         pairings=projects.unit_pairings(db(), current_actor().scope, code),
         pairing_kinds=words["pairing_kind"],
@@ -247,21 +269,22 @@ def unit_page(code: str) -> str:
 @bp.get("/coverage")
 def coverage_page() -> str:
     """The coverage report for one level (townships by default) with its download."""
-    as_of, _raw = as_of_arg()
-    raw_level = request.args.get("level", "2")
-    level = int(raw_level) if raw_level in ("1", "2", "3", "4") else 2
+    as_of, _raw = params.as_of_given()
+    level = params.level_or(vocab.TOWNSHIP)
     everything = report(as_of)  # one query for all levels: parents' names come with it
     names = {u["code"]: u["name"] for u in everything}
     units = [u for u in everything if u["level"] == level]
     top = totals([u for u in everything if u["parent"] not in names])
-    total = totals(units) if level > 1 else None
+    total = totals(units) if level > vocab.COUNTY else None
     return render_template(
         "coverage.html",
         active="coverage",
         as_of=as_of,
         level=level,
         units=[with_rates(u) for u in units],
-        parents={u["code"]: names.get(u["parent"]) for u in units} if level > 2 else None,
+        parents={u["code"]: names.get(u["parent"]) for u in units}
+        if level > vocab.TOWNSHIP
+        else None,
         total=total,
         left_out=top["households"] - total["households"] if total else 0,
     )
@@ -269,7 +292,7 @@ def coverage_page() -> str:
 
 def unit_figures(code: str, as_of: date) -> dict:
     """The coverage figures of a unit; NotFound for a code that names no current unit."""
-    if not code.isdigit() or len(code) not in CODE_LENGTHS:
+    if not vocab.is_unit_code(code):
         raise NotFound(_("There is no grid unit with the code %(code)s.", code=code[:40]))
     try:
         return coverage.unit_figures(db(), config(), code, as_of, current_actor().scope)
@@ -292,15 +315,7 @@ def unit_bbox(code: str) -> list[float] | None:
 def ancestors(code: str) -> list[tuple[str, str | None]]:
     """(code, name) of the units above `code`, county first; name None outside the scope."""
     trail: list[tuple[str, str | None]] = []
-    for n in CODE_LENGTHS[:-1]:
-        if n < len(code):
-            found = _search_exact(code[:n])
-            trail.append((code[:n], found["name"] if found else None))
+    for above in vocab.ancestors_and_self(code)[:-1]:
+        found = _search_exact(above)
+        trail.append((above, found["name"] if found else None))
     return trail
-
-
-@bp.errorhandler(GridmapError)
-def _page_error(exc: GridmapError):  # type: ignore[no-untyped-def]
-    """Errors on pages are pages (the API answers JSON)."""
-    template = "not_found.html" if isinstance(exc, NotFound) else "error.html"
-    return render_template(template, message=exc.message, active=None), exc.status

@@ -7,13 +7,14 @@ from typing import Any
 from flask import Blueprint, Response, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from gridmap.access import audit
+from gridmap.core import vocab
 from gridmap.core.errors import BadInput, GridmapError
-from gridmap.files import project_exports
 from gridmap.maps import text as map_text
+from gridmap.maps.basemap import basemap_settings
 from gridmap.projects import funded as projects
-from gridmap.web.api import code_arg, download, int_arg
-from gridmap.web.auth import current_actor, require_roles
+from gridmap.web import params
+from gridmap.web.api import download
+from gridmap.web.auth import current_actor, require
 from gridmap.web.context import config, db
 
 bp = Blueprint("projects", __name__)
@@ -23,6 +24,8 @@ CATEGORY_TEXT = map_text.PROJECT_CATEGORY_TEXT
 STATUS_TEXT = map_text.PROJECT_STATUS_TEXT
 KIND_TEXT = map_text.PAIRING_KIND_TEXT
 LAYER_TEXT = map_text.PROJECT_LAYER_TEXT
+#: The first and last year a project may be filtered by.
+YEARS = (2000, 2100)
 
 
 def layer_texts() -> dict[str, dict[str, str]]:
@@ -36,10 +39,10 @@ def layer_texts() -> dict[str, dict[str, str]]:
 
 def _filters() -> projects.Filters:
     return projects.Filters(
-        year=int_arg("year", low=2000, high=2100),
-        category=request.args.get("category") or None,
-        status=request.args.get("status") or None,
-        unit=code_arg("unit"),
+        year=params.integer("year", low=YEARS[0], high=YEARS[1]),
+        category=params.raw("category"),
+        status=params.raw("status"),
+        unit=params.unit_code("unit"),
     )
 
 
@@ -50,7 +53,7 @@ def api_projects():  # type: ignore[no-untyped-def]
 
 
 @bp.post("/api/v1/projects")
-@require_roles("admin")
+@require(vocab.EDIT_PROJECTS)
 def api_save_project():  # type: ignore[no-untyped-def]
     """Create or replace a project from a JSON object (needs the X-CSRFToken header)."""
     body = request.get_json(silent=True)
@@ -70,14 +73,7 @@ def api_project(code: str):  # type: ignore[no-untyped-def]
 def projects_xlsx() -> Response:
     """The project list and report (one year or all, under a unit) as a spreadsheet."""
     filters = _filters()
-    actor = current_actor()
-    rows = projects.list_projects(db(), actor.scope, filters)
-    report = projects.summarise(rows)
-    names = projects.unit_names(db(), [t["code"] for t in report["by_township"]])
-    body = project_exports.projects_workbook(rows, report, names)
-    detail = {"year": filters.year, "rows": len(rows)}
-    with db().transaction():
-        audit.record(db(), actor, "export.projects_xlsx", filters.unit, detail)
+    body = projects.projects_export(db(), current_actor(), filters)
     return download(body, f"projects-{filters.unit or 'all'}-{filters.year or 'all'}.xlsx")
 
 
@@ -90,18 +86,15 @@ def unit_pairings(code: str):  # type: ignore[no-untyped-def]
 @bp.get("/api/v1/pairings.xlsx")
 def pairings_xlsx() -> Response:
     """Pairings in scope (under `unit`) as a spreadsheet."""
-    unit = code_arg("unit")
-    actor = current_actor()
-    rows = projects.all_pairings(db(), actor.scope, unit)
-    with db().transaction():
-        audit.record(db(), actor, "export.pairings_xlsx", unit, {"rows": len(rows)})
-    return download(project_exports.pairings_workbook(rows), f"pairings-{unit or 'all'}.xlsx")
+    unit = params.unit_code("unit")
+    body = projects.pairings_export(db(), current_actor(), unit)
+    return download(body, f"pairings-{unit or 'all'}.xlsx")
 
 
 @bp.get("/projects")
 def projects_page() -> str:
     """The projects report (one year or all), its map and the project list."""
-    year = int_arg("year", low=2000, high=2100)
+    year = params.integer("year", low=YEARS[0], high=YEARS[1])
     scope = current_actor().scope
     everything = projects.list_projects(db(), scope, projects.Filters())
     rows = [r for r in everything if year is None or r["year"] == year]
@@ -111,10 +104,10 @@ def projects_page() -> str:
     page_config = {
         "urls": {
             "projects": url_for("projects.api_projects"),
-            "units": url_for("api.units", level=2),
+            "units": url_for("api.units", level=vocab.TOWNSHIP),
         },
         "filters": {"year": year},
-        "basemap": {"url": cfg.basemap_url, "attribution": cfg.basemap_attribution},
+        "basemap": basemap_settings(cfg.basemap_url, cfg.basemap_attribution),
         **layer_texts(),
     }
     return render_template(
@@ -126,7 +119,7 @@ def projects_page() -> str:
 
 
 @bp.route("/projects/edit", methods=["GET", "POST"])
-@require_roles("admin")
+@require(vocab.EDIT_PROJECTS)
 def edit_page() -> Any:
     """The project form: a new project, or an existing one (?code=) to change."""
     errors: list[str] = []

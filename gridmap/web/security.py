@@ -7,11 +7,13 @@ import secrets
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, g, jsonify, request
+from flask import Flask, Response, g, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError, CSRFProtect
+from markupsafe import escape
 from werkzeug.exceptions import HTTPException
 
-from gridmap.core.errors import GridmapError
+from gridmap.core.errors import GridmapError, NotFound
+from gridmap.web.params import API_PREFIXES
 
 csrf = CSRFProtect()
 log = logging.getLogger(__name__)
@@ -98,22 +100,27 @@ def _refuse_nul_characters() -> Any:
 
 
 def _error(status: int, message: str) -> Any:
-    if request.path.startswith(("/api/", "/tiles/")) or request.is_json:
+    if request.path.startswith(API_PREFIXES) or request.is_json:
         return jsonify({"error": message, "status": status}), status
     return Response(f"<!doctype html><title>{status}</title><p>{message}</p>", status=status)
 
 
-def _register_error_handlers(app: Flask) -> None:
-    @app.errorhandler(GridmapError)
-    def _domain(exc: GridmapError) -> Any:
-        if request.path.startswith(("/api/", "/tiles/")):
-            return jsonify(exc.to_dict()), exc.status
-        from markupsafe import escape
+def domain_error(exc: GridmapError) -> Any:
+    """A domain error with its status: JSON under /api/ and /tiles/, else an error page."""
+    if request.path.startswith(API_PREFIXES):
+        return jsonify(exc.to_dict()), exc.status
+    template = "not_found.html" if isinstance(exc, NotFound) else "error.html"
+    try:
+        return render_template(template, message=exc.message, active=None), exc.status
+    except Exception:
+        # A page that cannot be drawn (the database is down) still says what went wrong.
+        log.exception("error page for %s could not be drawn", request.path)
+        body = f"<!doctype html><title>{exc.status}</title><p>{escape(exc.message)}</p>"
+        return Response(body, status=exc.status)
 
-        return Response(
-            f"<!doctype html><title>{exc.status}</title><p>{escape(exc.message)}</p>",
-            status=exc.status,
-        )
+
+def _register_error_handlers(app: Flask) -> None:
+    app.register_error_handler(GridmapError, domain_error)
 
     @app.errorhandler(CSRFError)
     def _csrf(exc: CSRFError) -> Any:

@@ -6,7 +6,7 @@ from flask import Blueprint, Response, current_app, request
 
 from gridmap.core.errors import NotFound
 from gridmap.grid import tiles
-from gridmap.web.api import as_of_arg, code_arg
+from gridmap.web import params
 from gridmap.web.auth import current_actor
 from gridmap.web.context import config, db
 
@@ -24,10 +24,10 @@ def tile(layer: str, z: int, x: int, y: int) -> Response:
     if layer not in ("households", "units"):
         raise NotFound(f"no tile layer {layer}")
     tiles.check_tile(z, x, y)
-    as_of = as_of_arg()
-    prefixes = tiles.tile_prefixes(current_actor().scope, code_arg("unit"))
+    as_of = params.as_of()
+    prefixes = tiles.tile_prefixes(current_actor().scope, params.unit_code("unit"))
     stamp = tiles.change_stamp(db())
-    tag = tiles.etag(layer, stamp, as_of, prefixes, (z, x, y))
+    tag = tiles.etag(layer, stamp, as_of, prefixes, (z, x, y), config())
     if request.if_none_match.contains(tag):
         return _response(b"", tag, status=304)
     if layer == "households":

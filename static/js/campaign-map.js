@@ -9,12 +9,7 @@
     visited: {radius: 4, color: "#6c757d", fillColor: "#adb5bd", fillOpacity: 0.6, weight: 1},
   };
 
-  function el(tag, className, text) {
-    const node = document.createElement(tag);
-    if (className) { node.className = className; }
-    if (text != null) { node.textContent = String(text); }
-    return node;
-  }
+  const el = gm.el;
 
   function popup(data, props) {
     const box = el("div");
@@ -100,8 +95,7 @@
 
   function start() {
     const data = JSON.parse(document.getElementById("gm-campaign-data").textContent);
-    const map = L.map("gm-campaign-map", {preferCanvas: true}).setView([30, 117], 8);
-    if (data.basemap) { L.tileLayer(data.basemap, {attribution: data.attribution, maxZoom: 18}).addTo(map); }
+    const map = gm.baseMap(L.map("gm-campaign-map", {preferCanvas: true}), data.basemap).setView([30, 117], 8);
     Promise.all(KINDS.map(function (kind) { return loadLayer(data, kind); }))
       .then(function (loaded) { show(map, data, loaded); })
       .catch(function (err) {

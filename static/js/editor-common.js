@@ -36,13 +36,7 @@
 
   /** A Leaflet map in `id` with the county's base map when one is configured. */
   common.makeMap = function (id) {
-    const map = L.map(id, {zoomSnap: 0.25});
-    const basemap = gm.config().basemap || {};
-    if (basemap.url) {
-      L.tileLayer(basemap.url, {attribution: basemap.attribution || "", maxZoom: 20}).addTo(map);
-    }
-    L.control.scale({imperial: false}).addTo(map);
-    return map;
+    return gm.baseMap(L.map(id, {zoomSnap: 0.25}), gm.config().basemap);
   };
 
   /** Show a message in the page's status line (kind: "info", "error" or "ok"). */

@@ -2,6 +2,7 @@
 (function (gm) {
   "use strict";
   const common = gm.editorCommon;
+  const byId = gm.byId;
   const hist = (gm.history = {versions: []});
   const STYLES = {
     a: {color: "#c62828", weight: 3, dashArray: "8 6", fill: false},
@@ -9,10 +10,6 @@
     lost: {color: "#c62828", weight: 1, fillColor: "#ef5350", fillOpacity: 0.6},
     gained: {color: "#2e7d32", weight: 1, fillColor: "#66bb6a", fillOpacity: 0.6},
   };
-
-  function byId(id) {
-    return document.getElementById(id);
-  }
 
   function picked(name) {
     const input = document.querySelector("input[name='" + name + "']:checked");

@@ -2,6 +2,7 @@
 (function (gm) {
   "use strict";
   const common = gm.editorCommon;
+  const byId = gm.byId;
   const preview = (gm.editorPreview = {});
   const STYLES = {
     // Coloured like the history page's comparison: green what a unit gains, red what it loses.
@@ -10,10 +11,6 @@
     moved: {radius: 6, color: "#4a148c", weight: 2, fillColor: "#ffeb3b", fillOpacity: 1},
   };
   const QUIET = {pmIgnore: true, snapIgnore: true, interactive: false};
-
-  function byId(id) {
-    return document.getElementById(id);
-  }
 
   function row(cells, tag) {
     const tr = gm.el("tr");

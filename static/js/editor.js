@@ -2,6 +2,7 @@
 (function (gm) {
   "use strict";
   const common = gm.editorCommon;
+  const byId = gm.byId;
   const editor = (gm.editor = {line: null, preview: null, request: null});
   const STYLES = {
     unit: {color: "#0d47a1", weight: 3, fillColor: "#64b5f6", fillOpacity: 0.25},
@@ -11,10 +12,6 @@
   };
   /** Layers the preview draws on: nothing to snap to or edit there. */
   const PREVIEW_LAYER = {pmIgnore: true, snapIgnore: true, interactive: false};
-
-  function byId(id) {
-    return document.getElementById(id);
-  }
 
   function operation() {
     return document.querySelector("input[name='operation']:checked").value;

@@ -34,6 +34,30 @@
     return node;
   };
 
+  /** The element with this id, or null. */
+  gm.byId = function (id) {
+    return document.getElementById(id);
+  };
+
+  /**
+   * The base map every map page shares (gridmap.maps.basemap): the zoom limit, the base
+   * layer and its credit when one is configured, and the scale bar.
+   */
+  gm.baseMap = function (map, settings) {
+    const base = settings || {};
+    if (base.maxZoom) {
+      map.setMaxZoom(base.maxZoom);
+    }
+    if (base.url) {
+      L.tileLayer(base.url, {attribution: base.attribution || "", maxZoom: base.maxZoom}).addTo(map);
+    } else if (map.attributionControl) {
+      map.attributionControl.remove();  // nothing to credit
+      map.attributionControl = null;
+    }
+    L.control.scale(base.scale || {imperial: false}).addTo(map);
+    return map;
+  };
+
   /** Append children (elements, or strings as text) to a node; returns the node. */
   gm.append = function (node) {
     for (let i = 1; i < arguments.length; i += 1) {
@@ -109,15 +133,15 @@
     }) + "%";
   };
 
-  /** Level (1–4) of a grid code: 6, 9, 12 or 15 digits. */
+  /** Level (1–4) of a grid code from the code lengths in the page's settings; 0 for none. */
   gm.levelOf = function (code) {
-    return Math.floor(String(code).length / 3) - 1;
+    return gm.config().vocab.codeLengths.indexOf(String(code).length) + 1;
   };
 
-  /** The parent's code, or null for the county. */
+  /** The parent's code (the code's prefix), or null for the county. */
   gm.parentOf = function (code) {
-    const text = String(code);
-    return text.length > 6 ? text.slice(0, text.length - 3) : null;
+    const level = gm.levelOf(code);
+    return level > 1 ? String(code).slice(0, gm.config().vocab.codeLengths[level - 2]) : null;
   };
 
   /** Size in metres of a lat/lng bounds: its shorter side (a long thin village is small). */

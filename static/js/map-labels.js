@@ -94,13 +94,13 @@
     }
 
     return {
-      /** Show the names of the level in view (nothing while the layer is off). */
-      update: function () {
+      /** Show the names of `level` (default: the level in view; nothing while the layer is off). */
+      update: function (level) {
         const mine = (generation += 1);
         if (!map.hasLayer(layer)) {
           return;
         }
-        recordsOf(gm.state.activeLevel).then(function (records) {
+        recordsOf(level || gm.state.activeLevel).then(function (records) {
           if (mine === generation) { render(records); }
         }).catch(gm.layers.failed);
       },

@@ -14,6 +14,8 @@
 
   /** Panes above the tiles: gaps (overlayPane, 400) < households < names < outside points. */
   const PANES = {"gm-households": 410, "gm-labels": 420, "gm-outside": 430};
+  /** Village counts come from tiles this many zooms below the group counts' first zoom. */
+  const VILLAGE_COUNTS_BELOW = 3;
   let panel = null;
 
   function ensurePanes(map) {
@@ -88,6 +90,19 @@
     );
   }
 
+  /**
+   * The zoom of the households tiles shown at `zoom`. Below the point zoom a tile holds only
+   * counts per unit, drawn by the counts layer as circles: the lowest zoom of the same counts
+   * (groups), or a few zooms lower (villages), gives the same circles from far fewer tiles.
+   */
+  layers.householdTileZoom = function (zoom) {
+    const zooms = gm.config().zooms;
+    if (zoom >= zooms.points) {
+      return zoom;
+    }
+    return zoom >= zooms.level4 ? zooms.level4 : Math.min(zoom, zooms.level4 - VILLAGE_COUNTS_BELOW);
+  };
+
   function householdsLayer(map) {
     const grid = L.vectorGrid.protobuf(layers.tileUrl("householdTiles"), {
       // Canvas: a z13 tile of a dense township holds a thousand points or more.
@@ -98,6 +113,8 @@
       getFeatureId: function (f) { return f.properties.code; },
       maxNativeZoom: 22,
     });
+    const clamp = grid._clampZoom;
+    grid._clampZoom = function (zoom) { return clamp.call(grid, layers.householdTileZoom(zoom)); };
     const group = deferred(grid);
     group.counts = gm.overlays.counts(map, grid);
     group.addLayer(group.counts);

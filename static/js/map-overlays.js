@@ -5,7 +5,6 @@
   const layers = gm.layers;
   const state = gm.state;
   const MAX_OUTSIDE_PAGES = 20; // 10,000 households: more would freeze an old PC
-  const WORKER_STATUSES = ["active", "inactive", "left"];
 
   function openUnit(code) {
     const panel = layers.panel();
@@ -132,7 +131,8 @@
   }
 
   function workerMarker(worker) {
-    const status = WORKER_STATUSES.indexOf(worker.status) >= 0 ? worker.status : "left";
+    const known = gm.config().vocab.workerStatuses;
+    const status = known.indexOf(worker.status) >= 0 ? worker.status : known[known.length - 1];
     const glyph = gm.el("i", "fa-solid fa-house-user");
     glyph.setAttribute("aria-hidden", "true");
     const marker = L.marker([worker.lat, worker.lon], {

@@ -38,6 +38,26 @@
     return section;
   };
 
+  /** A village's groups without an active worker (`groups` of the unit), each a link to the group. */
+  field.unstaffedSection = function (groups, showUnit) {
+    const section = gm.el("section", "gm-panel-unstaffed");
+    section.id = "gm-panel-unstaffed";
+    gm.append(section, gm.el("h3", "gm-subtitle", gm.t("groups_without_worker")));
+    if (!groups.length) {
+      return gm.append(section, gm.el("p", "gm-muted", gm.t("no_groups_without_worker")));
+    }
+    const list = gm.el("ul", "gm-unstaffed-list");
+    groups.forEach(function (g) {
+      const item = gm.el("li", "gm-unstaffed");
+      item.setAttribute("data-code", g.code);
+      const link = gm.el("button", "btn btn-link btn-sm p-0 gm-link", g.code + " " + (g.name || ""));
+      link.type = "button";
+      link.addEventListener("click", function () { showUnit(g.code); });
+      list.appendChild(gm.append(item, link));
+    });
+    return gm.append(section, list);
+  };
+
   /** The map's date (YYYY-MM-DD): the one chosen, else today on this device. */
   function mapDay() {
     const now = new Date();

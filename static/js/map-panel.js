@@ -1,7 +1,6 @@
 /* gridmap: the side panel with a unit's figures, a household's or a grid worker's details. */
 (function (gm) {
   "use strict";
-  const STATUSES = ["outside_grid", "no_worker", "no_contact", "overdue", "covered"];
   /** Pairings listed in the panel; the unit's page lists them all. */
   const PAIRINGS_LISTED = 8;
   const PERSONAL = ["last_visit_on", "head_name", "members", "id_number", "phone", "address", "declared_group"];
@@ -59,7 +58,7 @@
 
   function statusCounts(u) {
     const list = gm.el("dl", "gm-figures gm-statuses");
-    STATUSES.forEach(function (s) {
+    gm.config().vocab.coverageStatuses.forEach(function (s) {
       const share = u.households ? " (" + gm.formatShare(u[s] / u.households) + ")" : "";
       const shown = gm.append(gm.el("span"), swatch(gm.styles.colour("coverage", s)), gm.formatNumber(u[s]) + share);
       row(list, s, gm.t(s, "coverage"), shown, u[s]);
@@ -67,10 +66,17 @@
     return list;
   }
 
+  /** The household's group as a link; outside every grid, that it is (not the county it lies in). */
+  function householdUnit(h, showUnit) {
+    if (h.coverage_status === "outside_grid") {
+      return gm.el("span", "gm-outside-grid", gm.t("outside_grid", "coverage"));
+    }
+    return h.unit ? linkButton((h.unit_name || "") + " " + h.unit, function () { showUnit(h.unit); }) : null;
+  }
+
   function householdFigures(h, showUnit) {
     const list = gm.el("dl", "gm-figures");
-    const unit = h.unit ? linkButton((h.unit_name || "") + " " + h.unit, function () { showUnit(h.unit); }) : null;
-    row(list, "unit", gm.t("unit"), unit, h.unit);
+    row(list, "unit", gm.t("unit"), householdUnit(h, showUnit), h.unit);
     row(list, "category", gm.t("category"), h.category ? gm.t(h.category, "category") : null, h.category);
     row(list, "monitor_kind", gm.t("monitor_kind"), h.monitor_kind, h.monitor_kind);
     row(list, "risk_eliminated", gm.t("risk_eliminated"), gm.t(h.risk_eliminated ? "yes" : "no"), h.risk_eliminated);
@@ -247,7 +253,8 @@
       section.id = "gm-panel-pairings";
       gm.append(section, gm.el("h3", "gm-subtitle", gm.t("pairings")), gm.el("p", "gm-muted", gm.t("loading")));
       const monitoring = u.monitoring ? gm.panelField.monitoringSection(u.monitoring) : null;
-      gm.append(panel.body, unitFigures(u), gm.el("h3", "gm-subtitle", gm.t("coverage_status")), statusCounts(u), monitoring, section, panel.unitActions(u));
+      const unstaffed = u.groups_without_worker ? gm.panelField.unstaffedSection(u.groups_without_worker, panel.showUnit.bind(panel)) : null;
+      gm.append(panel.body, unitFigures(u), gm.el("h3", "gm-subtitle", gm.t("coverage_status")), statusCounts(u), unstaffed, monitoring, section, panel.unitActions(u));
       panel.showPairings(section, pairings, mine, u.code);
     }).catch(function (err) { panel.failed(mine, err); });
   };

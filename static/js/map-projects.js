@@ -15,7 +15,7 @@
    * and goes with the layer; the projects follow the township filter, the API the scope.
    */
   function projectsLayer(map) {
-    const handle = GridmapProjects.create(map, {text: words(), position: "topleft"});
+    const handle = window.GridmapProjects.create(map, {text: words(), position: "topleft"});
     const group = L.layerGroup([handle.layer]);
     group.gmHandle = handle;
     group.gmReload = function () {

@@ -4,7 +4,6 @@
   const styles = (gm.styles = {});
   const tiles = (gm.tiles = {});
 
-  const PROBLEMS = ["outside_grid", "no_worker", "no_contact", "overdue"];
   const NEUTRAL = "#546e7a";
   const INVISIBLE = {stroke: false, fill: false};
   /** Below this uncovered share a unit's circle stays green: a rounding error is no problem. */
@@ -14,7 +13,7 @@
   styles.dominantProblem = function (props) {
     let best = null;
     let most = 0;
-    PROBLEMS.forEach(function (key) {
+    gm.config().vocab.coverageProblems.forEach(function (key) {
       const n = Number(props[key]) || 0;
       if (n > most) {
         most = n;
@@ -93,8 +92,7 @@
       return [];
     }
     const [share, colour] = countProblem(props, n, mode);
-    const zooms = gm.config().zooms || {};
-    const scale = z < (zooms.level4 || 11) ? 0.55 : 0.9;
+    const scale = z < gm.config().zooms.level4 ? 0.55 : 0.9;
     return {
       radius: Math.min(30, 4 + Math.sqrt(n) * scale),
       fill: true,
@@ -129,7 +127,7 @@
    * re-style can show them without fetching tiles again).
    */
   styles.unit = function (state) {
-    return function (props, z) {
+    return function (props) {
       const level = Number(props.level);
       const base = (gm.config().levelStyles || {})[String(level)] || {};
       if (level > state.activeLevel + 1) {

@@ -7,6 +7,10 @@
   const CHILDREN_FROM_PX = 600;
   /** Workers show once a township spans this many pixels (or a township is chosen). */
   const WORKERS_FROM_PX = 250;
+  /** Group names go with the group circles from this zoom; below it they are noise. */
+  const GROUP_NAMES_FROM_ZOOM = 12;
+  /** A unit found or linked to is shown no closer than this. */
+  const FOCUS_MAX_ZOOM = 17;
 
   function grid(kind) {
     const group = gm.layers.registry[kind];
@@ -22,14 +26,14 @@
 
   // The level in view: children get their turn once their parents are large on screen.
   function levelInView(map, labels) {
-    const zooms = gm.config().zooms || {};
+    const zooms = gm.config().zooms;
     const span2 = labels.span(2);
     const span3 = labels.span(3) || (span2 && span2 / 2);
     let level = 2;
-    if (onScreen(map, span2) >= CHILDREN_FROM_PX && map.getZoom() >= (zooms.level3 || 9)) {
+    if (onScreen(map, span2) >= CHILDREN_FROM_PX && map.getZoom() >= zooms.level3) {
       level = 3;
     }
-    if (level === 3 && onScreen(map, span3) >= CHILDREN_FROM_PX && map.getZoom() >= (zooms.level4 || 11)) {
+    if (level === 3 && onScreen(map, span3) >= CHILDREN_FROM_PX && map.getZoom() >= zooms.level4) {
       level = 4;
     }
     return level;
@@ -132,11 +136,14 @@
     gm.fetchJSON(gm.url(gm.config().urls.search, {q: code}, false)).then(function (data) {
       const hit = (data.units || []).filter(function (u) { return u.code === code; })[0];
       if (hit) {
-        const b = hit.bbox;
-        map.fitBounds([[b[1], b[0]], [b[3], b[2]]], {maxZoom: 17});
         panel.showUnit(code);
+        gm.fitFree(map, bboxBounds(hit.bbox), FOCUS_MAX_ZOOM, code);
       }
     }).catch(gm.layers.failed);
+  }
+
+  function bboxBounds(b) {
+    return L.latLngBounds([[b[1], b[0]], [b[3], b[2]]]);
   }
 
   function extent(records) {
@@ -145,8 +152,15 @@
     return bounds;
   }
 
+  // The level named on the map: the level in view, or the groups while circles count them.
+  function labelLevel(map) {
+    const zoom = map.getZoom();
+    const groupCircles = zoom >= GROUP_NAMES_FROM_ZOOM && zoom < (gm.config().zooms.points || 13);
+    return groupCircles ? Math.max(state.activeLevel, 4) : state.activeLevel;
+  }
+
   function hintFor(map, workersHint) {
-    const points = map.getZoom() >= (gm.config().zooms.points || 13);
+    const points = map.getZoom() >= gm.config().zooms.points;
     let hint = points ? "" : gm.t("zoom_for_points");
     return [hint, workersHint].filter(Boolean).join(" ");
   }
@@ -174,7 +188,7 @@
       state.activeLevel = level;
       if (grid("units")) { gm.tiles.restyle(grid("units")); }
     }
-    this.labels.update();
+    this.labels.update(labelLevel(this.map));
     const workersHint = workersInView(this.map, this.data, this.labels, this.workerCache);
     this.legend.refresh(hintFor(this.map, workersHint));
     gm.layers.mark("level", state.activeLevel);
@@ -249,15 +263,13 @@
   app.start = function (map) {
     app.map = map;
     map.getContainer().style.background = gm.config().background || "";
-    L.control.scale({imperial: false}).addTo(map);
     gm.overlays.addHatch();
     gm.controls.notice().addTo(map);
     const legend = gm.controls.legend(setMode).addTo(map);
     const panel = (app.panel = makePanel());
     gm.layers.usePanel(panel);
     gm.controls.search(function (unit) {
-      const b = unit.bbox;
-      map.fitBounds([[b[1], b[0]], [b[3], b[2]]], {maxZoom: 17});
+      map.fitBounds(bboxBounds(unit.bbox), {maxZoom: FOCUS_MAX_ZOOM});
       panel.showUnit(unit.code);
     }).addTo(map);
     loadCounty().then(function (data) {

@@ -1,13 +1,9 @@
 /* gridmap: the map of the /projects page: township outlines and the projects layer. */
 (function () {
   "use strict";
-  const config = JSON.parse(document.getElementById("gm-projects-config").textContent);
-  const container = document.getElementById("gm-projects-map");
-  const map = L.map(container, {attributionControl: Boolean(config.basemap.url)});
-  if (config.basemap.url) {
-    L.tileLayer(config.basemap.url, {attribution: config.basemap.attribution, maxZoom: 18}).addTo(map);
-  }
-  L.control.scale({imperial: false}).addTo(map);
+  const gm = window.gridmap;
+  const config = JSON.parse(gm.byId("gm-projects-config").textContent);
+  const map = gm.baseMap(L.map(gm.byId("gm-projects-map")), config.basemap);
   const townships = L.geoJSON(null, {
     style: {color: "#455a64", weight: 1.5, fill: false},
     interactive: false,
@@ -15,7 +11,7 @@
   const units = fetch(config.urls.units, {credentials: "same-origin", headers: {Accept: "application/json"}})
     .then(function (response) { return response.ok ? response.json() : null; })
     .then(function (data) { if (data) { townships.addData(data); } });
-  const projects = GridmapProjects.addTo(map, {
+  const projects = window.GridmapProjects.addTo(map, {
     url: config.urls.projects,
     filters: config.filters,
     text: {categories: config.categories, statuses: config.statuses, text: config.text},

@@ -11,8 +11,6 @@
 (function (global) {
   "use strict";
 
-  const CATEGORIES = ["industry", "infrastructure", "employment", "public_jobs", "other"];
-  const STATUSES = ["approved", "started", "completed"];
   const COLOURS = {
     industry: "#2e7d32", infrastructure: "#1565c0", employment: "#ef6c00",
     public_jobs: "#8e24aa", other: "#616161",
@@ -35,6 +33,9 @@
     return {
       categories: Object.assign({}, FALLBACK.categories, given.categories),
       statuses: Object.assign({}, FALLBACK.statuses, given.statuses),
+      // The server sends the words in the vocabulary's order; the lists follow it.
+      categoryKeys: Object.keys(given.categories || FALLBACK.categories),
+      statusKeys: Object.keys(given.statuses || FALLBACK.statuses),
       text: Object.assign({}, FALLBACK.text, given.text),
     };
   }
@@ -166,12 +167,12 @@
   function legend(w) {
     const list = el("div", "gm-project-legend");
     list.style.cssText = "margin-top:4px;font-size:12px;";
-    CATEGORIES.forEach(function (c) {
+    w.categoryKeys.forEach(function (c) {
       const swatch = el("span");
       swatch.style.cssText = "display:inline-block;width:12px;height:12px;background:" + COLOURS[c] + ";";
       list.appendChild(legendItem(swatch, w.categories[c]));
     });
-    STATUSES.forEach(function (s) { list.appendChild(legendItem(mark(null, s, true), w.statuses[s])); });
+    w.statusKeys.forEach(function (s) { list.appendChild(legendItem(mark(null, s, true), w.statuses[s])); });
     list.appendChild(legendItem(mark(null, "completed", false), w.text.no_site));
     return list;
   }
@@ -184,8 +185,8 @@
       L.DomEvent.disableClickPropagation(box);
       L.DomEvent.disableScrollPropagation(box);
       box.appendChild(select(handle, "year", handle.years().map(function (y) { return [String(y), String(y)]; }), w));
-      box.appendChild(select(handle, "category", CATEGORIES.map(function (c) { return [c, w.categories[c]]; }), w));
-      box.appendChild(select(handle, "status", STATUSES.map(function (s) { return [s, w.statuses[s]]; }), w));
+      box.appendChild(select(handle, "category", w.categoryKeys.map(function (c) { return [c, w.categories[c]]; }), w));
+      box.appendChild(select(handle, "status", w.statusKeys.map(function (s) { return [s, w.statuses[s]]; }), w));
       handle.countNode = el("div", "gm-projects-count");
       box.appendChild(handle.countNode);
       box.appendChild(legend(w));

@@ -41,7 +41,7 @@
     return ctl;
   }
 
-  function childrenLayer(map, unit) {
+  function childrenLayer(map) {
     const shares = gm.config().children || {};
     return L.geoJSON(null, {
       style: function (f) {
@@ -73,7 +73,7 @@
   // The unit's funded projects with their popups; the /projects page has the filters.
   function projectsLayer(map, unit) {
     const config = gm.config();
-    return GridmapProjects.addTo(map, {
+    return window.GridmapProjects.addTo(map, {
       url: gm.url(config.urls.projects, {unit: unit.code}, false),
       control: false,
       text: {categories: config.project_category, statuses: config.project_status, text: config.project_text},
@@ -86,9 +86,8 @@
     const unit = config.unit;
     const urls = config.urls;
     map.getContainer().style.background = config.background || "";
-    L.control.scale({imperial: false}).addTo(map);
     const outline = L.geoJSON(null, {style: {color: "#111", weight: 3, fill: false}, interactive: false});
-    const children = unit.level < 4 ? childrenLayer(map, unit) : null;
+    const children = unit.level < 4 ? childrenLayer(map) : null;
     if (unit.level >= 3) { householdsLayer(map, unit); } // villages and groups
     if (children) { legend().addTo(map); }
     projectsLayer(map, unit);

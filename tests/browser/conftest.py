@@ -50,9 +50,12 @@ def log_in(page: Page, base_url: str, username: str, password: str = PASSWORD) -
     page.wait_for_url(lambda url: "/login" not in url)
 
 
-def logged_in_page(browser: Browser, base_url: str, username: str, height: int = 900) -> Page:
-    """A page in a fresh 1280-pixel-wide context, logged in as `username`."""
-    context = browser.new_context(viewport={"width": 1280, "height": height})
+def logged_in_page(
+    browser: Browser, base_url: str, username: str, height: int = 900, **context_args: object
+) -> Page:
+    """A page in a fresh 1280-pixel-wide context (with `context_args`, such as a locale),
+    logged in as `username`; close it with page.context.close()."""
+    context = browser.new_context(viewport={"width": 1280, "height": height}, **context_args)  # type: ignore[arg-type]
     page = context.new_page()
     log_in(page, base_url, username)
     return page
@@ -96,6 +99,18 @@ class PageWatch:
     failed: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     dialogs: list[str] = field(default_factory=list)
+    started: list[Request] = field(default_factory=list)
+
+    def settle(self, page: Page) -> None:
+        """Wait until every request the page has started has finished or failed, then until
+        the page has run what those responses queued (an image's onerror, a dialog)."""
+        done = 0
+        while done < len(self.started):
+            response = self.started[done].response()
+            if response is not None:
+                response.finished()
+            done += 1
+        page.evaluate("() => new Promise((ready) => setTimeout(ready, 0))")
 
 
 @pytest.fixture
@@ -112,6 +127,7 @@ def watch(page: Page) -> Iterator[PageWatch]:
 
     def on_request(request: Request) -> None:
         seen.requests.append(request.url)
+        seen.started.append(request)
 
     def on_response(response: Response) -> None:
         if response.status >= 400:

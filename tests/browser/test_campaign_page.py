@@ -14,7 +14,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from gridmap.core.config import Config
-from tests.browser.conftest import PageWatch, log_in
+from tests.browser.conftest import PageWatch, logged_in_page
 from tests.conftest import _copy_database
 from tests.household_fixtures import lonlat_m
 from tests.servers import serving
@@ -40,11 +40,9 @@ def server(pg_cluster, template_url, tiny_county_file, tmp_path_factory) -> Iter
 @pytest.fixture
 def page(browser: Browser, server: tuple) -> Iterator[Page]:
     """A Chinese-speaking reviewer's page (the `watch` fixture records what it does)."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
-    reviewer = context.new_page()
-    log_in(reviewer, server[0], "reviewer")
+    reviewer = logged_in_page(browser, server[0], "reviewer", locale="zh-CN")
     yield reviewer
-    context.close()
+    reviewer.context.close()
 
 
 def open_campaign(page: Page, base_url: str, campaign_id: int) -> None:

@@ -16,7 +16,7 @@ from gridmap.geo.crs import to_wgs84
 from gridmap.grid import assign, grids
 from gridmap.store import assignment as assignment_store
 from gridmap.store import edits as edit_store
-from tests.browser.conftest import log_in
+from tests.browser.conftest import logged_in_page
 from tests.browser.test_editor import api, map_point, open_editor, serve_editor
 from tests.conftest import _copy_database
 from tests.grid_fixtures import METRIC_CRS, box_m, tiny_county_rows
@@ -75,11 +75,9 @@ def shapes_server(shapes_db_url: str, tmp_path_factory: pytest.TempPathFactory) 
 @pytest.fixture
 def page(browser: Browser, shapes_server: str) -> Iterator[Page]:
     """A page of a fresh browser context logged in as the administrator."""
-    context = browser.new_context(viewport={"width": 1280, "height": 720})
-    tab = context.new_page()
-    log_in(tab, shapes_server, "admin")
+    tab = logged_in_page(browser, shapes_server, "admin", height=720)
     yield tab
-    context.close()
+    tab.context.close()
 
 
 def zoom_between(page: Page, a_m: tuple[float, float], b_m: tuple[float, float]) -> None:

@@ -19,7 +19,7 @@ from gridmap.inspections import plan
 from gridmap.inspections.compose import PlanRequest
 from tests.browser.conftest import PageWatch, log_in
 from tests.grid_fixtures import XSS_NAME
-from tests.household_fixtures import add_household, add_worker
+from tests.household_fixtures import Household, add_households, add_worker
 from tests.servers import serving
 from tests.web_fixtures import add_role_accounts
 
@@ -39,9 +39,11 @@ def plan_server(pg_cluster, template_url, tiny_county_file, tmp_path_factory) ->
                     login_rate_limit="1000 per minute")  # fmt: skip
     with psycopg.connect(url) as conn:
         grids.import_grid_file(conn, tiny_county_file)
-        for i, at in enumerate(SPOTS):
-            add_household(conn, f"M{i}", at, category="monitored")
-        conn.execute("UPDATE household SET address = %s WHERE code = 'M0'", [XSS_NAME])
+        add_households(
+            conn,
+            [Household(f"M{i}", at, category="monitored", address=XSS_NAME if i == 0 else None)
+             for i, at in enumerate(SPOTS)],
+        )  # fmt: skip
         add_worker(conn, "W1", ["341890100200001"])
         assign.assign_households(conn)
         add_role_accounts(conn)

@@ -17,7 +17,7 @@ from gridmap.access.accounts import EVERYTHING, Actor
 from gridmap.core.config import Config
 from gridmap.fieldwork import visits
 from gridmap.maps.pages import COLOURS
-from tests.browser.conftest import PageWatch, log_in
+from tests.browser.conftest import PageWatch, logged_in_page
 from tests.browser.helpers import (
     click_at_m,
     drawn_households,
@@ -58,11 +58,9 @@ def server(config: Config, tiny_county_file) -> Iterator[str]:  # type: ignore[n
 @pytest.fixture
 def page(browser: Browser, server: str) -> Iterator[Page]:
     """A reviewer's page on this server (the `watch` fixture records what it does)."""
-    context = browser.new_context(viewport={"width": 1280, "height": 720})
-    reviewer = context.new_page()
-    log_in(reviewer, server, "reviewer")
+    reviewer = logged_in_page(browser, server, "reviewer", height=720)
     yield reviewer
-    context.close()
+    reviewer.context.close()
 
 
 def open_in_visit_mode(page: Page, base_url: str, query: str = "") -> dict[str, dict]:

@@ -124,7 +124,7 @@ def test_html_in_a_name_shows_as_text(page: Page, live_server: str, watch: PageW
     page.wait_for_selector("body[data-gm-level='3']", state="attached")
     expect(page.locator(".gm-label-text", has_text=XSS_NAME)).to_have_count(1)
     assert page.locator("img[src='x']").count() == 0
-    page.wait_for_timeout(300)  # an injected onerror would have fired by now
+    watch.settle(page)  # an injected image's request has its answer and its onerror has run
     assert watch.dialogs == []
     assert watch.errors == []
 

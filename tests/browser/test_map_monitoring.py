@@ -14,7 +14,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from gridmap.registry.people import import_contacts
-from tests.browser.conftest import PageWatch, log_in
+from tests.browser.conftest import PageWatch, logged_in_page
 from tests.browser.helpers import click_at_m, open_map, panel_values, wait_for_tiles
 from tests.conftest import _copy_database
 from tests.servers import serving
@@ -45,11 +45,10 @@ def server(pg_cluster, template_url, tiny_county_file, tmp_path_factory) -> Iter
 
 
 def login_page(browser: Browser, base_url: str, username: str) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 1280, "height": 720}, locale="zh-CN")
-    page = context.new_page()
-    log_in(page, base_url, username)
+    """A page logged in as `username`, in Chinese, closed after use."""
+    page = logged_in_page(browser, base_url, username, height=720, locale="zh-CN")
     yield page
-    context.close()
+    page.context.close()
 
 
 @pytest.fixture

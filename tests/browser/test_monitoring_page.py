@@ -8,7 +8,7 @@ import psycopg
 import pytest
 from playwright.sync_api import Browser, Page
 
-from tests.browser.conftest import PageWatch, log_in
+from tests.browser.conftest import PageWatch, logged_in_page
 from tests.conftest import _copy_database
 from tests.servers import serving
 from tests.test_household_import import GROUP_A, GROUP_B
@@ -37,11 +37,9 @@ def monitoring_server(
 @pytest.fixture
 def page(browser: Browser, monitoring_server: str) -> Iterator[Page]:
     """A Chinese-speaking reviewer's page (the `watch` fixture records what it does)."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
-    reviewer = context.new_page()
-    log_in(reviewer, monitoring_server, "reviewer")
+    reviewer = logged_in_page(browser, monitoring_server, "reviewer", locale="zh-CN")
     yield reviewer
-    context.close()
+    reviewer.context.close()
 
 
 def figures(page: Page, code: str) -> tuple[int, ...]:

@@ -107,7 +107,7 @@ def test_coverage_page_per_level(page: Page, live_server: str, watch: PageWatch)
     assert download.ok and download.headers["content-type"].startswith(
         "application/vnd.openxmlformats"
     )
-    page.wait_for_timeout(300)  # an injected onerror would have fired by now
+    watch.settle(page)  # an injected image's request has its answer and its onerror has run
     clean(watch)
 
 

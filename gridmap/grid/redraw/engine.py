@@ -9,7 +9,7 @@ import shapely
 
 from gridmap.access import audit
 from gridmap.access.accounts import Actor
-from gridmap.core import clock
+from gridmap.core import clock, vocab
 from gridmap.geo import areas, topology
 from gridmap.grid.redraw.compare import gained_and_lost
 from gridmap.grid.redraw.plan import GridState, Unit
@@ -55,11 +55,16 @@ def _new_units(state: GridState, area: shapely.Geometry) -> dict[str, shapely.Ge
     return shapes
 
 
+def _is_group(code: str | None) -> bool:
+    """True for a villager group's code."""
+    return code is not None and vocab.level_of(code) == vocab.GROUP
+
+
 def _place(point: shapely.Point | None, declared: str | None, county: str,
            shapes: dict[str, shapely.Geometry]) -> str:  # fmt: skip
     """The unit a household would be assigned to (the same rule as the database's)."""
     if point is None:
-        return declared if declared in shapes and len(declared or "") == 15 else county
+        return declared if declared in shapes and _is_group(declared) else county
     covering = [c for c, g in shapes.items() if shapely.covers(g, point)]
     if not covering:
         return county
@@ -74,13 +79,13 @@ def moved_households(state: GridState, area: shapely.Geometry) -> tuple[list[dic
     moved = []
     for code, unit, lon, lat, declared in rows:
         point = shapely.Point(lon, lat) if lon is not None else None
-        after = _place(point, declared, (unit or "")[:6], shapes)
+        after = _place(point, declared, vocab.unit_at(unit or "", vocab.COUNTY), shapes)
         if after == unit or state.plan.new_codes.get(unit or "") == after:
             continue
         moved.append({
             "household": code,
-            "from": unit if unit and len(unit) == 15 else None,
-            "to": after if len(after) == 15 else None,
+            "from": unit if _is_group(unit) else None,
+            "to": after if _is_group(after) else None,
             # Where to draw it; rounded like every map coordinate (under 0.1 m).
             "lon": None if lon is None else round(lon, 6),
             "lat": None if lat is None else round(lat, 6),

@@ -9,6 +9,7 @@ import psycopg
 import shapely
 from shapely.geometry.base import BaseGeometry
 
+from gridmap.core import vocab
 from gridmap.core.errors import NotFound
 from gridmap.grid.redraw import geometry
 from gridmap.grid.redraw.problems import EditRefused
@@ -41,7 +42,7 @@ class Unit:
     @property
     def level(self) -> int:
         """1 county, 2 township, 3 village, 4 group."""
-        return len(self.code) // 3 - 1
+        return vocab.level_of(self.code) or 0
 
 
 @dataclass
@@ -113,7 +114,11 @@ class GridState:
     def next_code(self, parent: str, taken: set[str] | None = None) -> str:
         """The next free 3-digit code under `parent`; codes once used are never reused."""
         used = edit_store.used_codes(self.conn, parent) | set(self.plan.units) | (taken or set())
-        numbers = [int(c[-3:]) for c in used if c.startswith(parent) and len(c) == len(parent) + 3]
+        numbers = [
+            int(c[-vocab.CHILD_DIGITS :])
+            for c in used
+            if c.startswith(parent) and vocab.parent_of(c) == parent
+        ]
         following = max(numbers, default=0) + 1
         if following > 999:
             raise EditRefused("no_free_code", parent=parent)
@@ -127,7 +132,7 @@ def move_area(state: GridState, moved: BaseGeometry, losing: str, gaining: str) 
     the longest border with that part. A part that borders none yet waits for its
     neighbouring parts to be placed first.
     """
-    if len(losing) >= 15 or moved.is_empty:
+    if len(losing) >= vocab.CODE_LENGTH[vocab.GROUP] or moved.is_empty:
         return
     gaining_kids = {u.code: u.after() for u in state.children(gaining)}
     if not gaining_kids:
@@ -191,7 +196,7 @@ def plan_edit(conn: psycopg.Connection, code: str, geom: BaseGeometry) -> GridSt
     """Give one villager group a new shape (checked later against its village and siblings)."""
     state = GridState(conn, "edit")
     unit = state.subject(code)
-    if unit.level != 4:
+    if unit.level != vocab.GROUP:
         raise EditRefused("edit_groups_only")
     family = [state.unit(unit.parent or "").before(), unit.before()]
     family += [kid.before() for kid in state.children(unit.parent or "")]
@@ -208,7 +213,7 @@ def plan_split(
     """Split a villager group along `line`; the smaller part gets the next free code."""
     state = GridState(conn, "split")
     unit = state.subject(code)
-    if unit.level != 4:
+    if unit.level != vocab.GROUP:
         raise EditRefused("split_groups_only")
     line = geometry.snap_line(line, [unit.before()])
     unit.new, other = geometry.split_in_two(unit.before(), line)
@@ -223,11 +228,11 @@ def plan_merge(conn: psycopg.Connection, code1: str, code2: str) -> GridState:
     """Merge two groups (or two villages, re-coding the absorbed one's groups) into the first."""
     state = GridState(conn, "merge")
     keeper, absorbed = _siblings(state, code1, code2)
-    if keeper.level not in (3, 4):
+    if keeper.level not in (vocab.VILLAGE, vocab.GROUP):
         raise EditRefused("merge_levels")
     keeper.new = geometry.merge(keeper.before(), absorbed.before())
     absorbed.new = None
-    if keeper.level == 3:
+    if keeper.level == vocab.VILLAGE:
         taken: set[str] = set()
         for group in state.children(absorbed.code):
             new_code = state.next_code(keeper.code, taken)

@@ -7,6 +7,7 @@ from typing import Any
 import psycopg
 from shapely.geometry import shape
 
+from gridmap.core import vocab
 from gridmap.core.errors import BadInput
 from gridmap.grid.redraw import plan, versions
 from gridmap.grid.redraw.plan import GridState
@@ -26,8 +27,8 @@ def _geometry(value: object, kinds: tuple[str, ...], field: str) -> Any:
 
 
 def _code(value: object, field: str) -> str:
-    if not isinstance(value, str) or not value.isdigit() or len(value) not in (6, 9, 12, 15):
-        raise BadInput(f"{field} must be a grid code (6, 9, 12 or 15 digits)")
+    if not isinstance(value, str) or not vocab.is_unit_code(value):
+        raise BadInput(f"{field} must be a grid code ({vocab.codes_phrase()} digits)")
     return value
 
 
