@@ -10,6 +10,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from flask import Flask
 from hypothesis import settings
 from psycopg import sql
 
@@ -123,6 +124,21 @@ def live_db_url(pg_cluster: localdb.Cluster, template_url: str, tiny_county_file
         add_role_accounts(connection)
         connection.commit()
     return url
+
+
+@pytest.fixture(scope="session")
+def live_app(live_db_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+    """The app on the shared tiny county, for tests that only read (every test logs in again,
+    so the login rate limit is raised)."""
+    from gridmap.web import create_app
+
+    config = Config(
+        database_url=live_db_url, var_dir=tmp_path_factory.mktemp("var"), secret_key="test",
+        login_rate_limit="1000 per minute",
+    )  # fmt: skip
+    application = create_app(config)
+    yield application
+    application.extensions["gridmap_pool"].close()
 
 
 @pytest.fixture(scope="session")

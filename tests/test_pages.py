@@ -8,7 +8,6 @@ import re
 import psycopg
 import pytest
 
-from gridmap.core.config import Config
 from gridmap.grid import assign, grids
 from gridmap.web import create_app
 from tests.household_fixtures import Household, add_households, add_worker
@@ -36,14 +35,9 @@ def figures(html: str) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def app(live_db_url, tmp_path_factory):  # type: ignore[no-untyped-def]
+def app(live_app):  # type: ignore[no-untyped-def]
     """The app on the shared tiny county: one household of each problem, one worker (read only)."""
-    # Every test logs in again: more logins than the default rate limit lets through.
-    config = Config(database_url=live_db_url, var_dir=tmp_path_factory.mktemp("var"),
-                    secret_key="test", login_rate_limit="1000 per minute")  # fmt: skip
-    application = create_app(config)
-    yield application
-    application.extensions["gridmap_pool"].close()
+    return live_app
 
 
 @pytest.fixture

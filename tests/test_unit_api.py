@@ -5,7 +5,6 @@ from __future__ import annotations
 import psycopg
 import pytest
 
-from gridmap.core.config import Config
 from gridmap.web import create_app
 from tests.household_fixtures import add_worker
 from tests.web_fixtures import login
@@ -15,13 +14,9 @@ UNSTAFFED = {"code": "341890100200002", "name": "2组"}
 
 
 @pytest.fixture(scope="module")
-def app(live_db_url, tmp_path_factory):  # type: ignore[no-untyped-def]
+def app(live_app):  # type: ignore[no-untyped-def]
     """The app on the shared tiny county (W1 serves group 001 of village 341890100200)."""
-    config = Config(database_url=live_db_url, var_dir=tmp_path_factory.mktemp("var"),
-                    secret_key="test", login_rate_limit="1000 per minute")  # fmt: skip
-    application = create_app(config)
-    yield application
-    application.extensions["gridmap_pool"].close()
+    return live_app
 
 
 def logged_in(app, username: str):  # type: ignore[no-untyped-def]
