@@ -106,6 +106,8 @@ def _apply(conn, state):
 # A tilted township border once left a phantom gap: a zero-area sliver along the new border
 # gained area when projected (the border is straight in lon/lat, curved in metres).
 @example(ops=[("move2", 0, 0.75, 0.5)], seed=0)
+# Two township moves left a union that make_valid returned as a polygon plus a line.
+@example(ops=[("move2", 0, 0.25, 0.5), ("move4", 1, 0.5, 0.0)], seed=0)
 def test_random_edit_sequences_keep_the_grid_whole(conn, tiny_county_file, ops, seed):
     with conn.transaction(force_rollback=True):
         grids.import_grid_file(conn, tiny_county_file)

@@ -59,7 +59,10 @@ def polygonal(geom: BaseGeometry) -> shapely.MultiPolygon:
 
 def pieces_along(area: BaseGeometry, line: shapely.LineString) -> list[shapely.Polygon]:
     """Cut `area` along `line` into polygons; the line must cross it from edge to edge."""
-    pieces = [p for p in shapely.get_parts(split_by_line(shapely.make_valid(area), line))]
+    # make_valid may hand back a collection (a polygon plus a stray line), which split
+    # refuses; only the polygonal part is area to share out.
+    whole = polygonal(shapely.make_valid(area))
+    pieces = [p for p in shapely.get_parts(split_by_line(whole, line))]
     polygons = [p for p in pieces if isinstance(p, shapely.Polygon) and p.area > DUST_DEG2]
     if len(polygons) < 2:
         raise EditRefused("line_not_across")
