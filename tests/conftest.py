@@ -56,14 +56,15 @@ def db_url(pg_cluster: localdb.Cluster, template_url: str) -> str:
     return _copy_database(pg_cluster, "gridmap_shared")
 
 
-def _copy_database(cluster: localdb.Cluster, name: str) -> str:
+def _copy_database(cluster: localdb.Cluster, name: str, template: str = TEMPLATE_DB) -> str:
+    """A new database `name` copied from `template` (default: the migrated one); its URL."""
     with psycopg.connect(cluster.url("postgres"), autocommit=True) as admin:
         admin.execute(
             sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
         )
         admin.execute(
             sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
-                sql.Identifier(name), sql.Identifier(TEMPLATE_DB)
+                sql.Identifier(name), sql.Identifier(template)
             )
         )
     return cluster.url(name)
@@ -124,6 +125,34 @@ def live_db_url(pg_cluster: localdb.Cluster, template_url: str, tiny_county_file
         add_role_accounts(connection)
         connection.commit()
     return url
+
+
+#: Where the monitored county's households live, in metres from the test grid's origin.
+MONITORED_SPOTS = [(500, 500), (2500, 700), (4500, 600), (6500, 3000)]
+
+
+@pytest.fixture(scope="module")
+def monitored_county(
+    pg_cluster: localdb.Cluster, template_url: str, tiny_county_file: Path,
+    tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest,
+) -> Config:  # fmt: skip
+    """Settings on the module's own database: the tiny county with four monitored households,
+    worker W1 and an account per role (logins not rate-limited)."""
+    url = _copy_database(pg_cluster, "m_" + request.module.__name__.rsplit(".", 1)[-1])
+    with psycopg.connect(url) as connection:
+        grids.import_grid_file(connection, tiny_county_file)
+        add_households(
+            connection,
+            [Household(f"M{i}", at, category="monitored") for i, at in enumerate(MONITORED_SPOTS)],
+        )
+        add_worker(connection, "W1", ["341890100200001"])
+        assign.assign_households(connection)
+        add_role_accounts(connection)
+        connection.commit()
+    return Config(
+        database_url=url, var_dir=tmp_path_factory.mktemp("var"), secret_key="t",
+        login_rate_limit="1000 per minute",
+    )  # fmt: skip
 
 
 @pytest.fixture(scope="session")

@@ -139,6 +139,7 @@ def test_incremental_assignment_touches_only_the_area(conn, tiny_county_file):
     add_household(conn, "A", (500, 500))
     add_household(conn, "B", (6500, 500))
     assign.assign_households(conn)
+    # A unit no import can give marks the rows the run rewrites: only A, inside the area.
     conn.execute("UPDATE household SET unit_code = 'stale' WHERE code IN ('A', 'B')")
     area = shapely.to_wkb(shapely.Point(*lonlat_m(500, 500)).buffer(0.001))
     changed = assignment_store.assign_within(conn, area, [])

@@ -13,9 +13,10 @@ from gridmap.access.accounts import EVERYTHING, Actor, Scope
 from gridmap.core.config import Config
 from gridmap.core.errors import NotFound
 from gridmap.fieldwork import campaigns
+from tests.conftest import _copy_database
 from tests.household_fixtures import add_worker
 from tests.test_campaigns import ACTOR, END, G1, START, seed
-from tests.test_visits import copy_template, field_app
+from tests.test_visits import field_app
 from tests.web_fixtures import add_account, login
 
 TOWNSHIP = "341890100"
@@ -145,7 +146,7 @@ def test_domain_functions_refuse_an_invisible_campaign(stored, conn, call):
 @pytest.fixture(scope="module")
 def site(pg_cluster, template_url, tiny_county_file, tmp_path_factory) -> Iterator[tuple]:  # type: ignore[no-untyped-def]
     """(campaign key -> id, account -> logged-in client) on one seeded database."""
-    url = copy_template(pg_cluster, "field_campaign_scope")
+    url = _copy_database(pg_cluster, "field_campaign_scope")
     with psycopg.connect(url) as conn:
         seed(conn, tiny_county_file)
         add_worker(conn, "W9", [])

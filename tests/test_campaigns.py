@@ -20,8 +20,16 @@ from gridmap.core.config import Config
 from gridmap.core.errors import BadInput, NotFound
 from gridmap.fieldwork import campaigns
 from gridmap.grid import assign, grids
-from tests.household_fixtures import Household, add_households, add_worker
-from tests.test_visits import SHANGHAI, TODAY, Clients, copy_template, field_app
+from tests.conftest import _copy_database
+from tests.household_fixtures import (
+    Household,
+    Visit,
+    add_households,
+    add_visits,
+    add_worker,
+    reject_visit,
+)
+from tests.test_visits import SHANGHAI, TODAY, Clients, field_app
 from tests.web_fixtures import add_role_accounts, csrf_token
 
 G1 = "341890100200001"
@@ -70,13 +78,11 @@ def seed(conn: psycopg.Connection, county_file) -> None:  # type: ignore[no-unty
         ("F", at(START + timedelta(days=2), 9), None),
         ("G", at(START + timedelta(days=2), 9), None),
     ]
-    for household, when, rejected in visits:
-        conn.execute(
-            "INSERT INTO visit (household_code, visitor_code, visited_at, rejected_at, "
-            "rejected_by, reject_reason) VALUES (%s, 'W1', %s, CASE WHEN %s::text IS NULL "
-            "THEN NULL ELSE now() END, CASE WHEN %s::text IS NULL THEN NULL ELSE 'r' END, %s)",
-            [household, when, rejected, rejected, rejected],
-        )
+    # G lies in another township, where W1 may not visit: someone else did.
+    add_visits(conn, [Visit(h, when, "W1" if h != "G" else "v") for h, when, _reason in visits])
+    for household, when, reason in visits:
+        if reason is not None:
+            reject_visit(conn, household, when, reason)
     assign.assign_households(conn)
     add_role_accounts(conn)
 
@@ -205,7 +211,7 @@ def test_campaigns_on_the_command_line(config, cli_env, tiny_county_file, tmp_pa
 @pytest.fixture(scope="module")
 def web(pg_cluster, template_url, tiny_county_file, tmp_path_factory) -> Iterator[tuple]:
     """(database URL, clients) on one seeded database with one campaign (id 1)."""
-    url = copy_template(pg_cluster, "field_campaigns_web")
+    url = _copy_database(pg_cluster, "field_campaigns_web")
     with psycopg.connect(url) as conn:
         seed(conn, tiny_county_file)
         make(conn)

@@ -39,18 +39,19 @@ def run(cli_env):
 @pytest.fixture
 def loaded(run, tiny_county_file, tmp_path):
     """The tiny county, three households and a worker, imported through the command line."""
-    assert run("import", "grids", str(tiny_county_file))[0] == 0
+    # On record since the start of 2026, so reports as of earlier dates in 2026 see them.
+    assert run("import", "grids", str(tiny_county_file), "--effective", "2026-01-01")[0] == 0
     rows = ["code,category,lon,lat,group"]
     for code, at_m, group in [("H1", (500, 500), ""), ("H2", (2500, 500), ""), ("H3", None, "")]:
         lon, lat = lonlat_m(*at_m) if at_m else ("", "")
         rows.append(f"{code},一般农户,{lon},{lat},{group or '341890100200001'}")
     households = tmp_path / "households.csv"
     households.write_text("\n".join(rows) + "\n", encoding="gbk")
-    assert run("import", "households", str(households))[0] == 0
+    assert run("import", "households", str(households), "--effective", "2026-01-01")[0] == 0
     workers = tmp_path / "workers.csv"
     workers.write_text(
-        "编号,姓名,出生年份,状态,服务小组\nW1,张三,1950,在岗,341890100200001\n"
-        "W2,李四,1985,在岗,341890100201002\n",
+        "编号,姓名,出生年份,状态,服务小组,上岗日期\nW1,张三,1950,在岗,341890100200001,2026-01-01\n"
+        "W2,李四,1985,在岗,341890100201002,2026-01-01\n",
         encoding="utf-8",
     )
     assert run("import", "workers", str(workers))[0] == 0

@@ -13,11 +13,14 @@ from gridmap.store import coverage as coverage_store
 from tests.household_fixtures import (
     SHANGHAI,
     Household,
+    Visit,
     add_contact,
     add_household,
     add_households,
     add_visit,
+    add_visits,
     add_worker,
+    reject_visit,
 )
 
 AS_OF = date(2026, 6, 30)
@@ -119,6 +122,34 @@ def test_as_of_before_the_contact_and_visits(scenario):
 
 
 @pytest.mark.parametrize(
+    ("after_risk", "kind", "days_ago", "expected"),
+    [
+        ("base", "脱贫不稳定户", 31, "visited"),  # a lifted household: 90 days
+        ("base", "脱贫不稳定户", 91, "overdue"),
+        ("base", "边缘易致贫户", 91, "visited"),  # an ordinary household: 180 days
+        ("base", "边缘易致贫户", 181, "overdue"),
+        ("monitored", "边缘易致贫户", 31, "overdue"),  # the monitored window kept
+        ("ordinary", "脱贫不稳定户", 91, "visited"),
+    ],
+)
+def test_a_household_whose_risk_was_eliminated_takes_the_after_risk_window(
+    conn, tiny_county_file, after_risk, kind, days_ago, expected
+):
+    grids.import_grid_file(conn, tiny_county_file)
+    add_household(conn, "E1", (500, 500), category=kind, risk_eliminated=True)
+    add_visit(conn, "E1", AS_OF - timedelta(days=days_ago))
+    params = coverage.status_params(conn, Config(after_risk_category=after_risk), AS_OF)
+    rows = conn.execute(coverage_store.status_query(params), params).fetchall()
+    names = [d.name for d in conn.execute(coverage_store.status_query(params), params).description]
+    row = dict(zip(names, rows[0], strict=True))
+    assert (row["monitored"], row["risk_eliminated"], row["visit_status"]) == (
+        False,
+        True,
+        expected,
+    )
+
+
+@pytest.mark.parametrize(
     ("category", "days_ago", "expected"),
     [
         ("monitored", 0, "visited"),
@@ -139,7 +170,7 @@ def test_as_of_before_the_contact_and_visits(scenario):
 )
 def test_visit_status_at_the_window_edges(conn, tiny_county_file, category, days_ago, expected):
     grids.import_grid_file(conn, tiny_county_file)
-    add_household(conn, "E1", (500, 500), category=category, risk_eliminated=True)
+    add_household(conn, "E1", (500, 500), category=category)
     if days_ago is not None:
         add_visit(conn, "E1", AS_OF - timedelta(days=days_ago))
         add_visit(conn, "E1", AS_OF + timedelta(days=5))  # after the as-of date: ignored
@@ -149,7 +180,7 @@ def test_visit_status_at_the_window_edges(conn, tiny_county_file, category, days
 
 def test_visit_early_in_the_morning_counts_on_its_local_date(conn, tiny_county_file):
     grids.import_grid_file(conn, tiny_county_file)
-    add_household(conn, "E2", (500, 500), category="monitored", risk_eliminated=True)
+    add_household(conn, "E2", (500, 500), category="monitored")
     # 01:00 in Shanghai is the previous day in UTC: counted by the UTC date it would be 31
     # days old and overdue; on its local date it is 30 days old and only due soon.
     add_visit(conn, "E2", AS_OF - timedelta(days=30), hour=1)
@@ -165,7 +196,7 @@ def test_a_past_report_counts_visits_up_to_local_midnight(
     conn, tiny_county_file, hour, day_offset, expected
 ):
     grids.import_grid_file(conn, tiny_county_file)
-    add_household(conn, "E3", (500, 500), category="monitored", risk_eliminated=True)
+    add_household(conn, "E3", (500, 500), category="monitored")
     # 23:00 on the as-of date counts; 00:00 the next local day (16:00 UTC before) does not.
     add_visit(conn, "E3", AS_OF + timedelta(days=day_offset), hour=hour)
     add_visit(conn, "E3", AS_OF + timedelta(days=3))  # later: the report looks into the visits
@@ -180,21 +211,18 @@ def test_households_page_filters_by_status(scenario):
     assert {f["properties"]["code"] for f in page["features"]} == {"H04", "H05"}
 
 
+#: A check-in far (over 2 km) from every household of SCENARIO in G1.
+FAR_M = (3000, 3000)
+AT_HOME = {code: at_m for code, at_m, _options, _status in SCENARIO}
+
+
 def add_checked_visit(conn, household: str, on: date, hour: int, *, doubtful: bool,
                       rejected: bool = False) -> None:  # type: ignore[no-untyped-def]  # fmt: skip
-    """A visit with a check-in judged doubtful or not; a rejected one leaves last_visit_on."""
+    """A visit checked in far away (doubtful) or at home; a rejected one leaves last_visit_on."""
     at = datetime.combine(on, time(hour), SHANGHAI)
-    conn.execute(
-        "INSERT INTO visit (household_code, visitor_code, visited_at, doubtful, rejected_at, "
-        "rejected_by, reject_reason) VALUES (%s, 'v', %s, %s, "
-        "CASE WHEN %s THEN now() END, CASE WHEN %s THEN 'r' END, CASE WHEN %s THEN 'x' END)",
-        [household, at, doubtful, rejected, rejected, rejected],
-    )
-    if not rejected:
-        conn.execute(
-            "UPDATE household SET last_visit_on = greatest(last_visit_on, %s) WHERE code = %s",
-            [on, household],
-        )
+    add_visits(conn, [Visit(household, at, checkin_m=FAR_M if doubtful else AT_HOME[household])])
+    if rejected:
+        reject_visit(conn, household, at, "x")
 
 
 @pytest.fixture

@@ -53,8 +53,12 @@ def _check_campaign(conn, report: dict) -> None:
     campaign = report["campaign"]
     assert campaign["name"] == "第三次集中走访" and campaign["ends_on"] == TODAY - timedelta(days=1)
     (target,) = conn.execute(
-        "SELECT count(*) FROM household WHERE category IN ('monitored', 'lifted') "
-        "AND status = 'active' AND unit_code IS NOT NULL"
+        # Lifted households, and the others being monitored on the campaign's last day.
+        "SELECT count(*) FROM household h WHERE h.status = 'active' AND h.unit_code IS NOT NULL "
+        "AND (h.base_category = 'lifted' OR EXISTS (SELECT 1 FROM monitoring m "
+        "WHERE m.household_code = h.code AND m.identified_on <= %(day)s "
+        "AND (m.eliminated_on IS NULL OR m.eliminated_on > %(day)s)))",
+        {"day": campaign["ends_on"]},
     ).fetchone()
     total = campaigns.campaign_progress(conn, Config(), campaign["id"])["total"]
     assert total["target"] == target > 100

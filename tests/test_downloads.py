@@ -8,14 +8,11 @@ import psycopg
 import pytest
 
 from gridmap.access.accounts import EVERYTHING, Actor
-from gridmap.core.config import Config
 from gridmap.fieldwork import campaigns
-from gridmap.grid import assign, grids
 from gridmap.inspections import plan
 from gridmap.inspections.compose import PlanRequest
 from gridmap.web import create_app
-from tests.household_fixtures import Household, add_households, add_worker
-from tests.web_fixtures import add_role_accounts, login
+from tests.web_fixtures import logged_in
 
 DOWNLOAD_SUFFIXES = (".xlsx", ".csv", ".gpx", ".kml", ".<any(gpx, kml):fmt>")
 #: A path of every download route.
@@ -34,32 +31,17 @@ DOWNLOADS = {
 
 
 @pytest.fixture(scope="module")
-def setup(pg_cluster, template_url, tiny_county_file, tmp_path_factory):  # type: ignore[no-untyped-def]
-    """An app on its own database with households, a worker, a campaign and an inspection plan."""
-    from tests.conftest import _copy_database
-
-    url = _copy_database(pg_cluster, "t_downloads")
-    config = Config(
-        database_url=url, var_dir=tmp_path_factory.mktemp("var"), secret_key="t",
-        login_rate_limit="1000 per minute",
-    )  # fmt: skip
+def setup(monitored_county):  # type: ignore[no-untyped-def]
+    """An app on the monitored county with a campaign and an inspection plan."""
     admin = Actor("x", "admin", EVERYTHING)
-    with psycopg.connect(url) as conn:
-        grids.import_grid_file(conn, tiny_county_file)
-        spots = [(500, 500), (2500, 700), (4500, 600), (6500, 3000)]
-        add_households(
-            conn, [Household(f"M{i}", at, category="monitored") for i, at in enumerate(spots)]
-        )
-        add_worker(conn, "W1", ["341890100200001"])
-        assign.assign_households(conn)
-        add_role_accounts(conn)
+    with psycopg.connect(monitored_county.database_url) as conn:
         request = PlanRequest("下载测试", date(2023, 6, 23), 1, 1, 8.0, stops=2, seed=5)
-        made = plan.create_plan(conn, config, request, admin, date(2023, 6, 1))
+        made = plan.create_plan(conn, monitored_county, request, admin, date(2023, 6, 1))
         campaign = campaigns.create_campaign(
             conn, admin, name="集中走访", starts_on=date(2023, 6, 1), ends_on=date(2023, 6, 30)
         )
         conn.commit()
-    app = create_app(config)
+    app = create_app(monitored_county)
     yield app, made, campaign
     app.extensions["gridmap_pool"].close()
 
@@ -78,9 +60,7 @@ def place_holders(made: dict, campaign: dict) -> dict:
 @pytest.fixture(scope="module")
 def admin(setup):  # type: ignore[no-untyped-def]
     app, _made, _campaign = setup
-    client = app.test_client()
-    assert login(client, "admin").status_code == 302
-    return client
+    return logged_in(app, "admin")
 
 
 @pytest.mark.parametrize("download", list(DOWNLOADS))

@@ -13,7 +13,8 @@ from click.testing import CliRunner
 import gridmap.cli.inspect_commands  # noqa: F401  (attaches `inspect` to the command)
 from gridmap.cli import main
 from gridmap.grid import assign, grids
-from tests.household_fixtures import Household, add_households
+from gridmap.registry.people import import_visits
+from tests.household_fixtures import Household, add_households, import_csv
 
 BASE = ["inspect", "plan", "--name", "六月暗访", "--start", "2023-06-23", "--days", "2",
         "--teams", "2", "--hours", "7.5"]  # fmt: skip
@@ -126,11 +127,8 @@ def test_quotas_draw_exactly_that_many_stops_per_source(run):
 def test_close_reveals_the_plan_visits_and_is_refused_twice(run, fresh_db_url):
     made = json.loads(run(*BASE, "--stops", "2", "--json")[1])
     with psycopg.connect(fresh_db_url) as conn:
-        conn.execute(
-            "INSERT INTO visit (household_code, visitor_code, visited_at, kind, plan_id, hidden) "
-            "VALUES ('M1', 'insp', '2023-06-23 10:00+08', 'inspection', %s, true)",
-            [made["id"]],
-        )
+        import_csv(conn, import_visits, ["户编码", "走访人", "走访时间", "类型", "暗访计划"],
+                   [["M1", "insp", "2023-06-23 10:00", "暗访", made["id"]]])  # fmt: skip
     code, out, err = run("inspect", "close", str(made["id"]), "--json")
     assert code == 0, err
     closed = json.loads(out)

@@ -13,8 +13,16 @@ from gridmap.core.errors import NotFound
 from gridmap.grid import assign, grids
 from gridmap.inspections import candidates, plan
 from gridmap.inspections.compose import PlanRequest
+from gridmap.projects.funded import import_projects
 from gridmap.store import inspections as store
-from tests.household_fixtures import add_contact, add_household, add_visit, add_worker, lonlat_m
+from tests.household_fixtures import (
+    add_contact,
+    add_household,
+    add_visit,
+    add_worker,
+    import_csv,
+    lonlat_m,
+)
 
 AS_OF = date(2026, 6, 30)
 G1 = "341890100200001"
@@ -68,16 +76,17 @@ def test_unstaffed_groups_and_low_visit_villages_are_units(county):
     assert found[("unit", "341890101200")].weight > found[("unit", "341890100200")].weight
 
 
+PROJECT_HEADERS = ["项目编码", "项目名称", "年度", "类别", "状态", "开工日期", "行政村编码", "经度",
+                   "纬度"]  # fmt: skip
+
+
 def add_project(conn, code, status, village, at=None, category="industry"):  # type: ignore[no-untyped-def]
-    """A project in the real project table (migration 0009), at a site `at` (metres) or none."""
+    """Import a project of 2023 at a site `at` (metres) or none, started on 1 March unless it is
+    only approved."""
     lon, lat = lonlat_m(*at) if at else (None, None)
-    conn.execute(
-        "INSERT INTO project (code, name, year, category, status, started_on, village_code, geom) "
-        "VALUES (%s, %s, 2023, %s, %s, CASE WHEN %s = 'approved' THEN NULL ELSE DATE '2023-03-01' "
-        "END, %s, CASE WHEN %s::float8 IS NULL THEN NULL "
-        "ELSE ST_SetSRID(ST_MakePoint(%s, %s), 4326) END)",
-        [code, f"项目{code}", category, status, status, village, lon, lon, lat],
-    )
+    started = "" if status == "approved" else "2023-03-01"
+    row = [code, f"项目{code}", 2023, category, status, started, village, lon, lat]
+    import_csv(conn, import_projects, PROJECT_HEADERS, [row])
 
 
 def label_of(conn, code):  # type: ignore[no-untyped-def]

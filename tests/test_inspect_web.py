@@ -11,44 +11,26 @@ import psycopg
 import pytest
 
 from gridmap.access.accounts import EVERYTHING, Actor
-from gridmap.core.config import Config
-from gridmap.grid import assign, grids
 from gridmap.inspections import plan
 from gridmap.inspections.compose import PlanRequest
 from gridmap.web import create_app
 from gridmap.web import inspections as inspection_views
-from tests.household_fixtures import Household, add_households, add_worker
-from tests.web_fixtures import ROLE_ACCOUNTS, add_role_accounts, csrf_token, login
+from tests.web_fixtures import ROLE_ACCOUNTS, logged_in
 
 PLAN_NAME = "六月暗访XYZ"
 ALLOWED = {"inspector", "admin"}
 
 
 @pytest.fixture(scope="module")
-def setup(pg_cluster, template_url, tiny_county_file, tmp_path_factory):  # type: ignore[no-untyped-def]
-    """An app on its own database with monitored households, accounts per role and one plan."""
-    from tests.conftest import _copy_database
-
-    url = _copy_database(pg_cluster, "t_inspect_web")
-    config = Config(
-        database_url=url, var_dir=tmp_path_factory.mktemp("var"), secret_key="t",
-        login_rate_limit="1000 per minute",
-    )  # fmt: skip
-    with psycopg.connect(url) as conn:
-        grids.import_grid_file(conn, tiny_county_file)
-        spots = [(500, 500), (2500, 700), (4500, 600), (6500, 3000)]
-        add_households(
-            conn, [Household(f"M{i}", at, category="monitored") for i, at in enumerate(spots)]
-        )
-        add_worker(conn, "W1", ["341890100200001"])
-        assign.assign_households(conn)
-        add_role_accounts(conn)
+def setup(monitored_county):  # type: ignore[no-untyped-def]
+    """An app on the monitored county with one plan."""
+    with psycopg.connect(monitored_county.database_url) as conn:
         request = PlanRequest(PLAN_NAME, date(2023, 6, 23), 2, 2, 8.0, stops=4, seed=5)
         made = plan.create_plan(
-            conn, config, request, Actor("x", "inspector", EVERYTHING), date(2023, 6, 1)
+            conn, monitored_county, request, Actor("x", "inspector", EVERYTHING), date(2023, 6, 1)
         )
         conn.commit()
-    app = create_app(config)
+    app = create_app(monitored_county)
     if "inspections" not in app.blueprints:
         app.register_blueprint(inspection_views.bp)
     yield app, made
@@ -58,13 +40,7 @@ def setup(pg_cluster, template_url, tiny_county_file, tmp_path_factory):  # type
 @pytest.fixture(scope="module")
 def clients(setup):  # type: ignore[no-untyped-def]
     app, _made = setup
-    result = {}
-    for role in ROLE_ACCOUNTS:
-        client = app.test_client()
-        assert login(client, role).status_code == 302
-        client.environ_base["HTTP_X_CSRFTOKEN"] = csrf_token(client.get("/login").text)
-        result[role] = client
-    return result
+    return {role: logged_in(app, role) for role in ROLE_ACCOUNTS}
 
 
 def plan_paths(made: dict) -> list[str]:

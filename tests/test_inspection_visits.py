@@ -15,12 +15,13 @@ import psycopg
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from psycopg.types.json import Jsonb
 
-from gridmap.access.accounts import cli_actor
+from gridmap.access.accounts import EVERYTHING, Actor, cli_actor
 from gridmap.core.config import Config
 from gridmap.core.errors import BadInput
 from gridmap.fieldwork import campaigns
+from gridmap.inspections import plan
+from gridmap.inspections.compose import PlanRequest
 from gridmap.registry.people import import_visits
 from gridmap.web import inspections
 from tests.household_fixtures import lonlat_m
@@ -42,23 +43,13 @@ from tests.web_fixtures import ROLE_ACCOUNTS, csrf_token
 
 ROLES = tuple(ROLE_ACCOUNTS)
 SEE_OPEN_PLANS = ("admin", "inspector")
-SUMMARY = {"townships_without_candidates": [], "unreachable_candidates": 0, "objective": 0,
-           "mandatory_per_township": True,
-           "totals": {"stops": 0, "visited": 0, "dropped": 0, "team_days_used": 0, "hours": 0,
-                      "km": 0, "weight_visited": 0, "weight_dropped": 0}}  # fmt: skip
 
 
-def add_plan(conn: psycopg.Connection, name: str = "六月暗访") -> int:
-    """An open plan with no stops, as the planner stores one."""
-    lon, lat = lonlat_m(1000, 1000)
-    row = conn.execute(
-        "INSERT INTO inspection_plan (name, first_day, days, teams, hours, seed, seat, inputs, "
-        "summary, created_by) VALUES (%s, %s, 1, 1, 8, 1, ST_SetSRID(ST_MakePoint(%s, %s), "
-        "4326), '{}', %s, 'inspector') RETURNING id",
-        [name, TODAY, lon, lat, Jsonb(SUMMARY)],
-    ).fetchone()
-    assert row is not None
-    return int(row[0])
+def add_plan(conn: psycopg.Connection, config: Config) -> int:
+    """An open plan of one stop, made by the planner for the inspector."""
+    request = PlanRequest("六月暗访", TODAY, 1, 1, 8.0, stops=1, mandatory=False, seed=1)
+    inspector = Actor("inspector", "inspector", EVERYTHING)
+    return int(plan.create_plan(conn, config, request, inspector, TODAY)["id"])
 
 
 def app_with_plans(config: Config) -> Flask:
@@ -73,7 +64,7 @@ def county(config, tiny_county_file) -> Iterator[tuple[Config, Clients, int]]:
     """(config, clients per role, id of an open plan) on a fresh committed county."""
     with psycopg.connect(config.database_url) as conn:
         seed_county(conn, tiny_county_file)
-        plan_id = add_plan(conn)
+        plan_id = add_plan(conn, config)
     app = app_with_plans(config)
     yield config, Clients(app), plan_id
     app.extensions["gridmap_pool"].close()

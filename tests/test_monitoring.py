@@ -16,6 +16,7 @@ from psycopg import sql
 import gridmap.cli.field_commands  # noqa: F401  (attaches the commands to `main`)
 from gridmap.access.accounts import EVERYTHING, Actor, Scope, cli_actor
 from gridmap.cli import main
+from gridmap.core import clock
 from gridmap.core.errors import BadInput, NotFound
 from gridmap.fieldwork import monitoring
 from gridmap.files.monitoring import MONITORING_HEADERS
@@ -30,6 +31,9 @@ from tests.web_fixtures import add_role_accounts
 HEADERS = ["户编码", "监测类型", "识别日期", "发现方式", "风险类型", "帮扶措施", "风险消除日期"]
 PERIOD = (date(2024, 1, 1), date(2024, 6, 30))
 TABLES = ("monitoring", "household", "contact_household")
+#: The test households are on record from this day, before every monitoring date used here.
+KNOWN_SINCE = date(2023, 1, 1)
+GRID_SINCE = clock.start_of_day(KNOWN_SINCE, "Asia/Shanghai")
 
 
 def monitoring_rows() -> list[list[str]]:
@@ -71,8 +75,10 @@ def snapshot(conn: psycopg.Connection) -> dict:
 @pytest.fixture
 def county(conn, tiny_county_file, tmp_path):
     """The tiny county with the four test households H001-H004."""
-    grids.import_grid_file(conn, tiny_county_file)
-    import_households(conn, write_csv(tmp_path / "households.csv", good_rows()))
+    grids.import_grid_file(conn, tiny_county_file, at=GRID_SINCE)
+    import_households(
+        conn, write_csv(tmp_path / "households.csv", good_rows()), effective=KNOWN_SINCE
+    )
     return conn
 
 
@@ -192,12 +198,12 @@ def test_a_new_contact_closes_the_old_link_and_keeps_history(county, tmp_path):
     assert [(c["code"], c["households"]) for c in earlier] == [("C1", 2)]
 
 
-def test_a_new_contact_must_start_after_the_old_one(county, tmp_path):
+def test_two_contacts_cannot_start_the_same_day(county, tmp_path):
     contacts(county, tmp_path, "c1.csv", [["C1", "刘一", "", "", "H002", "2023-03-01"]])
     before = snapshot(county)
     with pytest.raises(BadInput) as info:
         contacts(county, tmp_path, "c2.csv", [["C4", "赵四", "", "", "H002", "2023-03-01"]])
-    assert "row 2: household H002 is assisted by contact C1 since 2023-03-01" in " ".join(
+    assert "row 2: household H002 would have two contacts, C1 and C4, from 2023-03-01" in " ".join(
         info.value.details
     )
     assert snapshot(county) == before
@@ -214,14 +220,17 @@ def test_monitored_households_without_a_contact(county, tmp_path):
         "households": [],
         "truncated": False,
     }
+    # On 2023-06-01 only H001 and H003 were being monitored: H004 was identified in 2024.
     before = monitoring.uncontacted_households(county, date(2023, 6, 1))["households"]
-    assert [h["code"] for h in before] == ["H001", "H003", "H004"]
+    assert [h["code"] for h in before] == ["H001", "H003"]
 
 
 def test_monitoring_on_the_web_and_the_command_line(config, cli_env, tiny_county_file, tmp_path):
     with psycopg.connect(config.database_url) as conn:
-        grids.import_grid_file(conn, tiny_county_file)
-        import_households(conn, write_csv(tmp_path / "households.csv", good_rows()))
+        grids.import_grid_file(conn, tiny_county_file, at=GRID_SINCE)
+        import_households(
+            conn, write_csv(tmp_path / "households.csv", good_rows()), effective=KNOWN_SINCE
+        )
         rows = [r for r in worker_rows() if r[0] == "W1"]
         import_workers(conn, write_csv(tmp_path / "w.csv", rows, WORKER_HEADERS))
         add_role_accounts(conn)
@@ -275,8 +284,10 @@ PAGE_COLUMNS = (
 
 def seed_monitoring(conn: psycopg.Connection, county_file, folder) -> None:  # type: ignore[no-untyped-def]
     """The tiny county, H001-H004 with the monitoring example, contact C1 of H001, accounts."""
-    grids.import_grid_file(conn, county_file)
-    import_households(conn, write_csv(folder / "households.csv", good_rows()))
+    grids.import_grid_file(conn, county_file, at=GRID_SINCE)
+    import_households(
+        conn, write_csv(folder / "households.csv", good_rows()), effective=KNOWN_SINCE
+    )
     rows = [r for r in worker_rows() if r[0] == "W1"]
     import_workers(conn, write_csv(folder / "w.csv", rows, WORKER_HEADERS))
     monitoring.import_monitoring(conn, write_csv(folder / "m.csv", monitoring_rows(), HEADERS))
@@ -289,9 +300,9 @@ def seed_monitoring(conn: psycopg.Connection, county_file, folder) -> None:  # t
 def page_clients(pg_cluster, template_url, tiny_county_file, tmp_path_factory):  # type: ignore[no-untyped-def]
     """Logged-in clients on one committed database holding the monitoring example."""
     from gridmap.core.config import Config
-    from tests.test_visits import copy_template
+    from tests.conftest import _copy_database
 
-    url = copy_template(pg_cluster, "monitoring_page")
+    url = _copy_database(pg_cluster, "monitoring_page")
     with psycopg.connect(url) as conn:
         seed_monitoring(conn, tiny_county_file, tmp_path_factory.mktemp("files"))
     config = Config(database_url=url, var_dir=tmp_path_factory.mktemp("var"), secret_key="t")
@@ -341,12 +352,14 @@ def test_monitoring_page_lists_households_without_a_contact_and_loads(page_clien
     page = page_clients["reviewer"].get("/monitoring", query_string=PAGE_PERIOD).text
     uncontacted = page[page.index('id="gm-uncontacted"') :]
     uncontacted = uncontacted[: uncontacted.index("</table>")]
+    # On 2024-06-30 H002 (risk eliminated only in August) and H003 were at risk without a
+    # contact; H004 was identified the next day.
     assert uncontacted.count("<tr data-code=") == 2
-    assert 'data-code="H003"' in uncontacted and 'data-code="H004"' in uncontacted
-    assert "突发严重困难户" in uncontacted and "脱贫不稳定户" in uncontacted
-    # H004 has a location and is on the map; H003 is placed by its group only.
+    assert 'data-code="H002"' in uncontacted and 'data-code="H003"' in uncontacted
+    assert "边缘易致贫户" in uncontacted and "突发严重困难户" in uncontacted
+    # H002 has a location and is on the map; H003 is placed by its group only.
     data = json.loads(page.split('id="gm-uncontacted-data"', 1)[1].split(">", 1)[1].split("<")[0])
-    assert [p["code"] for p in data["points"]] == ["H004"]
+    assert [p["code"] for p in data["points"]] == ["H002"]
     contacts = page[page.index('id="gm-contacts"') :]
     assert 'data-code="C1"' in contacts and "137****0001" in contacts  # masked for reviewers
     assert 'data-key="households">1<' in contacts
@@ -358,12 +371,13 @@ def test_township_sees_only_its_township(page_clients):
     assert table_figures(page, "gm-monitoring-counts") == {
         "341890100": EXPECTED["341890100"], "total": EXPECTED["341890100"],
     }  # fmt: skip
-    assert 'id="gm-uncontacted-none"' in page and "gm-uncontacted-data" not in page
+    assert 'id="gm-uncontacted-none"' not in page and "gm-uncontacted-data" in page
     other = township.get("/monitoring", query_string={**PAGE_PERIOD, "unit": "341890101"})
     assert other.status_code == 404
     book = township.get("/api/v1/monitoring/uncontacted.xlsx", query_string={"as_of": "2024-06-30"})
     rows = list(openpyxl.load_workbook(io.BytesIO(book.data)).active.iter_rows(values_only=True))
-    assert len(rows) == 1  # only the header: H003 and H004 are in another township
+    # H002 of this township; H003 is in another one.
+    assert [r[2] for r in rows[1:]] == ["H002"]
 
 
 @pytest.mark.parametrize("role", ["worker", "inspector"])
@@ -391,8 +405,8 @@ def test_monitoring_downloads(page_clients):
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][:3] == ("网格编码", "网格", "户编码")
     assert [(r[2], r[4]) for r in rows[1:]] == [
+        ("H002", "边缘易致贫户"),
         ("H003", "突发严重困难户"),
-        ("H004", "脱贫不稳定户"),
     ]
     masked = reviewer.get("/api/v1/contacts.xlsx", query_string={"as_of": "2024-06-30"})
     full = admin.get("/api/v1/contacts.xlsx", query_string={"as_of": "2024-06-30"})

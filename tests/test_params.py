@@ -7,6 +7,7 @@ from datetime import date, datetime
 import pytest
 from flask import Flask
 
+from gridmap.core import fields
 from gridmap.core.config import Config
 from gridmap.core.errors import BadInput
 from gridmap.web import params
@@ -112,12 +113,16 @@ def test_pages_word_the_refusal_in_the_users_language(app):
     assert english.value.message.startswith("Parameter as_of must be a date")
 
 
+def field(read, *args, **options):  # type: ignore[no-untyped-def]
+    """`read(form, *args)` worded for the request, as the web layer calls the form fields."""
+    return lambda form: read(form, *args, words=params.translated, **options)
+
+
 FIELDS = [
-    ({"days": "x"}, lambda f: params.field_whole(f, "days", "Days"),
-     "Days must be a whole number."),
-    ({"hours": "8h"}, lambda f: params.field_number(f, "hours", "Hours"),
+    ({"days": "x"}, field(fields.field_whole, "days", "Days"), "Days must be a whole number."),
+    ({"hours": "8h"}, field(fields.field_number, "hours", "Hours"),
      "Hours must be a number, e.g. 8 or 7.5."),
-    ({"first_day": "tomorrow"}, lambda f: params.field_day(f, "first_day", "First day"),
+    ({"first_day": "tomorrow"}, field(fields.field_day, "first_day", "First day"),
      "First day must be a date written YYYY-MM-DD, e.g. 2024-06-30."),
 ]  # fmt: skip
 
@@ -132,10 +137,10 @@ def test_bad_form_fields_name_the_field(app, form, read, message):
 @pytest.mark.parametrize(
     ("form", "read", "expected"),
     [
-        ({"days": 3}, lambda f: params.field_whole(f, "days", "Days"), 3),
-        ({"seed": ""}, lambda f: params.field_whole(f, "seed", "Seed", required=False), None),
-        ({"hours": "7.5"}, lambda f: params.field_number(f, "hours", "Hours"), 7.5),
-        ({"first_day": "2023-07-01"}, lambda f: params.field_day(f, "first_day", "First day"),
+        ({"days": 3}, field(fields.field_whole, "days", "Days"), 3),
+        ({"seed": ""}, field(fields.field_whole, "seed", "Seed", required=False), None),
+        ({"hours": "7.5"}, field(fields.field_number, "hours", "Hours"), 7.5),
+        ({"first_day": "2023-07-01"}, field(fields.field_day, "first_day", "First day"),
          date(2023, 7, 1)),
     ],
 )  # fmt: skip

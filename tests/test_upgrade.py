@@ -22,6 +22,7 @@ from yoyo import read_migrations
 from gridmap import PROJECT_ROOT
 from gridmap.core import localdb, schema
 from gridmap.core.config import Config
+from tests.conftest import _copy_database
 
 DUMP = Path(__file__).resolve().parent / "data" / "schema-v1.sql"
 #: The dump is never regenerated (see tests/data/README.md).
@@ -74,19 +75,6 @@ class TableState:
 def _as_postgres(args: list[str]) -> list[str]:
     """PostgreSQL's client as the cluster's `postgres` user when we are root, as localdb does."""
     return ["runuser", "-u", "postgres", "--", *args] if localdb.running_as_root() else args
-
-
-def _create_database(cluster: localdb.Cluster, name: str, template: str = "template1") -> str:
-    with psycopg.connect(cluster.url("postgres"), autocommit=True) as admin:
-        admin.execute(
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-        )
-        admin.execute(
-            sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
-                sql.Identifier(name), sql.Identifier(template)
-            )
-        )
-    return cluster.url(name)
 
 
 def _gridmap(url: str, var_dir: Path, *args: str, **env: str) -> subprocess.CompletedProcess:
@@ -169,7 +157,7 @@ def _applied_migrations(url: str) -> set[str]:
 @pytest.fixture(scope="module")
 def v1_url(pg_cluster: localdb.Cluster) -> str:
     """An empty database with the version 1 dump loaded by psql, as an operator would."""
-    url = _create_database(pg_cluster, V1_DB)
+    url = _copy_database(pg_cluster, V1_DB, template="template1")
     psql = [str(localdb.pg_bindir() / "psql"), "-X", "-q", "-v", "ON_ERROR_STOP=1"]
     with DUMP.open("rb") as dump:
         result = subprocess.run(
@@ -195,7 +183,7 @@ def upgrade(
     pg_cluster: localdb.Cluster, v1_url: str, tmp_path_factory: pytest.TempPathFactory
 ) -> tuple[str, subprocess.CompletedProcess]:
     """A copy of the version 1 database after `gridmap db up`, and that command's result."""
-    url = _create_database(pg_cluster, UPGRADED_DB, template=V1_DB)
+    url = _copy_database(pg_cluster, UPGRADED_DB, template=V1_DB)
     return url, _gridmap(url, tmp_path_factory.mktemp("var"), "db", "up")
 
 
@@ -325,7 +313,7 @@ def test_a_failing_migration_leaves_nothing_behind(
     shutil.copytree(MIGRATIONS_DIR, migrations)
     (migrations / f"{BROKEN_MIGRATION}.sql").write_text(BROKEN_PREFIX + failing + "\n")
     name = "upgrade_broken_" + request.node.callspec.id.replace("-", "_")
-    url = _create_database(pg_cluster, name, template=UPGRADED_DB)
+    url = _copy_database(pg_cluster, name, template=UPGRADED_DB)
     before = _snapshot(url)
 
     result = _gridmap(url, tmp_path / "var", "db", "up", GRIDMAP_MIGRATIONS_DIR=str(migrations))

@@ -12,7 +12,6 @@ import psycopg
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from psycopg import sql
 
 from gridmap.core import clock
 from gridmap.core.config import Config
@@ -20,13 +19,16 @@ from gridmap.fieldwork import visits
 from gridmap.grid import assign, grids
 from gridmap.registry.people import import_visits
 from gridmap.web import create_app
+from tests.conftest import _copy_database
 from tests.household_fixtures import (
+    RECORDER,
     Household,
     add_contact,
     add_households,
     add_visit,
     add_worker,
     lonlat_m,
+    reject_visit,
 )
 from tests.test_household_import import write_csv
 from tests.web_fixtures import ROLE_ACCOUNTS, add_role_accounts, login
@@ -72,17 +74,6 @@ def field_app(config: Config) -> Flask:
     return app
 
 
-def copy_template(pg_cluster, name: str) -> str:  # type: ignore[no-untyped-def]
-    """A new database copied from the migrated template, for a module's committed data."""
-    with psycopg.connect(pg_cluster.url("postgres"), autocommit=True) as admin:
-        admin.execute(
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-        )
-        admin.execute(sql.SQL("CREATE DATABASE {} TEMPLATE gridmap_template").format(
-            sql.Identifier(name)))  # fmt: skip
-    return pg_cluster.url(name)
-
-
 class Clients(dict):
     """Logged-in test clients per role, each made on first use with its CSRF token."""
 
@@ -123,7 +114,7 @@ def clients(app) -> Clients:
 @pytest.fixture(scope="module")
 def shared(pg_cluster, template_url, tiny_county_file, tmp_path_factory) -> Iterator[tuple]:
     """(config, clients) on one seeded database for tests that write nothing."""
-    url = copy_template(pg_cluster, "field_visits_shared")
+    url = _copy_database(pg_cluster, "field_visits_shared")
     with psycopg.connect(url) as conn:
         seed_county(conn, tiny_county_file)
     config = Config(database_url=url, var_dir=tmp_path_factory.mktemp("var"), secret_key="t")
@@ -175,7 +166,7 @@ def test_visit_turns_an_overdue_household_visited(clients, seeded):
     counts = g1_counts(reviewer)
     assert (counts["overdue"], counts["covered"], counts["visited"]) == (1, 1, 1)
     stored = db_rows(seeded, "SELECT visitor_code, recorded_by, kind, note, doubtful FROM visit "
-                     "WHERE recorded_by IS NOT NULL")  # fmt: skip
+                     "WHERE recorded_by <> %s", [RECORDER])  # fmt: skip
     assert stored == [("W1", "worker", "routine", "家中有人", False)]
     audit = db_rows(seeded, "SELECT username, target FROM audit WHERE action = 'visit.add'")
     assert audit == [("worker", "H1")]
@@ -402,7 +393,8 @@ def test_visit_import_takes_check_in_points(conn, tiny_county_file, tmp_path):
     assert (report["inserted"], report["doubtful"]) == (3, 1)
     stored = conn.execute(
         "SELECT household_code, doubtful, recorded_by, checkin IS NOT NULL FROM visit "
-        "WHERE recorded_by IS NOT NULL ORDER BY household_code"
+        "WHERE recorded_by <> %s ORDER BY household_code",
+        [RECORDER],
     ).fetchall()
     assert stored == [("H1", False, "importer", True), ("H2", True, "importer", True),
                       ("H3", False, "importer", False)]  # fmt: skip
@@ -414,9 +406,7 @@ def test_reimporting_a_rejected_visit_does_not_count_it_again(conn, tiny_county_
     path = write_csv(tmp_path / "v.csv", [["H2", "W1", f"{day} 09:00", "", ""]],
                      ["户编码", "走访人", "走访时间", "类型", "备注"])  # fmt: skip
     import_visits(conn, path)
-    conn.execute("UPDATE visit SET rejected_at = now(), rejected_by = 'r', reject_reason = 'x', "
-                 "doubtful = true WHERE household_code = 'H2'")  # fmt: skip
-    conn.execute("UPDATE household SET last_visit_on = NULL WHERE code = 'H2'")
+    reject_visit(conn, "H2", datetime.combine(day, time(9), SHANGHAI), "x")
     assert import_visits(conn, path)["households_updated"] == 0
     assert conn.execute("SELECT last_visit_on FROM household WHERE code = 'H2'").fetchone() == (
         None,
@@ -492,7 +482,7 @@ def test_cli_import_flags_far_check_ins_by_the_configured_distance(cli_env, tiny
     user = clock.os_user()
     config = Config(database_url=cli_env["GRIDMAP_DATABASE_URL"])
     stored = db_rows(config, "SELECT household_code, doubtful, recorded_by FROM visit "
-                     "WHERE recorded_by IS NOT NULL ORDER BY 1")  # fmt: skip
+                     "WHERE recorded_by <> %s ORDER BY 1", [RECORDER])  # fmt: skip
     assert stored == [("H1", False, user), ("H2", True, user)]
     audit = db_rows(config, "SELECT username, target FROM audit WHERE action = 'import.visits'")
     assert audit == [(user, "v.csv")]

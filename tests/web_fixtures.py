@@ -54,3 +54,11 @@ def login(client, username: str, password: str = PASSWORD, path: str = "/login",
         data={"username": username, "password": password, "csrf_token": csrf_token(page.text)},
         **request,
     )
+
+
+def logged_in(app, role: str):  # type: ignore[no-untyped-def]
+    """A test client of `app` logged in as the `role` account, sending its CSRF token."""
+    client = app.test_client()
+    assert login(client, role).status_code == 302
+    client.environ_base["HTTP_X_CSRFTOKEN"] = csrf_token(client.get("/login").text)
+    return client

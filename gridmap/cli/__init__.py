@@ -7,12 +7,13 @@ import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
 
-from gridmap.core import db
+from gridmap.core import clock, db
 from gridmap.core.clock import os_user
 from gridmap.core.config import Config
 from gridmap.core.errors import GridmapError
@@ -55,29 +56,44 @@ def audited_write(conn: psycopg.Connection, action: str, target: str | None) -> 
         yield
 
 
+def effective_option(what: str) -> Callable:
+    """The --effective DATE option: the day the change took effect (default: today)."""
+    return click.option(
+        "--effective", type=click.DateTime(["%Y-%m-%d"]), default=None,
+        help=f"the day {what}, YYYY-MM-DD (default: now); not before the last recorded change",
+    )  # fmt: skip
+
+
+def effective_start(effective: datetime | None, timezone: str) -> datetime | None:
+    """The start of the `effective` day in `timezone`, or None for now."""
+    return None if effective is None else clock.start_of_day(effective.date(), timezone)
+
+
 def import_summary(report: dict) -> str:
     """One line of an import report's plain figures."""
     return ", ".join(f"{k}: {v}" for k, v in report.items() if not isinstance(v, list | dict))
 
 
 def import_file(
-    kind: str, file: Path, *, crs_name: str | None = None, reason: str | None = None
-) -> dict:
+    kind: str, file: Path, *, crs_name: str | None = None, reason: str | None = None,
+    effective: datetime | None = None,
+) -> dict:  # fmt: skip
     """Run the registered import of `kind` (as /admin/import does) with its audit row."""
     from gridmap.registry import uploads
 
     config = current_config()
-    options = uploads.ImportOptions(crs_name=crs_name, reason=reason)
+    day = None if effective is None else effective.date()
+    options = uploads.ImportOptions(crs_name=crs_name, reason=reason, effective=day)
     with db.connect(config) as conn:
         return uploads.run_import(conn, config, os_actor(), kind, file, options=options)
 
 
 def run_import(
     kind: str, file: Path, as_json: bool, *, crs_name: str | None = None,
-    human: Callable[[dict], str] = import_summary,
+    human: Callable[[dict], str] = import_summary, effective: datetime | None = None,
 ) -> None:  # fmt: skip
     """Run one registered import, then print its report."""
-    emit(import_file(kind, file, crs_name=crs_name), as_json, human)
+    emit(import_file(kind, file, crs_name=crs_name, effective=effective), as_json, human)
 
 
 def reports_errors(exit_code: int = EXIT_PROBLEMS) -> Callable:

@@ -47,12 +47,11 @@ def campaigns_add(
 ) -> None:  # fmt: skip
     """Create a campaign over households of some categories in some units, for some days."""
     from gridmap.fieldwork import campaigns
+    from gridmap.fieldwork.campaign_input import new_campaign
 
+    campaign = new_campaign(name, _day(starts), _day(ends), scope_codes, categories)
     with db.connect(current_config()) as conn:
-        made = campaigns.create_campaign(
-            conn, os_actor(), name=name, starts_on=_day(starts), ends_on=_day(ends),
-            scope_codes=scope_codes, categories=categories,
-        )  # fmt: skip
+        made = campaigns.add_campaign(conn, os_actor(), campaign)
     emit(made, as_json, lambda c: f"created campaign {c['id']}: {c['name']}")
 
 

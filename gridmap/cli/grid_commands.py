@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from datetime import datetime
 from pathlib import Path
 
 import click
@@ -12,6 +13,7 @@ from gridmap.cli import (
     EXIT_PROBLEMS,
     audited_write,
     current_config,
+    effective_option,
     emit,
     import_file,
     main,
@@ -30,12 +32,16 @@ def import_group() -> None:
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("--crs", "crs_name", help="wgs84, cgcs2000, gcj02, bd09 or an EPSG code")
 @click.option("--reason", help="why the grid changes (default: the file's name)")
+@effective_option("the grid took this shape")
 @click.option("--json", "as_json", is_flag=True)
 @reports_errors()
-def import_grids(file: Path, crs_name: str | None, reason: str | None, as_json: bool) -> None:
+def import_grids(
+    file: Path, crs_name: str | None, reason: str | None, effective: datetime | None,
+    as_json: bool,
+) -> None:  # fmt: skip
     """Import grid units from GeoJSON, GeoPackage or Shapefile (one transaction)."""
     emit(
-        import_file("grids", file, crs_name=crs_name, reason=reason),
+        import_file("grids", file, crs_name=crs_name, reason=reason, effective=effective),
         as_json,
         lambda r: (
             f"{r['file']}: {r['features']} units, {len(r['created'])} new, "
@@ -79,11 +85,14 @@ def _validation_text(report: dict) -> str:
 @import_group.command("households")
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("--crs", "crs_name", help="wgs84, cgcs2000, gcj02, bd09 or an EPSG code")
+@effective_option("the file's facts took effect")
 @click.option("--json", "as_json", is_flag=True)
 @reports_errors()
-def import_households(file: Path, crs_name: str | None, as_json: bool) -> None:
+def import_households(
+    file: Path, crs_name: str | None, effective: datetime | None, as_json: bool
+) -> None:
     """Import households from CSV (UTF-8 or GBK), XLSX or GeoJSON, then assign them."""
-    run_import("households", file, as_json, crs_name=crs_name)
+    run_import("households", file, as_json, crs_name=crs_name, effective=effective)
 
 
 @import_group.command("workers")

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import click
 
 from gridmap.cli import current_config, emit, main, os_actor, reports_errors
 from gridmap.core import db
 from gridmap.core.clock import today
-from gridmap.inspections import sampling
+from gridmap.core.errors import BadInput
+from gridmap.inspections import plan_input, sampling
+
+T = TypeVar("T")
+R = TypeVar("R")
 
 #: Keys printed with --json: the plan as the inspectors use it.
 JSON_KEYS = ("id", "seed", "name", "first_day", "days", "teams", "hours_per_day", "seat",
@@ -22,41 +28,12 @@ def inspect_group() -> None:
     """Unannounced inspection plans: sampled stops, team-day routes, itineraries."""
 
 
-def _sources(value: str) -> tuple[str, ...]:
-    chosen = tuple(s.strip() for s in value.split(",") if s.strip())
-    unknown = [s for s in chosen if s not in sampling.SOURCES]
-    if unknown or not chosen:
-        raise click.BadParameter(f"use some of {','.join(sampling.SOURCES)}", param_hint="--from")
-    return chosen
-
-
-def _quotas(values: tuple[str, ...]) -> tuple[tuple[str, int], ...]:
-    found = []
-    for value in values:
-        source, _sep, number = value.partition("=")
-        if not number.strip().isdigit():
-            raise click.BadParameter(
-                f"'{value}': write SOURCE=N, e.g. households=20, with SOURCE one of "
-                f"{','.join(sampling.SOURCES)}",
-                param_hint="--quota",
-            )
-        found.append((source.strip(), int(number)))
-    return tuple(found)
-
-
-def _weights(values: tuple[str, ...]) -> tuple[tuple[str, float], ...]:
-    found = []
-    for value in values:
-        source, _sep, number = value.partition("=")
-        try:
-            found.append((source.strip(), float(number)))
-        except ValueError:
-            raise click.BadParameter(
-                f"'{value}': write SOURCE=X, e.g. households=2 or projects=0.5, with SOURCE one "
-                f"of {','.join(sampling.SOURCES)}",
-                param_hint="--weight",
-            ) from None
-    return tuple(found)
+def _option(parse: Callable[[T], R], value: T, hint: str) -> R:
+    """`parse(value)`, its BadInput told as a usage error of option `hint`."""
+    try:
+        return parse(value)
+    except BadInput as exc:
+        raise click.BadParameter(exc.message, param_hint=hint) from None
 
 
 @inspect_group.command("plan")
@@ -96,9 +73,11 @@ def plan_command(name: str, first_day: object, days: int, teams: int, hours: flo
     config = current_config()
     request = PlanRequest(
         name=name, first_day=first_day.date(), days=days, teams=teams,  # type: ignore[attr-defined]
-        hours=hours, stops=stops, per_township=per_township, mandatory=mandatory,
-        seed=seed, sources=_sources(sources), quotas=_quotas(quotas), weights=_weights(weights),
-        seat=plan.parse_point(seat, "--seat") if seat else None,
+        hours=hours, stops=stops, per_township=per_township, mandatory=mandatory, seed=seed,
+        sources=_option(plan_input.source_list, sources, "--from"),
+        quotas=_option(plan_input.quota_pairs, quotas, "--quota"),
+        weights=_option(plan_input.weight_pairs, weights, "--weight"),
+        seat=plan_input.parse_point(seat, "--seat") if seat else None,
     )  # fmt: skip
     actor = os_actor()
     with db.connect(config) as conn:

@@ -8,6 +8,9 @@ from pathlib import Path
 
 from gridmap import PROJECT_ROOT
 
+#: Values of Config.after_risk_category.
+AFTER_RISK_CATEGORIES = ("base", "lifted", "ordinary", "monitored")
+
 
 @dataclass(frozen=True)
 class Config:
@@ -34,6 +37,9 @@ class Config:
     visit_window_monitored_days: int = 30
     visit_window_lifted_days: int = 90
     visit_window_ordinary_days: int = 180
+    #: The visit window of a household whose risk was eliminated: "base" (its own base
+    #: category's: 脱贫户 lifted, else ordinary), or "lifted", "ordinary", "monitored".
+    after_risk_category: str = "base"
     #: A visit's check-in farther than this from the household is doubtful.
     checkin_max_m: float = 500.0
     statement_timeout_ms: int = 15000
@@ -91,6 +97,13 @@ class Config:
     geodata_dir: Path = PROJECT_ROOT / "geodata"
     migrations_dir: Path = PROJECT_ROOT / "migrations"
     extra: dict = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.after_risk_category not in AFTER_RISK_CATEGORIES:
+            raise ValueError(
+                f"GRIDMAP_AFTER_RISK_CATEGORY is '{self.after_risk_category}'; use one of "
+                + ", ".join(AFTER_RISK_CATEGORIES)
+            )
 
     @classmethod
     def from_env(cls) -> Config:

@@ -9,7 +9,7 @@ import psycopg
 
 from gridmap.access import audit, privacy
 from gridmap.access.accounts import EVERYTHING, Actor, Scope
-from gridmap.core import vocab
+from gridmap.core import clock, vocab
 from gridmap.core.config import Config
 from gridmap.core.errors import NotFound
 from gridmap.core.vocab import COVERAGE_STATUSES, VISIT_STATUSES, ancestors_and_self
@@ -17,6 +17,7 @@ from gridmap.files import reports as reports_io
 from gridmap.store import assignment as assignment_store
 from gridmap.store import coverage as coverage_store
 from gridmap.store import gaps as gap_store
+from gridmap.store import history as history_store
 from gridmap.store import staffing as staffing_store
 
 __all__ = [
@@ -35,6 +36,8 @@ __all__ = [
     "workers_list",
 ]
 
+#: Problems counted per unit whatever else a household has (its status is only the first).
+REASONS = ("outside_grid", "no_worker", "no_contact", "overdue")
 COUNT_KEYS = (
     "households",
     "monitored",
@@ -44,13 +47,18 @@ COUNT_KEYS = (
     "visit_due_soon",
     "visit_overdue",
     "doubtful_visit",
+    *(f"reason_{r}" for r in REASONS),
 )
 
 
 def status_params(conn: psycopg.Connection, config: Config, as_of: date) -> dict:
     """Bound parameters for the status queries on `as_of` under `config`."""
     latest = coverage_store.latest_visit_date(conn, config.timezone)
-    return coverage_store.status_params(as_of, config.timezone, config.visit_windows_days(), latest)
+    return coverage_store.status_params(
+        as_of, config.timezone, config.visit_windows_days(), latest,
+        latest_change=history_store.latest_change(conn),
+        after_risk=config.after_risk_category,
+    )  # fmt: skip
 
 
 def _rolled_up_counts(rows: list[tuple]) -> dict[str, list[int]]:
@@ -76,6 +84,7 @@ def _unit_entry(unit: tuple, counts: list[int], workers: int, gap_area_m2: float
     code, name, level, parent = unit
     entry: dict = {"code": code, "name": name, "level": level, "parent": parent}
     entry.update(zip(COUNT_KEYS, counts, strict=True))
+    entry["reasons"] = {r: entry.pop(f"reason_{r}") for r in REASONS}
     households = entry["households"]
     entry["workers_active"] = workers
     entry["load_per_worker"] = round(households / workers, 1) if workers else None
@@ -99,12 +108,13 @@ def coverage_report(
     prefixes = scope.narrow(parent)
     rows = coverage_store.counts_by_unit(conn, status_params(conn, config, as_of), prefixes)
     totals = _rolled_up_counts(rows)
-    workers = _workers_by_unit(coverage_store.active_workers_by_group(conn, prefixes))
+    workers = _workers_by_unit(coverage_store.active_workers_by_group(conn, prefixes, as_of))
     gaps = gap_store.gap_areas_m2(conn)
     empty = [0] * len(COUNT_KEYS)
+    end = clock.end_of_day(as_of, config.timezone)
     units = [
         _unit_entry(u, totals.get(u[0], empty), len(workers.get(u[0], ())), gaps.get(u[0], 0.0))
-        for u in coverage_store.unit_index(conn, level, prefixes)
+        for u in coverage_store.unit_index(conn, level, prefixes, end)
         if parent is None or u[3] == parent
     ]
     return {"as_of": as_of.isoformat(), "units": units}

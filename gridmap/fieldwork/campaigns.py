@@ -11,46 +11,25 @@ import psycopg
 
 from gridmap.access import audit, privacy
 from gridmap.access.accounts import EVERYTHING, Actor, Scope
-from gridmap.core import vocab
+from gridmap.core import clock
 from gridmap.core.config import Config
 from gridmap.core.errors import BadInput, NotFound
-from gridmap.coverage.report import ancestors_and_self
-from gridmap.files.cells import split_codes
-from gridmap.files.households import CATEGORIES
+from gridmap.coverage.report import ancestors_and_self, status_params
+from gridmap.fieldwork.campaign_input import NewCampaign, new_campaign
 from gridmap.store import campaigns as campaign_store
 from gridmap.store import coverage as coverage_store
 
-MAX_NAME = 200
 #: The map shows at most this many unvisited households; narrow to a unit for the rest.
 MAP_LIMIT = 5000
 #: The to-do export holds at most this many households.
 EXPORT_LIMIT = 100_000
 
 
-def split_list(values: Iterable[str]) -> list[str]:
-    """Items given as repeated options and/or separated by , ; 、 or spaces, without repeats."""
-    return list(dict.fromkeys(item for value in values for item in split_codes(value)))
-
-
-def parse_categories(values: Iterable[str]) -> list[str]:
-    """Household categories from Chinese or English words; BadInput names an unknown one."""
-    words = {k.lower(): v for k, v in CATEGORIES.items()}
-    result = []
-    for value in split_list(values):
-        if value.lower() not in words:
-            known = ", ".join(CATEGORIES)
-            raise BadInput(f"category '{value}' is not one of {known}")
-        result.append(words[value.lower()])
-    return sorted(set(result))
-
-
-def _check_units(conn: psycopg.Connection, actor: Actor, codes: list[str]) -> None:
+def _check_units(conn: psycopg.Connection, actor: Actor, codes: tuple[str, ...]) -> None:
     for code in codes:
-        if not vocab.is_unit_code(code):
-            raise BadInput(f"scope '{code}' is not a {vocab.codes_phrase()}-digit grid code")
         if not actor.scope.allows(code):
             raise NotFound(f"no unit {code}")
-    unknown = campaign_store.unknown_units(conn, codes)
+    unknown = campaign_store.unknown_units(conn, list(codes))
     if unknown:
         raise BadInput(f"unit(s) {', '.join(unknown)} are not in the current grid; check the codes")
 
@@ -60,20 +39,22 @@ def create_campaign(
     scope_codes: Iterable[str] = (), categories: Iterable[str] = (),
 ) -> dict:  # fmt: skip
     """Check and store a campaign with its audit row; return it."""
-    title = (name or "").strip()
-    if not title or len(title) > MAX_NAME:
-        raise BadInput(f"the campaign needs a name of 1 to {MAX_NAME} characters")
-    if ends_on < starts_on:
-        raise BadInput(f"the campaign ends ({ends_on}) before it starts ({starts_on})")
-    codes = split_list(scope_codes)
-    _check_units(conn, actor, codes)
+    campaign = new_campaign(name, starts_on, ends_on, scope_codes, categories)
+    return add_campaign(conn, actor, campaign)
+
+
+def add_campaign(conn: psycopg.Connection, actor: Actor, campaign: NewCampaign) -> dict:
+    """Store a checked campaign over units of the grid in the actor's scope, with its audit
+    row; return it."""
+    _check_units(conn, actor, campaign.scope_codes)
     values = {
-        "name": title, "starts_on": starts_on, "ends_on": ends_on, "scope_codes": codes,
-        "categories": parse_categories(categories), "created_by": actor.username,
+        "name": campaign.name, "starts_on": campaign.starts_on, "ends_on": campaign.ends_on,
+        "scope_codes": list(campaign.scope_codes), "categories": list(campaign.categories),
+        "created_by": actor.username,
     }  # fmt: skip
     with conn.transaction():
         campaign_id = campaign_store.insert_campaign(conn, values)
-        audit.record(conn, actor, "campaign.add", str(campaign_id), {"name": title})
+        audit.record(conn, actor, "campaign.add", str(campaign_id), {"name": campaign.name})
     return get_campaign(conn, campaign_id, EVERYTHING)
 
 
@@ -112,6 +93,13 @@ def window(campaign: dict, timezone: str) -> tuple[datetime, datetime]:
     return start, datetime.combine(campaign["ends_on"] + timedelta(days=1), time(0), zone)
 
 
+def _status(conn: psycopg.Connection, config: Config, campaign: dict) -> dict:
+    """Status parameters as of the campaign's last day, or today while it runs: its targets
+    are the households as they stood then."""
+    as_of = min(campaign["ends_on"], clock.today(config.timezone))
+    return status_params(conn, config, as_of)
+
+
 def _related(code: str, campaign_codes: list[str]) -> bool:
     """True when unit `code` lies inside, or contains, a unit of the campaign."""
     return not campaign_codes or any(
@@ -137,7 +125,7 @@ def campaign_progress(
     campaign = get_campaign(conn, campaign_id, scope)
     prefixes = scope.narrow(None)
     rows = campaign_store.progress_by_unit(
-        conn, campaign, window(campaign, config.timezone), prefixes
+        conn, campaign, window(campaign, config.timezone), prefixes, _status(conn, config, campaign)
     )
     totals: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     for unit_code, target, visited in rows:
@@ -179,7 +167,10 @@ def _targets_geojson(
 ) -> dict:  # fmt: skip
     campaign = get_campaign(conn, campaign_id, scope)
     prefixes = scope.narrow(unit)
-    rows = rows_of(conn, campaign, window(campaign, config.timezone), prefixes, MAP_LIMIT + 1)
+    rows = rows_of(
+        conn, campaign, window(campaign, config.timezone), prefixes, MAP_LIMIT + 1,
+        _status(conn, config, campaign),
+    )  # fmt: skip
     return _points(rows)
 
 
@@ -215,8 +206,9 @@ def unvisited_list(
     """The campaign and its unvisited households in scope (masked but for admins), audited."""
     campaign = get_campaign(conn, campaign_id, actor.scope)
     rows = campaign_store.unvisited(
-        conn, campaign, window(campaign, config.timezone), actor.scope.narrow(unit), EXPORT_LIMIT
-    )
+        conn, campaign, window(campaign, config.timezone), actor.scope.narrow(unit), EXPORT_LIMIT,
+        _status(conn, config, campaign),
+    )  # fmt: skip
     detail = {"unit": unit, "households": len(rows), "masked": not actor.is_admin}
     with conn.transaction():
         audit.record(conn, actor, "export.campaign_unvisited", str(campaign_id), detail)

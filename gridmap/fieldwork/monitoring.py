@@ -13,7 +13,7 @@ from gridmap.access.accounts import EVERYTHING, Actor, Scope
 from gridmap.core import clock, vocab
 from gridmap.core.config import Config
 from gridmap.core.errors import BadInput, NotFound
-from gridmap.coverage.report import ancestors_and_self
+from gridmap.coverage.report import ancestors_and_self, status_params
 from gridmap.files import monitoring as monitoring_io
 from gridmap.files.tables import refuse
 from gridmap.store import coverage as coverage_store
@@ -29,6 +29,14 @@ COUNT_KEYS = (
 )
 #: Lists of households without a contact stop here; a unit narrows them.
 LIST_LIMIT = 5000
+
+
+def _on(conn: psycopg.Connection, as_of: date) -> dict:
+    """The coverage query's parameters on `as_of`: who was monitored, where, with a contact.
+
+    Visit windows do not matter to these lists, so the default settings serve.
+    """
+    return status_params(conn, Config(), as_of)
 
 
 def _prefixes(scope: Scope) -> list[str] | None:
@@ -56,6 +64,7 @@ def import_monitoring(
             "first or fix the code"
             for row, code in people_store.unknown_households(conn, monitoring_store.STAGED)
         ])  # fmt: skip
+        monitoring_store.drop_listed_only(conn)
         refuse(path.name, [_overlap_message(*o) for o in monitoring_store.overlaps(conn)])
         created, updated = monitoring_store.upsert_monitoring(conn)
         households = monitoring_store.sync_households(conn)
@@ -84,7 +93,7 @@ def monitoring_counts(
     if end < start:
         raise BadInput(f"the period ends ({end}) before it starts ({start})")
     prefixes = scope.narrow(parent)
-    rows = monitoring_store.counts_by_unit(conn, start, end, prefixes)
+    rows = monitoring_store.counts_by_unit(conn, start, end, prefixes, _on(conn, end))
     totals: dict[str, list[int]] = defaultdict(lambda: [0] * len(COUNT_KEYS))
     for unit_code, *counts in rows:
         for code in ancestors_and_self(unit_code):
@@ -111,7 +120,7 @@ def year_to_date(
     """A unit's counts from 1 January of `as_of`'s year to `as_of`, within `scope`."""
     start = as_of.replace(month=1, day=1)
     # Narrowed to the unit, every row lies under it: the unit's figures are the rows' sums.
-    rows = monitoring_store.counts_by_unit(conn, start, as_of, scope.narrow(code))
+    rows = monitoring_store.counts_by_unit(conn, start, as_of, scope.narrow(code), _on(conn, as_of))
     total = [sum(r[i + 1] for r in rows) for i in range(len(COUNT_KEYS))]
     return {
         "from": start.isoformat(),
@@ -150,7 +159,7 @@ def contact_loads(
     An administrator's view of full phone numbers is audited (`personal.view` of "contacts").
     """
     keys = ("code", "name", "organisation", "phone", "households", "monitored")
-    rows = monitoring_store.contact_loads(conn, as_of, viewer.scope.narrow(unit))
+    rows = monitoring_store.contact_loads(conn, _on(conn, as_of), viewer.scope.narrow(unit))
     contacts = [dict(zip(keys, r, strict=True)) for r in rows]
     if not viewer.is_admin:
         return [privacy.masked(c) for c in contacts]
@@ -187,7 +196,7 @@ def uncontacted_households(
     """Monitored households still at risk in scope with no contact on `as_of`."""
     keys = ("code", "unit", "unit_name", "head_name", "monitor_kind", "last_contact_until",
             "lon", "lat")  # fmt: skip
-    rows = monitoring_store.uncontacted(conn, as_of, scope.narrow(unit), LIST_LIMIT + 1)
+    rows = monitoring_store.uncontacted(conn, _on(conn, as_of), scope.narrow(unit), LIST_LIMIT + 1)
     return {
         "as_of": as_of.isoformat(),
         "households": [dict(zip(keys, r, strict=True)) for r in rows[:LIST_LIMIT]],

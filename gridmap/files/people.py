@@ -25,6 +25,10 @@ WORKER_ALIASES: dict[str, tuple[str, ...]] = {
     "lon": ("经度", "lng", "longitude", "x"),
     "lat": ("纬度", "latitude", "y"),
     "groups": ("服务小组", "小组编码", "村民小组编码", "group_codes", "group"),
+    # The row's groups and status hold from this date (empty: the import date) ...
+    "since": ("上岗日期", "开始日期", "start_date"),
+    # ... and the worker left on this one (离岗), ending every group link.
+    "until": ("离岗日期", "结束日期", "end_date"),
 }
 CONTACT_ALIASES: dict[str, tuple[str, ...]] = {
     "code": ("编号", "联系人编号", "contact_code"),
@@ -33,6 +37,8 @@ CONTACT_ALIASES: dict[str, tuple[str, ...]] = {
     "phone": ("电话", "联系电话", "手机号"),
     "households": ("帮扶户", "户编码", "帮扶户编码", "household_codes", "household"),
     "since": ("开始日期", "帮扶开始日期", "start_date"),
+    # Ends the link without a successor; alone on a row (no start date) it ends the open link.
+    "until": ("结束日期", "帮扶结束日期", "end_date"),
 }
 VISIT_ALIASES: dict[str, tuple[str, ...]] = {
     "household": ("户编码", "household_code"),
@@ -47,7 +53,8 @@ VISIT_ALIASES: dict[str, tuple[str, ...]] = {
     "plan_id": ("暗访计划", "计划编号", "plan"),
 }
 WORKER_STATUSES = {
-    "在岗": "active", "active": "active", "离岗": "inactive", "inactive": "inactive",
+    "在岗": "active", "active": "active", "暂停": "inactive", "离岗": "inactive",
+    "inactive": "inactive",
     "离职": "left", "left": "left",
 }  # fmt: skip
 VISIT_KINDS = {
@@ -61,7 +68,7 @@ _GROUP_CODE = re.compile(rf"\d{{{_GROUP_DIGITS}}}")
 class Workers(NamedTuple):
     """Checked workers, their homes, their groups (None: the file has no groups column)."""
 
-    rows: pd.DataFrame  # code, name, phone, birth_year, status, capacity, row
+    rows: pd.DataFrame  # code, name, phone, birth_year, status, capacity, since, until, row
     homes: gpd.GeoDataFrame  # code, geometry (EPSG:4326) for workers with a home location
     groups: pd.DataFrame | None  # row, worker_code, group_code
     supplied: tuple[str, ...]  # worker table columns the file sets (others keep their values)
@@ -71,7 +78,7 @@ class Contacts(NamedTuple):
     """Checked assistance contacts and the households each one assists."""
 
     rows: pd.DataFrame  # code, name, organisation, phone, row
-    pairings: pd.DataFrame  # row, contact_code, household_code, since (date or None)
+    pairings: pd.DataFrame  # row, contact_code, household_code, since, until (dates or None)
     supplied: tuple[str, ...]
 
 
@@ -122,6 +129,8 @@ def read_workers(
         "capacity (承载户数)",
     )
     problems += found
+    dates, found = _worker_dates(frame, labels)
+    problems += found
     homes, found = cells.parse_points(frame, labels, crs_name, frame.attrs.get("crs"))
     groups, found_groups = _worker_groups(frame, labels)
     tables.refuse(path.name, problems + found + found_groups)
@@ -130,6 +139,7 @@ def read_workers(
     rows["birth_year"] = pd.array(birth, dtype="Int64")
     rows["status"] = [s or "active" for s in status]
     rows["capacity"] = pd.array(capacity, dtype="Int64")
+    rows["since"], rows["until"] = dates
     rows[ROW] = frame[ROW]
     located = homes.notna()
     home_frame = gpd.GeoDataFrame({"code": frame["code"][located]}, geometry=homes[located])
@@ -137,6 +147,24 @@ def read_workers(
     supplied = [c for c in ("name", "phone", "birth_year", "status", "capacity") if c in present]
     supplied += ["home"] if {"lon", "lat"} <= present else []
     return Workers(rows, home_frame, groups if "groups" in present else None, tuple(supplied))
+
+
+def _worker_dates(frame: pd.DataFrame, labels: pd.Series) -> tuple[tuple[list, list], list[str]]:
+    """Each row's start (上岗日期) and end (离岗日期) dates, None where empty."""
+    fix = "write it as 2023-05-01 or leave it empty"
+    since, problems = cells.parse_cells(
+        frame, "since", labels, cells.parse_date, fix, "start date (上岗日期)"
+    )
+    until, found = cells.parse_cells(
+        frame, "until", labels, cells.parse_date, fix, "end date (离岗日期)"
+    )
+    problems += found + [
+        f"{labels[i]}: end date (离岗日期) {end} is not after the start date (上岗日期) "
+        f"{start}; fix one of them"
+        for i, start, end in zip(frame.index, since, until, strict=True)
+        if start is not None and end is not None and end <= start
+    ]
+    return (since, until), problems
 
 
 def _worker_groups(frame: pd.DataFrame, labels: pd.Series) -> tuple[pd.DataFrame, list[str]]:
@@ -169,14 +197,26 @@ def read_contacts(path: Path, *, max_unpacked_mb: int = MAX_UNPACKED_MB) -> Cont
         "write it as 2023-05-01 or leave it empty",
         "start date (开始日期)",
     )
-    tables.refuse(path.name, problems + found)
-    columns = zip(frame[ROW], frame["code"], frame["households"], since, strict=True)
+    problems += found
+    until, found = cells.parse_cells(
+        frame, "until", labels, cells.parse_date, "write it as 2023-05-01 or leave it empty",
+        "end date (结束日期)",
+    )  # fmt: skip
+    problems += found + [
+        f"{labels[i]}: end date (结束日期) {end} is not after the start date (开始日期) {start}; "
+        "fix one of them"
+        for i, start, end in zip(frame.index, since, until, strict=True)
+        if start is not None and end is not None and end <= start
+    ]
+    tables.refuse(path.name, problems)
+    columns = zip(frame[ROW], frame["code"], frame["households"], since, until, strict=True)
     pairs = [
-        (row, code, household, start)
-        for row, code, text, start in columns
+        (row, code, household, start, end)
+        for row, code, text, start, end in columns
         for household in cells.split_codes(text)
     ]
-    pairings = pd.DataFrame(pairs, columns=[ROW, "contact_code", "household_code", "since"])
+    names = [ROW, "contact_code", "household_code", "since", "until"]
+    pairings = pd.DataFrame(pairs, columns=names)
     rows = frame[["code", "name", "organisation", "phone", ROW]].replace("", None)
     present = frame.attrs["present"]
     supplied = tuple(c for c in ("name", "organisation", "phone") if c in present)

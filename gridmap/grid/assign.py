@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import psycopg
 
+from gridmap.core import clock
 from gridmap.core.clock import today
 from gridmap.core.config import Config
 from gridmap.coverage import staffing
 from gridmap.store import assignment as assignment_store
+from gridmap.store import history as history_store
 from gridmap.store import staffing as staffing_store
 
 
-def assign_households(conn: psycopg.Connection) -> dict:
+def assign_households(conn: psycopg.Connection, timezone: str = Config.timezone) -> dict:
     """Assign every household to its group (or deepest covering unit); return the counts."""
-    with conn.transaction():
+    today = clock.today(timezone)
+    with conn.transaction(), history_store.taking_effect(conn, today, "assignment"):
         changed = assignment_store.assign_all(conn)
     counts = assignment_store.assignment_counts(conn)
     return {

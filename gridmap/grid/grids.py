@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import geopandas as gpd
 import psycopg
@@ -18,6 +17,7 @@ from gridmap.geo import topology
 from gridmap.store import assignment as assignment_store
 from gridmap.store import edits as edit_store
 from gridmap.store import gaps as gap_store
+from gridmap.store import history as history_store
 from gridmap.store import units as unit_store
 
 
@@ -39,9 +39,10 @@ def import_grid_file(
     """
     frame = read_grid_file(path, crs_name, max_unpacked_mb=max_unpacked_mb)
     check_importable(frame, path.name)
-    with conn.transaction():
+    at = at or clock.now()
+    day = clock.local_date(at, Config.timezone)
+    with conn.transaction(), history_store.taking_effect(conn, day, path.name):
         _require_parents(conn, frame, path.name)
-        at = at or clock.now()
         edit_id = edit_store.open_edit(
             conn, kind="import", author=author or clock.os_user(), reason=reason or path.name, at=at
         )
@@ -120,19 +121,13 @@ def search_units(conn: psycopg.Connection, text: str, scope: Scope = EVERYTHING)
 EXPORT_DRIVERS = {".geojson": "GeoJSON", ".json": "GeoJSON", ".gpkg": "GPKG", ".shp": None}
 
 
-def end_of_day(day: date, timezone: str) -> datetime:
-    """The last instant of `day` in the county's timezone: the grid "as it was on" that date."""
-    midnight = datetime.combine(day + timedelta(days=1), time(0), ZoneInfo(timezone))
-    return midnight - timedelta(microseconds=1)
-
-
 def export_grid(
     conn: psycopg.Connection, config: Config, day: date | None, level: int | None
 ) -> gpd.GeoDataFrame:
     """The current grid, or the grid at the end of `day`, optionally one level."""
     if day is None:
         return unit_store.current_units(conn, level)
-    return unit_store.units_as_of(conn, end_of_day(day, config.timezone), level)
+    return unit_store.units_as_of(conn, clock.end_of_day(day, config.timezone), level)
 
 
 def write_grid(frame: gpd.GeoDataFrame, path: Path) -> None:

@@ -17,6 +17,7 @@ from gridmap.core.config import Config
 from gridmap.core.errors import BadInput, Conflict, NotFound
 from gridmap.inspections import candidates, sampling
 from gridmap.inspections.compose import PlanRequest, Settings, compose
+from gridmap.inspections.plan_input import parse_point
 from gridmap.inspections.sampling import Weights
 from gridmap.store import inspections as store
 from gridmap.store import visits as visit_store
@@ -70,17 +71,6 @@ def settings_from(config: Config) -> Settings:
         ),
         solve_seconds=config.inspection_solve_seconds,
     )
-
-
-def parse_point(text: str, what: str) -> tuple[float, float]:
-    """A "lon,lat" text as a point in the county's longitude and latitude range."""
-    try:
-        lon, lat = (float(p) for p in text.replace("，", ",").split(","))
-    except ValueError as exc:
-        raise BadInput(f"{what} must be written lon,lat, e.g. 117.05,30.52") from exc
-    if not (73 <= lon <= 136 and 3 <= lat <= 54):
-        raise BadInput(f"{what} {text} lies outside China; is it written lon,lat?")
-    return lon, lat
 
 
 def seat_of(conn: psycopg.Connection, config: Config, request: PlanRequest) -> tuple[float, float]:

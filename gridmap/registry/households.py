@@ -2,39 +2,49 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import psycopg
 
+from gridmap.core import clock
 from gridmap.core.config import Config
 from gridmap.core.errors import BadInput
 from gridmap.files.households import read_households
 from gridmap.files.tables import refuse
 from gridmap.store import assignment
+from gridmap.store import history as history_store
 from gridmap.store import households as household_store
 
 
 def import_households(
     conn: psycopg.Connection, path: Path, crs_name: str | None = None, *,
-    max_unpacked_mb: int = Config.upload_max_unpacked_mb,
+    max_unpacked_mb: int = Config.upload_max_unpacked_mb, effective: date | None = None,
+    timezone: str = Config.timezone,
 ) -> dict:  # fmt: skip
     """Import a household file in one transaction and assign its households to the grid.
 
     Existing households (same code) are updated with the columns the file has; others keep
-    their values. Returns {"file", "rows", "created", "updated", "unchanged", "assigned",
+    their values. The changes take effect on `effective` (default: today in `timezone`); a
+    household listed as monitored and at risk without a monitoring period then gets one from
+    that date. Returns {"file", "rows", "created", "updated", "unchanged", "assigned",
     "outside_grid", "no_location", "mismatch"}, the last four over the file's households.
     Raises BadInput, writing nothing, when any row is wrong, there is no grid yet or the file
     would unpack to more than `max_unpacked_mb` MB.
     """
     table = read_households(path, crs_name, max_unpacked_mb=max_unpacked_mb)
-    with conn.transaction():
+    day = effective or clock.today(timezone)
+    with conn.transaction(), history_store.taking_effect(conn, day, path.name):
         require_grid(conn, path.name)
         household_store.stage_households(conn, table.rows, table.points)
+        household_store.keep_known_base_categories(conn)
         unplaced = household_store.resolve_counties(conn)
         refuse(path.name, [_no_county(row, code) for row, code in unplaced])
         # New rows are written already assigned; updated ones are put right afterwards.
         assignment.assign_staged(conn, household_store.STAGED)
         created, updated = household_store.upsert_households(conn, table.supplied)
+        if "category" in table.supplied:
+            household_store.open_listed_monitoring(conn)
         assignment.assign_all(conn)
         counts = household_store.staged_assignment_counts(conn)
     rows = len(table.rows)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
+import pandas as pd
 import psycopg
 
 from gridmap.core import clock
@@ -11,24 +13,34 @@ from gridmap.core.config import Config
 from gridmap.fieldwork.visits import outside_worker
 from gridmap.files import people as people_io
 from gridmap.files.tables import refuse
+from gridmap.store import contacts as contact_store
 from gridmap.store import people as people_store
+from gridmap.store import worker_history
 
 
 def import_workers(
     conn: psycopg.Connection, path: Path, crs_name: str | None = None, *,
-    max_unpacked_mb: int = Config.upload_max_unpacked_mb,
+    max_unpacked_mb: int = Config.upload_max_unpacked_mb, timezone: str = Config.timezone,
 ) -> dict:  # fmt: skip
-    """Import a worker file in one transaction; a worker's groups become exactly those listed.
+    """Import a worker file in one transaction, keeping the history of groups and status.
 
-    Returns {"file", "rows", "created", "updated", "unchanged", "groups_added",
-    "groups_removed"}. Raises BadInput, writing nothing, when any row is wrong or names a
+    From a row's start date (上岗日期; empty: today in `timezone`) the worker serves exactly
+    the groups listed (links to others end that day) with the status given; an end date
+    (离岗日期) ends every link of the worker and marks it 离职 (left) from then. Importing the
+    same file again changes nothing. Returns {"file", "rows", "created", "updated",
+    "unchanged", "groups_added", "groups_removed"}, the last two counting today's links.
+    Raises BadInput, writing nothing, when any row is wrong, dated in the future or names a
     group that is not in the current grid, or when the file would unpack to more than
     `max_unpacked_mb` MB.
     """
     table = people_io.read_workers(path, crs_name, max_unpacked_mb=max_unpacked_mb)
+    today = clock.today(timezone)
+    refuse(path.name, _future_dates(table.rows, today))
+    rows = table.rows.assign(since=table.rows["since"].astype(object))
+    rows.loc[rows["since"].isna(), "since"] = today
     groups = {"added": 0, "removed": 0}
     with conn.transaction():
-        people_store.stage_workers(conn, table.rows, table.homes, table.groups)
+        people_store.stage_workers(conn, rows, table.homes, table.groups)
         if table.groups is not None:
             refuse(
                 path.name,
@@ -39,8 +51,9 @@ def import_workers(
                 ],
             )
         created, updated = people_store.upsert_workers(conn, table.supplied)
-        if table.groups is not None:
-            groups = people_store.replace_worker_groups(conn)
+        worker_history.write_group_links(conn, groups_named=table.groups is not None)
+        worker_history.write_statuses(conn, status_named="status" in table.supplied)
+        groups = worker_history.refresh_current(conn, today)
     return {
         **_counts(path, len(table.rows), created, updated),
         "groups_added": groups["added"],
@@ -48,30 +61,46 @@ def import_workers(
     }
 
 
+def _future_dates(rows: pd.DataFrame, today: date) -> list[str]:
+    return [
+        f"row {row} (worker {code}): {what} {day} is in the future; record it on or after that day"
+        for row, code, since, until in rows[["row", "code", "since", "until"]].itertuples(
+            index=False, name=None
+        )
+        for what, day in (("start date (上岗日期)", since), ("end date (离岗日期)", until))
+        if day is not None and not pd.isna(day) and day > today
+    ]
+
+
 def import_contacts(
     conn: psycopg.Connection, path: Path, timezone: str = "Asia/Shanghai", *,
     max_unpacked_mb: int = Config.upload_max_unpacked_mb,
 ) -> dict:  # fmt: skip
-    """Import assistance contacts and pair them with households, in one transaction.
+    """Import assistance contacts and their links to households, in one transaction.
 
-    Pairings without a start date start today (in `timezone`); a pairing the contact already
-    has open is kept as it is. A household paired with a new contact has its open links with
-    contacts the file does not name for it closed the day the new link starts, so the history
-    keeps who assisted it when. Returns {"file", "rows", "created", "updated", "unchanged",
-    "pairings_added", "pairings_existing", "pairings_closed"}. Raises BadInput, writing
-    nothing, when any row is wrong or names an unknown household, or when the file would unpack
-    to more than `max_unpacked_mb` MB.
+    A household has one contact at a time: each link ends when the household's next one
+    starts, within the file as across files. A row's start date (开始日期; empty: today in
+    `timezone`) opens a link unless that contact's link already covers the date; an end date
+    (结束日期) ends it without a successor, and alone on a row ends the contact's open link.
+    Importing the same file again changes nothing. Returns {"file", "rows", "created",
+    "updated", "unchanged", "pairings_added", "pairings_existing", "pairings_closed"}. Raises
+    BadInput, writing nothing, when any row is wrong, names an unknown household or a link
+    that does not exist, or gives a household two contacts starting the same day, or when
+    the file would unpack to more than `max_unpacked_mb` MB.
     """
     table = people_io.read_contacts(path, max_unpacked_mb=max_unpacked_mb)
     pairings = table.pairings.assign(since=table.pairings["since"].astype(object))
-    pairings.loc[pairings["since"].isna(), "since"] = clock.today(timezone)
+    pairings.loc[pairings["since"].isna() & pairings["until"].isna(), "since"] = clock.today(
+        timezone
+    )
     with conn.transaction():
-        people_store.stage_contacts(conn, table.rows, pairings)
+        contact_store.stage_contacts(conn, table.rows, pairings)
         refuse(path.name, _unknown_households(conn, "incoming_pairing", "contact's household"))
-        refuse(path.name, _unclosable(conn))
-        created, updated = people_store.upsert_contacts(conn, table.supplied)
-        closed = people_store.close_replaced_pairings(conn)
-        added = people_store.add_pairings(conn)
+        refuse(path.name, _endings_without_link(conn))
+        refuse(path.name, _clashes(conn))
+        created, updated = contact_store.upsert_contacts(conn, table.supplied)
+        added, closed = contact_store.write_planned_links(conn)
+        closed += contact_store.end_links(conn) + contact_store.restated_endings(conn)
     return {
         **_counts(path, len(table.rows), created, updated),
         "pairings_added": added,
@@ -80,12 +109,20 @@ def import_contacts(
     }
 
 
-def _unclosable(conn: psycopg.Connection) -> list[str]:
+def _endings_without_link(conn: psycopg.Connection) -> list[str]:
     return [
-        f"row {row}: household {household} is assisted by contact {old} since {old_since}; "
-        f"the new contact {new}'s start date {new_since} must be later. Fix the start date "
+        f"row {row}: contact {contact} has no link with household {household} started before "
+        f"the end date {until}; fix the codes or the end date (结束日期), or give a start date "
         "(开始日期)"
-        for row, household, old, old_since, new, new_since in people_store.unclosable_pairings(conn)
+        for row, contact, household, until in contact_store.endings_without_link(conn)
+    ]
+
+
+def _clashes(conn: psycopg.Connection) -> list[str]:
+    return [
+        f"row {row}: household {household} would have two contacts, {contact} and {other}, "
+        f"from {day}; a household has one contact at a time, so fix one start date (开始日期)"
+        for row, household, contact, other, day in contact_store.plan_links(conn)
     ]
 
 

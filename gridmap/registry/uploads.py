@@ -5,6 +5,7 @@ from __future__ import annotations
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import psycopg
@@ -12,6 +13,7 @@ import pyogrio
 
 from gridmap.access import audit
 from gridmap.access.accounts import Actor
+from gridmap.core import clock
 from gridmap.core.config import Config
 from gridmap.core.errors import BadInput
 from gridmap.fieldwork import monitoring
@@ -42,6 +44,8 @@ class ImportOptions:
 
     crs_name: str | None = None
     reason: str | None = None
+    #: The day the grid or household changes took effect (None: now).
+    effective: date | None = None
 
 
 Runner = Callable[[psycopg.Connection, Path, Config, Actor, ImportOptions], dict]
@@ -54,13 +58,23 @@ RUNNERS: dict[str, Runner] = {
         crs_name=opts.crs_name,
         reason=opts.reason,
         max_unpacked_mb=cfg.upload_max_unpacked_mb,
+        at=None if opts.effective is None else clock.start_of_day(opts.effective, cfg.timezone),
     ),  # fmt: skip
     "households": lambda conn, path, cfg, _actor, opts: households.import_households(
-        conn, path, opts.crs_name, max_unpacked_mb=cfg.upload_max_unpacked_mb
-    ),
+        conn,
+        path,
+        opts.crs_name,
+        max_unpacked_mb=cfg.upload_max_unpacked_mb,
+        effective=opts.effective,
+        timezone=cfg.timezone,
+    ),  # fmt: skip
     "workers": lambda conn, path, cfg, _actor, opts: people.import_workers(
-        conn, path, opts.crs_name, max_unpacked_mb=cfg.upload_max_unpacked_mb
-    ),
+        conn,
+        path,
+        opts.crs_name,
+        max_unpacked_mb=cfg.upload_max_unpacked_mb,
+        timezone=cfg.timezone,
+    ),  # fmt: skip
     "contacts": lambda conn, path, cfg, _actor, _opts: people.import_contacts(
         conn, path, cfg.timezone, max_unpacked_mb=cfg.upload_max_unpacked_mb
     ),

@@ -14,7 +14,7 @@ import psycopg
 
 from gridmap.access import accounts
 from gridmap.access.accounts import Actor, cli_actor
-from gridmap.core import vocab
+from gridmap.core import clock, vocab
 from gridmap.core.clock import os_user
 from gridmap.core.config import Config
 from gridmap.coverage import report as coverage
@@ -23,7 +23,7 @@ from gridmap.grid import assign, grids
 from gridmap.registry import households, people
 from gridmap.sample.activity import generate_contacts, generate_visits
 from gridmap.sample.county import read_county
-from gridmap.sample.lifecycle import generate_monitoring
+from gridmap.sample.lifecycle import SPAN_DAYS, generate_monitoring
 from gridmap.sample.population import generate_households, generate_workers
 from gridmap.sample.projects import load_demo_projects
 from gridmap.store import assignment as assignment_store
@@ -49,10 +49,21 @@ def load_demo(
     The demo campaign is created and audited as `actor` (default: the command line's admin).
     """
     sample = config.geodata_dir / SAMPLE_FILE
-    report: dict = {"grids": grids.import_grid_file(conn, sample, reason="sample county")}
+    # The county's grid, households and workers are on record from the start of the sample's
+    # history, so a report as of any date in it sees them.
+    on_record = today - timedelta(days=SPAN_DAYS)
+    report: dict = {
+        "grids": grids.import_grid_file(
+            conn,
+            sample,
+            reason="sample county",
+            at=clock.start_of_day(on_record, config.timezone),
+        )  # fmt: skip
+    }
     units = read_county(sample)
     household_rows = generate_households(units, households_n, seed)
     worker_rows = generate_workers(units, household_rows, seed)
+    worker_rows["start_date"] = on_record.isoformat()
     contact_rows = generate_contacts(household_rows, seed)
     contact_rows["since"] = (today - timedelta(days=400)).isoformat()
     # Visits end yesterday: a time later today would be refused as lying in the future.
@@ -68,11 +79,13 @@ def load_demo(
             contacts=contact_rows,
             visits=visit_rows,
         )
-        report["households"] = households.import_households(conn, files["households"])
+        report["households"] = households.import_households(
+            conn, files["households"], effective=on_record, timezone=config.timezone
+        )
         report["monitoring"] = monitoring.import_monitoring(
             conn, files["monitoring"], config.timezone
         )
-        report["workers"] = people.import_workers(conn, files["workers"])
+        report["workers"] = people.import_workers(conn, files["workers"], timezone=config.timezone)
         report["contacts"] = people.import_contacts(conn, files["contacts"], config.timezone)
         report["visits"] = people.import_visits(conn, files["visits"], config.timezone)
         report["projects"] = load_demo_projects(conn, units, seed)

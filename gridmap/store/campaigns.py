@@ -7,6 +7,7 @@ from datetime import datetime
 import psycopg
 from psycopg import sql
 
+from gridmap.store.coverage import households_on
 from gridmap.store.scoping import level_params, prefix_filter, prefix_params
 
 _CAMPAIGN_KEYS = (
@@ -76,8 +77,11 @@ def unknown_units(conn: psycopg.Connection, codes: list[str]) -> list[str]:
     return [r[0] for r in rows]
 
 
-def _params(campaign: dict, window: tuple[datetime, datetime], prefixes: list[str] | None) -> dict:
+def _params(
+    campaign: dict, window: tuple[datetime, datetime], prefixes: list[str] | None, status: dict
+) -> dict:
     return {
+        **status,
         "c_patterns": [code + "%" for code in campaign["scope_codes"]],
         "categories": list(campaign["categories"]),
         "window_start": window[0],
@@ -88,48 +92,53 @@ def _params(campaign: dict, window: tuple[datetime, datetime], prefixes: list[st
 
 def progress_by_unit(
     conn: psycopg.Connection, campaign: dict, window: tuple[datetime, datetime],
-    prefixes: list[str] | None,
+    prefixes: list[str] | None, status: dict,
 ) -> list[tuple[str, int, int]]:  # fmt: skip
-    """(assigned unit, target households, visited in the window) under `prefixes`."""
+    """(unit, target households, visited in the window) under `prefixes`, the targets as
+    they stood on the as-of date of `status` (coverage status_params)."""
     query = sql.SQL(
         "SELECT coalesce(h.unit_code, ''), count(*), count(*) FILTER (WHERE {visited}) "
-        "FROM household h WHERE {targets} GROUP BY 1 ORDER BY 1"
-    ).format(visited=_VISITED, targets=_TARGETS)
-    rows = conn.execute(query, _params(campaign, window, prefixes)).fetchall()
+        "FROM ({households}) h WHERE {targets} GROUP BY 1 ORDER BY 1"
+    ).format(visited=_VISITED, targets=_TARGETS, households=households_on(status))
+    rows = conn.execute(query, _params(campaign, window, prefixes, status)).fetchall()
     return [(r[0], int(r[1]), int(r[2])) for r in rows]
 
 
 def unvisited(
     conn: psycopg.Connection, campaign: dict, window: tuple[datetime, datetime],
-    prefixes: list[str] | None, limit: int,
+    prefixes: list[str] | None, limit: int, status: dict,
 ) -> list[dict]:  # fmt: skip
     """Target households under `prefixes` not visited in the window, by unit and code."""
-    return _households(conn, campaign, window, prefixes, limit, visited=False)
+    return _households(conn, campaign, window, prefixes, limit, status, visited=False)
 
 
 def visited(
     conn: psycopg.Connection, campaign: dict, window: tuple[datetime, datetime],
-    prefixes: list[str] | None, limit: int,
+    prefixes: list[str] | None, limit: int, status: dict,
 ) -> list[dict]:  # fmt: skip
     """Target households under `prefixes` visited in the window, by unit and code."""
-    return _households(conn, campaign, window, prefixes, limit, visited=True)
+    return _households(conn, campaign, window, prefixes, limit, status, visited=True)
 
 
 def _households(
     conn: psycopg.Connection, campaign: dict, window: tuple[datetime, datetime],
-    prefixes: list[str] | None, limit: int, *, visited: bool,
+    prefixes: list[str] | None, limit: int, status: dict, *, visited: bool,
 ) -> list[dict]:  # fmt: skip
     query = sql.SQL(
         "SELECT h.code, h.unit_code, g.name, left(h.unit_code, %(village_length)s), v.name, "
-        "h.head_name, "
-        "h.category, h.phone, h.address, h.last_visit_on, ST_X(h.geom), ST_Y(h.geom) "
-        "FROM household h "
+        "x.head_name, "
+        "h.category, x.phone, x.address, h.last_visit_on, ST_X(h.geom), ST_Y(h.geom) "
+        "FROM ({households}) h JOIN household x ON x.code = h.code "
         "LEFT JOIN unit_version g ON g.code = h.unit_code AND g.valid_to IS NULL "
         "LEFT JOIN unit_version v ON v.code = left(h.unit_code, %(village_length)s) "
         "AND v.valid_to IS NULL AND length(h.unit_code) >= %(village_length)s "
         "WHERE {targets} AND {visited} ORDER BY h.unit_code, h.code LIMIT %(limit)s"
-    ).format(visited=_VISITED if visited else sql.SQL("NOT ") + _VISITED, targets=_TARGETS)
-    values = {**_params(campaign, window, prefixes), **level_params(), "limit": limit}
+    ).format(
+        visited=_VISITED if visited else sql.SQL("NOT ") + _VISITED,
+        targets=_TARGETS,
+        households=households_on(status),
+    )
+    values = {**_params(campaign, window, prefixes, status), **level_params(), "limit": limit}
     rows = conn.execute(query, values).fetchall()
     keys = (
         "code", "unit", "unit_name", "village", "village_name", "head_name", "category", "phone",

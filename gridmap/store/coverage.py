@@ -1,14 +1,14 @@
 """Coverage and visit status of households on a date, computed at query time.
 
-Nothing here is stored: the statuses follow from assignment, workers, contact
-links and visits. Visits and contact links carry dates and are read as they were
-on the as-of date; a household's group, its category and the workers' groups and
-status keep no history yet, so a past date reads them as they are today.
+Nothing here is stored: the statuses follow from the households' periods (place, status,
+base category), monitoring periods, worker links and statuses, contact links and visits,
+each read as it was on the as-of date. Today's household columns stand in for their
+periods when no household changed after the as-of date, which is the common case.
 """
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 import psycopg
 from psycopg import sql
@@ -37,19 +37,55 @@ _LAST_VISIT_HISTORIC = sql.SQL(
     "ORDER BY v.visited_at DESC LIMIT 1) END"
 )
 
+# Households as they stand today, and as they stood on as_of (their period then); the head's
+# name is there for searches.
+_HOUSEHOLDS_NOW = sql.SQL(
+    "SELECT code, county_code, unit_code, status, base_category, geom, last_visit_on, head_name "
+    "FROM household"
+)
+_HOUSEHOLDS_ON = sql.SQL(
+    "SELECT p.household_code AS code, p.county_code, p.unit_code, p.status, p.base_category, "
+    "p.geom, x.last_visit_on, x.head_name FROM household_period p "
+    "JOIN household x ON x.code = p.household_code "
+    "WHERE p.valid @> %(as_of)s::date"
+)
+# Each household with its category on as_of: monitored while a monitoring period covers the
+# date; after its last period ended (risk eliminated), the category of the after_risk setting
+# ('base': the household's own base category).
+_HOUSEHOLDS_WITH_CATEGORY = sql.SQL("""
+SELECT x.*,
+       CASE WHEN m.covers THEN 'monitored'
+            WHEN m.household_code IS NOT NULL AND %(after_risk)s::text <> 'base'
+            THEN %(after_risk)s::text ELSE x.base_category END AS category,
+       coalesce(m.covers, false) AS monitored,
+       coalesce(NOT m.covers, false) AS risk_eliminated,
+       m.kind AS monitor_kind
+FROM ({households}) x
+LEFT JOIN (
+    SELECT DISTINCT ON (household_code) household_code, kind,
+           eliminated_on IS NULL OR eliminated_on > %(as_of)s::date AS covers
+    FROM monitoring WHERE identified_on <= %(as_of)s::date
+    ORDER BY household_code, identified_on DESC
+) m ON m.household_code = x.code
+""")
+
 # Built from the fixed fragments above; every value is a bound parameter.
 _STATUS_QUERY = sql.SQL("""
 WITH staffed AS (
-    SELECT DISTINCT wg.group_code
-    FROM worker_group wg JOIN worker w ON w.code = wg.worker_code AND w.status = 'active'
+    SELECT DISTINCT g.group_code
+    FROM worker_group_period g
+    JOIN worker_status_period w ON w.worker_code = g.worker_code
+         AND w.county_code = g.county_code AND w.valid @> %(as_of)s::date
+         AND w.status = 'active'
+    WHERE g.valid @> %(as_of)s::date
 ),
 base AS (
-    SELECT h.code, h.unit_code, h.category, h.risk_eliminated, h.geom,
-           (h.category = 'monitored' AND NOT h.risk_eliminated) AS monitored,
+    SELECT h.code, h.unit_code, h.category, h.risk_eliminated, h.monitor_kind, h.geom,
+           h.monitored,
            s.group_code IS NOT NULL AS staffed,
            {last_visit} AS last_visit_on,
            {window} AS window_days
-    FROM household h
+    FROM ({households}) h
     LEFT JOIN staffed s ON s.group_code = h.unit_code
     WHERE h.status = 'active' AND {scope}
 ),
@@ -60,17 +96,25 @@ visits AS (
                 WHEN %(as_of)s::date - b.last_visit_on <= b.window_days THEN 'due_soon'
                 ELSE 'overdue' END AS visit_status
     FROM base b
+),
+flagged AS (
+    SELECT v.*,
+           v.unit_code IS NULL OR length(v.unit_code) <> %(group_length)s AS outside_grid,
+           NOT v.staffed AS no_worker,
+           v.monitored AND NOT EXISTS (
+               SELECT 1 FROM contact_household c
+               WHERE c.household_code = v.code AND c.since <= %(as_of)s::date
+                 AND (c.until IS NULL OR c.until > %(as_of)s::date)) AS no_contact,
+           v.visit_status IN ('overdue', 'never') AS overdue
+    FROM visits v
 )
-SELECT v.*,
-       CASE WHEN v.unit_code IS NULL OR length(v.unit_code) <> %(group_length)s THEN 'outside_grid'
-            WHEN NOT v.staffed THEN 'no_worker'
-            WHEN v.monitored AND NOT EXISTS (
-                SELECT 1 FROM contact_household c
-                WHERE c.household_code = v.code AND c.since <= %(as_of)s::date
-                  AND (c.until IS NULL OR c.until > %(as_of)s::date)) THEN 'no_contact'
-            WHEN v.visit_status IN ('overdue', 'never') THEN 'overdue'
+SELECT f.*,
+       CASE WHEN f.outside_grid THEN 'outside_grid'
+            WHEN f.no_worker THEN 'no_worker'
+            WHEN f.no_contact THEN 'no_contact'
+            WHEN f.overdue THEN 'overdue'
             ELSE 'covered' END AS coverage_status
-FROM visits v
+FROM flagged f
 """)
 #: A status query's scope that keeps every household.
 EVERY_HOUSEHOLD = sql.SQL("true")
@@ -85,11 +129,19 @@ def latest_visit_date(conn: psycopg.Connection, tz: str) -> date | None:
 
 
 def status_params(
-    as_of: date, tz: str, windows_days: dict[str, int], latest_visit: date | None
-) -> dict:
-    """The bound parameters of the status query; `historic` picks its last-visit rule."""
+    as_of: date, tz: str, windows_days: dict[str, int], latest_visit: date | None, *,
+    latest_change: date | None = None, after_risk: str = "base",
+) -> dict:  # fmt: skip
+    """The bound parameters of the status query.
+
+    `historic` picks its last-visit rule; `moved_since` reads households from their periods
+    because some changed after `as_of`; `after_risk` is the category a household whose risk
+    was eliminated takes ('base' for its own base category).
+    """
     return {
         "historic": latest_visit is not None and as_of < latest_visit,
+        "moved_since": latest_change is not None and as_of < latest_change,
+        "after_risk": after_risk,
         "as_of": as_of,
         "tz": tz,
         "w_monitored": windows_days["monitored"],
@@ -102,7 +154,19 @@ def status_params(
 def status_query(params: dict, scope: sql.Composable = EVERY_HOUSEHOLD) -> sql.Composable:
     """The status query for `params`, limited by a fixed SQL predicate on `h`."""
     last_visit = _LAST_VISIT_HISTORIC if params["historic"] else _LAST_VISIT_CURRENT
-    return _STATUS_QUERY.format(last_visit=last_visit, window=sql.SQL(_WINDOW), scope=scope)
+    return _STATUS_QUERY.format(
+        last_visit=last_visit,
+        window=sql.SQL(_WINDOW),
+        scope=scope,
+        households=households_on(params),
+    )
+
+
+def households_on(params: dict) -> sql.Composable:
+    """Every household as it stood on the as-of date of `params` (status_params), with its
+    category, monitored and risk_eliminated flags and monitoring kind on that date."""
+    source = _HOUSEHOLDS_ON if params.get("moved_since") else _HOUSEHOLDS_NOW
+    return _HOUSEHOLDS_WITH_CATEGORY.format(households=source)
 
 
 # Doubtful check-ins not yet rejected are few (a partial index finds them): the days on which a
@@ -145,7 +209,9 @@ def counts_by_unit(
         "count(*) FILTER (WHERE visit_status = 'never'), "
         "count(*) FILTER (WHERE visit_status = 'due_soon'), "
         "count(*) FILTER (WHERE visit_status = 'overdue'), "
-        "count(*) FILTER (WHERE doubtful_visit) "
+        "count(*) FILTER (WHERE doubtful_visit), "
+        "count(*) FILTER (WHERE outside_grid), count(*) FILTER (WHERE no_worker), "
+        "count(*) FILTER (WHERE no_contact), count(*) FILTER (WHERE overdue) "
         "FROM ({status}) s GROUP BY 1"
     ).format(
         status_cols=status_cols,
@@ -155,25 +221,31 @@ def counts_by_unit(
 
 
 def active_workers_by_group(
-    conn: psycopg.Connection, prefixes: list[str] | None
+    conn: psycopg.Connection, prefixes: list[str] | None, as_of: date
 ) -> list[tuple[str, str]]:
-    """(group code, worker code) for the active workers' groups under `prefixes`."""
+    """(group code, worker code) of the workers active and serving the group on `as_of`."""
     query = sql.SQL(
-        "SELECT wg.group_code, wg.worker_code FROM worker_group wg "
-        "JOIN worker w ON w.code = wg.worker_code WHERE w.status = 'active' AND {}"
+        "SELECT DISTINCT wg.group_code, wg.worker_code FROM worker_group_period wg "
+        "JOIN worker_status_period w ON w.worker_code = wg.worker_code "
+        "AND w.county_code = wg.county_code AND w.valid @> %(as_of)s::date "
+        "AND w.status = 'active' WHERE wg.valid @> %(as_of)s::date AND {}"
     ).format(prefix_filter("wg.group_code"))
-    return conn.execute(query, prefix_params(prefixes)).fetchall()
+    return conn.execute(query, {"as_of": as_of, **prefix_params(prefixes)}).fetchall()
 
 
 def unit_index(
-    conn: psycopg.Connection, level: int | None, prefixes: list[str] | None
-) -> list[tuple]:
-    """Code, name, level and parent of current units under `prefixes` (one level), by code."""
+    conn: psycopg.Connection, level: int | None, prefixes: list[str] | None,
+    at: datetime | None = None,
+) -> list[tuple]:  # fmt: skip
+    """Code, name, level and parent of the units under `prefixes` at `at` (default: now)."""
     query = sql.SQL(
-        "SELECT code, name, level, parent_code FROM unit_version WHERE valid_to IS NULL "
+        "SELECT code, name, level, parent_code FROM unit_version "
+        "WHERE (CASE WHEN %(at)s::timestamptz IS NULL THEN valid_to IS NULL "
+        "ELSE valid_from <= %(at)s AND (valid_to IS NULL OR valid_to > %(at)s) END) "
         "AND (%(level)s::int IS NULL OR level = %(level)s::int) AND {} ORDER BY code"
     ).format(prefix_filter("code"))
-    return conn.execute(query, {"level": level, **prefix_params(prefixes)}).fetchall()
+    params = {"level": level, "at": at, **prefix_params(prefixes)}
+    return conn.execute(query, params).fetchall()
 
 
 def households_page(
@@ -228,7 +300,7 @@ def household_detail(
         "SELECT s.code, s.unit_code, s.category, s.monitored, s.coverage_status, "
         "s.visit_status, s.last_visit_on, ST_X(s.geom), ST_Y(s.geom), "
         "h.head_name, h.members, h.id_number, h.phone, h.address, h.declared_group, "
-        "h.monitor_kind, h.risk_eliminated, u.name, s.doubtful_visit "
+        "s.monitor_kind, s.risk_eliminated, u.name, s.doubtful_visit "
         "FROM ({}) s JOIN household h ON h.code = s.code "
         "LEFT JOIN unit_version u ON u.code = s.unit_code AND u.valid_to IS NULL"
     ).format(status_with_doubtful(params, _ONE_HOUSEHOLD))

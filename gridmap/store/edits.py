@@ -8,6 +8,7 @@ import psycopg
 from psycopg import sql
 
 from gridmap.core import vocab
+from gridmap.core.errors import BadInput
 
 
 def open_edit(
@@ -73,6 +74,19 @@ def last_edit_of(conn: psycopg.Connection, codes: list[str]) -> dict | None:
         [codes],
     ).fetchone()
     return dict(zip(EDIT_COLUMNS, row, strict=True)) if row else None
+
+
+def require_after_versions(conn: psycopg.Connection, version_ids: list[int], at) -> None:  # type: ignore[no-untyped-def]
+    """Raise BadInput when `at` is before the start of any of the versions (history in order)."""
+    row = conn.execute(
+        "SELECT max(valid_from) FROM unit_version WHERE id = ANY(%s)", [version_ids]
+    ).fetchone()
+    latest = row[0] if row else None
+    if latest is not None and at < latest:
+        raise BadInput(
+            f"the edit cannot take effect at {at:%Y-%m-%d %H:%M}: a unit it changes has a "
+            f"version from {latest:%Y-%m-%d %H:%M}; give a later effective date (--effective)"
+        )
 
 
 def close_versions(conn: psycopg.Connection, version_ids: list[int], edit_id: int, at) -> int:  # type: ignore[no-untyped-def]

@@ -24,7 +24,7 @@ _STAGE_COLUMNS = [
     ("members", "integer"), ("id_number", "text"), ("phone", "text"), ("address", "text"),
     ("geom", "geometry(Point, 4326)"), ("declared_group", "text"), ("status", "text"),
     ("status_date", "date"), ("status_reason", "text"), ("county_code", "text"),
-    ("unit_code", "text"),
+    ("unit_code", "text"), ("base_category", "text"),
 ]  # fmt: skip
 #: Columns taken from the file as they are; geom and county_code are filled separately.
 _FROM_ROWS = [name for name, _ in _STAGE_COLUMNS[:10]] + ["declared_group", "status"]
@@ -117,8 +117,43 @@ def stage_households(
     frame["geom"] = ewkb_hex(geoms)
     frame["county_code"] = None
     frame["unit_code"] = None
+    frame["base_category"] = [
+        base_category(c, k) for c, k in zip(rows["category"], rows["monitor_kind"], strict=True)
+    ]
     ordered = frame[[name for name, _ in _STAGE_COLUMNS]]
     stage_rows(conn, STAGED, _STAGE_COLUMNS, ordered.itertuples(index=False, name=None))
+
+
+def base_category(category: str | None, monitor_kind: str | None) -> str:
+    """The category a household returns to when not monitored: 脱贫不稳定户 were lifted."""
+    if category in ("lifted", "ordinary"):
+        return category
+    return "lifted" if monitor_kind == "unstable" else "ordinary"
+
+
+def keep_known_base_categories(conn: psycopg.Connection) -> None:
+    """A known household the file lists as monitored keeps the base category it had."""
+    conn.execute(
+        "UPDATE incoming_household i SET base_category = h.base_category FROM household h "
+        "WHERE h.code = i.code AND i.category = 'monitored'"
+    )
+
+
+def open_listed_monitoring(conn: psycopg.Connection) -> int:
+    """Record monitoring for staged households the file lists as monitored; return how many.
+
+    One at risk without a period covering the effective date gets a period from that date;
+    one whose risk the file says was eliminated, and that has no period at all, gets a period
+    that ends the day it starts, so it counts as a household whose risk was eliminated.
+    """
+    return conn.execute(
+        "INSERT INTO monitoring (household_code, kind, identified_on, eliminated_on, listed_only) "
+        "SELECT i.code, i.monitor_kind, gridmap_effective_on(), "
+        "CASE WHEN i.risk_eliminated THEN gridmap_effective_on() END, true "
+        "FROM incoming_household i WHERE i.category = 'monitored' AND NOT EXISTS ("
+        "SELECT 1 FROM monitoring m WHERE m.household_code = i.code AND (i.risk_eliminated "
+        "OR m.eliminated_on IS NULL OR m.eliminated_on > gridmap_effective_on()))"
+    ).rowcount
 
 
 def resolve_counties(conn: psycopg.Connection) -> list[tuple[int, str]]:
@@ -150,6 +185,7 @@ def upsert_households(conn: psycopg.Connection, supplied: Sequence[str]) -> tupl
     """
     columns = [n for n, _ in _STAGE_COLUMNS if n not in ("file_row", "code")]
     updatable = [c for c in columns if c in supplied or c == "county_code"]
+    updatable += ["base_category"] if "category" in supplied else []
     return upsert_staged(conn, "household", STAGED, "code", columns, updatable)
 
 

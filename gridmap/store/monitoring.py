@@ -9,6 +9,7 @@ import psycopg
 from psycopg import sql
 
 from gridmap.core import vocab
+from gridmap.store.coverage import households_on, status_query
 from gridmap.store.households import stage_rows
 from gridmap.store.scoping import prefix_filter, prefix_params
 
@@ -26,6 +27,14 @@ def stage_monitoring(conn: psycopg.Connection, rows: pd.DataFrame) -> None:
     frame = rows.rename(columns={"row": "file_row"})[[n for n, _ in _STAGE_COLUMNS]]
     values = frame.astype(object).itertuples(index=False, name=None)
     stage_rows(conn, STAGED, _STAGE_COLUMNS, values)
+
+
+def drop_listed_only(conn: psycopg.Connection) -> int:
+    """Remove the periods known only from household files of the staged households."""
+    return conn.execute(
+        "DELETE FROM monitoring WHERE listed_only "
+        "AND household_code IN (SELECT household_code FROM incoming_monitoring)"
+    ).rowcount
 
 
 def overlaps(conn: psycopg.Connection) -> list[tuple]:
@@ -79,9 +88,12 @@ def sync_households(conn: psycopg.Connection) -> int:
 
 
 def counts_by_unit(
-    conn: psycopg.Connection, start: date, end: date, prefixes: list[str] | None
+    conn: psycopg.Connection, start: date, end: date, prefixes: list[str] | None, status: dict
 ) -> list[tuple]:
-    """Per unit: identified in [start, end] (all, per way found), eliminated, at risk at end."""
+    """Per unit: identified in [start, end] (all, per way found), eliminated, at risk at end.
+
+    Households count in the unit they were in on `end`, the as-of date of `status`.
+    """
     found = sql.SQL(", ").join(
         sql.SQL(
             "count(*) FILTER (WHERE m.identified_on BETWEEN %(start)s AND %(end)s "
@@ -95,10 +107,10 @@ def counts_by_unit(
         "count(*) FILTER (WHERE m.eliminated_on BETWEEN %(start)s AND %(end)s), "
         "count(*) FILTER (WHERE m.identified_on <= %(end)s "
         "AND (m.eliminated_on IS NULL OR m.eliminated_on > %(end)s)) "
-        "FROM monitoring m JOIN household h ON h.code = m.household_code WHERE {scope} "
+        "FROM monitoring m JOIN ({households}) h ON h.code = m.household_code WHERE {scope} "
         "GROUP BY 1"
-    ).format(found=found, scope=_SCOPE)
-    params = {"start": start, "end": end, **prefix_params(prefixes)}
+    ).format(found=found, scope=_SCOPE, households=households_on(status))
+    params = {**status, "start": start, "end": end, **prefix_params(prefixes)}
     return conn.execute(query, params).fetchall()
 
 
@@ -128,31 +140,33 @@ def contact_links(conn: psycopg.Connection, household: str, prefixes: list[str] 
 _OPEN_ON = sql.SQL("l.since <= %(as_of)s AND (l.until IS NULL OR l.until > %(as_of)s)")
 
 
-def contact_loads(conn: psycopg.Connection, as_of: date, prefixes: list[str] | None) -> list:
-    """Contacts with their households under `prefixes` on `as_of` (all, and monitored ones)."""
+def contact_loads(conn: psycopg.Connection, status: dict, prefixes: list[str] | None) -> list:
+    """Contacts with their households under `prefixes` on the as-of date of `status` (all, and
+    those monitored then)."""
     query = sql.SQL(
         "SELECT c.code, c.name, c.organisation, c.phone, count(h.code), count(h.code) FILTER "
-        "(WHERE h.category = 'monitored' AND NOT h.risk_eliminated) FROM contact c "
+        "(WHERE h.monitored) FROM contact c "
         "LEFT JOIN contact_household l ON l.contact_code = c.code AND {open} "
-        "LEFT JOIN household h ON h.code = l.household_code AND h.status = 'active' AND {scope} "
+        "LEFT JOIN ({households}) h ON h.code = l.household_code AND h.status = 'active' "
+        "AND {scope} "
         "GROUP BY c.code HAVING %(prefixes)s::text[] IS NULL OR count(h.code) > 0 "
         "ORDER BY count(h.code) DESC, c.code"
-    ).format(open=_OPEN_ON, scope=_SCOPE)
-    return conn.execute(query, {"as_of": as_of, **prefix_params(prefixes)}).fetchall()
+    ).format(open=_OPEN_ON, scope=_SCOPE, households=households_on(status))
+    return conn.execute(query, {**status, **prefix_params(prefixes)}).fetchall()
 
 
 def uncontacted(
-    conn: psycopg.Connection, as_of: date, prefixes: list[str] | None, limit: int
+    conn: psycopg.Connection, status: dict, prefixes: list[str] | None, limit: int
 ) -> list[tuple]:
-    """Monitored households at risk under `prefixes` with no contact on `as_of`, with points."""
+    """Households under `prefixes` monitored without a contact on the as-of date of `status`
+    (the coverage query's no_contact), with their points."""
     query = sql.SQL(
-        "SELECT h.code, h.unit_code, u.name, h.head_name, h.monitor_kind, "
-        "(SELECT max(l.until) FROM contact_household l WHERE l.household_code = h.code "
-        "AND l.until <= %(as_of)s), ST_X(h.geom), ST_Y(h.geom) FROM household h "
-        "LEFT JOIN unit_version u ON u.code = h.unit_code AND u.valid_to IS NULL "
-        "WHERE h.status = 'active' AND h.category = 'monitored' AND NOT h.risk_eliminated "
-        "AND NOT EXISTS (SELECT 1 FROM contact_household l WHERE l.household_code = h.code "
-        "AND {open}) AND {scope} ORDER BY h.unit_code, h.code LIMIT %(limit)s"
-    ).format(open=_OPEN_ON, scope=_SCOPE)
-    params = {"as_of": as_of, "limit": limit, **prefix_params(prefixes)}
+        "SELECT s.code, s.unit_code, u.name, x.head_name, s.monitor_kind, "
+        "(SELECT max(l.until) FROM contact_household l WHERE l.household_code = s.code "
+        "AND l.until <= %(as_of)s), ST_X(s.geom), ST_Y(s.geom) FROM ({status}) s "
+        "JOIN household x ON x.code = s.code "
+        "LEFT JOIN unit_version u ON u.code = s.unit_code AND u.valid_to IS NULL "
+        "WHERE s.no_contact ORDER BY s.unit_code, s.code LIMIT %(limit)s"
+    ).format(status=status_query(status, _SCOPE))
+    params = {**status, "limit": limit, **prefix_params(prefixes)}
     return conn.execute(query, params).fetchall()

@@ -1,4 +1,4 @@
-"""Workers and their groups, assistance contacts and their households, and visits."""
+"""Workers and their groups, and visits."""
 
 from __future__ import annotations
 
@@ -15,16 +15,11 @@ from gridmap.store.visits import foreign_workers_query
 _WORKER_COLUMNS = [
     ("file_row", "integer"), ("code", "text PRIMARY KEY"), ("name", "text"), ("phone", "text"),
     ("birth_year", "integer"), ("status", "text"), ("capacity", "integer"),
-    ("home", "geometry(Point, 4326)"),
+    ("home", "geometry(Point, 4326)"), ("since", "date"), ("until", "date"),
 ]  # fmt: skip
+#: Staged worker columns the worker table has (the dates go to the history tables).
+_WORKER_STORED = [n for n, _ in _WORKER_COLUMNS[2:] if n not in ("since", "until")]
 _WORKER_GROUP_COLUMNS = [("file_row", "integer"), ("worker_code", "text"), ("group_code", "text")]
-_CONTACT_COLUMNS = [
-    ("file_row", "integer"), ("code", "text PRIMARY KEY"), ("name", "text"),
-    ("organisation", "text"), ("phone", "text"),
-]  # fmt: skip
-_PAIRING_COLUMNS = [
-    ("file_row", "integer"), ("contact_code", "text"), ("household_code", "text"), ("since", "date")
-]  # fmt: skip
 _VISIT_COLUMNS = [
     ("file_row", "integer"), ("household_code", "text"), ("visitor_code", "text"),
     ("visited_at", "timestamptz"), ("kind", "text"), ("note", "text"),
@@ -66,86 +61,8 @@ def unknown_groups(conn: psycopg.Connection) -> list[tuple[int, str, str]]:
 
 def upsert_workers(conn: psycopg.Connection, supplied: Sequence[str]) -> tuple[int, int]:
     """Write the staged workers by code; existing ones get only the `supplied` columns."""
-    columns = [n for n, _ in _WORKER_COLUMNS[2:]]
-    updatable = [c for c in columns if c in supplied]
-    return upsert_staged(conn, "worker", "incoming_worker", "code", columns, updatable)
-
-
-def replace_worker_groups(conn: psycopg.Connection) -> dict[str, int]:
-    """Make each staged worker serve exactly its staged groups; return removed and added pairs."""
-    removed = conn.execute(
-        "DELETE FROM worker_group g USING incoming_worker w WHERE g.worker_code = w.code "
-        "AND NOT EXISTS (SELECT 1 FROM incoming_worker_group p "
-        "WHERE p.worker_code = g.worker_code AND p.group_code = g.group_code)"
-    ).rowcount
-    added = conn.execute(
-        "INSERT INTO worker_group (worker_code, group_code) "
-        "SELECT DISTINCT worker_code, group_code FROM incoming_worker_group "
-        "ON CONFLICT DO NOTHING"
-    ).rowcount
-    return {"removed": removed, "added": added}
-
-
-def stage_contacts(conn: psycopg.Connection, rows: pd.DataFrame, pairings: pd.DataFrame) -> None:
-    """Stage checked contacts and their pairings (every `since` filled in)."""
-    stage_rows(conn, "incoming_contact", _CONTACT_COLUMNS, _values(rows, _CONTACT_COLUMNS))
-    stage_rows(conn, "incoming_pairing", _PAIRING_COLUMNS, _values(pairings, _PAIRING_COLUMNS))
-
-
-def upsert_contacts(conn: psycopg.Connection, supplied: Sequence[str]) -> tuple[int, int]:
-    """Write the staged contacts by code; existing ones get only the `supplied` columns."""
-    columns = [n for n, _ in _CONTACT_COLUMNS[2:]]
-    updatable = [c for c in columns if c in supplied]
-    return upsert_staged(conn, "contact", "incoming_contact", "code", columns, updatable)
-
-
-def add_pairings(conn: psycopg.Connection) -> int:
-    """Add the staged pairings a contact does not already have open (or from the same day)."""
-    return conn.execute(
-        "INSERT INTO contact_household (contact_code, household_code, since) "
-        "SELECT DISTINCT ON (p.contact_code, p.household_code) "
-        "p.contact_code, p.household_code, p.since FROM incoming_pairing p "
-        "WHERE NOT EXISTS (SELECT 1 FROM contact_household c "
-        "WHERE c.contact_code = p.contact_code AND c.household_code = p.household_code "
-        "AND (c.until IS NULL OR c.since = p.since)) "
-        "ORDER BY p.contact_code, p.household_code, p.since ON CONFLICT DO NOTHING"
-    ).rowcount
-
-
-#: `replaced`: the open links of households the staged pairings give a new contact (one
-#: without an open link yet) with contacts the file does not name for them, beside the
-#: earliest start among the household's new contacts and the file row naming it.
-_REPLACED = sql.SQL(
-    "WITH newcomer AS (SELECT DISTINCT ON (p.household_code) p.household_code, p.since, "
-    "p.file_row, p.contact_code FROM incoming_pairing p WHERE NOT EXISTS (SELECT 1 "
-    "FROM contact_household c WHERE c.contact_code = p.contact_code "
-    "AND c.household_code = p.household_code AND c.until IS NULL) "
-    "ORDER BY p.household_code, p.since, p.file_row), "
-    "replaced AS (SELECT n.file_row, c.household_code, c.contact_code, c.since AS old_since, "
-    "n.contact_code AS new_contact, n.since AS new_since FROM contact_household c "
-    "JOIN newcomer n ON n.household_code = c.household_code WHERE c.until IS NULL "
-    "AND NOT EXISTS (SELECT 1 FROM incoming_pairing p "
-    "WHERE p.household_code = c.household_code AND p.contact_code = c.contact_code)) "
-)
-
-
-def unclosable_pairings(conn: psycopg.Connection) -> list[tuple]:
-    """Rows (row, household, old/new contact and start) whose new contact starts too early."""
-    query = _REPLACED + sql.SQL(
-        "SELECT file_row, household_code, contact_code, old_since, new_contact, new_since "
-        "FROM replaced WHERE old_since >= new_since ORDER BY file_row, contact_code"
-    )
-    return conn.execute(query).fetchall()
-
-
-def close_replaced_pairings(conn: psycopg.Connection) -> int:
-    """End the replaced open links on the day the new contact starts; return how many."""
-    query = _REPLACED + sql.SQL(
-        "UPDATE contact_household o SET until = r.new_since FROM replaced r "
-        "WHERE o.contact_code = r.contact_code AND o.household_code = r.household_code "
-        "AND o.since = r.old_since"
-    )
-    return conn.execute(query).rowcount
+    updatable = [c for c in _WORKER_STORED if c in supplied]
+    return upsert_staged(conn, "worker", "incoming_worker", "code", _WORKER_STORED, updatable)
 
 
 def unknown_households(conn: psycopg.Connection, staged: str) -> list[tuple[int, str]]:

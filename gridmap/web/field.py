@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -12,7 +11,7 @@ from flask_login import current_user
 
 from gridmap.core import clock, vocab
 from gridmap.core.errors import BadInput, GridmapError
-from gridmap.fieldwork import campaigns, monitoring, visits
+from gridmap.fieldwork import campaign_input, campaigns, monitoring, visits
 from gridmap.files.monitoring import unvisited_workbook
 from gridmap.maps.text import CATEGORY_TEXT
 from gridmap.web import params
@@ -101,24 +100,6 @@ def reject_visit(visit_id: int) -> Any:
 # --- campaigns ----------------------------------------------------------------------------
 
 
-def _campaign_args(form: Any) -> dict:
-    """Name, window, units and categories of a new campaign from a form or JSON body."""
-    try:
-        starts = date.fromisoformat(str(form.get("from") or ""))
-        ends = date.fromisoformat(str(form.get("to") or ""))
-    except ValueError:
-        raise BadInput(_("Give the first and last day of the campaign as YYYY-MM-DD.")) from None
-
-    def listed(key: str) -> list[str]:
-        value = form.getlist(key) if hasattr(form, "getlist") else form.get(key) or []
-        return [value] if isinstance(value, str) else [str(v) for v in value]
-
-    return {
-        "name": str(form.get("name") or ""), "starts_on": starts, "ends_on": ends,
-        "scope_codes": listed("scope"), "categories": listed("categories"),
-    }  # fmt: skip
-
-
 @bp.route("/campaigns", methods=["GET", "POST"])
 def campaigns_page() -> Any:
     """The campaigns; administrators and reviewers create one here."""
@@ -127,7 +108,8 @@ def campaigns_page() -> Any:
         if not current_user.may(vocab.CREATE_CAMPAIGNS):
             abort(403)
         try:
-            made = campaigns.create_campaign(db(), current_actor(), **_campaign_args(request.form))
+            campaign = campaign_input.parse_campaign(request.form, params.translated)
+            made = campaigns.add_campaign(db(), current_actor(), campaign)
         except GridmapError as exc:
             error, status = exc.message, exc.status
         else:
@@ -161,7 +143,8 @@ def list_campaigns() -> Any:
 @require(vocab.CREATE_CAMPAIGNS)
 def create_campaign() -> Any:
     """Create a campaign from JSON: name, from, to, scope (codes), categories."""
-    made = campaigns.create_campaign(db(), current_actor(), **_campaign_args(_json_body()))
+    campaign = campaign_input.parse_campaign(_json_body(), params.translated)
+    made = campaigns.add_campaign(db(), current_actor(), campaign)
     return jsonify(made), 201
 
 

@@ -22,9 +22,8 @@ from flask import (
 from flask_babel import gettext as _
 
 from gridmap.core.clock import today
-from gridmap.core.errors import BadInput, GridmapError
-from gridmap.inspections import exports, plan, sampling
-from gridmap.inspections.compose import PlanRequest
+from gridmap.core.errors import GridmapError
+from gridmap.inspections import exports, plan, plan_input, sampling
 from gridmap.inspections.map import build_plan_map, day_dash, team_colour
 from gridmap.web import params
 from gridmap.web.api import download
@@ -41,66 +40,6 @@ def _only_inspectors() -> None:
     # Same answer as an unknown address: nobody else learns that plans exist.
     if not plan.may_see(current_actor()):
         abort(404)
-
-
-def quotas_from(form: dict) -> tuple[tuple[str, int], ...]:
-    """The per-source quotas: `quota_<source>` fields, or a JSON `quotas` object."""
-    given = form.get("quotas")
-    if given is not None and not isinstance(given, dict):
-        raise BadInput(_('quotas must be an object such as {"households": 20}.'))
-    found = {str(k): v for k, v in (given or {}).items()}
-    found.update({s: form[f"quota_{s}"] for s in sampling.SOURCES if f"quota_{s}" in form})
-    quotas = []
-    for source, raw in found.items():
-        text = "" if raw is None else str(raw).strip()
-        if not text:
-            continue  # an empty field sets no quota
-        if not text.isdigit():
-            raise BadInput(_("The quota for %(source)s must be a whole number.", source=source))
-        quotas.append((source, int(text)))
-    return tuple(quotas)
-
-
-def weights_from(form: dict) -> tuple[tuple[str, float], ...]:
-    """The per-source weight multipliers: `weight_<source>` fields, or a JSON `weights` object."""
-    given = form.get("weights")
-    if given is not None and not isinstance(given, dict):
-        raise BadInput(_('weights must be an object such as {"households": 2}.'))
-    found = {str(k): v for k, v in (given or {}).items()}
-    found.update({s: form[f"weight_{s}"] for s in sampling.SOURCES if f"weight_{s}" in form})
-    weights = []
-    for source, raw in found.items():
-        text = "" if raw is None else str(raw).strip()
-        if not text:
-            continue  # an empty field keeps the configured weights
-        try:
-            weights.append((source, float(text)))
-        except ValueError as exc:
-            raise BadInput(_("The weight for %(source)s must be a number, e.g. 2 or 0.5.",
-                             source=source)) from exc  # fmt: skip
-    return tuple(weights)
-
-
-def request_from(form: dict, sources: list[str]) -> PlanRequest:
-    """The plan request in a submitted form or JSON body, or BadInput naming the field."""
-    seat_text = str(form.get("seat") or "").strip()
-    return PlanRequest(
-        name=str(form.get("name") or "").strip(),
-        first_day=params.field_day(form, "first_day", _("First day")),
-        days=params.field_whole(form, "days", _("Days")) or 0,
-        teams=params.field_whole(form, "teams", _("Teams")) or 0,
-        hours=params.field_number(form, "hours", _("Working hours per day")),
-        stops=params.field_whole(form, "stops", _("Stops in all"), required=False),
-        per_township=params.field_whole(
-            form, "per_township", _("Stops per township"), required=False
-        ),  # fmt: skip
-        mandatory=str(form.get("mandatory", "")).lower() in ("1", "on", "true", "yes"),
-        seed=params.field_whole(form, "seed", _("Seed"), required=False),
-        sources=tuple(s for s in sampling.SOURCES if s in sources),
-        seat=plan.parse_point(seat_text, _("The start point")) if seat_text else None,
-        quotas=quotas_from(form),
-        weights=weights_from(form),
-    )
 
 
 def _form_defaults() -> dict:
@@ -127,8 +66,8 @@ def create() -> Any:
     form = request.form.to_dict()
     sources = request.form.getlist("sources")
     try:
-        made = plan.create_plan(db(), config(), request_from(form, sources), current_actor(),
-                                today(config().timezone))  # fmt: skip
+        wanted = plan_input.plan_request(form, sources, params.translated)
+        made = plan.create_plan(db(), config(), wanted, current_actor(), today(config().timezone))
     except GridmapError as exc:
         shown = {**_form_defaults(), **form, "sources": sources, "mandatory": "mandatory" in form}
         return render_template("inspections.html", active="inspections", plans=[], form=shown,
@@ -212,15 +151,8 @@ def api_list() -> Any:
 @bp.post("/api/v1/inspections")
 def api_create() -> Any:
     """Make a plan from a JSON object with the form's fields (sources as a list)."""
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise BadInput("send the plan input as a JSON object")
-    sources = body.get("sources") or list(sampling.SOURCES)
-    if not isinstance(sources, list):
-        raise BadInput("sources must be a list")
-    body = {**body, "mandatory": body.get("mandatory", True)}
-    made = plan.create_plan(db(), config(), request_from(body, [str(s) for s in sources]),
-                            current_actor(), today(config().timezone))  # fmt: skip
+    wanted = plan_input.plan_body(request.get_json(silent=True), params.translated)
+    made = plan.create_plan(db(), config(), wanted, current_actor(), today(config().timezone))
     return jsonify(made), 201
 
 

@@ -1,8 +1,8 @@
 """Request parameters for pages and API alike: parsed, checked, or refused with BadInput (400).
 
 Messages name the parameter and how to write it. Query parameters are worded in the user's
-language on pages and in English for the API and tiles; form fields (pages and JSON bodies) in
-the user's language.
+language on pages and in English for the API and tiles. Form fields (pages and JSON bodies) are
+checked by the domain's input functions, which word their refusals with `translated`.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from flask_babel import gettext
 from gridmap.core import vocab
 from gridmap.core.clock import today
 from gridmap.core.errors import BadInput
+from gridmap.core.fields import whole
 from gridmap.web.context import config
 
 #: Paths whose answers are JSON or tiles, for scripts: their messages stay in English.
@@ -30,9 +31,6 @@ LEVEL_MSG = "Parameter %(name)s must be a grid level from %(low)s to %(high)s."
 CODE_MSG = "Parameter %(name)s must be a grid code of %(digits)s digits."
 CHOICE_MSG = "Parameter %(name)s must be one of %(choices)s."
 VERSION_MSG = "Parameter %(name)s must be a version number."
-FIELD_WHOLE_MSG = "%(field)s must be a whole number."
-FIELD_NUMBER_MSG = "%(field)s must be a number, e.g. 8 or 7.5."
-FIELD_DATE_MSG = "%(field)s must be a date written YYYY-MM-DD, e.g. 2024-06-30."
 
 
 def is_api_request() -> bool:
@@ -68,11 +66,6 @@ def text(name: str, *, max_length: int) -> str | None:
 def flag(name: str) -> bool:
     """True when the parameter is 1."""
     return raw(name) == "1"
-
-
-def whole(text: str) -> int | None:
-    """`text` as a non-negative whole number written in ASCII digits, else None."""
-    return int(text) if text.isascii() and text.isdigit() else None
 
 
 def day(name: str, default: date | None = None, *, source: Mapping | None = None) -> date | None:
@@ -196,30 +189,3 @@ def choice(name: str, choices: Collection[str]) -> str | None:
     if text is not None and text not in choices:
         raise BadInput(wording(CHOICE_MSG, name=name, choices=", ".join(sorted(choices))))
     return text
-
-
-def field_whole(source: Mapping, name: str, label: str, *, required: bool = True) -> int | None:
-    """A form field holding a whole number (labelled for the message); None when optional."""
-    text = raw(name, source) or ""
-    if not text and not required:
-        return None
-    value = whole(text)
-    if value is None:
-        raise BadInput(translated(FIELD_WHOLE_MSG, field=label))
-    return value
-
-
-def field_number(source: Mapping, name: str, label: str) -> float:
-    """A form field holding a number such as 8 or 7.5."""
-    try:
-        return float(raw(name, source) or "")
-    except ValueError:
-        raise BadInput(translated(FIELD_NUMBER_MSG, field=label)) from None
-
-
-def field_day(source: Mapping, name: str, label: str) -> date:
-    """A form field holding a date written YYYY-MM-DD."""
-    try:
-        return date.fromisoformat(raw(name, source) or "")
-    except ValueError:
-        raise BadInput(translated(FIELD_DATE_MSG, field=label)) from None

@@ -10,6 +10,7 @@ import shapely
 from gridmap.access import audit
 from gridmap.access.accounts import Actor
 from gridmap.core import clock, vocab
+from gridmap.core.config import Config
 from gridmap.geo import areas, topology
 from gridmap.grid.redraw.compare import gained_and_lost
 from gridmap.grid.redraw.plan import GridState, Unit
@@ -17,6 +18,7 @@ from gridmap.grid.redraw.problems import EditConflict, EditRefused, describe
 from gridmap.store import assignment as assignment_store
 from gridmap.store import edits as edit_store
 from gridmap.store import gaps as gap_store
+from gridmap.store import history as history_store
 
 REFUSING_RULES = ("invalid_geometry", "outside_parent", "overlap", "bad_code", "empty")
 
@@ -142,7 +144,11 @@ def save(
     if not result["ok"]:
         raise EditRefused("breaks_grid", problems=result["problems"])
     conn, at = state.conn, at or clock.now()
-    with audit.audited(conn, actor, f"edit.{state.plan.kind}", ",".join(result["area_change_m2"])):
+    day = clock.local_date(at, Config.timezone)
+    with (
+        audit.audited(conn, actor, f"edit.{state.plan.kind}", ",".join(result["area_change_m2"])),
+        history_store.taking_effect(conn, day, f"{state.plan.kind} edit"),
+    ):
         edit_id = edit_store.open_edit(conn, kind=state.plan.kind, author=actor.username,
                                        reason=reason, at=at)  # fmt: skip
         _write_versions(state, edit_id, at)
@@ -153,6 +159,7 @@ def save(
 def _write_versions(state: GridState, edit_id: int, at: datetime) -> None:
     changed = state.plan.changed()
     versions = [u.version for u in changed if u.version]
+    edit_store.require_after_versions(state.conn, versions, at)
     if edit_store.close_versions(state.conn, versions, edit_id, at) != len(versions):
         raise _conflict(state)
     for unit in changed:

@@ -11,12 +11,13 @@ import shapely
 from gridmap.access import audit
 from gridmap.access.accounts import Actor, Scope
 from gridmap.core import clock
+from gridmap.core.config import Config
 from gridmap.core.errors import NotFound
-from gridmap.grid.grids import end_of_day
 from gridmap.grid.redraw.problems import EditConflict, EditRefused
 from gridmap.store import assignment as assignment_store
 from gridmap.store import edits as edit_store
 from gridmap.store import gaps as gap_store
+from gridmap.store import history as history_store
 from gridmap.store import units as unit_store
 
 
@@ -24,7 +25,7 @@ def grid_as_of(
     conn: psycopg.Connection, day: date, timezone: str, level: int | None
 ) -> gpd.GeoDataFrame:
     """The units as they were at the end of `day` (optionally one level)."""
-    return unit_store.units_as_of(conn, end_of_day(day, timezone), level)
+    return unit_store.units_as_of(conn, clock.end_of_day(day, timezone), level)
 
 
 def grid_as_of_geojson(
@@ -32,7 +33,7 @@ def grid_as_of_geojson(
 ) -> dict:
     """The units of one level in scope as they were at the end of `day`, as GeoJSON."""
     return unit_store.units_geojson_as_of(
-        conn, end_of_day(day, timezone), level, scope.narrow(None)
+        conn, clock.end_of_day(day, timezone), level, scope.narrow(None)
     )
 
 
@@ -69,7 +70,12 @@ def undo(
         names = ", ".join(f"{e['id']} ({e['author']}: {e['reason']})" for e in later)
         raise EditConflict("undo_blocked", edit=edit_id, later=names)
     at = at or clock.now()
-    with audit.audited(conn, actor, "edit.undo", str(edit_id)):
+    day = clock.local_date(at, Config.timezone)
+    with (
+        audit.audited(conn, actor, "edit.undo", str(edit_id)),
+        history_store.taking_effect(conn, day, f"undo of edit {edit_id}"),
+    ):
+        edit_store.require_after_versions(conn, [v["version"] for v in versions["opened"]], at)
         new_id = edit_store.open_edit(
             conn, kind="undo", author=actor.username, reason=reason, at=at, undoes=edit_id
         )

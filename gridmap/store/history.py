@@ -1,0 +1,40 @@
+"""The date a transaction's changes take effect, for the history tables' triggers."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+
+import psycopg
+
+from gridmap.core.errors import BadInput
+
+#: SQLSTATE the history triggers raise for a change dated before the last one recorded.
+_TOO_EARLY = "GM001"
+
+
+@contextmanager
+def taking_effect(conn: psycopg.Connection, day: date, source: str) -> Iterator[None]:
+    """Inside the caller's transaction, date the changes written to `day` (a local date).
+
+    Raises BadInput naming `source` when a changed household's last recorded change is later
+    than `day`: history is written in the order it happened.
+    """
+    conn.execute("SELECT set_config('gridmap.effective_on', %s, true)", [day.isoformat()])
+    try:
+        yield
+    except psycopg.Error as error:
+        if error.sqlstate != _TOO_EARLY:
+            raise
+        raise BadInput(
+            f"{source}: the changes cannot take effect on {day}: some of the households they "
+            f"move already changed after that date (last change: {latest_change(conn)}). "
+            "Give a later effective date (--effective)."
+        ) from None
+
+
+def latest_change(conn: psycopg.Connection) -> date | None:
+    """The latest date a household's place, status or base category changed."""
+    row = conn.execute("SELECT max(lower(valid)) FROM household_period").fetchone()
+    return row[0] if row else None
