@@ -143,3 +143,18 @@ def test_importing_the_same_workers_again_changes_nothing(county, tmp_path):
     assert (again["groups_added"], again["groups_removed"]) == (0, 0)
     after = [county.execute(f"SELECT * FROM {t} ORDER BY 1, 2").fetchall() for t in tables]  # noqa: S608
     assert after == before
+
+
+def test_applied_worker_suggestions_start_today(conn, tiny_county_file):
+    from gridmap.core import clock
+    from gridmap.grid import assign
+    from tests.household_fixtures import Household, add_households, add_worker
+
+    grids.import_grid_file(conn, tiny_county_file)
+    add_households(conn, [Household("S1", (500, 3000))])  # in group ...200002, unstaffed
+    add_worker(conn, "W1", ["341890100200001"], home_m=(500, 2500))
+    result = assign.suggest_workers(conn, CONFIG, apply=True)
+    assert ("W1", "341890100200002") in [(s["worker"], s["group"]) for s in result["suggestions"]]
+    today = clock.today(CONFIG.timezone)
+    assert _status(conn, "S1", today)["no_worker"] is False
+    assert _status(conn, "S1", date.fromordinal(today.toordinal() - 1))["no_worker"] is True

@@ -225,6 +225,30 @@ def test_monitored_households_without_a_contact(county, tmp_path):
     assert [h["code"] for h in before] == ["H001", "H003"]
 
 
+def _check_history_commands(runner: CliRunner, cli_env: dict, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The command-line lists agree with the pages: uncontacted on a date, a contact history."""
+    args = ["monitoring", "uncontacted", "--as-of", "2024-06-30", "--json"]
+    listing = json.loads(runner.invoke(main, args, env=cli_env).stdout)
+    assert [h["code"] for h in listing["households"]] == ["H001", "H002", "H003"]
+    pairing = [
+        ["C1", "刘一", "", "", "H002", "2024-03-01"],
+        ["C2", "杨二", "", "", "H002", "2024-05-01"],
+    ]
+    contacts_csv = write_csv(tmp_path / "c.csv", pairing, CONTACT_HEADERS)
+    assert (
+        runner.invoke(main, ["import", "contacts", str(contacts_csv)], env=cli_env).exit_code == 0
+    )
+    listing = json.loads(runner.invoke(main, args, env=cli_env).stdout)
+    assert [h["code"] for h in listing["households"]] == ["H001", "H003"]
+    shown = runner.invoke(main, ["contacts", "history", "H002", "--json"], env=cli_env)
+    links = [(c["contact"], c["since"], c["until"]) for c in json.loads(shown.stdout)["contacts"]]
+    assert links == [("C1", "2024-03-01", "2024-05-01"), ("C2", "2024-05-01", None)]
+    text = runner.invoke(main, ["contacts", "history", "H002"], env=cli_env).stdout
+    assert "2024-03-01 .. 2024-05-01  C1 刘一" in text
+    missing = runner.invoke(main, ["contacts", "history", "H999"], env=cli_env)
+    assert missing.exit_code != 0 and "no household H999" in missing.stderr
+
+
 def test_monitoring_on_the_web_and_the_command_line(config, cli_env, tiny_county_file, tmp_path):
     with psycopg.connect(config.database_url) as conn:
         grids.import_grid_file(conn, tiny_county_file, at=GRID_SINCE)
@@ -270,6 +294,7 @@ def test_monitoring_on_the_web_and_the_command_line(config, cli_env, tiny_county
     with psycopg.connect(config.database_url) as conn:
         audit = conn.execute("SELECT target FROM audit WHERE action = 'import.monitoring'")
         assert audit.fetchall() == [("m.csv",)]
+    _check_history_commands(runner, cli_env, tmp_path)
 
 
 # --- the monitoring page --------------------------------------------------------------------

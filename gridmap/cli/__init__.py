@@ -129,6 +129,7 @@ def _register_commands() -> None:
         edit_commands,
         field_commands,
         grid_commands,
+        history_commands,
         inspect_commands,
         project_commands,
         serve_commands,

@@ -50,5 +50,6 @@ def suggest_workers(conn: psycopg.Connection, config: Config, *, apply: bool = F
     if apply and result["suggestions"]:
         with conn.transaction():
             pairs = [(s["worker"], s["group"]) for s in result["suggestions"]]
-            result["applied"] = staffing_store.add_worker_groups(conn, pairs)
+            day = today(config.timezone)
+            result["applied"] = staffing_store.add_worker_groups(conn, pairs, day)
     return result

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import psycopg
 from psycopg import sql
 
@@ -57,14 +59,34 @@ def workers_with_load(conn: psycopg.Connection) -> list[tuple]:
     ).fetchall()
 
 
-def add_worker_groups(conn: psycopg.Connection, pairs: list[tuple[str, str]]) -> int:
-    """Give each (worker, group) pair; return how many were new."""
+def add_worker_groups(conn: psycopg.Connection, pairs: list[tuple[str, str]], day: date) -> int:
+    """Give each (worker, group) pair from `day` on, with its history; return how many were new."""
     added = 0
     for worker_code, group_code in pairs:
+        values = {"worker": worker_code, "group": group_code, "day": day}
         cur = conn.execute(
-            "INSERT INTO worker_group (worker_code, group_code) VALUES (%s, %s) "
+            "INSERT INTO worker_group (worker_code, group_code) VALUES (%(worker)s, %(group)s) "
             "ON CONFLICT DO NOTHING",
-            [worker_code, group_code],
+            values,
         )
+        if cur.rowcount:
+            conn.execute(_OPEN_LINK, values)
+            conn.execute(_OPEN_STATUS, values)
         added += cur.rowcount
     return added
+
+
+# A new link from the day on; in a county new to the worker, its status there from then too.
+_OPEN_LINK = (
+    "INSERT INTO worker_group_period (county_code, worker_code, group_code, valid) "
+    "SELECT left(%(group)s, 6), %(worker)s, %(group)s, daterange(%(day)s, NULL) "
+    "WHERE NOT EXISTS (SELECT 1 FROM worker_group_period WHERE worker_code = %(worker)s "
+    "AND group_code = %(group)s AND valid && daterange(%(day)s, NULL))"
+)
+_OPEN_STATUS = (
+    "INSERT INTO worker_status_period (county_code, worker_code, status, valid) "
+    "SELECT left(%(group)s, 6), w.code, w.status, daterange(%(day)s, NULL) FROM worker w "
+    "WHERE w.code = %(worker)s AND NOT EXISTS (SELECT 1 FROM worker_status_period s "
+    "WHERE s.worker_code = w.code AND s.county_code = left(%(group)s, 6) "
+    "AND s.valid && daterange(%(day)s, NULL))"
+)
