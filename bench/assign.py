@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import statistics
 import time
-from datetime import date
+from datetime import timedelta
 
 import geopandas as gpd
 import shapely
@@ -73,8 +73,11 @@ def main() -> None:
         conn.execute("VACUUM FULL ANALYZE household")
         as_of = today(config.timezone)
         report_s = timed(lambda: coverage.coverage_report(conn, config, as_of), repeat=5)
-        past_s = timed(lambda: coverage.coverage_report(conn, config, date(2026, 1, 1)), repeat=3)
+        # Six months back the households are read from their periods (every one changed since).
+        past = as_of - timedelta(days=182)
+        past_s = timed(lambda: coverage.coverage_report(conn, config, past), repeat=3)
         sjoin_s = sjoin_reference(conn)
+        periods = conn.execute("SELECT count(*) FROM household_period").fetchone()[0]
     result = {
         "bench": "assign",
         "households": HOUSEHOLDS,
@@ -83,11 +86,13 @@ def main() -> None:
         "rerun_unchanged_s": round(rerun_s, 3),
         "one_village_ms": round(village_s * 1000, 1),
         "coverage_report_ms": round(report_s * 1000, 1),
-        "coverage_report_past_date_ms": round(past_s * 1000, 1),
+        "coverage_report_six_months_back_ms": round(past_s * 1000, 1),
+        "household_periods": periods,
+        "past_to_today": round(past_s / report_s, 2),
         "full_to_sjoin": round(full_s / sjoin_s, 2),
         "rerun_to_sjoin": round(rerun_s / sjoin_s, 2),
         "goals": {"full_to_sjoin": 6, "rerun_to_sjoin": 3, "one_village_ms": 10,
-                  "coverage_report_ms": 150},
+                  "coverage_report_ms": 150, "past_to_today": 2},
     }  # fmt: skip
     print(json.dumps(result))
 

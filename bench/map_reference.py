@@ -17,7 +17,7 @@ from pathlib import Path
 
 from folium.plugins import FastMarkerCluster
 
-from gridmap.maps.pages import VENDOR, LocalMap
+from gridmap.maps.pages import LOCAL_CSS, LOCAL_JS, MARKER_CSS, MARKER_JS, VENDOR, LocalMap
 
 MARKERCLUSTER = f"{VENDOR}/leaflet.markercluster/1.5.3/dist"
 PAGE = "index.html"
@@ -37,9 +37,11 @@ def reference_html(lonlats: Sequence[tuple[float, float]], bounds: Sequence[floa
     """The naive page: a LocalMap fitted to `bounds` with every point in a FastMarkerCluster."""
     minx, miny, maxx, maxy = bounds
     # With no tile layer, Leaflet's map needs its own maxZoom, or markercluster refuses to start.
+    # FastMarkerCluster's markers are folium's Icons: they need the marker assets.
     fmap = LocalMap(
-        location=((miny + maxy) / 2, (minx + maxx) / 2), zoom_start=10, tiles=None, maxZoom=19
-    )
+        location=((miny + maxy) / 2, (minx + maxx) / 2), zoom_start=10, tiles=None, maxZoom=19,
+        js=LOCAL_JS + MARKER_JS, css=LOCAL_CSS + MARKER_CSS,
+    )  # fmt: skip
     fmap.fit_bounds([[miny, minx], [maxy, maxx]])
     LocalFastMarkerCluster([[lat, lon] for lon, lat in lonlats], name="households").add_to(fmap)
     return fmap.get_root().render()

@@ -16,9 +16,9 @@ from psycopg import sql
 
 from gridmap.core import localdb, schema
 from gridmap.core.config import Config
-from gridmap.grid import assign, grids
+from gridmap.grid import assign
 from tests.grid_fixtures import write_tiny_county
-from tests.household_fixtures import Household, add_households, add_worker
+from tests.household_fixtures import Household, add_grid, add_households, add_worker
 from tests.servers import serving
 from tests.web_fixtures import add_role_accounts
 
@@ -109,7 +109,7 @@ def live_db_url(pg_cluster: localdb.Cluster, template_url: str, tiny_county_file
     """The tiny county with four households (one of each problem) and one worker."""
     url = _copy_database(pg_cluster, "gridmap_live")
     with psycopg.connect(url) as connection:
-        grids.import_grid_file(connection, tiny_county_file, reason="test fixture")
+        add_grid(connection, tiny_county_file, reason="test fixture")
         add_households(
             connection,
             [
@@ -140,7 +140,7 @@ def monitored_county(
     worker W1 and an account per role (logins not rate-limited)."""
     url = _copy_database(pg_cluster, "m_" + request.module.__name__.rsplit(".", 1)[-1])
     with psycopg.connect(url) as connection:
-        grids.import_grid_file(connection, tiny_county_file)
+        add_grid(connection, tiny_county_file)
         add_households(
             connection,
             [Household(f"M{i}", at, category="monitored") for i, at in enumerate(MONITORED_SPOTS)],

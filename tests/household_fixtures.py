@@ -20,8 +20,10 @@ import psycopg
 from pyproj import Transformer
 
 from gridmap.access.accounts import cli_actor
+from gridmap.core import clock
 from gridmap.core.config import Config
 from gridmap.fieldwork import visits as visit_review
+from gridmap.grid import grids
 from gridmap.registry.households import import_households
 from gridmap.registry.people import import_contacts, import_visits, import_workers
 from tests.grid_fixtures import METRIC_CRS, ORIGIN_X, ORIGIN_Y
@@ -39,6 +41,12 @@ VISIT_HEADERS = ["户编码", "走访人", "走访时间"]
 CHECKIN_HEADERS = ["签到经度", "签到纬度"]
 #: Who recorded the visits these helpers import, to tell them from those a test records.
 RECORDER = "fixture"
+
+
+def add_grid(conn: psycopg.Connection, path: Path, **options: object) -> dict:
+    """Import a grid file on record since FIXTURES_SINCE (as of any date a test asks about)."""
+    at = clock.start_of_day(FIXTURES_SINCE, Config.timezone)
+    return grids.import_grid_file(conn, path, at=at, **options)  # type: ignore[arg-type]
 
 
 def lonlat_m(x: float, y: float) -> tuple[float, float]:

@@ -8,12 +8,19 @@ import shapely
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gridmap.grid import assign, grids
+from gridmap.grid import assign
 from gridmap.registry.households import import_households
 from gridmap.store import assignment as assignment_store
 from gridmap.store import units as unit_store
 from tests.grid_fixtures import METRIC_CRS, box_m
-from tests.household_fixtures import Household, add_household, add_households, import_csv, lonlat_m
+from tests.household_fixtures import (
+    Household,
+    add_grid,
+    add_household,
+    add_households,
+    import_csv,
+    lonlat_m,
+)
 
 SIDE_M = 4000.0
 
@@ -102,7 +109,7 @@ def _now():
 
 
 def test_edge_point_goes_to_the_lowest_code_exactly_once(conn, tiny_county_file):
-    grids.import_grid_file(conn, tiny_county_file)
+    add_grid(conn, tiny_county_file)
     # x = 2000 m is the border of villages 200 and 201; y = 2000 m splits their groups.
     add_household(conn, "EDGE", (2000, 1000))
     add_household(conn, "CORNER", (2000, 2000))
@@ -115,7 +122,7 @@ def test_edge_point_goes_to_the_lowest_code_exactly_once(conn, tiny_county_file)
 
 
 def test_rerun_changes_nothing_and_counts_stay(conn, tiny_county_file):
-    grids.import_grid_file(conn, tiny_county_file)
+    add_grid(conn, tiny_county_file)
     spots = [(100, 100), (2100, 100), (9000, 100), None]
     imported = add_households(
         conn,
@@ -135,7 +142,7 @@ def test_rerun_changes_nothing_and_counts_stay(conn, tiny_county_file):
 
 
 def test_incremental_assignment_touches_only_the_area(conn, tiny_county_file):
-    grids.import_grid_file(conn, tiny_county_file)
+    add_grid(conn, tiny_county_file)
     add_household(conn, "A", (500, 500))
     add_household(conn, "B", (6500, 500))
     assign.assign_households(conn)

@@ -19,11 +19,12 @@ from gridmap.cli import main
 from gridmap.core.config import Config
 from gridmap.core.errors import BadInput, NotFound
 from gridmap.fieldwork import campaigns
-from gridmap.grid import assign, grids
+from gridmap.grid import assign
 from tests.conftest import _copy_database
 from tests.household_fixtures import (
     Household,
     Visit,
+    add_grid,
     add_households,
     add_visits,
     add_worker,
@@ -61,7 +62,7 @@ def at(day, hour: int, minute: int = 0) -> datetime:  # type: ignore[no-untyped-
 
 def seed(conn: psycopg.Connection, county_file) -> None:  # type: ignore[no-untyped-def]
     """The tiny county with HOUSEHOLDS, their visits, a worker for G1 and one account per role."""
-    grids.import_grid_file(conn, county_file, reason="test fixture")
+    add_grid(conn, county_file, reason="test fixture")
     personal = {"B": {"phone": "13812345678", "head_name": "李四"}}
     add_households(
         conn,

@@ -8,13 +8,14 @@ import pytest
 
 from gridmap.core.config import Config
 from gridmap.coverage import report as coverage
-from gridmap.grid import assign, grids
+from gridmap.grid import assign
 from gridmap.store import coverage as coverage_store
 from tests.household_fixtures import (
     SHANGHAI,
     Household,
     Visit,
     add_contact,
+    add_grid,
     add_household,
     add_households,
     add_visit,
@@ -47,7 +48,7 @@ SCENARIO = [
 @pytest.fixture
 def scenario(conn, tiny_county_file):
     """The tiny county with the households, workers, contacts and visits of SCENARIO."""
-    grids.import_grid_file(conn, tiny_county_file)
+    add_grid(conn, tiny_county_file)
     add_households(conn, [Household(code, at_m, **options) for code, at_m, options, _ in SCENARIO])
     add_worker(conn, "W1", [G1])
     add_worker(conn, "W2", [G2], status="inactive")
@@ -81,6 +82,14 @@ def test_each_household_gets_its_expected_status(scenario):
 def test_outside_household_is_attributed_to_the_county(scenario):
     unit = scenario.execute("SELECT unit_code FROM household WHERE code = 'H07'").fetchone()
     assert unit == ("341890",)
+
+
+def test_reasons_count_every_problem_a_household_has(scenario):
+    county = coverage.coverage_report(scenario, CONFIG, AS_OF, level=1)["units"][0]
+    # H06 and H08 lack a worker and are overdue too; H07, outside every group, has no worker
+    # either and was never visited.
+    assert county["reasons"] == {"outside_grid": 1, "no_worker": 3, "no_contact": 1, "overdue": 5}
+    assert (county["no_worker"], county["overdue"]) == (2, 2)
 
 
 def test_report_counts_add_up_at_every_level(scenario):
@@ -135,7 +144,7 @@ def test_as_of_before_the_contact_and_visits(scenario):
 def test_a_household_whose_risk_was_eliminated_takes_the_after_risk_window(
     conn, tiny_county_file, after_risk, kind, days_ago, expected
 ):
-    grids.import_grid_file(conn, tiny_county_file)
+    add_grid(conn, tiny_county_file)
     add_household(conn, "E1", (500, 500), category=kind, risk_eliminated=True)
     add_visit(conn, "E1", AS_OF - timedelta(days=days_ago))
     params = coverage.status_params(conn, Config(after_risk_category=after_risk), AS_OF)
@@ -169,7 +178,7 @@ def test_a_household_whose_risk_was_eliminated_takes_the_after_risk_window(
     ],
 )
 def test_visit_status_at_the_window_edges(conn, tiny_county_file, category, days_ago, expected):
-    grids.import_grid_file(conn, tiny_county_file)
+    add_grid(conn, tiny_county_file)
     add_household(conn, "E1", (500, 500), category=category)
     if days_ago is not None:
         add_visit(conn, "E1", AS_OF - timedelta(days=days_ago))
@@ -179,7 +188,7 @@ def test_visit_status_at_the_window_edges(conn, tiny_county_file, category, days
 
 
 def test_visit_early_in_the_morning_counts_on_its_local_date(conn, tiny_county_file):
-    grids.import_grid_file(conn, tiny_county_file)
+    add_grid(conn, tiny_county_file)
     add_household(conn, "E2", (500, 500), category="monitored")
     # 01:00 in Shanghai is the previous day in UTC: counted by the UTC date it would be 31
     # days old and overdue; on its local date it is 30 days old and only due soon.
@@ -195,7 +204,7 @@ def test_visit_early_in_the_morning_counts_on_its_local_date(conn, tiny_county_f
 def test_a_past_report_counts_visits_up_to_local_midnight(
     conn, tiny_county_file, hour, day_offset, expected
 ):
-    grids.import_grid_file(conn, tiny_county_file)
+    add_grid(conn, tiny_county_file)
     add_household(conn, "E3", (500, 500), category="monitored")
     # 23:00 on the as-of date counts; 00:00 the next local day (16:00 UTC before) does not.
     add_visit(conn, "E3", AS_OF + timedelta(days=day_offset), hour=hour)

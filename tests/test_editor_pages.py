@@ -12,10 +12,10 @@ from shapely.geometry import mapping
 
 from gridmap.core.config import Config
 from gridmap.core.errors import BadInput
-from gridmap.grid import assign, grids
+from gridmap.grid import assign
 from gridmap.grid.redraw.compare import compare_versions
 from gridmap.web import create_app, editor
-from tests.household_fixtures import add_household, add_worker, lonlat_m
+from tests.household_fixtures import add_grid, add_household, add_worker, lonlat_m
 from tests.web_fixtures import add_role_accounts, csrf_token, login
 
 G1, G2 = "341890100200001", "341890100200002"
@@ -32,7 +32,7 @@ def with_editor(app):  # type: ignore[no-untyped-def]
 def seed_county(url: str, county_file) -> None:  # type: ignore[no-untyped-def]
     """The tiny county, one household, W1 and one account per role."""
     with psycopg.connect(url) as conn:
-        grids.import_grid_file(conn, county_file)
+        add_grid(conn, county_file)
         add_household(conn, "H1", (500, 2200))
         add_worker(conn, "W1", [G1])
         assign.assign_households(conn)

@@ -14,7 +14,7 @@ from gridmap.core.errors import Conflict
 from gridmap.grid import assign, grids
 from gridmap.grid.redraw import engine, plan
 from gridmap.web import create_app
-from tests.household_fixtures import add_household, lonlat_m
+from tests.household_fixtures import add_grid, add_household, lonlat_m
 from tests.web_fixtures import add_role_accounts, csrf_token, login
 
 G1, G2 = "341890100200001", "341890100200002"
@@ -33,7 +33,7 @@ def app(config, tiny_county_file):
     from tests.household_fixtures import add_worker
 
     with psycopg.connect(config.database_url) as conn:
-        grids.import_grid_file(conn, tiny_county_file)
+        add_grid(conn, tiny_county_file)
         add_household(conn, "H1", (500, 2200))
         add_worker(conn, "W1", [G1])
         assign.assign_households(conn)
@@ -147,7 +147,7 @@ def test_units_as_of_a_date(app):
 
 def test_two_concurrent_saves_exactly_one_wins(config, tiny_county_file):
     with psycopg.connect(config.database_url) as conn:
-        grids.import_grid_file(conn, tiny_county_file)
+        add_grid(conn, tiny_county_file)
         conn.commit()
     line = shapely.LineString([lonlat_m(-10, 2500), lonlat_m(2010, 2500)])
     other_line = shapely.LineString([lonlat_m(-10, 2600), lonlat_m(2010, 2600)])

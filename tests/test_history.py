@@ -9,10 +9,10 @@ import pytest
 from gridmap.core.config import Config
 from gridmap.coverage import report as coverage
 from gridmap.fieldwork import monitoring
-from gridmap.grid import grids
 from gridmap.registry.households import import_households
 from gridmap.registry.people import import_contacts, import_workers
 from gridmap.store import coverage as coverage_store
+from tests.household_fixtures import add_grid
 from tests.test_household_import import GROUP_A, good_rows, write_csv
 
 CONTACTS = ["编号", "姓名", "帮扶户", "开始日期", "结束日期"]
@@ -24,7 +24,7 @@ CONFIG = Config()
 @pytest.fixture
 def county(conn, tiny_county_file, tmp_path):
     """The tiny county with households H001-H004 known since 2023-01-01."""
-    grids.import_grid_file(conn, tiny_county_file)
+    add_grid(conn, tiny_county_file)
     path = write_csv(tmp_path / "households.csv", good_rows())
     import_households(conn, path, effective=date(2023, 1, 1))
     return conn
@@ -150,7 +150,7 @@ def test_applied_worker_suggestions_start_today(conn, tiny_county_file):
     from gridmap.grid import assign
     from tests.household_fixtures import Household, add_households, add_worker
 
-    grids.import_grid_file(conn, tiny_county_file)
+    add_grid(conn, tiny_county_file)
     add_households(conn, [Household("S1", (500, 3000))])  # in group ...200002, unstaffed
     add_worker(conn, "W1", ["341890100200001"], home_m=(500, 2500))
     result = assign.suggest_workers(conn, CONFIG, apply=True)

@@ -13,9 +13,9 @@ from pyproj import Transformer
 
 from gridmap.core.errors import BadInput
 from gridmap.geo.crs import wgs84_to_gcj02
-from gridmap.grid import grids
 from gridmap.registry.households import import_households
 from tests.grid_fixtures import METRIC_CRS, ORIGIN_X, ORIGIN_Y, XSS_NAME, tiny_county
+from tests.household_fixtures import add_grid
 from tests.zip_fixtures import MB, padded_xlsx, unpacked_size
 
 COUNTY = "341890"
@@ -101,7 +101,7 @@ def stored(conn: psycopg.Connection) -> dict[str, tuple]:
 @pytest.fixture
 def grid(conn, tiny_county_file):
     """The tiny county imported into the test's transaction."""
-    grids.import_grid_file(conn, tiny_county_file)
+    add_grid(conn, tiny_county_file)
     return conn
 
 
@@ -350,7 +350,7 @@ def test_household_outside_every_county_needs_a_group(grid, tmp_path):
     second["geometry"] = second.geometry.translate(xoff=0.2)
     import_grid = tmp_path / "second.geojson"
     second.to_file(import_grid)
-    grids.import_grid_file(grid, import_grid)
+    add_grid(grid, import_grid)
     inside_second = lonlat(500, 500)[0] + 0.2, lonlat(500, 500)[1]
     far = lonlat(-30000, 1000)
     rows = [["H1", "", "脱贫户", str(inside_second[0]), str(inside_second[1]), "", "", ""]]

@@ -12,9 +12,9 @@ from click.testing import CliRunner
 
 import gridmap.cli.inspect_commands  # noqa: F401  (attaches `inspect` to the command)
 from gridmap.cli import main
-from gridmap.grid import assign, grids
+from gridmap.grid import assign
 from gridmap.registry.people import import_visits
-from tests.household_fixtures import Household, add_households, import_csv
+from tests.household_fixtures import Household, add_grid, add_households, import_csv
 
 BASE = ["inspect", "plan", "--name", "六月暗访", "--start", "2023-06-23", "--days", "2",
         "--teams", "2", "--hours", "7.5"]  # fmt: skip
@@ -24,7 +24,7 @@ BASE = ["inspect", "plan", "--name", "六月暗访", "--start", "2023-06-23", "-
 def run(cli_env, fresh_db_url, tiny_county_file):  # type: ignore[no-untyped-def]
     """`gridmap ARGS` in-process on the tiny county with monitored households everywhere."""
     with psycopg.connect(fresh_db_url) as conn:
-        grids.import_grid_file(conn, tiny_county_file)
+        add_grid(conn, tiny_county_file)
         spots = [(500, 500), (1500, 3500), (2500, 700), (4500, 600), (6500, 3000), (7500, 500)]
         add_households(
             conn, [Household(f"M{i}", at, category="monitored") for i, at in enumerate(spots)]

@@ -10,13 +10,14 @@ import pytest
 from gridmap.access.accounts import EVERYTHING, Actor, Scope
 from gridmap.core.config import Config
 from gridmap.core.errors import NotFound
-from gridmap.grid import assign, grids
+from gridmap.grid import assign
 from gridmap.inspections import candidates, plan
 from gridmap.inspections.compose import PlanRequest
 from gridmap.projects.funded import import_projects
 from gridmap.store import inspections as store
 from tests.household_fixtures import (
     add_contact,
+    add_grid,
     add_household,
     add_visit,
     add_worker,
@@ -34,7 +35,7 @@ SETTINGS = plan.settings_from(CONFIG)
 @pytest.fixture
 def county(conn, tiny_county_file):
     """Tiny county: monitored households in both townships, one staffed group, one contact."""
-    grids.import_grid_file(conn, tiny_county_file)
+    add_grid(conn, tiny_county_file)
     add_household(conn, "M1", (500, 500), category="monitored")
     add_household(conn, "M2", (600, 600), category="monitored", risk_eliminated=True)
     add_household(conn, "M3", (4500, 500), category="monitored")

@@ -57,7 +57,7 @@ def page() -> str:
 def test_scripts_and_styles_are_local_and_exist(page: str):
     assets = [url for tag, url in refs_of(page) if tag in {"script", "link"}]
     expected = maps.LOCAL_JS + maps.LOCAL_CSS + maps.MAP_JS + maps.OWN_CSS
-    assert sorted(assets) == sorted(url for _name, url in expected)
+    assert sorted(assets) == sorted([url for _name, url in expected] + [maps.MAP_ENTRY])
     for url in assets:
         assert urlsplit(url).scheme == "" and urlsplit(url).netloc == "", url
         assert static_file(url).is_file(), url
@@ -71,7 +71,7 @@ def test_no_reference_leaves_the_host(page: str):
 
 def test_files_named_by_vendored_css_exist():
     """Fonts and images that the stylesheets load are vendored too."""
-    for _name, url in maps.LOCAL_CSS:
+    for _name, url in maps.LOCAL_CSS + maps.MARKER_CSS:
         css_file = static_file(url)
         for ref in CSS_URL.findall(css_file.read_text(encoding="utf-8")):
             if ref.startswith(("data:", "#")):
@@ -84,6 +84,25 @@ def test_vectorgrid_is_vendored_and_patched():
     bundle = static_file(maps.VECTORGRID_JS).read_text(encoding="utf-8")
     assert "fakeStop" not in bundle
     assert "L.DomEvent.stopPropagation(" in bundle
+
+
+def test_our_scripts_are_one_entry_module_and_folium_runs_after_it(page: str):
+    scripts = [attrs for tag, attrs in tags_of(page) if tag == "script"]
+    modules = [a for a in scripts if a.get("type") == "module"]
+    # The entry module imports the rest of ours; folium's inline block calls it, so it is
+    # a module script too (they run in document order, after the page is parsed).
+    assert [a.get("src") for a in modules] == [maps.MAP_ENTRY, None]
+    folium_block = page.rindex('<script type="module"')
+    assert page.index(maps.MAP_ENTRY) < folium_block < page.index("gridmap.layers.create(")
+    assert not [a["src"] for a in scripts if "/static/js/" in a.get("src", "") and a not in modules]
+
+
+def test_grid_map_loads_no_marker_plugin_nor_jquery(page: str):
+    """The grid map's markers are Leaflet's own (circle markers, divIcons)."""
+    urls = [url for _tag, url in refs_of(page)]
+    for unused in ("awesome-markers", "awesome.rotate", "glyphicons", "jquery", "bootstrap.bundle"):
+        assert not [url for url in urls if unused in url], unused
+    assert "L.control.scale" not in page  # the entry module adds the scale bar
 
 
 def test_every_script_carries_the_nonce(page: str):
@@ -173,10 +192,12 @@ def test_unit_map_fragment():
                 assert attrs.get("nonce") == NONCE
     assert "<script" not in fragment.script  # the page wraps it in its own nonce'd tag
     assert "gridmap.unitMap.start(map_" in fragment.script
+    assert f'<script type="module" nonce="{NONCE}" src="{maps.UNIT_MAP_ENTRY}">' in fragment.header
+    assert "L.control.scale" not in fragment.script  # the entry module adds the scale bar
     settings = settings_of(fragment.body)
     assert settings["unit"] == {"code": "341890100", "level": 2, "parent": "341890"}
     assert settings["children"] == {"341890100200": 0.25}
-    assert "/static/js/unit-map.js" in fragment.header
+    assert settings["basemap"]["scale"] == {"imperial": False}
 
 
 @pytest.mark.parametrize("kind", ["units);alert(1", "a b", ""])
@@ -204,6 +225,24 @@ def test_templates_have_no_inline_handlers():
         assert "javascript:" not in source, path.name
         for tag in re.findall(r"<script\b[^>]*>", source):
             assert "nonce=" in tag, f"{path.name}: {tag}"
+
+
+def test_templates_load_our_scripts_as_one_entry_module():
+    """A page loads one of our modules (which imports the rest); folium's block, a module
+    too, runs after it."""
+    for path in TEMPLATES.glob("*.html"):
+        source = path.read_text(encoding="utf-8")
+        ours = [tag for tag in re.findall(r"<script\b[^>]*>", source) if "filename='js/" in tag]
+        assert len(ours) <= 1 and all('type="module"' in tag for tag in ours), path.name
+        if "map.script" in source:
+            assert '<script type="module" nonce="{{ csp_nonce() }}">{{ map.script|safe }}' in source
+
+
+def test_module_imports_name_files_that_exist():
+    imports = re.compile(r'^import .+ from "(\./[\w.-]+\.js)";$', re.M)
+    for path in OWN_JS_DIR.glob("*.js"):
+        for target in imports.findall(path.read_text(encoding="utf-8")):
+            assert (OWN_JS_DIR / target).is_file(), f"{path.name} imports {target}"
 
 
 @pytest.mark.parametrize(

@@ -8,9 +8,9 @@ import re
 import psycopg
 import pytest
 
-from gridmap.grid import assign, grids
+from gridmap.grid import assign
 from gridmap.web import create_app
-from tests.household_fixtures import Household, add_households, add_worker
+from tests.household_fixtures import Household, add_grid, add_households, add_worker
 from tests.html_fixtures import tags_of
 from tests.web_fixtures import add_role_accounts, login
 
@@ -44,7 +44,7 @@ def app(live_app):  # type: ignore[no-untyped-def]
 def fresh_app(config, tiny_county_file):  # type: ignore[no-untyped-def]
     """The same county on a fresh database, for tests that add to it."""
     with psycopg.connect(config.database_url) as conn:
-        grids.import_grid_file(conn, tiny_county_file)
+        add_grid(conn, tiny_county_file)
         spots = {"H1": (500, 500), "H2": (600, 500), "H3": (2500, 500), "H4": (-500, 500)}
         categories = {"H2": "monitored"}
         add_households(

@@ -12,9 +12,9 @@ from psycopg import sql
 
 from gridmap.core import clock
 from gridmap.core.errors import BadInput
-from gridmap.grid import grids
 from gridmap.registry.households import import_households
 from gridmap.registry.people import import_contacts, import_visits, import_workers
+from tests.household_fixtures import add_grid
 from tests.test_household_import import GROUP_A, GROUP_B, GROUP_C, good_rows, lonlat, write_csv
 
 WORKER_HEADERS = [
@@ -44,7 +44,7 @@ def counts(conn: psycopg.Connection) -> dict[str, tuple | None]:
 @pytest.fixture
 def county(conn, tiny_county_file, tmp_path):
     """The tiny county with the four test households (H001-H004)."""
-    grids.import_grid_file(conn, tiny_county_file)
+    add_grid(conn, tiny_county_file)
     import_households(conn, write_csv(tmp_path / "households.csv", good_rows()))
     return conn
 

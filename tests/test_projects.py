@@ -16,12 +16,11 @@ from psycopg import sql
 
 from gridmap.core.config import Config
 from gridmap.core.errors import BadInput
-from gridmap.grid import grids
 from gridmap.projects.funded import import_pairings, import_projects, summarise
 from gridmap.web import create_app
 from tests.conftest import _copy_database
 from tests.grid_fixtures import XSS_NAME
-from tests.household_fixtures import add_worker, lonlat_m
+from tests.household_fixtures import add_grid, add_worker, lonlat_m
 from tests.web_fixtures import ROLE_ACCOUNTS, add_role_accounts, csrf_token, login
 
 VILLAGE_A, VILLAGE_B = "341890100200", "341890100201"  # township 341890100, x 0-2000, 2000-4000 m
@@ -86,7 +85,7 @@ def digest(conn: psycopg.Connection, table: str = "project") -> tuple:
 @pytest.fixture
 def grid(conn, tiny_county_file):
     """The tiny county imported into the test's transaction."""
-    grids.import_grid_file(conn, tiny_county_file)
+    add_grid(conn, tiny_county_file)
     return conn
 
 
@@ -342,7 +341,7 @@ def projects_app(url: str, var_dir: Path):
 def load_projects_county(url: str, tiny_county_file: Path, folder: Path) -> None:
     """The tiny county, worker W1, one account per role, good_rows and pairing_rows."""
     with psycopg.connect(url) as conn:
-        grids.import_grid_file(conn, tiny_county_file, reason="test fixture")
+        add_grid(conn, tiny_county_file, reason="test fixture")
         add_worker(conn, "W1", ["341890100200001"], home_m=(550, 550))
         add_role_accounts(conn)
         rows = good_rows()
@@ -517,7 +516,7 @@ def test_demo_projects_match_the_work_report(conn):
     from gridmap.sample.projects import load_demo_projects
 
     sample = Config().geodata_dir / "sample-county.gpkg"
-    grids.import_grid_file(conn, sample, reason="sample county")
+    add_grid(conn, sample, reason="sample county")
     loaded = load_demo_projects(conn, read_county(sample), 2023)
     assert loaded["projects"]["created"] == 77
     assert loaded["pairings"]["enterprise"] == 27 and loaded["pairings"]["leader"] >= 24

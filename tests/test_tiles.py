@@ -11,10 +11,17 @@ import pytest
 from gridmap.access.accounts import EVERYTHING, Actor
 from gridmap.core.config import Config
 from gridmap.fieldwork import visits
-from gridmap.grid import assign, grids
+from gridmap.grid import assign
 from gridmap.grid.tiles import GROUP_COUNTS_MIN_ZOOM, POINT_MIN_ZOOM
 from gridmap.web import create_app
-from tests.household_fixtures import Household, add_household, add_households, add_worker, lonlat_m
+from tests.household_fixtures import (
+    Household,
+    add_grid,
+    add_household,
+    add_households,
+    add_worker,
+    lonlat_m,
+)
 from tests.web_fixtures import add_role_accounts, login
 
 
@@ -29,7 +36,7 @@ def tile_of(lon: float, lat: float, z: int) -> tuple[int, int, int]:
 def seed_tiles(url: str, county_file) -> None:  # type: ignore[no-untyped-def]
     """The tiny county, three households, W1 and one account per role."""
     with psycopg.connect(url) as conn:
-        grids.import_grid_file(conn, county_file)
+        add_grid(conn, county_file)
         add_households(conn, [Household("T1", (500, 500)),
                               Household("T2", (700, 500), category="monitored"),
                               Household("T3", (1500, 3000))])  # fmt: skip

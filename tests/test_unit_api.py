@@ -6,7 +6,7 @@ import psycopg
 import pytest
 
 from gridmap.web import create_app
-from tests.household_fixtures import add_worker
+from tests.household_fixtures import add_grid, add_worker
 from tests.web_fixtures import login
 
 VILLAGE = "341890100200"
@@ -47,11 +47,10 @@ def test_only_villages_list_groups(app):
 
 
 def test_a_new_worker_takes_the_group_off_the_list(config, tiny_county_file):
-    from gridmap.grid import grids
     from tests.web_fixtures import add_role_accounts
 
     with psycopg.connect(config.database_url) as conn:
-        grids.import_grid_file(conn, tiny_county_file)
+        add_grid(conn, tiny_county_file)
         add_worker(conn, "W1", ["341890100200001"])
         add_role_accounts(conn)
         conn.commit()

@@ -17,12 +17,12 @@ from psycopg import sql
 
 from gridmap.core import clock
 from gridmap.core.config import Config
-from gridmap.grid import grids
 from gridmap.registry.households import import_households
 from gridmap.registry.people import import_workers
 from gridmap.registry.uploads import ACCEPTED
 from gridmap.web import create_app
 from tests.grid_fixtures import tiny_county
+from tests.household_fixtures import add_grid
 from tests.test_household_import import good_rows, lonlat, write_csv, write_xlsx
 from tests.test_monitoring import HEADERS as MONITORING_HEADERS
 from tests.test_monitoring import monitoring_rows
@@ -118,7 +118,7 @@ def rows(url: str, query: str) -> list[tuple]:
 def county(config: Config, tiny_county_file: Path, tmp_path: Path) -> Config:
     """A committed database: the tiny county, households H001-H004, worker W1, accounts."""
     with psycopg.connect(config.database_url) as conn:
-        grids.import_grid_file(conn, tiny_county_file)
+        add_grid(conn, tiny_county_file)
         import_households(conn, write_csv(tmp_path / "households.csv", good_rows()))
         mine = [r for r in worker_rows() if r[0] == "W1"]
         import_workers(conn, write_csv(tmp_path / "w.csv", mine, WORKER_HEADERS))

@@ -16,7 +16,7 @@ from flask.testing import FlaskClient
 from gridmap.core import clock
 from gridmap.core.config import Config
 from gridmap.fieldwork import visits
-from gridmap.grid import assign, grids
+from gridmap.grid import assign
 from gridmap.registry.people import import_visits
 from gridmap.web import create_app
 from tests.conftest import _copy_database
@@ -24,6 +24,7 @@ from tests.household_fixtures import (
     RECORDER,
     Household,
     add_contact,
+    add_grid,
     add_households,
     add_visit,
     add_worker,
@@ -49,7 +50,7 @@ HOUSEHOLDS = {
 
 def seed_county(conn: psycopg.Connection, county_file) -> None:  # type: ignore[no-untyped-def]
     """The tiny county, HOUSEHOLDS, workers W1 (G1) and W2, contacts, old visits, accounts."""
-    grids.import_grid_file(conn, county_file, reason="test fixture")
+    add_grid(conn, county_file, reason="test fixture")
     add_households(
         conn,
         [Household(code, at_m, category=category)

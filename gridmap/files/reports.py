@@ -22,6 +22,12 @@ COVERAGE_HEADERS = [
     ("overdue", "走访逾期"),
     ("doubtful_visit", "走访签到存疑"),
     ("covered", "已覆盖"),
+    # Every household with the problem, whatever else it has (the columns above count each
+    # household once, by its first problem).
+    ("reasons.outside_grid", "网格外(全部)"),
+    ("reasons.no_worker", "无网格员(全部)"),
+    ("reasons.no_contact", "无帮扶联系人(全部)"),
+    ("reasons.overdue", "走访逾期(全部)"),
     ("uncovered_share", "未覆盖比例"),
     ("gap_area_m2", "空白面积(平方米)"),
 ]
@@ -35,12 +41,20 @@ MISMATCH_HEADERS = [
 ]
 
 
+def _value(row: dict, key: str) -> object:
+    """`row[key]`, where "a.b" reads row["a"]["b"]."""
+    value: object = row
+    for part in key.split("."):
+        value = value.get(part) if isinstance(value, dict) else None
+    return value
+
+
 def add_sheet(wb: Workbook, title: str, headers: list[tuple[str, str]], rows: list[dict]) -> None:
     """Add a sheet: Chinese headers (frozen), one row per dict, text never turned into formulas."""
     ws = wb.create_sheet(title)
     ws.append([label for _, label in headers])
     for row in rows:
-        ws.append([row.get(key) for key, _ in headers])
+        ws.append([_value(row, key) for key, _ in headers])
         for cell in ws[ws.max_row]:
             # Text such as "=HYPERLINK(...)" from a name must stay text, never a formula.
             if isinstance(cell.value, str) and cell.data_type == "f":

@@ -9,10 +9,12 @@ import folium
 
 from gridmap.inspections.exports import kind_label
 from gridmap.maps.basemap import basemap_settings
+from gridmap.maps.layers import AppStart, PageConfig
 from gridmap.maps.pages import (
     JQUERY_JS,
     LEAFLET_CSS,
     LEAFLET_JS,
+    PLAN_MAP_ENTRY,
     MapFragment,
     base_map,
     map_fragment,
@@ -94,10 +96,11 @@ def build_plan_map(
     `layer_names` names each (team, day); `words` holds the translated "eta", "check" and "seat".
     """
     seat = (plan["seat"]["lat"], plan["seat"]["lon"])
+    basemap = basemap_settings(basemap_url, basemap_attribution)
     fmap = base_map(
-        basemap_settings(basemap_url, basemap_attribution), location=seat, zoom_start=10,
-        js=LEAFLET_JS + JQUERY_JS, css=LEAFLET_CSS,
-    )  # fmt: skip
+        basemap, location=seat, zoom_start=10, js=LEAFLET_JS + JQUERY_JS, css=LEAFLET_CSS
+    )
+    PageConfig({"basemap": basemap}, entry=PLAN_MAP_ENTRY).add_to(fmap)
     days = sorted({r["day"] for r in plan["routes"]})
     for route in plan["routes"]:
         if route["stops"]:
@@ -109,6 +112,7 @@ def build_plan_map(
                             icon_anchor=(13, 13), class_name="gm-seat-icon"),
     ).add_to(fmap)  # fmt: skip
     folium.LayerControl(collapsed=False).add_to(fmap)
+    AppStart(entry="gridmap.planMap.start").add_to(fmap)
     points = [seat] + [(s["lat"], s["lon"]) for r in plan["routes"] for s in r["stops"]]
     if len(points) > 1:
         fmap.fit_bounds(_bounds(points), padding=(20, 20))

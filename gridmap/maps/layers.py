@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from branca.element import Figure, JavascriptLink, MacroElement
@@ -23,7 +23,12 @@ def json_for_html(value: object) -> str:
 
 class NoncedFigure(Figure):
     """A page whose script elements carry its `nonce` (set before rendering); folium's own
-    elements take no render arguments, so templates read the nonce from the page."""
+    elements take no render arguments, so templates read the nonce from the page.
+
+    folium's generated script is a module script, like ours: module scripts run in document
+    order once the page is parsed, so it runs after the page's entry module has set
+    window.gridmap, which it calls. Its names stay inside it.
+    """
 
     nonce = ""
 
@@ -32,7 +37,8 @@ class NoncedFigure(Figure):
         "{% if this.title %}<title>{{ this.title }}</title>{% endif %}"
         "    {{ this.header.render(**kwargs) }}\n</head>\n<body>\n"
         "    {{ this.html.render(**kwargs) }}\n</body>\n"
-        '<script nonce="{{ this.nonce }}">\n    {{ this.script.render(**kwargs) }}\n</script>\n'
+        '<script type="module" nonce="{{ this.nonce }}">\n'
+        "    {{ this.script.render(**kwargs) }}\n</script>\n"
         "</html>\n"
     )
 
@@ -42,6 +48,14 @@ class NoncedScriptLink(JavascriptLink):
 
     _template = Template(
         '<script nonce="{{ this.get_root().nonce }}" src="{{ this.url }}"></script>'
+    )
+
+
+class NoncedModuleLink(JavascriptLink):
+    """A <script type="module" src> tag carrying its page's nonce: a page's entry module."""
+
+    _template = Template(
+        '<script type="module" nonce="{{ this.get_root().nonce }}" src="{{ this.url }}"></script>'
     )
 
 
@@ -59,7 +73,8 @@ class NoncedScriptLinks(JSCSSMixin):
 
 
 class PageConfig(NoncedScriptLinks):
-    """The page's settings as a JSON script element, plus our scripts and stylesheets."""
+    """The page's settings as a JSON script element, the vendored scripts ours need, our
+    entry module (which imports the rest of ours) and our stylesheets."""
 
     _template = Template(
         """
@@ -78,15 +93,25 @@ class PageConfig(NoncedScriptLinks):
         self,
         config: dict,
         *,
-        js: Sequence[tuple[str, str]],
-        css: Sequence[tuple[str, str]],
+        entry: str,
+        js: Sequence[tuple[str, str]] = (),
+        css: Sequence[tuple[str, str]] = (),
     ):
         super().__init__()
         self._name = "PageConfig"
         self.json = json_for_html(config)
+        self.entry = entry
         # Instance lists: the class-level ones are shared by every page.
         self.default_js = list(js)
         self.default_css = list(css)
+
+    def render(self, **kwargs: object) -> Any:
+        """Render as NoncedScriptLinks does, then add the entry module after the scripts."""
+        rendered = super().render(**kwargs)
+        figure = self.get_root()
+        assert isinstance(figure, Figure)  # rendered inside a Figure only, as above
+        figure.header.add_child(NoncedModuleLink(self.entry), name="gridmap_entry")
+        return rendered
 
 
 class AppLayer(Layer):
@@ -111,7 +136,8 @@ class AppLayer(Layer):
 
 
 class AppStart(MacroElement):
-    """Calls our page's start function once folium has built the map and its layers."""
+    """Calls our page's start function once folium has built the map and its layers: a
+    function of window.gridmap, the one global of the page's entry module."""
 
     _template = Template(
         """
@@ -129,20 +155,3 @@ class AppStart(MacroElement):
         self._name = "AppStart"
         self.entry = entry
         self.control = control
-
-
-class ScaleBar(MacroElement):
-    """Leaflet's scale bar with the base map's options (gridmap.maps.basemap)."""
-
-    _template = Template(
-        """
-        {% macro script(this, kwargs) %}
-        L.control.scale({{ this.options|tojson }}).addTo({{ this._parent.get_name() }});
-        {% endmacro %}
-        """
-    )
-
-    def __init__(self, options: Mapping[str, object]):
-        super().__init__()
-        self._name = "ScaleBar"
-        self.options = dict(options)

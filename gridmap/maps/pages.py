@@ -19,7 +19,6 @@ from gridmap.maps.layers import (
     NoncedFigure,
     NoncedScriptLinks,
     PageConfig,
-    ScaleBar,
     json_for_html,
 )
 
@@ -30,8 +29,18 @@ LEAFLET_JS: list[tuple[str, str]] = [("leaflet", f"{VENDOR}/leaflet/1.9.4/dist/l
 LEAFLET_CSS: list[tuple[str, str]] = [("leaflet_css", f"{VENDOR}/leaflet/1.9.4/dist/leaflet.css")]
 #: folium's Popup builds its content with jQuery's `$(...)`: pages with popups need it.
 JQUERY_JS: list[tuple[str, str]] = [("jquery", f"{VENDOR}/jquery/3.7.1/dist/jquery.min.js")]
-#: folium's Icon markers: the script, its sprites, the glyphicon and Font Awesome fonts and
-#: the rotation classes of `Icon(angle=N)`.
+#: Bootstrap's stylesheet for a page that is a whole map (other pages get it from base.html):
+#: the side panel's buttons and the controls' form fields use its classes.
+BOOTSTRAP_CSS: list[tuple[str, str]] = [
+    ("bootstrap_css", f"{VENDOR}/bootstrap/5.2.2/dist/css/bootstrap.min.css"),
+]
+#: Font Awesome's solid glyphs: the grid workers' homes and their legend entry.
+FONT_AWESOME_CSS: list[tuple[str, str]] = [
+    ("awesome_markers_font_css", f"{VENDOR}/fontawesome-free/6.2.0/css/all.min.css"),
+]
+#: folium's Icon markers (with Font Awesome): the script, its sprites, the glyphicon font and
+#: the rotation classes of `Icon(angle=N)`. No page of the app uses them; the benchmark's
+#: reference page does (folium's FastMarkerCluster draws them).
 MARKER_JS: list[tuple[str, str]] = [
     (
         "awesome_markers",
@@ -40,48 +49,28 @@ MARKER_JS: list[tuple[str, str]] = [
 ]
 MARKER_CSS: list[tuple[str, str]] = [
     ("glyphicons_css", f"{VENDOR}/glyphicons-only-bootstrap/1.0.1/css/bootstrap.min.css"),
-    ("awesome_markers_font_css", f"{VENDOR}/fontawesome-free/6.2.0/css/all.min.css"),
     (
         "awesome_markers_css",
         f"{VENDOR}/leaflet.awesome-markers/2.0.5/dist/leaflet.awesome-markers.css",
     ),
     ("awesome_rotate_css", f"{VENDOR}/folium/0.20.0/leaflet.awesome.rotate.css"),
 ]
-#: Bootstrap's stylesheet for a page that is a whole map (other pages get it from base.html).
-BOOTSTRAP_CSS: list[tuple[str, str]] = [
-    ("bootstrap_css", f"{VENDOR}/bootstrap/5.2.2/dist/css/bootstrap.min.css"),
-]
 
-#: The grid map's folium assets: Leaflet and the marker icons, under folium's names.
-LOCAL_JS: list[tuple[str, str]] = LEAFLET_JS + MARKER_JS
-LOCAL_CSS: list[tuple[str, str]] = LEAFLET_CSS + BOOTSTRAP_CSS + MARKER_CSS
+#: The grid map's folium assets, under folium's names: Leaflet, and the stylesheets its
+#: markers and controls use (they are Leaflet's own: circle markers and divIcons).
+LOCAL_JS: list[tuple[str, str]] = LEAFLET_JS
+LOCAL_CSS: list[tuple[str, str]] = LEAFLET_CSS + BOOTSTRAP_CSS + FONT_AWESOME_CSS
 
 #: Vector tiles (Leaflet.VectorGrid, patched for Leaflet 1.9; see static/VENDORED.md).
 VECTORGRID_JS = f"{VENDOR}/leaflet.vectorgrid/1.3.0/dist/Leaflet.VectorGrid.bundled.min.js"
 
-#: Our own scripts, in load order: shared helpers first, the page's start-up last.
-MAP_JS: list[tuple[str, str]] = [
-    ("vectorgrid", VECTORGRID_JS),
-    ("gridmap_base", "/static/js/gridmap-base.js"),
-    ("gridmap_styles", "/static/js/map-styles.js"),
-    ("gridmap_layers", "/static/js/map-layers.js"),
-    ("gridmap_overlays", "/static/js/map-overlays.js"),
-    ("gridmap_projects", "/static/js/projects.js"),
-    ("gridmap_map_projects", "/static/js/map-projects.js"),
-    ("gridmap_panel", "/static/js/map-panel.js"),
-    ("gridmap_panel_field", "/static/js/map-panel-field.js"),
-    ("gridmap_controls", "/static/js/map-controls.js"),
-    ("gridmap_labels", "/static/js/map-labels.js"),
-    ("gridmap_fit", "/static/js/map-fit.js"),
-    ("gridmap_map", "/static/js/map.js"),
-]
-UNIT_MAP_JS: list[tuple[str, str]] = [
-    ("vectorgrid", VECTORGRID_JS),
-    ("gridmap_base", "/static/js/gridmap-base.js"),
-    ("gridmap_styles", "/static/js/map-styles.js"),
-    ("gridmap_projects", "/static/js/projects.js"),
-    ("gridmap_unit_map", "/static/js/unit-map.js"),
-]
+#: Vendored scripts our map modules need besides Leaflet; classic scripts, they run first.
+MAP_JS: list[tuple[str, str]] = [("vectorgrid", VECTORGRID_JS)]
+UNIT_MAP_JS: list[tuple[str, str]] = [("vectorgrid", VECTORGRID_JS)]
+#: Each map page's entry module: it imports the rest of ours and sets window.gridmap.
+MAP_ENTRY = "/static/js/map.js"
+UNIT_MAP_ENTRY = "/static/js/unit-map.js"
+PLAN_MAP_ENTRY = "/static/js/plan-map.js"
 OWN_CSS: list[tuple[str, str]] = [
     ("gridmap_app_css", "/static/css/app.css"),
     ("gridmap_map_css", "/static/css/map.css"),
@@ -276,15 +265,16 @@ def build_map_page(
     `urls` are where the scripts find the data (the web app's routes; default API_URLS).
     """
     words = text["text"]
-    fmap = base_map(basemap_settings(basemap_url, basemap_attribution), bounds=bounds)
+    basemap = basemap_settings(basemap_url, basemap_attribution)
+    fmap = base_map(basemap, bounds=bounds)
     root = _figure(fmap)
     if nav_html:
         root.html.add_child(Element(nav_html), name="gridmap_nav")
     config = map_config(
         text, as_of, urls, fitted=bounds is not None, background=PLAIN_BACKGROUND, focus=focus,
-        canEdit=can_edit,
+        canEdit=can_edit, basemap=basemap,
     )  # fmt: skip
-    PageConfig(config, js=MAP_JS, css=OWN_CSS).add_to(fmap)
+    PageConfig(config, entry=MAP_ENTRY, js=MAP_JS, css=OWN_CSS).add_to(fmap)
     for kind, key, show in MAP_LAYERS:
         AppLayer(kind=kind, name=words[key], show=show).add_to(fmap)
     control = folium.LayerControl(collapsed=False)
@@ -311,12 +301,8 @@ def build_unit_map(
 
     `children` maps each child's code to its uncovered share (0-1); `urls` as for the grid map.
     """
-    fmap = base_map(
-        basemap_settings(basemap_url, basemap_attribution),
-        bounds=bounds,
-        js=LEAFLET_JS,
-        css=LEAFLET_CSS,
-    )
+    basemap = basemap_settings(basemap_url, basemap_attribution)
+    fmap = base_map(basemap, bounds=bounds, js=LEAFLET_JS, css=LEAFLET_CSS)
     config = map_config(
         text,
         as_of,
@@ -325,8 +311,9 @@ def build_unit_map(
         children=dict(children),
         fitted=bounds is not None,
         background=PLAIN_BACKGROUND,
+        basemap=basemap,
     )
-    PageConfig(config, js=UNIT_MAP_JS, css=OWN_CSS).add_to(fmap)
+    PageConfig(config, entry=UNIT_MAP_ENTRY, js=UNIT_MAP_JS, css=OWN_CSS).add_to(fmap)
     AppStart(entry="gridmap.unitMap.start").add_to(fmap)
     return map_fragment(fmap, nonce)
 
@@ -354,7 +341,8 @@ def base_map(
     css: Sequence[tuple[str, str]] = LOCAL_CSS,
 ) -> LocalMap:
     """A map with the shared base map (gridmap.maps.basemap): an XYZ layer if configured,
-    else a plain background; its zoom limit and scale bar."""
+    else a plain background, and its zoom limit. The scale bar comes from the page's entry
+    module (gridmap-base.js scaleBar), as on the maps folium does not build."""
     max_zoom = basemap["maxZoom"]
     fmap = LocalMap(
         location=location, zoom_start=zoom_start, tiles=None, max_zoom=max_zoom, js=js, css=css
@@ -368,7 +356,6 @@ def base_map(
             control=False,
             max_zoom=max_zoom,
         ).add_to(fmap)
-    ScaleBar(basemap["scale"]).add_to(fmap)
     if bounds is not None:
         fmap.fit_bounds([list(bounds[0]), list(bounds[1])])
     return fmap
@@ -382,8 +369,13 @@ __all__ = [
     "LEAFLET_JS",
     "LOCAL_CSS",
     "LOCAL_JS",
+    "MAP_ENTRY",
     "MAP_JS",
+    "MARKER_CSS",
+    "MARKER_JS",
     "OWN_CSS",
+    "PLAN_MAP_ENTRY",
+    "UNIT_MAP_ENTRY",
     "UNIT_MAP_JS",
     "VECTORGRID_JS",
     "LocalMap",

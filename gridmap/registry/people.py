@@ -37,7 +37,8 @@ def import_workers(
     today = clock.today(timezone)
     refuse(path.name, _future_dates(table.rows, today))
     rows = table.rows.assign(since=table.rows["since"].astype(object))
-    rows.loc[rows["since"].isna(), "since"] = today
+    # A row giving only a leaving date says nothing about a start.
+    rows.loc[rows["since"].isna() & rows["until"].isna(), "since"] = today
     groups = {"added": 0, "removed": 0}
     with conn.transaction():
         people_store.stage_workers(conn, rows, table.homes, table.groups)

@@ -11,8 +11,9 @@ from gridmap.core import vocab
 from gridmap.store.coverage import status_query
 from gridmap.store.scoping import code_length, level_params
 
-#: The status query's scope for sampling: monitored households with a location.
-_MONITORED_LOCATED = sql.SQL("h.category = 'monitored' AND h.geom IS NOT NULL")
+#: The status query's scope for sampling: households monitored on the date, or whose risk was
+#: eliminated by then, with a location.
+_MONITORED_LOCATED = sql.SQL("(h.monitored OR h.risk_eliminated) AND h.geom IS NOT NULL")
 
 #: Columns a `project` table needs before projects can be sampled.
 PROJECT_COLUMNS = ("code", "name", "status", "geom", "village_code")

@@ -30,7 +30,8 @@ def stage_monitoring(conn: psycopg.Connection, rows: pd.DataFrame) -> None:
 
 
 def drop_listed_only(conn: psycopg.Connection) -> int:
-    """Remove the periods known only from household files of the staged households."""
+    """Remove the periods known only from household files of the staged households: a
+    monitoring file's dated periods replace a household file's listing as monitored."""
     return conn.execute(
         "DELETE FROM monitoring WHERE listed_only "
         "AND household_code IN (SELECT household_code FROM incoming_monitoring)"

@@ -44,9 +44,9 @@ def stage_workers(
     geoms[homes.index] = homes.geometry
     frame = rows.assign(home=pd.Series(ewkb_hex(geoms), index=rows.index, dtype=object))
     stage_rows(conn, "incoming_worker", _WORKER_COLUMNS, _values(frame, _WORKER_COLUMNS))
-    if groups is not None:
-        pairs = _values(groups, _WORKER_GROUP_COLUMNS)
-        stage_rows(conn, "incoming_worker_group", _WORKER_GROUP_COLUMNS, pairs)
+    # Without a groups column the staged groups are empty (and the workers keep theirs).
+    pairs = [] if groups is None else _values(groups, _WORKER_GROUP_COLUMNS)
+    stage_rows(conn, "incoming_worker_group", _WORKER_GROUP_COLUMNS, pairs)
 
 
 def unknown_groups(conn: psycopg.Connection) -> list[tuple[int, str, str]]:

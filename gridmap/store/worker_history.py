@@ -1,7 +1,8 @@
 """Worker ↔ group links and worker status over time, written from a staged worker file.
 
 The staged table incoming_worker holds each worker's `since` (上岗日期, default the import
-date) and optional `until` (离岗日期); incoming_worker_group the groups the file names.
+date; none on a row that only gives 离岗日期) and optional `until` (离岗日期);
+incoming_worker_group the groups the file names.
 """
 
 from __future__ import annotations
@@ -33,7 +34,8 @@ SELECT left(g.group_code, 6), g.worker_code, g.group_code, daterange(w.since, (
       AND lower(p.valid) > w.since))
 FROM (SELECT DISTINCT worker_code, group_code FROM incoming_worker_group) g
 JOIN incoming_worker w ON w.code = g.worker_code
-WHERE NOT EXISTS (SELECT 1 FROM worker_group_period p WHERE p.worker_code = g.worker_code
+WHERE w.since IS NOT NULL
+  AND NOT EXISTS (SELECT 1 FROM worker_group_period p WHERE p.worker_code = g.worker_code
                   AND p.group_code = g.group_code AND p.valid @> w.since)
 """
 _END_AT_UNTIL = """
@@ -63,8 +65,8 @@ _STATUS_FACTS = """
 CREATE TEMP TABLE worker_status_fact ON COMMIT DROP AS
 SELECT DISTINCT f.worker_code, left(g.group_code, 6) AS county_code, f.status, f.day
 FROM (SELECT code AS worker_code, status, since AS day FROM incoming_worker
-      WHERE %(status_named)s OR NOT EXISTS (
-          SELECT 1 FROM worker_status_period s WHERE s.worker_code = incoming_worker.code)
+      WHERE since IS NOT NULL AND (%(status_named)s OR NOT EXISTS (
+          SELECT 1 FROM worker_status_period s WHERE s.worker_code = incoming_worker.code))
       UNION ALL
       SELECT code, 'left', until FROM incoming_worker WHERE until IS NOT NULL) f
 JOIN (SELECT worker_code, group_code FROM incoming_worker_group

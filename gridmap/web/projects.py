@@ -29,7 +29,7 @@ YEARS = (2000, 2100)
 
 
 def layer_texts() -> dict[str, dict[str, str]]:
-    """The projects layer's words in the request's language (for GridmapProjects.addTo)."""
+    """The projects layer's words in the request's language (for addTo of static/js/projects.js)."""
     return {
         "categories": {k: _(v) for k, v in CATEGORY_TEXT.items()},
         "statuses": {k: _(v) for k, v in STATUS_TEXT.items()},

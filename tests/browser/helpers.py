@@ -1,4 +1,4 @@
-"""Helpers for the map tests: open the map, reach its layers, find screen points."""
+"""Helpers for the map tests: open the map, reach its layers, find screen points, check fits."""
 
 from __future__ import annotations
 
@@ -125,3 +125,64 @@ def panel_values(page: Page) -> dict[str, str]:
         """() => Object.fromEntries([...document.querySelectorAll("#gm-panel .gm-row")]
             .map((row) => [row.dataset.key, row.dataset.value]))"""
     )
+
+
+#: Where a unit ([w, s, e, n]), the map and what covers the map lie on screen.
+ON_SCREEN = """([w, s, e, n]) => {
+    const map = gridmap.app.map;
+    const box = map.getContainer().getBoundingClientRect();
+    const nw = map.latLngToContainerPoint([n, w]);
+    const se = map.latLngToContainerPoint([s, e]);
+    const rect = (r) => ({left: r.left, top: r.top, right: r.right, bottom: r.bottom});
+    const covers = {};
+    [["panel", "#gm-panel"], ["legend", "#gm-legend"], ["layers", ".leaflet-control-layers"]]
+        .forEach(([name, selector]) => {
+            const node = document.querySelector(selector);
+            if (node && !node.hidden) { covers[name] = rect(node.getBoundingClientRect()); }
+        });
+    return {
+        unit: {left: box.left + nw.x, top: box.top + nw.y, right: box.left + se.x,
+               bottom: box.top + se.y},
+        map: rect(box),
+        covers: covers,
+    };
+}"""
+
+
+def overlaps(a: dict, b: dict) -> bool:
+    """Whether two screen rectangles share more than an edge."""
+    return (
+        a["left"] < b["right"] - 1
+        and b["left"] < a["right"] - 1
+        and a["top"] < b["bottom"] - 1
+        and b["top"] < a["bottom"] - 1
+    )
+
+
+def inside(a: dict, b: dict) -> bool:
+    """Whether rectangle a lies within rectangle b (to a pixel)."""
+    return (
+        a["left"] >= b["left"] - 1
+        and a["top"] >= b["top"] - 1
+        and a["right"] <= b["right"] + 1
+        and a["bottom"] <= b["bottom"] + 1
+    )
+
+
+def bbox_of(page: Page, base_url: str, code: str) -> list[float]:
+    """[w, s, e, n] of a unit, from the search API."""
+    units = page.request.get(f"{base_url}/api/v1/search?q={code}").json()["units"]
+    return next(u["bbox"] for u in units if u["code"] == code)
+
+
+def not_free(page: Page, base_url: str, code: str) -> list[str]:
+    """Why the unit `code` does not lie in the free part of the map: what covers part of it
+    (panel, legend, layer list), or "outside" when it reaches past the map."""
+    found = page.evaluate(ON_SCREEN, bbox_of(page, base_url, code))
+    covered = [name for name, rect in found["covers"].items() if overlaps(found["unit"], rect)]
+    return covered + ([] if inside(found["unit"], found["map"]) else ["outside"])
+
+
+def fitted(page: Page, code: str) -> None:
+    """Wait until the map has been fitted to the unit `code`."""
+    page.wait_for_selector(f"body[data-gm-fitted='{code}']", state="attached")

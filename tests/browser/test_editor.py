@@ -13,12 +13,12 @@ from playwright.sync_api import Browser, Page, expect
 
 from gridmap.core import localdb
 from gridmap.core.config import Config
-from gridmap.grid import assign, grids
+from gridmap.grid import assign
 from tests.browser.conftest import log_in
 from tests.browser.helpers import EDITOR_MAP, screen_point
 from tests.browser.helpers import click_at_m as click_on_map
 from tests.conftest import _copy_database
-from tests.household_fixtures import add_household, add_worker, lonlat_m
+from tests.household_fixtures import add_grid, add_household, add_worker, lonlat_m
 from tests.servers import serving
 from tests.test_editor_pages import with_editor
 from tests.web_fixtures import add_account, add_role_accounts
@@ -31,7 +31,7 @@ def editor_db_url(pg_cluster: localdb.Cluster, template_url: str, tiny_county_fi
     """A database of this module's own: the tiny county, H5 just north of the G1/G2 border."""
     url = _copy_database(pg_cluster, "gridmap_editor")
     with psycopg.connect(url) as connection:
-        grids.import_grid_file(connection, tiny_county_file, reason="test fixture")
+        add_grid(connection, tiny_county_file, reason="test fixture")
         add_household(connection, "H1", (500, 500))
         add_household(connection, "H5", (500, 2200))
         add_worker(connection, "W1", [G1], home_m=(550, 550))

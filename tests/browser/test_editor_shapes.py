@@ -13,14 +13,14 @@ from playwright.sync_api import Browser, Page, expect
 
 from gridmap.core import localdb
 from gridmap.geo.crs import to_wgs84
-from gridmap.grid import assign, grids
+from gridmap.grid import assign
 from gridmap.store import assignment as assignment_store
 from gridmap.store import edits as edit_store
 from tests.browser.conftest import logged_in_page
 from tests.browser.test_editor import api, map_point, open_editor, serve_editor
 from tests.conftest import _copy_database
 from tests.grid_fixtures import METRIC_CRS, box_m, tiny_county_rows
-from tests.household_fixtures import add_household, add_worker, lonlat_m
+from tests.household_fixtures import add_grid, add_household, add_worker, lonlat_m
 from tests.web_fixtures import add_role_accounts
 
 G1, G2 = "341890100200001", "341890100200002"
@@ -54,7 +54,7 @@ def shapes_db_url(pg_cluster: localdb.Cluster, template_url: str, tmp_path_facto
     url = _copy_database(pg_cluster, "gridmap_editor_shapes")
     county = holey_county(tmp_path_factory.mktemp("holey") / "holey.geojson")
     with psycopg.connect(url) as connection:
-        grids.import_grid_file(connection, county, reason="test fixture")
+        add_grid(connection, county, reason="test fixture")
         add_household(connection, "H1", (500, 500))
         add_household(connection, "H5", (500, 2200))
         add_household(connection, "H6", (2500, 500))

@@ -14,12 +14,12 @@ from playwright.sync_api import Page, expect
 
 from gridmap.access.accounts import EVERYTHING, Actor
 from gridmap.core.config import Config
-from gridmap.grid import assign, grids
+from gridmap.grid import assign
 from gridmap.inspections import plan
 from gridmap.inspections.compose import PlanRequest
 from tests.browser.conftest import PageWatch, log_in
 from tests.grid_fixtures import XSS_NAME
-from tests.household_fixtures import Household, add_households, add_worker
+from tests.household_fixtures import Household, add_grid, add_households, add_worker
 from tests.servers import serving
 from tests.web_fixtures import add_role_accounts
 
@@ -38,7 +38,7 @@ def plan_server(pg_cluster, template_url, tiny_county_file, tmp_path_factory) ->
     config = Config(database_url=url, var_dir=tmp_path_factory.mktemp("var"), secret_key="b",
                     login_rate_limit="1000 per minute")  # fmt: skip
     with psycopg.connect(url) as conn:
-        grids.import_grid_file(conn, tiny_county_file)
+        add_grid(conn, tiny_county_file)
         add_households(
             conn,
             [Household(f"M{i}", at, category="monitored", address=XSS_NAME if i == 0 else None)
@@ -83,6 +83,7 @@ def test_plan_map_shows_every_team_day_and_numbered_stops(page: Page, watch, pla
     expect(page.locator(".leaflet-overlay-pane path")).to_have_count(len(used))
     expect(page.locator(".gm-plan-legend li")).to_have_count(len(used))
     expect(page.locator(".leaflet-control-layers-overlays label")).to_have_count(len(used))
+    expect(page.locator(".leaflet-control-scale-line")).to_have_count(1)  # metres only
     page.locator(".gm-stop-number", has_text="1").first.click()
     popup = page.locator(".leaflet-popup-content")
     expect(popup).to_be_visible()

@@ -15,6 +15,8 @@ from tests.browser.conftest import PageWatch, log_in
 from tests.browser.helpers import (
     click_at_m,
     drawn_households,
+    fitted,
+    not_free,
     open_map,
     overlay,
     panel_values,
@@ -25,6 +27,8 @@ from tests.grid_fixtures import XSS_NAME
 from tests.household_fixtures import lonlat_m
 
 TOWNSHIP_1 = "341890100"
+VILLAGE_12 = "341890100201"  # named 12村
+GROUP_1 = "341890100200001"
 XSS_VILLAGE = "341890101201"
 
 
@@ -87,27 +91,21 @@ def test_search_by_name_jumps_to_the_unit(page: Page, live_server: str, watch: P
     open_map(page, live_server)
     page.fill(".gm-search input", "12村")
     page.locator(".gm-result", has_text="12村").click()
-    page.wait_for_selector("#gm-panel[data-code='341890100201'][data-loaded]")
-    lon0, lat0 = lonlat_m(2000, 0)
-    lon1, lat1 = lonlat_m(4000, 4000)
-    page.wait_for_function(
-        "([w, s, e, n]) => { const c = gridmap.app.map.getCenter();"
-        " return c.lng > w && c.lng < e && c.lat > s && c.lat < n; }",
-        arg=[lon0, lat0, lon1, lat1],
-    )
+    page.wait_for_selector(f"#gm-panel[data-code='{VILLAGE_12}'][data-loaded]")
+    fitted(page, VILLAGE_12)
+    assert not_free(page, live_server, VILLAGE_12) == []  # in view, clear of the panel
     assert watch.errors == []
 
 
 def test_search_by_code_and_enter(page: Page, live_server: str, watch: PageWatch):
     open_map(page, live_server)
     zoom = page.evaluate("() => gridmap.app.map.getZoom()")
-    page.fill(".gm-search input", "341890100200001")
+    page.fill(".gm-search input", GROUP_1)
     page.press(".gm-search input", "Enter")
-    page.wait_for_selector("#gm-panel[data-code='341890100200001'][data-loaded]")
-    page.wait_for_function("(z) => gridmap.app.map.getZoom() > z", arg=zoom)
-    lon, lat = lonlat_m(1000, 1000)  # the group's middle
-    centre = page.evaluate("() => gridmap.app.map.getCenter()")
-    assert abs(centre["lng"] - lon) < 0.005 and abs(centre["lat"] - lat) < 0.005
+    page.wait_for_selector(f"#gm-panel[data-code='{GROUP_1}'][data-loaded]")
+    fitted(page, GROUP_1)
+    assert page.evaluate("() => gridmap.app.map.getZoom()") > zoom
+    assert not_free(page, live_server, GROUP_1) == []
     assert watch.errors == []
 
 

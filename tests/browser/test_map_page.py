@@ -158,19 +158,23 @@ def test_vendored_vectorgrid_handles_clicks_on_leaflet_19(page: Page, live_serve
     assert watch.errors == []  # unpatched: "L.DomEvent.fakeStop is not a function"
 
 
-def test_vendored_marker_icons_and_fonts_load(page: Page, live_server: str, watch: PageWatch):
-    """folium's marker icons (glyphicon and Font Awesome) find their sprites and fonts locally."""
+def test_markers_are_leaflets_own_and_their_glyphs_load_locally(page: Page, live_server, watch):
+    """No marker plugin: circle markers and divIcons, whose Font Awesome glyph is vendored."""
     open_map(page, live_server)
     page.evaluate(
         """() => {
             const map = gridmap.app.map;
             const c = map.getCenter();
-            const icon = (prefix, name) => L.AwesomeMarkers.icon(
-                {prefix: prefix, icon: name, markerColor: "red", extraClasses: "fa-rotate-90"});
-            L.marker(c, {icon: icon("glyphicon", "info-sign")}).addTo(map);
-            L.marker([c.lat + 0.005, c.lng], {icon: icon("fa", "home")}).addTo(map);
+            const glyph = document.createElement("i");
+            glyph.className = "fa-solid fa-house-user";
+            const icon = L.divIcon({className: "gm-test-icon", html: glyph, iconSize: [24, 24]});
+            L.marker(c, {icon: icon}).addTo(map);
+            L.circleMarker([c.lat + 0.005, c.lng], {radius: 6, className: "gm-test-circle"})
+                .addTo(map);
         }"""
     )
+    expect(page.locator(".gm-test-icon i.fa-house-user")).to_be_visible()
+    expect(page.locator("path.gm-test-circle")).to_have_count(1)
     page.wait_for_load_state("networkidle")
     statuses = page.evaluate(
         """async () => {
@@ -182,8 +186,9 @@ def test_vendored_marker_icons_and_fonts_load(page: Page, live_server: str, watc
             return status;
         }"""
     )
-    assert statuses.get("Glyphicons Halflings") and statuses.get("Font Awesome 6 Free")
-    assert any("glyphicons-halflings-regular.woff2" in url for url in watch.requests)
+    assert statuses.get("Font Awesome 6 Free")
     assert any("fa-solid-900.woff2" in url for url in watch.requests)
-    assert any("markers-soft" in url for url in watch.requests)
+    assert page.evaluate("() => typeof L.AwesomeMarkers") == "undefined"
+    for unused in ("awesome-markers", "awesome.rotate", "glyphicons", "jquery"):
+        assert not [url for url in watch.requests if unused in url], unused
     assert watch.failed == [] and watch.off_host == [] and watch.errors == []

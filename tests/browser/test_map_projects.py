@@ -160,7 +160,7 @@ def pairing_rows_shown(page: Page) -> list[dict[str, str]]:
 
 def test_unit_panel_lists_the_pairings_of_its_villages(page, map_server, watch):
     open_projects_map(page, map_server)
-    click_at_m(page, 1500, 3600)  # township 1, away from every project
+    click_at_m(page, 2500, 2000)  # township 1, away from every project and the controls
     page.wait_for_selector(f"#gm-panel[data-code='{TOWNSHIP_1}'] #gm-panel-pairings[data-loaded]")
     section = page.locator("#gm-panel-pairings")
     expect(section.locator("h3")).to_have_text("结对帮扶")

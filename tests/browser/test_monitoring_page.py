@@ -68,18 +68,19 @@ def test_monitoring_page_shows_the_hand_computed_figures(page, monitoring_server
     cards = page.locator("#gm-monitoring-total")
     assert cards.locator("[data-key='at_risk_end']").get_attribute("data-value") == "3"
     assert cards.locator("[data-key='uncontacted']").get_attribute("data-value") == "2"
-    # H004 is drawn on the map; H003 has no location and is only listed.
+    # On 2024-06-30 H002 (at risk until August) is drawn on the map; H003 has no location
+    # and is only listed; H004 was identified a day later.
     assert page.evaluate("document.body.dataset.gmMapCount") == "1"
     # The only marker sits at the centre of the fitted map; tapping it names the household.
     page.locator("#gm-uncontacted-map").click()
     popup = page.locator("#gm-uncontacted-map .leaflet-popup-content")
-    assert popup.inner_text().splitlines()[0] == "H004"
-    assert "脱贫不稳定户" in popup.inner_text()
+    assert popup.inner_text().splitlines()[0] == "H002"
+    assert "边缘易致贫户" in popup.inner_text()
     assert "1 户没有位置" in page.inner_text("#gm-map-note")
     codes = page.eval_on_selector_all(
         "#gm-uncontacted tbody tr", "rs => rs.map(r => r.dataset.code)"
     )
-    assert codes == ["H003", "H004"]
+    assert codes == ["H002", "H003"]
     assert page.inner_text("#gm-contacts tr[data-code='C1'] td[data-key='households']") == "1"
     clean(watch)
 
@@ -92,6 +93,9 @@ def test_drilling_down_to_the_villages_of_a_township(page, monitoring_server, wa
     assert figures(page, GROUP_B[:12]) == EXPECTED[GROUP_B]
     assert figures(page, "total") == EXPECTED["341890100"]
     assert "2024-06-30" in page.input_value("#to")
-    # Every household of the township without a contact has one: H001 is C1's.
-    assert page.locator("#gm-uncontacted-none").count() == 1
+    # Of the township's households at risk, H001 has contact C1; H002 has none.
+    codes = page.eval_on_selector_all(
+        "#gm-uncontacted tbody tr", "rs => rs.map(r => r.dataset.code)"
+    )
+    assert codes == ["H002"]
     clean(watch)

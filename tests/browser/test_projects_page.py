@@ -67,7 +67,7 @@ def test_layer_draws_every_project_with_symbols_and_polygons(page, projects_serv
     expect(page.locator(f"{MAP} .gm-project-icon")).to_have_count(5)
     expect(page.locator(f"{MAP} path.leaflet-interactive")).to_have_count(1)
     colours = page.evaluate(
-        """() => Object.fromEntries(Object.entries(gridmapProjectsPage.projects.layers)
+        """() => Object.fromEntries(Object.entries(gridmap.projectsPage.projects.layers)
             .map(([code, layer]) => [code, layer.getLayers()[0].options.fillColor
                 || layer.getLayers()[0].getElement().firstChild.style.borderColor]))"""
     )
@@ -96,7 +96,7 @@ def test_filters_by_category_status_and_year(page, projects_server, watch):
     choose(page, "year", "2024")
     assert shown(page) == 1
     expect(page.locator(f"{MAP} .gm-project-icon")).to_have_count(1)
-    assert page.evaluate("() => gridmapProjectsPage.projects.visible()") == ["P5"]
+    assert page.evaluate("() => gridmap.projectsPage.projects.visible()") == ["P5"]
     choose(page, "year", "")
     assert shown(page) == 5
     clean(watch)
@@ -121,7 +121,7 @@ def test_clicking_a_project_shows_it_as_text(page, projects_server, watch):
     expect(popup).to_contain_text("300.00")
     expect(popup).to_contain_text("60%")
     page.evaluate(
-        """() => { const p = gridmapProjectsPage;
+        """() => { const p = gridmap.projectsPage;
             p.map.fitBounds(p.projects.layers.P2.getBounds(), {animate: false}); }"""
     )
     # The corner: the polygon's status symbol covers its centre.
@@ -139,7 +139,7 @@ def test_township_user_sees_only_the_township_projects(browser, projects_server)
     try:
         open_projects(township, projects_server)
         assert shown(township) == 3
-        codes = township.evaluate("() => gridmapProjectsPage.projects.visible()")
+        codes = township.evaluate("() => gridmap.projectsPage.projects.visible()")
         assert codes == ["P1", "P3", "P5"]
         expect(township.locator("#gm-project-list tbody tr")).to_have_count(3)
         assert errors == []
