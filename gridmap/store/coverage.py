@@ -23,18 +23,21 @@ _WINDOW = (
     "CASE h.category WHEN 'monitored' THEN %(w_monitored)s::int "
     "WHEN 'lifted' THEN %(w_lifted)s::int ELSE %(w_ordinary)s::int END"
 )
-# The stored latest visit date answers for any as-of date on or after the county's
-# latest visit; only earlier dates look into the visits themselves. Rejected visits never count,
-# nor do inspection visits hidden until their plan is closed.
+# The stored latest visit date answers for any as-of date on or after the county's latest
+# visit; only earlier dates look into the visits themselves, all at once: the latest visit of
+# each household before the end of the as-of date. Rejected visits never count, nor do
+# inspection visits hidden until their plan is closed.
 _LAST_VISIT_CURRENT = sql.SQL("h.last_visit_on")
-# A local date on or before as_of is an instant before the next local midnight: written so, the
-# household's visit index is read backwards and stops at the first visit that counts.
 _LAST_VISIT_HISTORIC = sql.SQL(
     "CASE WHEN h.last_visit_on IS NULL OR h.last_visit_on <= %(as_of)s::date "
-    "THEN h.last_visit_on ELSE (SELECT (v.visited_at AT TIME ZONE %(tz)s)::date "
-    "FROM visit v WHERE v.household_code = h.code AND v.rejected_at IS NULL AND NOT v.hidden "
-    "AND v.visited_at < ((%(as_of)s::date + 1)::timestamp AT TIME ZONE %(tz)s) "
-    "ORDER BY v.visited_at DESC LIMIT 1) END"
+    "THEN h.last_visit_on ELSE lv.day END"
+)
+_NO_VISITS = sql.SQL("SELECT NULL::text AS household_code, NULL::date AS day WHERE false")
+_VISITS_UP_TO = sql.SQL(
+    "SELECT household_code, (max(visited_at) AT TIME ZONE %(tz)s)::date AS day FROM visit "
+    "WHERE rejected_at IS NULL AND NOT hidden "
+    "AND visited_at < ((%(as_of)s::date + 1)::timestamp AT TIME ZONE %(tz)s) "
+    "GROUP BY household_code"
 )
 
 # Households as they stand today, and as they stood on as_of (their period then); the head's
@@ -79,14 +82,22 @@ WITH staffed AS (
          AND w.status = 'active'
     WHERE g.valid @> %(as_of)s::date
 ),
+visited AS ({visited}),
+contacted AS (
+    SELECT DISTINCT household_code FROM contact_household
+    WHERE since <= %(as_of)s::date AND (until IS NULL OR until > %(as_of)s::date)
+),
 base AS (
     SELECT h.code, h.unit_code, h.category, h.risk_eliminated, h.monitor_kind, h.geom,
            h.monitored,
            s.group_code IS NOT NULL AS staffed,
+           c.household_code IS NOT NULL AS contacted,
            {last_visit} AS last_visit_on,
            {window} AS window_days
     FROM ({households}) h
     LEFT JOIN staffed s ON s.group_code = h.unit_code
+    LEFT JOIN contacted c ON c.household_code = h.code
+    LEFT JOIN visited lv ON lv.household_code = h.code
     WHERE h.status = 'active' AND {scope}
 ),
 visits AS (
@@ -101,10 +112,7 @@ flagged AS (
     SELECT v.*,
            v.unit_code IS NULL OR length(v.unit_code) <> %(group_length)s AS outside_grid,
            NOT v.staffed AS no_worker,
-           v.monitored AND NOT EXISTS (
-               SELECT 1 FROM contact_household c
-               WHERE c.household_code = v.code AND c.since <= %(as_of)s::date
-                 AND (c.until IS NULL OR c.until > %(as_of)s::date)) AS no_contact,
+           v.monitored AND NOT v.contacted AS no_contact,
            v.visit_status IN ('overdue', 'never') AS overdue
     FROM visits v
 )
@@ -153,9 +161,10 @@ def status_params(
 
 def status_query(params: dict, scope: sql.Composable = EVERY_HOUSEHOLD) -> sql.Composable:
     """The status query for `params`, limited by a fixed SQL predicate on `h`."""
-    last_visit = _LAST_VISIT_HISTORIC if params["historic"] else _LAST_VISIT_CURRENT
+    historic = params["historic"]
     return _STATUS_QUERY.format(
-        last_visit=last_visit,
+        last_visit=_LAST_VISIT_HISTORIC if historic else _LAST_VISIT_CURRENT,
+        visited=_VISITS_UP_TO if historic else _NO_VISITS,
         window=sql.SQL(_WINDOW),
         scope=scope,
         households=households_on(params),
@@ -212,7 +221,7 @@ def counts_by_unit(
         "count(*) FILTER (WHERE doubtful_visit), "
         "count(*) FILTER (WHERE outside_grid), count(*) FILTER (WHERE no_worker), "
         "count(*) FILTER (WHERE no_contact), count(*) FILTER (WHERE overdue) "
-        "FROM ({status}) s GROUP BY 1"
+        "FROM ({status}) s GROUP BY unit_code"
     ).format(
         status_cols=status_cols,
         status=status_with_doubtful(params, prefix_filter("h.unit_code")),
