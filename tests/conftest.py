@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import psycopg
@@ -70,11 +70,39 @@ def _copy_database(cluster: localdb.Cluster, name: str, template: str = TEMPLATE
     return cluster.url(name)
 
 
+def _test_db_name(request: pytest.FixtureRequest) -> str:
+    return "t_" + "".join(ch if ch.isalnum() else "_" for ch in request.node.name)[:50].lower()
+
+
 @pytest.fixture
 def fresh_db_url(pg_cluster: localdb.Cluster, template_url: str, request) -> str:
     """A new migrated database for a test that commits (CLI runs, servers)."""
-    name = "t_" + "".join(ch if ch.isalnum() else "_" for ch in request.node.name)[:50].lower()
-    return _copy_database(pg_cluster, name)
+    return _copy_database(pg_cluster, _test_db_name(request))
+
+
+@pytest.fixture(scope="module")
+def seeded_template(
+    pg_cluster: localdb.Cluster, template_url: str, request: pytest.FixtureRequest
+) -> Callable[[Callable[[psycopg.Connection], None]], str]:
+    """Seed a module's template database once with `seed(conn)`; return its name.
+
+    Tests that commit then copy it (`copy_of`), which is much cheaper than seeding again.
+    """
+    name = "tpl_" + request.module.__name__.rsplit(".", 1)[-1][:40].lower()
+
+    def seeded(seed: Callable[[psycopg.Connection], None]) -> str:
+        url = _copy_database(pg_cluster, name)
+        with psycopg.connect(url) as connection:
+            seed(connection)
+        return name
+
+    return seeded
+
+
+@pytest.fixture
+def copy_of(pg_cluster: localdb.Cluster, request: pytest.FixtureRequest) -> Callable[[str], str]:
+    """Copy a seeded template database for this test; return the copy's URL."""
+    return lambda template: _copy_database(pg_cluster, _test_db_name(request), template)
 
 
 @pytest.fixture

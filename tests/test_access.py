@@ -250,3 +250,25 @@ def test_wrong_password_then_lockout(fresh_db_url, tmp_path):
     assert without_token.sub("", locked.text) == without_token.sub("", unknown.text)
     assert "Wrong user name or password" in locked.text and "locked" not in locked.text
     app.extensions["gridmap_pool"].close()
+
+
+@pytest.mark.parametrize(
+    ("method", "prefix"),
+    [("scrypt", "scrypt:32768:8:1$"), ("pbkdf2:sha256:1000", "pbkdf2:sha256:1000$")],
+)
+def test_passwords_are_hashed_with_the_configured_method(conn, method, prefix):
+    from gridmap.access import accounts
+    from gridmap.access.accounts import cli_actor
+
+    config = Config(password_hash_method=method)
+    accounts.create_account(conn, config, cli_actor("t"), username="hashed", role="reviewer",
+                            password=PASSWORD)  # fmt: skip
+    (stored,) = conn.execute(
+        "SELECT password_hash FROM account WHERE username = 'hashed'"
+    ).fetchone()
+    assert stored.startswith(prefix)
+    accounts.change_password(conn, config, cli_actor("t"), "hashed", PASSWORD + "x")
+    (changed,) = conn.execute(
+        "SELECT password_hash FROM account WHERE username = 'hashed'"
+    ).fetchone()
+    assert changed.startswith(prefix) and changed != stored

@@ -114,16 +114,26 @@ def rows(url: str, query: str) -> list[tuple]:
         return conn.execute(query).fetchall()
 
 
-@pytest.fixture
-def county(config: Config, tiny_county_file: Path, tmp_path: Path) -> Config:
-    """A committed database: the tiny county, households H001-H004, worker W1, accounts."""
-    with psycopg.connect(config.database_url) as conn:
+@pytest.fixture(scope="module")
+def county_template(seeded_template, tiny_county_file: Path, tmp_path_factory) -> str:  # type: ignore[no-untyped-def]
+    """The tiny county, households H001-H004, worker W1 and accounts, seeded once."""
+    folder = tmp_path_factory.mktemp("uploads")
+
+    def seed(conn: psycopg.Connection) -> None:
         add_grid(conn, tiny_county_file)
-        import_households(conn, write_csv(tmp_path / "households.csv", good_rows()))
+        import_households(conn, write_csv(folder / "households.csv", good_rows()))
         mine = [r for r in worker_rows() if r[0] == "W1"]
-        import_workers(conn, write_csv(tmp_path / "w.csv", mine, WORKER_HEADERS))
+        import_workers(conn, write_csv(folder / "w.csv", mine, WORKER_HEADERS))
         add_role_accounts(conn)
-    return config
+
+    return seeded_template(seed)
+
+
+@pytest.fixture
+def county(county_template: str, copy_of, tmp_path: Path) -> Config:  # type: ignore[no-untyped-def]
+    """Settings on a committed copy of the seeded county for this test."""
+    url = copy_of(county_template)
+    return Config(database_url=url, var_dir=tmp_path / "var", secret_key="test")
 
 
 def admin_client(config: Config) -> Iterator[FlaskClient]:

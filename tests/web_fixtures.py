@@ -22,10 +22,14 @@ ROLE_ACCOUNTS = {
 }
 
 
+#: Test accounts hash their password cheaply: a login checks the hash the account was made with.
+FAST_HASHING = Config(password_hash_method="pbkdf2:sha256:1000")
+
+
 def add_account(conn: psycopg.Connection, username: str, role: str, township=None, worker=None):  # type: ignore[no-untyped-def]
     """Create an account with the test password."""
     accounts.create_account(
-        conn, Config(), cli_actor("test"), username=username, role=role, password=PASSWORD,
+        conn, FAST_HASHING, cli_actor("test"), username=username, role=role, password=PASSWORD,
         township=township, worker=worker,
     )  # fmt: skip
 

@@ -115,7 +115,8 @@ def create_account(
         account_store.insert_account(
             conn,
             {
-                "username": username, "password_hash": generate_password_hash(password),
+                "username": username,
+                "password_hash": generate_password_hash(password, config.password_hash_method),
                 "role": role, "township_code": township, "worker_code": worker,
             },
         )  # fmt: skip
@@ -127,7 +128,9 @@ def change_password(
     """Set a new password (and unlock the account)."""
     check_password_rules(password, config.password_min_length)
     with audit.audited(conn, actor, "user.passwd", username):
-        if not account_store.set_password(conn, username, generate_password_hash(password)):
+        if not account_store.set_password(
+            conn, username, generate_password_hash(password, config.password_hash_method)
+        ):
             raise NotFound(f"no user {username}")
         # Whoever held a session under the old password is logged out everywhere.
         account_store.revoke_sessions_of(conn, username)
@@ -156,7 +159,11 @@ def authenticate(
     (one password hash check), so neither the answer nor its timing tells names apart.
     """
     account = account_store.get_account(conn, username)
-    stored_hash = account["password_hash"] if account is not None else _dummy_hash()
+    stored_hash = (
+        account["password_hash"]
+        if account is not None
+        else _dummy_hash(config.password_hash_method)
+    )
     password_ok = check_password_hash(stored_hash, password)
     if account is None or account["disabled"]:
         raise LoginRefused(_REFUSED)
@@ -173,9 +180,9 @@ def authenticate(
 
 
 @cache
-def _dummy_hash() -> str:
+def _dummy_hash(method: str) -> str:
     """A hash of no account's password, checked for unknown names to spend the same time."""
-    return generate_password_hash(secrets.token_hex(16))
+    return generate_password_hash(secrets.token_hex(16), method)
 
 
 def _digest(session_id: str) -> bytes:

@@ -46,6 +46,9 @@ class Config:
     default_locale: str = "zh_Hans_CN"
     #: Password rules, lockout and idle timeout as graded-protection reviews expect.
     password_min_length: int = 10
+    #: How new passwords are hashed (a werkzeug method such as scrypt or pbkdf2:sha256:600000);
+    #: stored hashes keep the method they were made with.
+    password_hash_method: str = "scrypt"
     login_max_failures: int = 5
     lockout_minutes: int = 15
     session_idle_minutes: int = 30
