@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import pandas as pd
 import psycopg
 
-from gridmap.store.households import stage_rows, upsert_staged
+from gridmap.store.households import frame_values, stage_rows, upsert_staged
 
 _CONTACT_COLUMNS = [
     ("file_row", "integer"), ("code", "text PRIMARY KEY"), ("name", "text"),
@@ -19,15 +19,10 @@ _PAIRING_COLUMNS = [
 ]  # fmt: skip
 
 
-def _values(frame: pd.DataFrame, columns: Sequence[tuple[str, str]]) -> list[tuple]:
-    ordered = frame.rename(columns={"row": "file_row"})[[n for n, _ in columns]].astype(object)
-    return list(ordered.itertuples(index=False, name=None))
-
-
 def stage_contacts(conn: psycopg.Connection, rows: pd.DataFrame, pairings: pd.DataFrame) -> None:
     """Stage checked contacts and their pairings (since None: the row only ends a link)."""
-    stage_rows(conn, "incoming_contact", _CONTACT_COLUMNS, _values(rows, _CONTACT_COLUMNS))
-    stage_rows(conn, "incoming_pairing", _PAIRING_COLUMNS, _values(pairings, _PAIRING_COLUMNS))
+    stage_rows(conn, "incoming_contact", _CONTACT_COLUMNS, frame_values(rows, _CONTACT_COLUMNS))
+    stage_rows(conn, "incoming_pairing", _PAIRING_COLUMNS, frame_values(pairings, _PAIRING_COLUMNS))
 
 
 def upsert_contacts(conn: psycopg.Connection, supplied: Sequence[str]) -> tuple[int, int]:

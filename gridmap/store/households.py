@@ -1,6 +1,7 @@
 """Households: staging a checked file, upserting by code, placing rows in a county, counting.
 
-`stage_rows`, `upsert_staged` and `plain` are shared with the other importers (store.people).
+`stage_rows`, `frame_values`, `upsert_staged` and `plain` are shared with the other importers
+(store.people, store.contacts).
 """
 
 from __future__ import annotations
@@ -46,6 +47,12 @@ def ewkb_hex(geoms: gpd.GeoSeries) -> list[str | None]:
     """Hex EWKB (SRID 4326) per geometry, None where missing, for COPY into geometry columns."""
     values = shapely.set_srid(np.asarray(geoms.values, dtype=object), 4326)
     return list(shapely.to_wkb(values, hex=True, include_srid=True))
+
+
+def frame_values(frame: pd.DataFrame, columns: Sequence[tuple[str, str]]) -> list[tuple]:
+    """Rows of a checked frame in the order of staged `columns` (its `row` is `file_row`)."""
+    ordered = frame.rename(columns={"row": "file_row"})[[n for n, _ in columns]].astype(object)
+    return list(ordered.itertuples(index=False, name=None))
 
 
 def stage_rows(

@@ -9,7 +9,7 @@ import pandas as pd
 import psycopg
 from psycopg import sql
 
-from gridmap.store.households import ewkb_hex, stage_rows, upsert_staged
+from gridmap.store.households import ewkb_hex, frame_values, stage_rows, upsert_staged
 from gridmap.store.visits import foreign_workers_query
 
 _WORKER_COLUMNS = [
@@ -28,11 +28,6 @@ _VISIT_COLUMNS = [
 ]  # fmt: skip
 
 
-def _values(frame: pd.DataFrame, columns: Sequence[tuple[str, str]]) -> list[tuple]:
-    ordered = frame.rename(columns={"row": "file_row"})[[n for n, _ in columns]].astype(object)
-    return list(ordered.itertuples(index=False, name=None))
-
-
 def stage_workers(
     conn: psycopg.Connection,
     rows: pd.DataFrame,
@@ -43,9 +38,9 @@ def stage_workers(
     geoms = gpd.GeoSeries([None] * len(rows), index=rows.index, crs=4326)
     geoms[homes.index] = homes.geometry
     frame = rows.assign(home=pd.Series(ewkb_hex(geoms), index=rows.index, dtype=object))
-    stage_rows(conn, "incoming_worker", _WORKER_COLUMNS, _values(frame, _WORKER_COLUMNS))
+    stage_rows(conn, "incoming_worker", _WORKER_COLUMNS, frame_values(frame, _WORKER_COLUMNS))
     # Without a groups column the staged groups are empty (and the workers keep theirs).
-    pairs = [] if groups is None else _values(groups, _WORKER_GROUP_COLUMNS)
+    pairs = [] if groups is None else frame_values(groups, _WORKER_GROUP_COLUMNS)
     stage_rows(conn, "incoming_worker_group", _WORKER_GROUP_COLUMNS, pairs)
 
 
@@ -77,7 +72,7 @@ def unknown_households(conn: psycopg.Connection, staged: str) -> list[tuple[int,
 
 def stage_visits(conn: psycopg.Connection, rows: pd.DataFrame) -> None:
     """Stage checked visits (io.people.read_visits)."""
-    stage_rows(conn, "incoming_visit", _VISIT_COLUMNS, _values(rows, _VISIT_COLUMNS))
+    stage_rows(conn, "incoming_visit", _VISIT_COLUMNS, frame_values(rows, _VISIT_COLUMNS))
 
 
 def foreign_visitors(conn: psycopg.Connection) -> list[tuple[int, str, str, str]]:
