@@ -80,28 +80,32 @@ END $$;
 
 -- A changed household closes its open period on the day the change takes effect and opens
 -- the next; a status change carrying its own date (status_date) takes effect then, though
--- never before the open period began. A second change on the same day replaces that day's.
+-- never before the open period began. A second change on the same day replaces that day's;
+-- a change dated before the open period began is refused (history is written in order).
 CREATE FUNCTION household_period_changed() RETURNS trigger
 LANGUAGE plpgsql AS $$
+DECLARE
+    too_late date;  -- the latest open period starting after the change's day, if any
 BEGIN
     CREATE TEMP TABLE IF NOT EXISTS household_changed (
         code text PRIMARY KEY, day date NOT NULL) ON COMMIT DROP;
     TRUNCATE household_changed;
     INSERT INTO household_changed (code, day)
-    SELECT n.code, greatest(lower(p.valid), CASE
+    SELECT n.code, CASE
                WHEN o.status IS DISTINCT FROM n.status AND n.status_date IS NOT NULL
-               THEN n.status_date ELSE gridmap_effective_on() END)
+               THEN greatest(lower(p.valid), n.status_date) ELSE gridmap_effective_on() END
     FROM new_rows n JOIN old_rows o ON o.code = n.code
     JOIN household_period p ON p.household_code = n.code AND upper_inf(p.valid)
     WHERE (o.unit_code, o.status, o.base_category, o.county_code)
           IS DISTINCT FROM (n.unit_code, n.status, n.base_category, n.county_code)
        OR NOT coalesce(o.geom = n.geom, o.geom IS NULL AND n.geom IS NULL);
     ANALYZE household_changed;
-    IF EXISTS (SELECT 1 FROM household_period p JOIN household_changed c
-               ON c.code = p.household_code
-               WHERE upper_inf(p.valid) AND lower(p.valid) > c.day) THEN
+    SELECT max(lower(p.valid)) INTO too_late FROM household_period p
+    JOIN household_changed c ON c.code = p.household_code
+    WHERE upper_inf(p.valid) AND lower(p.valid) > c.day;
+    IF too_late IS NOT NULL THEN
         RAISE EXCEPTION 'a household change cannot take effect before its last change'
-            USING ERRCODE = 'GM001';
+            USING ERRCODE = 'GM001', DETAIL = too_late::text;
     END IF;
     DELETE FROM household_period p USING household_changed c
     WHERE p.household_code = c.code AND upper_inf(p.valid) AND lower(p.valid) = c.day;

@@ -108,6 +108,23 @@ def test_a_household_identified_later_is_ordinary_before(county, tmp_path):
     assert after["no_contact"]
 
 
+def test_a_move_dated_before_the_last_change_is_refused(county, tmp_path):
+    from gridmap.core.errors import BadInput
+
+    rows = good_rows()
+    rows[0][3], rows[0][4] = rows[1][3], rows[1][4]  # H001 moves to H002's point
+    moved = write_csv(tmp_path / "moved.csv", rows[:1])
+    import_households(county, moved, effective=date(2023, 3, 1))
+    before = county.execute("SELECT * FROM household_period ORDER BY 2, 3").fetchall()
+    rows[0][3], rows[0][4] = good_rows()[0][3], good_rows()[0][4]  # and back, dated earlier
+    with pytest.raises(BadInput) as info:
+        import_households(county, write_csv(tmp_path / "back.csv", rows[:1]),
+                          effective=date(2023, 2, 1))  # fmt: skip
+    assert "cannot take effect on 2023-02-01" in info.value.message
+    assert "last change: 2023-03-01" in info.value.message
+    assert county.execute("SELECT * FROM household_period ORDER BY 2, 3").fetchall() == before
+
+
 def test_households_are_absent_before_they_took_effect(county):
     assert _status(county, "H001", date(2022, 12, 31)) is None
     assert _status(county, "H001", date(2023, 1, 1)) is not None

@@ -23,7 +23,7 @@ from gridmap.coverage import report as coverage
 from gridmap.fieldwork import monitoring
 from gridmap.grid import grids
 from gridmap.grid.redraw import engine
-from gridmap.registry.people import import_contacts
+from gridmap.registry.people import import_contacts, import_workers
 from gridmap.store import coverage as coverage_store
 from tests.household_fixtures import (
     Household,
@@ -108,8 +108,6 @@ def _worker(conn, _tmp, on, code, groups, status):  # type: ignore[no-untyped-de
 
 def _leave(conn, _tmp, on, code):  # type: ignore[no-untyped-def]
     headers = ["编号", "姓名", "离岗日期"]
-    from gridmap.registry.people import import_workers
-
     import_csv(conn, import_workers, headers, [[code, f"worker {code}", on.isoformat()]])
 
 

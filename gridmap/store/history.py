@@ -27,9 +27,10 @@ def taking_effect(conn: psycopg.Connection, day: date, source: str) -> Iterator[
     except psycopg.Error as error:
         if error.sqlstate != _TOO_EARLY:
             raise
+        # The transaction is aborted: the trigger names the latest change in its detail.
         raise BadInput(
             f"{source}: the changes cannot take effect on {day}: some of the households they "
-            f"move already changed after that date (last change: {latest_change(conn)}). "
+            f"move already changed after that date (last change: {error.diag.message_detail}). "
             "Give a later effective date (--effective)."
         ) from None
 
