@@ -32,13 +32,13 @@ _LAST_VISIT_HISTORIC = sql.SQL(
     "CASE WHEN h.last_visit_on IS NULL OR h.last_visit_on <= %(as_of)s::date "
     "THEN h.last_visit_on ELSE lv.day END"
 )
-_NO_VISITS = sql.SQL("SELECT NULL::text AS household_code, NULL::date AS day WHERE false")
 _VISITS_UP_TO = sql.SQL(
     "SELECT household_code, (max(visited_at) AT TIME ZONE %(tz)s)::date AS day FROM visit "
     "WHERE rejected_at IS NULL AND NOT hidden "
     "AND visited_at < ((%(as_of)s::date + 1)::timestamp AT TIME ZONE %(tz)s) "
     "GROUP BY household_code"
 )
+_VISITED_JOIN = sql.SQL("LEFT JOIN ({}) lv ON lv.household_code = h.code")
 
 # Households as they stand today, and as they stood on as_of (their period then); the head's
 # name is there for searches.
@@ -82,7 +82,6 @@ WITH staffed AS (
          AND w.status = 'active'
     WHERE g.valid @> %(as_of)s::date
 ),
-visited AS ({visited}),
 contacted AS (
     SELECT DISTINCT household_code FROM contact_household
     WHERE since <= %(as_of)s::date AND (until IS NULL OR until > %(as_of)s::date)
@@ -97,7 +96,7 @@ base AS (
     FROM ({households}) h
     LEFT JOIN staffed s ON s.group_code = h.unit_code
     LEFT JOIN contacted c ON c.household_code = h.code
-    LEFT JOIN visited lv ON lv.household_code = h.code
+    {visited_join}
     WHERE h.status = 'active' AND {scope}
 ),
 visits AS (
@@ -164,7 +163,7 @@ def status_query(params: dict, scope: sql.Composable = EVERY_HOUSEHOLD) -> sql.C
     historic = params["historic"]
     return _STATUS_QUERY.format(
         last_visit=_LAST_VISIT_HISTORIC if historic else _LAST_VISIT_CURRENT,
-        visited=_VISITS_UP_TO if historic else _NO_VISITS,
+        visited_join=_VISITED_JOIN.format(_VISITS_UP_TO) if historic else sql.SQL(""),
         window=sql.SQL(_WINDOW),
         scope=scope,
         households=households_on(params),
