@@ -235,7 +235,7 @@ def test_wrong_password_then_lockout(fresh_db_url, tmp_path):
     from tests.web_fixtures import add_account
 
     with psycopg.connect(fresh_db_url) as conn:
-        add_account(conn, "clerk", "reviewer")
+        add_account(conn, "clerk", "reviewer", counties=["341890"])
         conn.commit()
     app = create_app(Config(database_url=fresh_db_url, var_dir=tmp_path, secret_key="t"))
     client = app.test_client()
@@ -262,7 +262,7 @@ def test_passwords_are_hashed_with_the_configured_method(conn, method, prefix):
 
     config = Config(password_hash_method=method)
     accounts.create_account(conn, config, cli_actor("t"), username="hashed", role="reviewer",
-                            password=PASSWORD)  # fmt: skip
+                            password=PASSWORD, counties=["341890"])  # fmt: skip
     (stored,) = conn.execute(
         "SELECT password_hash FROM account WHERE username = 'hashed'"
     ).fetchone()

@@ -99,7 +99,9 @@ def test_postgis_assignment_equals_shapely(conn, seed, n_groups):
 def _edit(conn) -> int:
     from gridmap.store import edits
 
-    return edits.open_edit(conn, kind="import", author="test", reason="random grid", at=_now())
+    return edits.open_edit(
+        conn, counties=["341890"], kind="import", author="test", reason="random grid", at=_now()
+    )
 
 
 def _now():

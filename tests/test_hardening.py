@@ -15,7 +15,8 @@ from gridmap.web import create_app
 from gridmap.web.proxy import client_address, parse_networks
 from tests.web_fixtures import add_account, csrf_token, login
 
-UNIT = "/api/v1/units/341890"
+COUNTY = "341890"
+UNIT = f"/api/v1/units/{COUNTY}"
 
 
 @pytest.fixture
@@ -23,8 +24,8 @@ def app(fresh_db_url, tmp_path):
     """The app on an empty fresh database with a few accounts of its own."""
     with psycopg.connect(fresh_db_url) as conn:
         for name in ("clerk", "boss"):
-            add_account(conn, name, "reviewer")
-        add_account(conn, "root-admin", "admin")
+            add_account(conn, name, "reviewer", counties=[COUNTY])
+        add_account(conn, "root-admin", "admin", counties=[COUNTY])
         conn.commit()
     application = create_app(
         Config(database_url=fresh_db_url, var_dir=tmp_path / "var", secret_key="t")
@@ -187,8 +188,8 @@ def test_a_wrong_trusted_proxy_setting_is_named():
 def proxied_app(fresh_db_url, tmp_path):
     """The app behind a trusted proxy at 10.0.0.1, three logins a minute per client."""
     with psycopg.connect(fresh_db_url) as conn:
-        add_account(conn, "clerk", "reviewer")
-        add_account(conn, "boss", "reviewer")
+        add_account(conn, "clerk", "reviewer", counties=[COUNTY])
+        add_account(conn, "boss", "reviewer", counties=[COUNTY])
         conn.commit()
     config = Config(
         database_url=fresh_db_url, var_dir=tmp_path / "var", secret_key="t",

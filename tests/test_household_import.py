@@ -112,6 +112,7 @@ def test_every_format_gives_the_same_households(grid, tmp_path, kind):
     assert report == {
         "file": path.name,
         "rows": 4,
+        "counties": [COUNTY],
         "created": 4,
         "updated": 0,
         "unchanged": 0,

@@ -84,6 +84,7 @@ def test_workers_are_imported_with_their_groups(county, tmp_path):
     assert report == {
         "file": "workers.csv",
         "rows": 3,
+        "counties": ["341890"],
         "created": 3,
         "updated": 0,
         "unchanged": 0,
@@ -221,6 +222,7 @@ def test_visits_update_last_visit_dates(county, tmp_path):
     assert report == {
         "file": "v.csv",
         "rows": 4,
+        "counties": ["341890"],
         "inserted": 3,
         "already_stored": 0,
         "repeated_in_file": 1,

@@ -92,7 +92,8 @@ def grid(conn, tiny_county_file):
 def test_projects_are_imported_with_points_polygons_and_villages(grid, tmp_path):
     report = import_projects(grid, write_csv(tmp_path / "p.csv", good_rows()))
     assert report == {
-        "file": "p.csv", "rows": 5, "created": 5, "updated": 0, "unchanged": 0, "located": 3,
+        "file": "p.csv", "rows": 5, "counties": ["341890"], "created": 5, "updated": 0,
+        "unchanged": 0, "located": 3,
     }  # fmt: skip
     stored = {
         r[0]: r[1:]

@@ -26,11 +26,13 @@ ROLE_ACCOUNTS = {
 FAST_HASHING = Config(password_hash_method="pbkdf2:sha256:1000")
 
 
-def add_account(conn: psycopg.Connection, username: str, role: str, township=None, worker=None):  # type: ignore[no-untyped-def]
-    """Create an account with the test password."""
+def add_account(  # type: ignore[no-untyped-def]
+    conn: psycopg.Connection, username: str, role: str, township=None, worker=None, counties=()
+):
+    """Create an account with the test password (`counties`: default the database's only one)."""
     accounts.create_account(
         conn, FAST_HASHING, cli_actor("test"), username=username, role=role, password=PASSWORD,
-        township=township, worker=worker,
+        township=township, worker=worker, counties=counties,
     )  # fmt: skip
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
@@ -17,6 +18,7 @@ from gridmap.core import vocab
 from gridmap.core.config import Config
 from gridmap.core.errors import BadInput, Conflict, GridmapError, NotFound
 from gridmap.store import accounts as account_store
+from gridmap.store import counties as county_store
 
 ROLES = vocab.ROLES
 _REFUSED = "wrong user name or password"
@@ -31,7 +33,8 @@ class LoginRefused(GridmapError):
 
 @dataclass(frozen=True)
 class Scope:
-    """The code prefixes an account may see; None means the whole county."""
+    """The code prefixes an account may see (counties, a township or groups); None means the
+    whole database."""
 
     prefixes: tuple[str, ...] | None
 
@@ -99,6 +102,7 @@ def check_password_rules(password: str, min_length: int) -> None:
 def create_account(
     conn: psycopg.Connection, config: Config, actor: Actor, *, username: str, role: str,
     password: str, township: str | None = None, worker: str | None = None,
+    counties: Iterable[str] = (),
 ) -> None:  # fmt: skip
     """Create an account after checking its role, scope and password rules."""
     if role not in ROLES:
@@ -109,17 +113,46 @@ def create_account(
     if not re.fullmatch(r"[A-Za-z0-9_.-]{2,40}", username):
         raise BadInput("a user name has 2 to 40 letters, digits, '.', '_' or '-'")
     check_password_rules(password, config.password_min_length)
+    county_codes = account_counties(conn, role, counties)
     if account_store.get_account(conn, username) is not None:
         raise Conflict(f"user {username} exists already")
-    with audit.audited(conn, actor, "user.add", username, {"role": role, "township": township}):
+    detail = {"role": role, "township": township, "counties": county_codes}
+    with audit.audited(conn, actor, "user.add", username, detail):
         account_store.insert_account(
             conn,
             {
                 "username": username,
                 "password_hash": generate_password_hash(password, config.password_hash_method),
                 "role": role, "township_code": township, "worker_code": worker,
+                "county_codes": county_codes,
             },
         )  # fmt: skip
+
+
+def account_counties(
+    conn: psycopg.Connection, role: str, counties: Iterable[str]
+) -> list[str] | None:
+    """The counties a new account of `role` sees: those given, else the database's only one."""
+    codes = sorted(set(counties))
+    if role not in vocab.COUNTY_ROLES:
+        if codes:
+            raise BadInput("the county of a township or worker account follows from its "
+                           "township or groups; leave out --county")  # fmt: skip
+        return None
+    county_length = vocab.CODE_LENGTH[vocab.COUNTY]
+    for code in codes:
+        if not (code.isascii() and code.isdigit() and len(code) == county_length):
+            raise BadInput(f"--county {code} is not a county code of {county_length} digits")
+    if codes:
+        return codes
+    if role in vocab.MULTI_COUNTY_ROLES:
+        raise BadInput(f"a {role} account needs at least one --county CODE")
+    present = [code for code, _name in county_store.current_counties(conn)]
+    if len(present) == 1:
+        return present
+    # Guessing would give an account counties nobody chose for it.
+    held = f"several counties ({', '.join(present)})" if present else "no county yet"
+    raise BadInput(f"the database holds {held}: name the account's counties with --county CODE")
 
 
 def change_password(
@@ -146,8 +179,15 @@ def set_disabled(conn: psycopg.Connection, actor: Actor, username: str, disabled
 
 
 def list_accounts(conn: psycopg.Connection) -> list[dict]:
-    """Every account without its password hash."""
-    return account_store.list_accounts(conn)
+    """Every account without its password hash, with the counties it sees (None: every one)."""
+    return [{**a, "counties": _counties_seen(conn, a)} for a in account_store.list_accounts(conn)]
+
+
+def _counties_seen(conn: psycopg.Connection, account: dict) -> list[str] | None:
+    prefixes = scope_of(conn, account).prefixes
+    if prefixes is None:
+        return None
+    return sorted({vocab.unit_at(p, vocab.COUNTY) for p in prefixes})
 
 
 def authenticate(
@@ -212,9 +252,11 @@ def end_session(conn: psycopg.Connection, session_id: str) -> None:
 
 
 def scope_of(conn: psycopg.Connection, account: dict) -> Scope:
-    """What an account may see: the county, one township, or a worker's own groups."""
+    """What an account may see: its counties, one township, or a worker's own groups."""
     if vocab.may(account["role"], vocab.SEE_COUNTY):
-        return EVERYTHING
+        counties = account.get("county_codes")
+        # Accounts made before counties were recorded keep the whole database.
+        return EVERYTHING if counties is None else Scope(tuple(counties))
     if account["role"] == vocab.ROLE_TOWNSHIP:
         return Scope((account["township_code"],))
     # A worker without groups sees nothing: an empty prefix tuple matches no code.

@@ -7,7 +7,15 @@ from pathlib import Path
 
 import click
 
-from gridmap.cli import audited_write, current_config, emit, main, os_actor, reports_errors
+from gridmap.cli import (
+    audited_write,
+    county_option,
+    current_config,
+    emit,
+    main,
+    report_actor,
+    reports_errors,
+)  # fmt: skip
 from gridmap.core import db
 from gridmap.core.clock import today
 
@@ -82,19 +90,24 @@ def _suggestion_text(result: dict) -> str:
 @click.option("--level", type=click.IntRange(1, 4), help="only units of this level")
 @as_of_option
 @click.option("--xlsx", "xlsx_path", type=click.Path(path_type=Path), help="also write XLSX")
+@county_option
 @click.option("--json", "as_json", is_flag=True)
 @reports_errors()
 def coverage_command(
-    level: int | None, as_of: object, xlsx_path: Path | None, as_json: bool
-) -> None:
+    level: int | None, as_of: object, xlsx_path: Path | None, counties: tuple[str, ...],
+    as_json: bool,
+) -> None:  # fmt: skip
     """Coverage report per unit: households, workers, and who is uncovered and why."""
     from gridmap.coverage import report as coverage
 
     config = current_config()
     with db.connect(config) as conn:
-        report = coverage.coverage_report(conn, config, resolve_as_of(as_of), level=level)
+        actor = report_actor(conn, counties)
+        report = coverage.coverage_report(
+            conn, config, resolve_as_of(as_of), level=level, scope=actor.scope
+        )
         if xlsx_path is not None:
-            xlsx_path.write_bytes(coverage.export_workbook(conn, os_actor(), report))
+            xlsx_path.write_bytes(coverage.export_workbook(conn, actor, report))
     emit(report, as_json, _coverage_text)
 
 

@@ -7,7 +7,17 @@ from pathlib import Path
 
 import click
 
-from gridmap.cli import current_config, emit, main, os_actor, reports_errors, run_import
+from gridmap.cli import (
+    county_option,
+    current_config,
+    emit,
+    main,
+    mixed_counties_option,
+    os_actor,
+    report_actor,
+    reports_errors,
+    run_import,
+)
 from gridmap.cli.grid_commands import import_group
 from gridmap.core import db
 from gridmap.core.clock import today
@@ -109,11 +119,12 @@ def _progress_text(report: dict) -> str:
 
 @import_group.command("monitoring")
 @click.argument("file", type=click.Path(path_type=Path))
+@mixed_counties_option
 @click.option("--json", "as_json", is_flag=True)
 @reports_errors()
-def import_monitoring(file: Path, as_json: bool) -> None:
+def import_monitoring(file: Path, mixed_counties: bool, as_json: bool) -> None:
     """Import monitoring periods: identification, how found, risk, measures, elimination."""
-    run_import("monitoring", file, as_json)
+    run_import("monitoring", file, as_json, mixed_counties=mixed_counties)
 
 
 @main.group("monitoring")
@@ -126,19 +137,23 @@ def monitoring_group() -> None:
 @click.option("--to", "ends", type=DAY, help="last day (default: today)")
 @click.option("--level", type=click.IntRange(1, 4), help="only units of this level")
 @click.option("--xlsx", "xlsx_path", type=click.Path(path_type=Path), help="also write XLSX")
+@county_option
 @click.option("--json", "as_json", is_flag=True)
 @reports_errors()
 def monitoring_report(
-    starts: object, ends: object, level: int | None, xlsx_path: Path | None, as_json: bool
-) -> None:
+    starts: object, ends: object, level: int | None, xlsx_path: Path | None,
+    counties: tuple[str, ...], as_json: bool,
+) -> None:  # fmt: skip
     """Identified, eliminated and still-at-risk counts per unit for a period."""
     from gridmap.fieldwork import monitoring
 
     config = current_config()
     now = today(config.timezone)
     start = _day(starts) if starts else now.replace(month=1, day=1)
+    end = _day(ends) if ends else now
     with db.connect(config) as conn:
-        report = monitoring.monitoring_counts(conn, start, _day(ends) if ends else now, level=level)
+        scope = report_actor(conn, counties).scope
+        report = monitoring.monitoring_counts(conn, start, end, scope, level=level)
     if xlsx_path is not None:
         xlsx_path.write_bytes(monitoring.monitoring_workbook(report))
     emit(report, as_json, _monitoring_text)
@@ -165,14 +180,16 @@ def visits_group() -> None:
 
 
 @visits_group.command("doubtful")
+@county_option
 @click.option("--json", "as_json", is_flag=True)
 @reports_errors()
-def visits_doubtful(as_json: bool) -> None:
+def visits_doubtful(counties: tuple[str, ...], as_json: bool) -> None:
     """List doubtful visits (check-in far from the household) awaiting a decision."""
     from gridmap.fieldwork import visits
 
-    actor = os_actor()  # an administrator, who sees hidden visits in the API too
     with db.connect(current_config()) as conn:
+        # An administrator, who sees hidden visits in the API too.
+        actor = report_actor(conn, counties)
         found = {"visits": visits.list_visits(conn, actor.scope, pending_doubtful=True,
                                               hidden=visits.sees_hidden(actor))}  # fmt: skip
     emit(found, as_json, lambda r: "\n".join(

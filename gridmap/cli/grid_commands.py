@@ -12,11 +12,14 @@ from gridmap.cli import (
     EXIT_FAILED,
     EXIT_PROBLEMS,
     audited_write,
+    county_option,
     current_config,
     effective_option,
     emit,
     import_file,
     main,
+    mixed_counties_option,
+    report_actor,
     reports_errors,
     run_import,
 )
@@ -33,21 +36,22 @@ def import_group() -> None:
 @click.option("--crs", "crs_name", help="wgs84, cgcs2000, gcj02, bd09 or an EPSG code")
 @click.option("--reason", help="why the grid changes (default: the file's name)")
 @effective_option("the grid took this shape")
+@mixed_counties_option
 @click.option("--json", "as_json", is_flag=True)
 @reports_errors()
 def import_grids(
     file: Path, crs_name: str | None, reason: str | None, effective: datetime | None,
-    as_json: bool,
+    mixed_counties: bool, as_json: bool,
 ) -> None:  # fmt: skip
     """Import grid units from GeoJSON, GeoPackage or Shapefile (one transaction)."""
-    emit(
-        import_file("grids", file, crs_name=crs_name, reason=reason, effective=effective),
-        as_json,
-        lambda r: (
-            f"{r['file']}: {r['features']} units, {len(r['created'])} new, "
-            f"{len(r['changed'])} changed, {r['unchanged']} unchanged"
-        ),
-    )
+    report = import_file(
+        "grids", file, crs_name=crs_name, reason=reason, effective=effective,
+        mixed_counties=mixed_counties,
+    )  # fmt: skip
+    emit(report, as_json, lambda r: (
+        f"{r['file']}: {r['features']} units in county {'/'.join(r['counties'])}, "
+        f"{len(r['created'])} new, {len(r['changed'])} changed, {r['unchanged']} unchanged"
+    ))  # fmt: skip
 
 
 @main.command("validate")
@@ -86,41 +90,49 @@ def _validation_text(report: dict) -> str:
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("--crs", "crs_name", help="wgs84, cgcs2000, gcj02, bd09 or an EPSG code")
 @effective_option("the file's facts took effect")
+@mixed_counties_option
 @click.option("--json", "as_json", is_flag=True)
 @reports_errors()
 def import_households(
-    file: Path, crs_name: str | None, effective: datetime | None, as_json: bool
-) -> None:
+    file: Path, crs_name: str | None, effective: datetime | None, mixed_counties: bool,
+    as_json: bool,
+) -> None:  # fmt: skip
     """Import households from CSV (UTF-8 or GBK), XLSX or GeoJSON, then assign them."""
-    run_import("households", file, as_json, crs_name=crs_name, effective=effective)
+    run_import(
+        "households", file, as_json, crs_name=crs_name, effective=effective,
+        mixed_counties=mixed_counties,
+    )  # fmt: skip
 
 
 @import_group.command("workers")
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("--crs", "crs_name", help="CRS of the home coordinates")
+@mixed_counties_option
 @click.option("--json", "as_json", is_flag=True)
 @reports_errors()
-def import_workers(file: Path, crs_name: str | None, as_json: bool) -> None:
+def import_workers(file: Path, crs_name: str | None, mixed_counties: bool, as_json: bool) -> None:
     """Import grid workers and the villager groups they serve."""
-    run_import("workers", file, as_json, crs_name=crs_name)
+    run_import("workers", file, as_json, crs_name=crs_name, mixed_counties=mixed_counties)
 
 
 @import_group.command("contacts")
 @click.argument("file", type=click.Path(path_type=Path))
+@mixed_counties_option
 @click.option("--json", "as_json", is_flag=True)
 @reports_errors()
-def import_contacts(file: Path, as_json: bool) -> None:
+def import_contacts(file: Path, mixed_counties: bool, as_json: bool) -> None:
     """Import assistance contacts and the households they assist."""
-    run_import("contacts", file, as_json)
+    run_import("contacts", file, as_json, mixed_counties=mixed_counties)
 
 
 @import_group.command("visits")
 @click.argument("file", type=click.Path(path_type=Path))
+@mixed_counties_option
 @click.option("--json", "as_json", is_flag=True)
 @reports_errors()
-def import_visits(file: Path, as_json: bool) -> None:
+def import_visits(file: Path, mixed_counties: bool, as_json: bool) -> None:
     """Import household visits (times local to the configured timezone)."""
-    run_import("visits", file, as_json)
+    run_import("visits", file, as_json, mixed_counties=mixed_counties)
 
 
 @main.group("export")
@@ -134,14 +146,16 @@ def export_group() -> None:
 @click.option("--level", type=click.IntRange(1, 4), help="only this level")
 @click.option("-o", "--output", required=True, type=click.Path(path_type=Path),
               help=".geojson, .gpkg or .shp")  # fmt: skip
+@county_option
 @reports_errors()
-def export_grids(as_of: object, level: int | None, output: Path) -> None:
+def export_grids(as_of: object, level: int | None, output: Path, counties: tuple[str, ...]) -> None:
     """Write the grid (as it was on a date) to GeoJSON, GeoPackage or Shapefile."""
     from gridmap.grid import grids
 
     config = current_config()
     with db.connect(config) as conn:
-        frame = grids.export_grid(conn, config, as_of.date() if as_of else None, level)  # type: ignore[attr-defined]
+        day = as_of.date() if as_of else None  # type: ignore[attr-defined]
+        frame = grids.export_grid(conn, config, day, level, report_actor(conn, counties).scope)
         with audited_write(conn, "export.grids", output.name):
             grids.write_grid(frame, output)
     click.echo(f"wrote {len(frame)} units to {output}")

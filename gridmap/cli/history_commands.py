@@ -6,7 +6,15 @@ from datetime import datetime
 
 import click
 
-from gridmap.cli import current_config, emit, main, os_actor, reports_errors
+from gridmap.cli import (
+    county_option,
+    current_config,
+    emit,
+    main,
+    os_actor,
+    report_actor,
+    reports_errors,
+)  # fmt: skip
 from gridmap.cli.field_commands import DAY, monitoring_group
 from gridmap.core import db
 from gridmap.core.clock import today
@@ -43,16 +51,20 @@ def _history_text(history: dict) -> str:
 @monitoring_group.command("uncontacted")
 @click.option("--as-of", "as_of", type=DAY, help="the day (default: today)")
 @click.option("--unit", help="only households under this unit")
+@county_option
 @click.option("--json", "as_json", is_flag=True)
 @reports_errors()
-def monitoring_uncontacted(as_of: datetime | None, unit: str | None, as_json: bool) -> None:
+def monitoring_uncontacted(
+    as_of: datetime | None, unit: str | None, counties: tuple[str, ...], as_json: bool
+) -> None:
     """Households monitored without an assistance contact on a day (the coverage no_contact)."""
     from gridmap.fieldwork import monitoring
 
     config = current_config()
     day = as_of.date() if as_of else today(config.timezone)
     with db.connect(config) as conn:
-        listing = monitoring.uncontacted_households(conn, day, os_actor().scope, unit=unit)
+        scope = report_actor(conn, counties, within=unit).scope
+        listing = monitoring.uncontacted_households(conn, day, scope, unit=unit)
     emit(listing, as_json, _uncontacted_text)
 
 

@@ -6,32 +6,39 @@ from pathlib import Path
 
 import click
 
-from gridmap.cli import current_config, emit, main, reports_errors, run_import
+from gridmap.cli import (
+    county_option,
+    current_config,
+    emit,
+    main,
+    mixed_counties_option,
+    report_actor,
+    reports_errors,
+    run_import,
+)
 from gridmap.cli.grid_commands import import_group
 from gridmap.core import db
-
-
-def _summary(report: dict) -> str:
-    return ", ".join(f"{k}: {v}" for k, v in report.items())
 
 
 @import_group.command("projects")
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("--crs", "crs_name", help="wgs84, cgcs2000, gcj02, bd09 or an EPSG code")
+@mixed_counties_option
 @click.option("--json", "as_json", is_flag=True)
 @reports_errors()
-def import_projects(file: Path, crs_name: str | None, as_json: bool) -> None:
+def import_projects(file: Path, crs_name: str | None, mixed_counties: bool, as_json: bool) -> None:
     """Import funded projects (衔接资金项目) from CSV (UTF-8 or GBK), XLSX or GeoJSON."""
-    run_import("projects", file, as_json, crs_name=crs_name, human=_summary)
+    run_import("projects", file, as_json, crs_name=crs_name, mixed_counties=mixed_counties)
 
 
 @import_group.command("pairings")
 @click.argument("file", type=click.Path(path_type=Path))
+@mixed_counties_option
 @click.option("--json", "as_json", is_flag=True)
 @reports_errors()
-def import_pairings(file: Path, as_json: bool) -> None:
+def import_pairings(file: Path, mixed_counties: bool, as_json: bool) -> None:
     """Import enterprise (万企兴万村) and county leader (联系点) pairings with villages."""
-    run_import("pairings", file, as_json, human=_summary)
+    run_import("pairings", file, as_json, mixed_counties=mixed_counties)
 
 
 @main.group("projects")
@@ -41,15 +48,15 @@ def projects_group() -> None:
 
 @projects_group.command("report")
 @click.option("--year", type=click.IntRange(2000, 2100), help="only the projects of this year")
+@county_option
 @click.option("--json", "as_json", is_flag=True)
 @reports_errors()
-def report(year: int | None, as_json: bool) -> None:
+def report(year: int | None, counties: tuple[str, ...], as_json: bool) -> None:
     """Count, funds by category, industry share, progress and unregistered assets."""
-    from gridmap.access.accounts import EVERYTHING
     from gridmap.projects import funded as projects
 
     with db.connect(current_config()) as conn:
-        payload = projects.project_report(conn, EVERYTHING, year)
+        payload = projects.project_report(conn, report_actor(conn, counties).scope, year)
     emit(payload, as_json, _report_text)
 
 

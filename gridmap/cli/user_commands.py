@@ -36,12 +36,18 @@ def users_group() -> None:
     help=f"township code ({vocab.CODE_LENGTH[vocab.TOWNSHIP]} digits) for a township account",
 )
 @click.option("--worker", help="worker code for a grid worker's account")
+@click.option(
+    "--county", "counties", multiple=True,
+    help=f"county code ({vocab.CODE_LENGTH[vocab.COUNTY]} digits) the account sees (repeat for "
+    "several; city and province accounts need one, others default to the database's only one)",
+)  # fmt: skip
 @click.option("--password-stdin", is_flag=True, help="read the password from standard input")
 @reports_errors()
 def users_add(
-    username: str, role: str, township: str | None, worker: str | None, password_stdin: bool
-) -> None:
-    """Create an account with a role (and its township or worker)."""
+    username: str, role: str, township: str | None, worker: str | None,
+    counties: tuple[str, ...], password_stdin: bool,
+) -> None:  # fmt: skip
+    """Create an account with a role (and its counties, township or worker)."""
     from gridmap.access import accounts
 
     config = current_config()
@@ -49,7 +55,7 @@ def users_add(
     with db.connect(config) as conn:
         accounts.create_account(
             conn, config, os_actor(), username=username, role=role,
-            password=password, township=township, worker=worker,
+            password=password, township=township, worker=worker, counties=counties,
         )  # fmt: skip
     click.echo(f"created {username} ({role})")
 
@@ -68,6 +74,7 @@ def users_list(as_json: bool) -> None:
         as_json,
         lambda p: "\n".join(
             f"{u['username']:<16} {u['role']:<10} {u['township_code'] or u['worker_code'] or ''}"
+            f"{' '.join(u['county_codes'] or [])}"
             f"{'  (disabled)' if u['disabled'] else ''}"
             for u in p["users"]
         ),

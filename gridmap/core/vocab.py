@@ -3,7 +3,7 @@ kinds and categories, and the map's zoom rules. Every other module reads them fr
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 # --- units and their codes ------------------------------------------------------------------
 
@@ -39,6 +39,16 @@ def unit_at(code: str, level: int) -> str:
     return code[: CODE_LENGTH[level]]
 
 
+def county_of(code: str) -> str:
+    """The code of the county that `code` (a unit at any level from the county down) lies in."""
+    return code[: CODE_LENGTH[COUNTY]]
+
+
+def counties_of(codes: Iterable[str]) -> list[str]:
+    """The counties of unit `codes`, each once, in order."""
+    return sorted({county_of(code) for code in codes})
+
+
 def ancestors_and_self(code: str) -> list[str]:
     """Codes of the unit and every unit above it (county first)."""
     return [code[:n] for n in CODE_LENGTHS if n <= len(code)]
@@ -53,8 +63,17 @@ def codes_phrase() -> str:
 # --- roles and what each may do ---------------------------------------------------------------
 
 ROLE_ADMIN, ROLE_REVIEWER, ROLE_INSPECTOR = "admin", "reviewer", "inspector"
+#: City (市) and province (省) reviewers: reviewers of several counties.
+ROLE_CITY, ROLE_PROVINCE = "city", "province"
 ROLE_TOWNSHIP, ROLE_WORKER = "township", "worker"
-ROLES = (ROLE_ADMIN, ROLE_REVIEWER, ROLE_INSPECTOR, ROLE_TOWNSHIP, ROLE_WORKER)
+ROLES = (
+    ROLE_ADMIN, ROLE_REVIEWER, ROLE_INSPECTOR, ROLE_CITY, ROLE_PROVINCE, ROLE_TOWNSHIP,
+    ROLE_WORKER,
+)  # fmt: skip
+#: Roles whose accounts are scoped to a set of counties (township and worker accounts are
+#: scoped to their township or groups); the last two must name at least one county.
+COUNTY_ROLES = (ROLE_ADMIN, ROLE_REVIEWER, ROLE_INSPECTOR, ROLE_CITY, ROLE_PROVINCE)
+MULTI_COUNTY_ROLES = (ROLE_CITY, ROLE_PROVINCE)
 
 SEE_COUNTY = "see_county"
 SEE_PERSONAL = "see_personal"
@@ -75,15 +94,18 @@ CAPABILITIES = (
     RECORD_VISITS,
 )  # fmt: skip
 
-#: What each role may do. SEE_COUNTY: read the whole county (else the account's township or
+_REVIEWING = frozenset(
+    {SEE_COUNTY, CREATE_CAMPAIGNS, FOLLOW_CAMPAIGNS, REVIEW_VISITS, READ_MONITORING}
+)
+#: What each role may do. SEE_COUNTY: read its counties whole (else the account's township or
 #: groups); SEE_PERSONAL: full ID numbers and phones; PLAN_INSPECTIONS: see inspection plans
 #: and record and see their visits while a plan is open.
 ROLE_CAPABILITIES: Mapping[str, frozenset[str]] = {
     ROLE_ADMIN: frozenset(CAPABILITIES),
-    ROLE_REVIEWER: frozenset(
-        {SEE_COUNTY, CREATE_CAMPAIGNS, FOLLOW_CAMPAIGNS, REVIEW_VISITS, READ_MONITORING}
-    ),
+    ROLE_REVIEWER: _REVIEWING,
     ROLE_INSPECTOR: frozenset({SEE_COUNTY, PLAN_INSPECTIONS, RECORD_VISITS}),
+    ROLE_CITY: _REVIEWING,
+    ROLE_PROVINCE: _REVIEWING,
     ROLE_TOWNSHIP: frozenset({FOLLOW_CAMPAIGNS, READ_MONITORING, RECORD_VISITS}),
     ROLE_WORKER: frozenset({RECORD_VISITS}),
 }

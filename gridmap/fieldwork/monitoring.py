@@ -15,7 +15,8 @@ from gridmap.core.config import Config
 from gridmap.core.errors import BadInput, NotFound
 from gridmap.coverage.report import ancestors_and_self, status_params
 from gridmap.files import monitoring as monitoring_io
-from gridmap.files.tables import refuse
+from gridmap.files.tables import ROW, refuse
+from gridmap.registry import counties
 from gridmap.store import coverage as coverage_store
 from gridmap.store import monitoring as monitoring_store
 from gridmap.store import people as people_store
@@ -45,19 +46,24 @@ def _prefixes(scope: Scope) -> list[str] | None:
 
 def import_monitoring(
     conn: psycopg.Connection, path: Path, timezone: str = "Asia/Shanghai", *,
-    max_unpacked_mb: int = Config.upload_max_unpacked_mb,
+    max_unpacked_mb: int = Config.upload_max_unpacked_mb, mixed_counties: bool = False,
 ) -> dict:  # fmt: skip
     """Import monitoring periods in one transaction; households follow their latest period.
 
     A period is keyed by household and identification date: importing it again updates it
-    (e.g. with its risk-elimination date). Returns {"file", "rows", "created", "updated",
-    "unchanged", "households_updated"}. Raises BadInput, writing nothing, for any bad row,
-    an unknown household or periods of one household that overlap, or when the file would
-    unpack to more than `max_unpacked_mb` MB.
+    (e.g. with its risk-elimination date). Returns {"file", "rows", "counties", "created",
+    "updated", "unchanged", "households_updated"}. Raises BadInput, writing nothing, for any
+    bad row, an unknown household or periods of one household that overlap, when the
+    households span several counties without `mixed_counties`, or when the file would unpack
+    to more than `max_unpacked_mb` MB.
     """
     today = clock.today(timezone)
     rows = monitoring_io.read_monitoring(path, today, max_unpacked_mb=max_unpacked_mb)
     with conn.transaction():
+        named = zip(rows[ROW], rows["household_code"], strict=True)
+        found = counties.one_county(
+            path.name, counties.of_households(conn, named), mixed=mixed_counties
+        )
         monitoring_store.stage_monitoring(conn, rows)
         refuse(path.name, [
             f"row {row}: household {code} is not in the database; import the households "
@@ -69,8 +75,9 @@ def import_monitoring(
         created, updated = monitoring_store.upsert_monitoring(conn)
         households = monitoring_store.sync_households(conn)
     return {
-        "file": path.name, "rows": len(rows), "created": created, "updated": updated,
-        "unchanged": len(rows) - created - updated, "households_updated": households,
+        "file": path.name, "rows": len(rows), "counties": found, "created": created,
+        "updated": updated, "unchanged": len(rows) - created - updated,
+        "households_updated": households,
     }  # fmt: skip
 
 

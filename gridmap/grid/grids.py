@@ -14,6 +14,7 @@ from gridmap.core.config import Config
 from gridmap.core.errors import BadInput
 from gridmap.files.grids import check_importable, read_grid_file
 from gridmap.geo import topology
+from gridmap.registry import counties
 from gridmap.store import assignment as assignment_store
 from gridmap.store import edits as edit_store
 from gridmap.store import gaps as gap_store
@@ -30,22 +31,29 @@ def import_grid_file(
     author: str | None = None,
     at: datetime | None = None,
     max_unpacked_mb: int = Config.upload_max_unpacked_mb,
+    mixed_counties: bool = False,
 ) -> dict:
     """Import a grid file in one transaction; changed units get a new version.
 
-    Returns {"file", "features", "created", "changed", "unchanged", "edit"}; raises
-    BadInput (and writes nothing) when any feature is wrong or a zipped file would unpack to
-    more than `max_unpacked_mb` MB.
+    Returns {"file", "features", "counties", "created", "changed", "unchanged", "edit"};
+    raises BadInput (and writes nothing) when any feature is wrong, the units span several
+    counties without `mixed_counties` or a zipped file would unpack to more than
+    `max_unpacked_mb` MB.
     """
     frame = read_grid_file(path, crs_name, max_unpacked_mb=max_unpacked_mb)
     check_importable(frame, path.name)
+    features = zip(frame["feature"], frame["code"], strict=True)
+    found = counties.one_county(
+        path.name, counties.of_units(features), mixed=mixed_counties, noun="feature"
+    )
     at = at or clock.now()
     day = clock.local_date(at, Config.timezone)
     with conn.transaction(), history_store.taking_effect(conn, day, path.name):
         _require_parents(conn, frame, path.name)
         edit_id = edit_store.open_edit(
-            conn, kind="import", author=author or clock.os_user(), reason=reason or path.name, at=at
-        )
+            conn, counties=vocab.counties_of(frame["code"]), kind="import",
+            author=author or clock.os_user(), reason=reason or path.name, at=at,
+        )  # fmt: skip
         unit_store.stage_units(conn, frame)
         outcome = unit_store.apply_staged_units(conn, edit_id, at)
         touched_codes = outcome["created"] + outcome["changed"]
@@ -59,6 +67,7 @@ def import_grid_file(
     return {
         "file": path.name,
         "features": len(frame),
+        "counties": found,
         "created": outcome["created"],
         "changed": outcome["changed"],
         "unchanged": len(frame) - touched,
@@ -122,12 +131,17 @@ EXPORT_DRIVERS = {".geojson": "GeoJSON", ".json": "GeoJSON", ".gpkg": "GPKG", ".
 
 
 def export_grid(
-    conn: psycopg.Connection, config: Config, day: date | None, level: int | None
-) -> gpd.GeoDataFrame:
-    """The current grid, or the grid at the end of `day`, optionally one level."""
+    conn: psycopg.Connection, config: Config, day: date | None, level: int | None,
+    scope: Scope = EVERYTHING,
+) -> gpd.GeoDataFrame:  # fmt: skip
+    """The current grid, or the grid at the end of `day`, optionally one level, in `scope`."""
     if day is None:
-        return unit_store.current_units(conn, level)
-    return unit_store.units_as_of(conn, clock.end_of_day(day, config.timezone), level)
+        frame = unit_store.current_units(conn, level)
+    else:
+        frame = unit_store.units_as_of(conn, clock.end_of_day(day, config.timezone), level)
+    if scope.prefixes is None:
+        return frame
+    return frame[frame["code"].map(scope.allows).astype(bool)].reset_index(drop=True)
 
 
 def write_grid(frame: gpd.GeoDataFrame, path: Path) -> None:

@@ -171,6 +171,7 @@ def tile_prefixes(scope: Scope, unit: str | None) -> list[str] | None:
         return []
 
 
-def change_stamp(conn: psycopg.Connection) -> str:
-    """The data's change stamp (part of every tile's ETag and of the counts' cache key)."""
-    return tile_store.change_stamp(conn)
+def change_stamp(conn: psycopg.Connection, prefixes: list[str] | None) -> str:
+    """The change stamp of the counties under `prefixes` (part of every tile's ETag and of the
+    counts' cache key): edits in other counties leave it alone."""
+    return tile_store.change_stamp(conn, prefixes)

@@ -256,13 +256,17 @@ def build_map_page(
     focus: str | None = None,
     can_edit: bool = False,
     urls: Mapping[str, str] | None = None,
+    panel_html: str = "",
+    county_required: bool = False,
 ) -> str:
     """Return the HTML of the grid map page; every <script> carries `nonce`.
 
     `text` holds the translated words by group, as gridmap.map_text.all_texts() names them;
     `focus` is the code of a unit to zoom to and show in the side panel at once;
     `can_edit` puts links to the boundary editor and history in the unit panel;
-    `urls` are where the scripts find the data (the web app's routes; default API_URLS).
+    `urls` are where the scripts find the data (the web app's routes; default API_URLS);
+    `panel_html` goes at the top of the side panel (the county picker) and `county_required`
+    keeps the map empty until a county is picked there.
     """
     words = text["text"]
     basemap = basemap_settings(basemap_url, basemap_attribution)
@@ -270,9 +274,11 @@ def build_map_page(
     root = _figure(fmap)
     if nav_html:
         root.html.add_child(Element(nav_html), name="gridmap_nav")
+    if panel_html:
+        root.html.add_child(Element(panel_html), name="gridmap_panel_top")
     config = map_config(
         text, as_of, urls, fitted=bounds is not None, background=PLAIN_BACKGROUND, focus=focus,
-        canEdit=can_edit, basemap=basemap,
+        canEdit=can_edit, basemap=basemap, countyRequired=county_required,
     )  # fmt: skip
     PageConfig(config, entry=MAP_ENTRY, js=MAP_JS, css=OWN_CSS).add_to(fmap)
     for kind, key, show in MAP_LAYERS:

@@ -126,6 +126,7 @@ MAP_TEXT: dict[str, str] = {
     "contact_earlier": N_("Earlier contact"),
     "contact_since": N_("since {since}"),
     "contact_period": N_("{since} to {until}"),
+    "choose_county": N_("Choose a county to see its grid."),
 }
 
 #: Funded projects: categories and statuses as the projects layer and page name them.

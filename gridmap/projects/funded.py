@@ -20,6 +20,7 @@ from gridmap.core.errors import BadInput, NotFound
 from gridmap.files import project_exports, project_pairings
 from gridmap.files import projects as project_io
 from gridmap.files.tables import ROW, refuse
+from gridmap.registry import counties
 from gridmap.store import projects as project_store
 
 CATEGORIES = tuple(project_io.CATEGORY_NAMES)
@@ -70,22 +71,29 @@ def village_prefixes(scope: Scope, unit: str | None = None) -> list[str] | None:
 
 def import_projects(
     conn: psycopg.Connection, path: Path, crs_name: str | None = None, *,
-    max_unpacked_mb: int = Config.upload_max_unpacked_mb,
+    max_unpacked_mb: int = Config.upload_max_unpacked_mb, mixed_counties: bool = False,
 ) -> dict:  # fmt: skip
     """Import a project file in one transaction; existing codes get the columns the file has.
 
-    Returns {"file", "rows", "created", "updated", "unchanged", "located"}. Raises BadInput,
-    writing nothing, when any row is wrong, lies outside the county or names an unknown village,
-    or when the file would unpack to more than `max_unpacked_mb` MB.
+    Returns {"file", "rows", "counties", "created", "updated", "unchanged", "located"}, the
+    counties those of the projects' villages. Raises BadInput, writing nothing, when any row is
+    wrong, lies outside the county or names an unknown village, when the villages span several
+    counties without `mixed_counties`, or when the file would unpack to more than
+    `max_unpacked_mb` MB.
     """
     table = project_io.read_projects(path, crs_name, max_unpacked_mb=max_unpacked_mb)
-    return _write_projects(conn, table, path.name)
+    return _write_projects(conn, table, path.name, mixed_counties)
 
 
-def _write_projects(conn: psycopg.Connection, table: project_io.Projects, source: str) -> dict:
+def _write_projects(
+    conn: psycopg.Connection, table: project_io.Projects, source: str, mixed: bool = False
+) -> dict:
     with conn.transaction():
         project_store.stage_projects(conn, table.rows, table.geoms)
         refuse(source, [_placement(*p) for p in project_store.placement_problems(conn)])
+        # Placed, every staged project has its village: given, under its site or stored.
+        placed = counties.of_staged(conn, project_store.STAGED, "village_code")
+        found = counties.one_county(source, placed.items(), mixed=mixed)
         try:
             created, updated = project_store.upsert_projects(conn, table.supplied)
         except psycopg.errors.CheckViolation as exc:
@@ -97,8 +105,9 @@ def _write_projects(conn: psycopg.Connection, table: project_io.Projects, source
             ) from None
     rows = len(table.rows)
     return {
-        "file": source, "rows": rows, "created": created, "updated": updated,
-        "unchanged": rows - created - updated, "located": int(table.geoms.notna().sum()),
+        "file": source, "rows": rows, "counties": found, "created": created,
+        "updated": updated, "unchanged": rows - created - updated,
+        "located": int(table.geoms.notna().sum()),
     }  # fmt: skip
 
 
@@ -232,15 +241,19 @@ def unit_names(conn: psycopg.Connection, codes: Sequence[str]) -> dict[str, str]
 
 
 def import_pairings(
-    conn: psycopg.Connection, path: Path, *, max_unpacked_mb: int = Config.upload_max_unpacked_mb
-) -> dict:
+    conn: psycopg.Connection, path: Path, *, max_unpacked_mb: int = Config.upload_max_unpacked_mb,
+    mixed_counties: bool = False,
+) -> dict:  # fmt: skip
     """Import enterprise and leader pairings with villages in one transaction (upsert).
 
-    Returns {"file", "rows", "created", "updated", "unchanged", "enterprise", "leader"}.
-    Raises BadInput, writing nothing, when a row is wrong or names an unknown village, or when
-    the file would unpack to more than `max_unpacked_mb` MB.
+    Returns {"file", "rows", "counties", "created", "updated", "unchanged", "enterprise",
+    "leader"}. Raises BadInput, writing nothing, when a row is wrong or names an unknown
+    village, when the villages span several counties without `mixed_counties`, or when the
+    file would unpack to more than `max_unpacked_mb` MB.
     """
     table = project_pairings.read_pairings(path, max_unpacked_mb=max_unpacked_mb)
+    villages = zip(table.rows[ROW], table.rows["village_code"], strict=True)
+    found = counties.one_county(path.name, counties.of_units(villages), mixed=mixed_counties)
     with conn.transaction():
         project_store.stage_pairings(conn, table.rows)
         refuse(
@@ -255,8 +268,9 @@ def import_pairings(
     rows = len(table.rows)
     kinds = table.rows["kind"].tolist()
     return {
-        "file": path.name, "rows": rows, "created": created, "updated": updated,
-        "unchanged": rows - created - updated, **{k: kinds.count(k) for k in KINDS},
+        "file": path.name, "rows": rows, "counties": found, "created": created,
+        "updated": updated, "unchanged": rows - created - updated,
+        **{k: kinds.count(k) for k in KINDS},
     }  # fmt: skip
 
 

@@ -5,13 +5,15 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+import pandas as pd
 import psycopg
 
 from gridmap.core import clock
 from gridmap.core.config import Config
 from gridmap.core.errors import BadInput
 from gridmap.files.households import read_households
-from gridmap.files.tables import refuse
+from gridmap.files.tables import ROW, refuse
+from gridmap.registry import counties
 from gridmap.store import assignment
 from gridmap.store import history as history_store
 from gridmap.store import households as household_store
@@ -20,17 +22,18 @@ from gridmap.store import households as household_store
 def import_households(
     conn: psycopg.Connection, path: Path, crs_name: str | None = None, *,
     max_unpacked_mb: int = Config.upload_max_unpacked_mb, effective: date | None = None,
-    timezone: str = Config.timezone,
+    timezone: str = Config.timezone, mixed_counties: bool = False,
 ) -> dict:  # fmt: skip
     """Import a household file in one transaction and assign its households to the grid.
 
     Existing households (same code) are updated with the columns the file has; others keep
     their values. The changes take effect on `effective` (default: today in `timezone`); a
     household listed as monitored and at risk without a monitoring period then gets one from
-    that date. Returns {"file", "rows", "created", "updated", "unchanged", "assigned",
-    "outside_grid", "no_location", "mismatch"}, the last four over the file's households.
-    Raises BadInput, writing nothing, when any row is wrong, there is no grid yet or the file
-    would unpack to more than `max_unpacked_mb` MB.
+    that date. Returns {"file", "rows", "counties", "created", "updated", "unchanged",
+    "assigned", "outside_grid", "no_location", "mismatch"}, the last four over the file's
+    households. Raises BadInput, writing nothing, when any row is wrong, the rows span several
+    counties without `mixed_counties`, there is no grid yet or the file would unpack to more
+    than `max_unpacked_mb` MB.
     """
     table = read_households(path, crs_name, max_unpacked_mb=max_unpacked_mb)
     day = effective or clock.today(timezone)
@@ -39,6 +42,7 @@ def import_households(
         household_store.stage_households(conn, table.rows, table.points)
         household_store.keep_known_base_categories(conn)
         unplaced = household_store.resolve_counties(conn)
+        found = _counties(conn, table.rows, path.name, mixed_counties)
         refuse(path.name, [_no_county(row, code) for row, code in unplaced])
         # New rows are written already assigned; updated ones are put right afterwards.
         assignment.assign_staged(conn, household_store.STAGED)
@@ -51,11 +55,19 @@ def import_households(
     return {
         "file": path.name,
         "rows": rows,
+        "counties": found,
         "created": created,
         "updated": updated,
         "unchanged": rows - created - updated,
         **counts,
     }
+
+
+def _counties(conn: psycopg.Connection, rows: pd.DataFrame, source: str, mixed: bool) -> list[str]:
+    """The file's counties (from each row's group, code or staged place); one unless `mixed`."""
+    named = rows[[ROW, "code", "declared_group"]].itertuples(index=False, name=None)
+    placed = counties.of_household_file(conn, named, household_store.STAGED)
+    return counties.one_county(source, placed, mixed=mixed)
 
 
 def require_grid(conn: psycopg.Connection, source: str) -> None:

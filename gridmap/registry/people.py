@@ -12,7 +12,8 @@ from gridmap.core import clock
 from gridmap.core.config import Config
 from gridmap.fieldwork.visits import outside_worker
 from gridmap.files import people as people_io
-from gridmap.files.tables import refuse
+from gridmap.files.tables import ROW, refuse
+from gridmap.registry import counties
 from gridmap.store import contacts as contact_store
 from gridmap.store import people as people_store
 from gridmap.store import worker_history
@@ -21,17 +22,18 @@ from gridmap.store import worker_history
 def import_workers(
     conn: psycopg.Connection, path: Path, crs_name: str | None = None, *,
     max_unpacked_mb: int = Config.upload_max_unpacked_mb, timezone: str = Config.timezone,
+    mixed_counties: bool = False,
 ) -> dict:  # fmt: skip
     """Import a worker file in one transaction, keeping the history of groups and status.
 
     From a row's start date (上岗日期; empty: today in `timezone`) the worker serves exactly
     the groups listed (links to others end that day) with the status given; an end date
     (离岗日期) ends every link of the worker and marks it 离职 (left) from then. Importing the
-    same file again changes nothing. Returns {"file", "rows", "created", "updated",
-    "unchanged", "groups_added", "groups_removed"}, the last two counting today's links.
-    Raises BadInput, writing nothing, when any row is wrong, dated in the future or names a
-    group that is not in the current grid, or when the file would unpack to more than
-    `max_unpacked_mb` MB.
+    same file again changes nothing. Returns {"file", "rows", "counties", "created",
+    "updated", "unchanged", "groups_added", "groups_removed"}, the last two counting today's
+    links. Raises BadInput, writing nothing, when any row is wrong, dated in the future or
+    names a group that is not in the current grid, when the rows span several counties
+    without `mixed_counties`, or when the file would unpack to more than `max_unpacked_mb` MB.
     """
     table = people_io.read_workers(path, crs_name, max_unpacked_mb=max_unpacked_mb)
     today = clock.today(timezone)
@@ -41,6 +43,7 @@ def import_workers(
     rows.loc[rows["since"].isna() & rows["until"].isna(), "since"] = today
     groups = {"added": 0, "removed": 0}
     with conn.transaction():
+        found = _worker_counties(conn, table, path.name, mixed_counties)
         people_store.stage_workers(conn, rows, table.homes, table.groups)
         if table.groups is not None:
             refuse(
@@ -51,15 +54,34 @@ def import_workers(
                     for row, worker, group in people_store.unknown_groups(conn)
                 ],
             )
+        refuse(
+            path.name,
+            [
+                f"row {row} (worker {worker}): group {group} is outside county {county}, "
+                "where the worker serves; a worker serves groups of one county: give the "
+                "worker another code in that county"
+                for row, worker, county, group in people_store.resolve_worker_counties(conn)
+            ],
+        )
         created, updated = people_store.upsert_workers(conn, table.supplied)
         worker_history.write_group_links(conn, groups_named=table.groups is not None)
         worker_history.write_statuses(conn, status_named="status" in table.supplied)
         groups = worker_history.refresh_current(conn, today)
     return {
-        **_counts(path, len(table.rows), created, updated),
+        **_counts(path, len(table.rows), found, created, updated),
         "groups_added": groups["added"],
         "groups_removed": groups["removed"],
     }
+
+
+def _worker_counties(
+    conn: psycopg.Connection, table: people_io.Workers, source: str, mixed: bool
+) -> list[str]:
+    """The counties of the workers' groups (a row without any: the stored worker's)."""
+    rows = zip(table.rows[ROW], table.rows["code"], strict=True)
+    groups = table.groups
+    named = [] if groups is None else zip(groups[ROW], groups["group_code"], strict=True)
+    return counties.one_county(source, counties.of_workers(conn, rows, named), mixed=mixed)
 
 
 def _future_dates(rows: pd.DataFrame, today: date) -> list[str]:
@@ -75,7 +97,7 @@ def _future_dates(rows: pd.DataFrame, today: date) -> list[str]:
 
 def import_contacts(
     conn: psycopg.Connection, path: Path, timezone: str = "Asia/Shanghai", *,
-    max_unpacked_mb: int = Config.upload_max_unpacked_mb,
+    max_unpacked_mb: int = Config.upload_max_unpacked_mb, mixed_counties: bool = False,
 ) -> dict:  # fmt: skip
     """Import assistance contacts and their links to households, in one transaction.
 
@@ -83,11 +105,13 @@ def import_contacts(
     starts, within the file as across files. A row's start date (开始日期; empty: today in
     `timezone`) opens a link unless that contact's link already covers the date; an end date
     (结束日期) ends it without a successor, and alone on a row ends the contact's open link.
-    Importing the same file again changes nothing. Returns {"file", "rows", "created",
-    "updated", "unchanged", "pairings_added", "pairings_existing", "pairings_closed"}. Raises
-    BadInput, writing nothing, when any row is wrong, names an unknown household or a link
-    that does not exist, or gives a household two contacts starting the same day, or when
-    the file would unpack to more than `max_unpacked_mb` MB.
+    Importing the same file again changes nothing. Returns {"file", "rows", "counties",
+    "created", "updated", "unchanged", "pairings_added", "pairings_existing",
+    "pairings_closed"}, the counties those of the households. Raises BadInput, writing
+    nothing, when any row is wrong, names an unknown household or a link that does not exist,
+    or gives a household two contacts starting the same day, when the households span several
+    counties without `mixed_counties`, or when the file would unpack to more than
+    `max_unpacked_mb` MB.
     """
     table = people_io.read_contacts(path, max_unpacked_mb=max_unpacked_mb)
     pairings = table.pairings.assign(since=table.pairings["since"].astype(object))
@@ -95,6 +119,10 @@ def import_contacts(
         timezone
     )
     with conn.transaction():
+        named = zip(pairings[ROW], pairings["household_code"], strict=True)
+        found = counties.one_county(
+            path.name, counties.of_households(conn, named), mixed=mixed_counties
+        )
         contact_store.stage_contacts(conn, table.rows, pairings)
         refuse(path.name, _unknown_households(conn, "incoming_pairing", "contact's household"))
         refuse(path.name, _endings_without_link(conn))
@@ -103,7 +131,7 @@ def import_contacts(
         added, closed = contact_store.write_planned_links(conn)
         closed += contact_store.end_links(conn) + contact_store.restated_endings(conn)
     return {
-        **_counts(path, len(table.rows), created, updated),
+        **_counts(path, len(table.rows), found, created, updated),
         "pairings_added": added,
         "pairings_existing": len(pairings) - added,
         "pairings_closed": closed,
@@ -130,20 +158,25 @@ def _clashes(conn: psycopg.Connection) -> list[str]:
 def import_visits(
     conn: psycopg.Connection, path: Path, timezone: str = "Asia/Shanghai", *,
     checkin_max_m: float = Config.checkin_max_m, recorded_by: str | None = None,
-    max_unpacked_mb: int = Config.upload_max_unpacked_mb,
+    max_unpacked_mb: int = Config.upload_max_unpacked_mb, mixed_counties: bool = False,
 ) -> dict:  # fmt: skip
     """Record visits in one transaction and move the households' last visit dates forward.
 
     Times without an offset are local to `timezone`; `recorded_by` (default: the operating-system
-    user) is kept as the account that recorded them. Returns {"file", "rows", "inserted",
-    "already_stored", "repeated_in_file", "households_updated"}, plus "doubtful" (check-ins
-    farther than `checkin_max_m` from the household) when the file has check-in columns.
-    Raises BadInput, writing nothing, when any row is wrong, names an unknown household, a grid
-    worker of another township as the visitor, or an inspection plan that is not open, or when
-    the file would unpack to more than `max_unpacked_mb` MB.
+    user) is kept as the account that recorded them. Returns {"file", "rows", "counties",
+    "inserted", "already_stored", "repeated_in_file", "households_updated"}, plus "doubtful"
+    (check-ins farther than `checkin_max_m` from the household) when the file has check-in
+    columns. Raises BadInput, writing nothing, when any row is wrong, names an unknown
+    household, a grid worker of another township as the visitor, or an inspection plan that is
+    not open, when the households span several counties without `mixed_counties`, or when the
+    file would unpack to more than `max_unpacked_mb` MB.
     """
     table = people_io.read_visits(path, timezone, max_unpacked_mb=max_unpacked_mb)
     with conn.transaction():
+        named = zip(table.rows[ROW], table.rows["household_code"], strict=True)
+        found = counties.one_county(
+            path.name, counties.of_households(conn, named), mixed=mixed_counties
+        )
         people_store.stage_visits(conn, table.rows)
         refuse(path.name, _unknown_households(conn, "incoming_visit", "visited household"))
         refuse(path.name, _foreign_visitors(conn))
@@ -155,6 +188,7 @@ def import_visits(
     report = {
         "file": path.name,
         "rows": len(table.rows) + table.repeated,
+        "counties": found,
         "inserted": inserted,
         "already_stored": len(table.rows) - inserted,
         "repeated_in_file": table.repeated,
@@ -187,10 +221,11 @@ def _unknown_households(conn: psycopg.Connection, staged: str, what: str) -> lis
     ]
 
 
-def _counts(path: Path, rows: int, created: int, updated: int) -> dict:
+def _counts(path: Path, rows: int, found: list[str], created: int, updated: int) -> dict:
     return {
         "file": path.name,
         "rows": rows,
+        "counties": found,
         "created": created,
         "updated": updated,
         "unchanged": rows - created - updated,

@@ -40,12 +40,15 @@ GEO_SUFFIXES = (".geojson", ".json", ".gpkg", ".zip")
 
 @dataclass(frozen=True)
 class ImportOptions:
-    """What the command line may add to an import: the file's CRS and why the grid changes."""
+    """What the command line may add to an import: the file's CRS, why the grid changes, when
+    the changes took effect and whether the file may span several counties."""
 
     crs_name: str | None = None
     reason: str | None = None
     #: The day the grid or household changes took effect (None: now).
     effective: date | None = None
+    #: Import a file whose rows belong to several counties (refused otherwise).
+    mixed_counties: bool = False
 
 
 Runner = Callable[[psycopg.Connection, Path, Config, Actor, ImportOptions], dict]
@@ -59,6 +62,7 @@ RUNNERS: dict[str, Runner] = {
         reason=opts.reason,
         max_unpacked_mb=cfg.upload_max_unpacked_mb,
         at=None if opts.effective is None else clock.start_of_day(opts.effective, cfg.timezone),
+        mixed_counties=opts.mixed_counties,
     ),  # fmt: skip
     "households": lambda conn, path, cfg, _actor, opts: households.import_households(
         conn,
@@ -67,6 +71,7 @@ RUNNERS: dict[str, Runner] = {
         max_unpacked_mb=cfg.upload_max_unpacked_mb,
         effective=opts.effective,
         timezone=cfg.timezone,
+        mixed_counties=opts.mixed_counties,
     ),  # fmt: skip
     "workers": lambda conn, path, cfg, _actor, opts: people.import_workers(
         conn,
@@ -74,27 +79,44 @@ RUNNERS: dict[str, Runner] = {
         opts.crs_name,
         max_unpacked_mb=cfg.upload_max_unpacked_mb,
         timezone=cfg.timezone,
+        mixed_counties=opts.mixed_counties,
     ),  # fmt: skip
-    "contacts": lambda conn, path, cfg, _actor, _opts: people.import_contacts(
-        conn, path, cfg.timezone, max_unpacked_mb=cfg.upload_max_unpacked_mb
-    ),
-    "visits": lambda conn, path, cfg, actor, _opts: people.import_visits(
+    "contacts": lambda conn, path, cfg, _actor, opts: people.import_contacts(
+        conn,
+        path,
+        cfg.timezone,
+        max_unpacked_mb=cfg.upload_max_unpacked_mb,
+        mixed_counties=opts.mixed_counties,
+    ),  # fmt: skip
+    "visits": lambda conn, path, cfg, actor, opts: people.import_visits(
         conn,
         path,
         cfg.timezone,
         checkin_max_m=cfg.checkin_max_m,
         recorded_by=actor.username,
         max_unpacked_mb=cfg.upload_max_unpacked_mb,
+        mixed_counties=opts.mixed_counties,
     ),
-    "monitoring": lambda conn, path, cfg, _actor, _opts: monitoring.import_monitoring(
-        conn, path, cfg.timezone, max_unpacked_mb=cfg.upload_max_unpacked_mb
-    ),
+    "monitoring": lambda conn, path, cfg, _actor, opts: monitoring.import_monitoring(
+        conn,
+        path,
+        cfg.timezone,
+        max_unpacked_mb=cfg.upload_max_unpacked_mb,
+        mixed_counties=opts.mixed_counties,
+    ),  # fmt: skip
     "projects": lambda conn, path, cfg, _actor, opts: projects.import_projects(
-        conn, path, opts.crs_name, max_unpacked_mb=cfg.upload_max_unpacked_mb
-    ),
-    "pairings": lambda conn, path, cfg, _actor, _opts: projects.import_pairings(
-        conn, path, max_unpacked_mb=cfg.upload_max_unpacked_mb
-    ),
+        conn,
+        path,
+        opts.crs_name,
+        max_unpacked_mb=cfg.upload_max_unpacked_mb,
+        mixed_counties=opts.mixed_counties,
+    ),  # fmt: skip
+    "pairings": lambda conn, path, cfg, _actor, opts: projects.import_pairings(
+        conn,
+        path,
+        max_unpacked_mb=cfg.upload_max_unpacked_mb,
+        mixed_counties=opts.mixed_counties,
+    ),  # fmt: skip
 }
 
 
@@ -132,10 +154,10 @@ def unpack_shapefile(archive: Path, max_unpacked_mb: int) -> Path:
 
 def import_upload(
     conn: psycopg.Connection, config: Config, actor: Actor, *, kind: str, filename: str,
-    data: bytes,
+    data: bytes, mixed_counties: bool = False,
 ) -> dict:  # fmt: skip
     """Run the import of `kind` on an uploaded file; refuse wrong types, too much unpacked, too
-    many rows.
+    many rows, and rows of several counties unless `mixed_counties`.
 
     Zip-based files (XLSX, zipped Shapefiles) are measured before anything unpacks them.
     """
@@ -157,4 +179,7 @@ def import_upload(
                 f"{name}: {rows:,} rows is more than the {config.import_max_rows:,} one upload "
                 "may hold; split the file or import it with the command line"
             )
-        return run_import(conn, config, actor, kind, path, target=name, detail={"rows": rows})
+        options = ImportOptions(mixed_counties=mixed_counties)
+        return run_import(
+            conn, config, actor, kind, path, options=options, target=name, detail={"rows": rows}
+        )

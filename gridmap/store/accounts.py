@@ -9,8 +9,8 @@ from psycopg import sql
 from psycopg.types.json import Jsonb
 
 ACCOUNT_COLUMNS = (
-    "username", "role", "township_code", "worker_code", "disabled", "failed_logins",
-    "locked_until", "password_set_at", "created_at",
+    "username", "role", "township_code", "worker_code", "county_codes", "disabled",
+    "failed_logins", "locked_until", "password_set_at", "created_at",
 )  # fmt: skip
 
 
@@ -39,10 +39,11 @@ def list_accounts(conn: psycopg.Connection) -> list[dict]:
 
 
 def insert_account(conn: psycopg.Connection, account: dict) -> None:
-    """Create an account (username, password_hash, role, township_code, worker_code)."""
+    """Create an account: name, password hash, role, township, worker and counties."""
     conn.execute(
-        "INSERT INTO account (username, password_hash, role, township_code, worker_code) "
-        "VALUES (%(username)s, %(password_hash)s, %(role)s, %(township_code)s, %(worker_code)s)",
+        "INSERT INTO account (username, password_hash, role, township_code, worker_code, "
+        "county_codes) VALUES (%(username)s, %(password_hash)s, %(role)s, %(township_code)s, "
+        "%(worker_code)s, %(county_codes)s)",
         account,
     )
 

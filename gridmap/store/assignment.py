@@ -24,7 +24,8 @@ WITH in_group AS MATERIALIZED (
     FROM unit_version u
     CROSS JOIN LATERAL (
         SELECT h.code FROM {table} h
-        WHERE h.geom && u.geom AND ST_Covers(u.geom, h.geom) AND ({scope})
+        WHERE h.geom && u.geom AND ST_Covers(u.geom, h.geom) AND h.county_code = u.county_code
+          AND ({scope})
         OFFSET 0  -- an optimisation fence: the planner must not flatten the loop order
     ) h
     WHERE u.valid_to IS NULL AND u.level = {group} AND ({units})
@@ -35,11 +36,11 @@ target AS (
         g.unit,
         (SELECT u.code FROM unit_version u
          WHERE h.geom IS NOT NULL AND u.valid_to IS NULL AND u.level < {group}
-           AND ST_Covers(u.geom, h.geom)
+           AND u.county_code = h.county_code AND ST_Covers(u.geom, h.geom)
          ORDER BY u.level DESC, u.code LIMIT 1),
         (SELECT d.code FROM unit_version d
          WHERE h.geom IS NULL AND d.valid_to IS NULL AND d.level = {group}
-           AND d.code = h.declared_group),
+           AND d.county_code = h.county_code AND d.code = h.declared_group),
         h.county_code) AS unit
     FROM {table} h
     LEFT JOIN in_group g ON g.code = h.code

@@ -40,11 +40,13 @@ _VISITED = sql.SQL(
 
 
 def insert_campaign(conn: psycopg.Connection, values: dict) -> int:
-    """Store a campaign (name, starts_on, ends_on, scope_codes, categories, created_by)."""
+    """Store a campaign (name, starts_on, ends_on, scope_codes, categories, created_by) in the
+    county of its scope (a campaign over the whole grid: the only or first county)."""
     row = conn.execute(
-        "INSERT INTO campaign (name, starts_on, ends_on, scope_codes, categories, created_by) "
-        "VALUES (%(name)s, %(starts_on)s, %(ends_on)s, %(scope_codes)s, %(categories)s, "
-        "%(created_by)s) RETURNING id",
+        "INSERT INTO campaign (county_code, name, starts_on, ends_on, scope_codes, categories, "
+        "created_by) SELECT coalesce(left((%(scope_codes)s::text[])[1], 6), "
+        "(SELECT min(county_code) FROM unit_version)), %(name)s, %(starts_on)s, %(ends_on)s, "
+        "%(scope_codes)s, %(categories)s, %(created_by)s RETURNING id",
         values,
     ).fetchone()
     assert row is not None

@@ -25,8 +25,22 @@ def stage_contacts(conn: psycopg.Connection, rows: pd.DataFrame, pairings: pd.Da
     stage_rows(conn, "incoming_pairing", _PAIRING_COLUMNS, frame_values(pairings, _PAIRING_COLUMNS))
 
 
+# A contact works in the county of the households the file gives it; a known contact keeps
+# its county; one named with no household belongs to the only (or first) county on record.
+_CONTACT_COUNTIES = """
+ALTER TABLE incoming_contact ADD COLUMN county_code text;
+UPDATE incoming_contact c SET county_code = coalesce(
+    (SELECT min(h.county_code) FROM incoming_pairing p JOIN household h ON h.code = p.household_code
+     WHERE p.contact_code = c.code),
+    (SELECT min(k.county_code) FROM contact k WHERE k.code = c.code),
+    (SELECT min(u.county_code) FROM unit_version u WHERE u.valid_to IS NULL))
+"""
+
+
 def upsert_contacts(conn: psycopg.Connection, supplied: Sequence[str]) -> tuple[int, int]:
-    """Write the staged contacts by code; existing ones get only the `supplied` columns."""
+    """Write the staged contacts by county and code; existing ones get only the `supplied`
+    columns."""
+    conn.execute(_CONTACT_COUNTIES)
     columns = [n for n, _ in _CONTACT_COLUMNS[2:]]
     updatable = [c for c in columns if c in supplied]
     return upsert_staged(conn, "contact", "incoming_contact", "code", columns, updatable)
@@ -129,7 +143,8 @@ def contact_history(conn: psycopg.Connection, household: str) -> list[tuple]:
     """Every link of a household, oldest first: contact code, name, organisation, since, until."""
     return conn.execute(
         "SELECT c.code, c.name, c.organisation, l.since, l.until, l.recorded_at "
-        "FROM contact_household l JOIN contact c ON c.code = l.contact_code "
+        "FROM contact_household l "
+        "JOIN contact c ON c.county_code = l.county_code AND c.code = l.contact_code "
         "WHERE l.household_code = %s ORDER BY l.since, c.code",
         [household],
     ).fetchall()

@@ -290,9 +290,10 @@ def workers_under(conn: psycopg.Connection, prefixes: list[str] | None) -> list[
         "SELECT w.code, w.name, w.status, w.birth_year, w.capacity, "
         "array_agg(wg.group_code ORDER BY wg.group_code), ST_X(w.home), ST_Y(w.home), "
         "sum(coalesce(s.n, 0))::int "
-        "FROM worker w JOIN worker_group wg ON wg.worker_code = w.code "
+        "FROM worker w JOIN worker_group wg "
+        "ON wg.county_code = w.county_code AND wg.worker_code = w.code "
         "LEFT JOIN sizes s ON s.unit_code = wg.group_code "
-        "WHERE {} GROUP BY w.code ORDER BY w.code"
+        "WHERE {} GROUP BY w.county_code, w.code ORDER BY w.code"
     ).format(prefix_filter("wg.group_code"))
     return conn.execute(query, prefix_params(prefixes)).fetchall()
 

@@ -14,24 +14,40 @@ from gridmap.core.errors import BadInput
 def open_edit(
     conn: psycopg.Connection,
     *,
+    counties: list[str],
     kind: str,
     author: str,
     reason: str,
     at: datetime,
     undoes: int | None = None,
 ) -> int:
-    """Insert an edit row and return its id."""
+    """Insert an edit of the units of `counties` and return its id.
+
+    Each county keeps its own row of the edit, under one id, so a unit version only ever
+    refers to an edit row of its own county.
+    """
     row = conn.execute(
-        "INSERT INTO edit (kind, author, reason, at, undoes) VALUES (%s, %s, %s, %s, %s) "
+        "WITH next AS (SELECT nextval(pg_get_serial_sequence('edit', 'id')) AS id) "
+        "INSERT INTO edit (county_code, id, kind, author, reason, at, undoes) "
+        "SELECT c, next.id, %s, %s, %s, %s, %s FROM next, unnest(%s::text[]) c "
         "RETURNING id",
-        [kind, author, reason, at, undoes],
+        [kind, author, reason, at, undoes, sorted(set(counties))],
     ).fetchone()
-    assert row is not None
+    if row is None:
+        raise ValueError("an edit needs at least one county")
     return int(row[0])
 
 
+def edit_counties(conn: psycopg.Connection, edit_id: int) -> list[str]:
+    """The counties an edit keeps a row in, in order."""
+    rows = conn.execute(
+        "SELECT county_code FROM edit WHERE id = %s ORDER BY county_code", [edit_id]
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
 def set_households_moved(conn: psycopg.Connection, edit_id: int, moved: int) -> None:
-    """Record how many households an edit moved."""
+    """Record how many households an edit moved (on each of its counties' rows)."""
     conn.execute("UPDATE edit SET households_moved = %s WHERE id = %s", [moved, edit_id])
 
 
@@ -41,6 +57,11 @@ def delete_edit(conn: psycopg.Connection, edit_id: int) -> None:
 
 
 EDIT_COLUMNS = ("id", "kind", "author", "reason", "at", "households_moved", "undoes")
+# One row per edit: the rows an edit keeps for each of its counties differ only in the county.
+_EDITS = (
+    "(SELECT DISTINCT ON (id) id, kind, author, reason, at, households_moved, undoes "
+    "FROM edit ORDER BY id, county_code)"
+)
 
 
 _VERSION_KEYS = ("code", "version", "name", "level", "parent", "wkb")
@@ -69,8 +90,8 @@ def last_edit_of(conn: psycopg.Connection, codes: list[str]) -> dict | None:
     """The most recent edit that opened a version of any of `codes`."""
     row = conn.execute(
         "SELECT e.id, e.kind, e.author, e.reason, e.at, e.households_moved, e.undoes "
-        "FROM edit e JOIN unit_version v ON v.opened_by = e.id WHERE v.code = ANY(%s) "
-        "ORDER BY e.id DESC LIMIT 1",
+        "FROM edit e JOIN unit_version v ON v.county_code = e.county_code "
+        "AND v.opened_by = e.id WHERE v.code = ANY(%s) ORDER BY e.id DESC LIMIT 1",
         [codes],
     ).fetchone()
     return dict(zip(EDIT_COLUMNS, row, strict=True)) if row else None
@@ -104,9 +125,10 @@ def open_version(
 ) -> None:  # fmt: skip
     """Open a new current version of a unit."""
     conn.execute(
-        "INSERT INTO unit_version (code, name, level, parent_code, geom, valid_from, opened_by) "
-        "VALUES (%s, %s, %s, %s, ST_Multi(ST_GeomFromWKB(%s, 4326)), %s, %s)",
-        [code, name, vocab.level_of(code), parent, wkb, at, edit_id],
+        "INSERT INTO unit_version "
+        "(county_code, code, name, level, parent_code, geom, valid_from, opened_by) "
+        "VALUES (%s, %s, %s, %s, %s, ST_Multi(ST_GeomFromWKB(%s, 4326)), %s, %s)",
+        [vocab.county_of(code), code, name, vocab.level_of(code), parent, wkb, at, edit_id],
     )
 
 
@@ -121,8 +143,9 @@ def used_codes(conn: psycopg.Connection, parent: str) -> set[str]:
 def add_code_mapping(conn: psycopg.Connection, old: str, new: str, edit_id: int) -> None:
     """Record that an edit gave unit `old` the code `new`."""
     conn.execute(
-        "INSERT INTO code_mapping (old_code, new_code, edit_id) VALUES (%s, %s, %s)",
-        [old, new, edit_id],
+        "INSERT INTO code_mapping (county_code, old_code, new_code, edit_id) "
+        "VALUES (%s, %s, %s, %s)",
+        [vocab.county_of(old), old, new, edit_id],
     )
 
 
@@ -144,7 +167,7 @@ def edit_versions(conn: psycopg.Connection, edit_id: int) -> dict[str, list[dict
 def get_edit(conn: psycopg.Connection, edit_id: int) -> dict | None:
     """One edit row."""
     row = conn.execute(
-        "SELECT id, kind, author, reason, at, households_moved, undoes FROM edit WHERE id = %s",
+        sql.SQL("SELECT * FROM {} e WHERE id = %s").format(sql.SQL(_EDITS)),
         [edit_id],
     ).fetchone()
     return dict(zip(EDIT_COLUMNS, row, strict=True)) if row else None
@@ -153,9 +176,10 @@ def get_edit(conn: psycopg.Connection, edit_id: int) -> dict | None:
 def later_edits_touching(conn: psycopg.Connection, edit_id: int, codes: list[str]) -> list[dict]:
     """Edits after `edit_id` that opened or closed a version of any of `codes`."""
     rows = conn.execute(
-        "SELECT DISTINCT e.id, e.kind, e.author, e.reason, e.at, e.households_moved, e.undoes "
-        "FROM edit e JOIN unit_version v ON v.opened_by = e.id OR v.closed_by = e.id "
-        "WHERE e.id > %s AND v.code = ANY(%s) ORDER BY e.id",
+        sql.SQL(
+            "SELECT * FROM {} e WHERE e.id > %s AND EXISTS (SELECT 1 FROM unit_version v "
+            "WHERE e.id IN (v.opened_by, v.closed_by) AND v.code = ANY(%s)) ORDER BY e.id"
+        ).format(sql.SQL(_EDITS)),
         [edit_id, codes],
     ).fetchall()
     return [dict(zip(EDIT_COLUMNS, r, strict=True)) for r in rows]
@@ -164,8 +188,10 @@ def later_edits_touching(conn: psycopg.Connection, edit_id: int, codes: list[str
 def edit_log(conn: psycopg.Connection, since) -> list[dict]:  # type: ignore[no-untyped-def]
     """Edits at or after `since` (all when None), oldest first."""
     rows = conn.execute(
-        "SELECT id, kind, author, reason, at, households_moved, undoes FROM edit "
-        "WHERE %(since)s::timestamptz IS NULL OR at >= %(since)s::timestamptz ORDER BY id",
+        sql.SQL(
+            "SELECT * FROM {} e "
+            "WHERE %(since)s::timestamptz IS NULL OR at >= %(since)s::timestamptz ORDER BY id"
+        ).format(sql.SQL(_EDITS)),
         {"since": since},
     ).fetchall()
     return [dict(zip(EDIT_COLUMNS, r, strict=True)) for r in rows]
@@ -176,7 +202,8 @@ def unit_history(conn: psycopg.Connection, code: str) -> list[dict]:
     rows = conn.execute(
         "SELECT v.id, v.name, v.valid_from, v.valid_to, e.id, e.kind, e.author, e.reason, "
         "e.households_moved, ST_AsGeoJSON(v.geom, 6)::json FROM unit_version v "
-        "JOIN edit e ON e.id = v.opened_by WHERE v.code = %s ORDER BY v.valid_from, v.id",
+        "JOIN edit e ON e.county_code = v.county_code AND e.id = v.opened_by "
+        "WHERE v.code = %s ORDER BY v.valid_from, v.id",
         [code],
     ).fetchall()
     keys = ("version", "name", "valid_from", "valid_to", "edit", "kind", "author", "reason",
@@ -198,8 +225,9 @@ def last_change_of(conn: psycopg.Connection, codes: list[str]) -> dict | None:
     """The most recent edit that opened or closed a version of any of `codes`."""
     row = conn.execute(
         "SELECT e.id, e.kind, e.author, e.reason, e.at, e.households_moved, e.undoes "
-        "FROM edit e JOIN unit_version v ON v.opened_by = e.id OR v.closed_by = e.id "
-        "WHERE v.code = ANY(%s) ORDER BY e.id DESC LIMIT 1",
+        "FROM edit e JOIN unit_version v ON v.county_code = e.county_code "
+        "AND e.id IN (v.opened_by, v.closed_by) WHERE v.code = ANY(%s) "
+        "ORDER BY e.id DESC LIMIT 1",
         [codes],
     ).fetchone()
     return dict(zip(EDIT_COLUMNS, row, strict=True)) if row else None

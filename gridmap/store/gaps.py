@@ -8,8 +8,8 @@ from psycopg import sql
 from gridmap.store.scoping import prefix_filter, prefix_params
 
 _REFRESH = """
-INSERT INTO unit_gap (code, area_m2, geom)
-SELECT p.code,
+INSERT INTO unit_gap (county_code, code, area_m2, geom)
+SELECT p.county_code, p.code,
        coalesce(ST_Area(d.geom::geography), 0),
        CASE WHEN ST_IsEmpty(d.geom) THEN NULL ELSE ST_Multi(d.geom) END
 FROM unit_version p

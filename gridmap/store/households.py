@@ -83,12 +83,15 @@ def upsert_staged(
     columns: Sequence[str],
     updatable: Sequence[str],
 ) -> tuple[int, int]:
-    """Insert the staged rows into `table`; a known `key` gets the `updatable` columns.
+    """Insert the staged rows into `table`; a known (county_code, `key`) gets the `updatable`
+    columns. Both tables have county_code, which a row keeps once written.
 
     Rows whose updatable values are all unchanged are not written. Returns (created, updated).
     """
     ident = sql.Identifier
-    listed = sql.SQL(", ").join(map(ident, [key, *columns]))
+    columns = [c for c in columns if c != "county_code"]
+    updatable = [c for c in updatable if c != "county_code"]
+    listed = sql.SQL(", ").join(map(ident, ["county_code", key, *columns]))
     action: sql.Composable = sql.SQL("DO NOTHING")
     if updatable:
         sets = sql.SQL(", ").join(sql.SQL("{0} = EXCLUDED.{0}").format(ident(c)) for c in updatable)
@@ -99,7 +102,7 @@ def upsert_staged(
         ).format(sets, old, new)
     query = sql.SQL(
         "INSERT INTO {table} ({listed}) SELECT {listed} FROM {staged} ORDER BY {key} "
-        "ON CONFLICT ({key}) {action} RETURNING (xmax = 0)"  # xmax = 0: the row is new
+        "ON CONFLICT (county_code, {key}) {action} RETURNING (xmax = 0)"  # xmax = 0: new row
     ).format(table=ident(table), listed=listed, staged=ident(staged), key=ident(key), action=action)
     created = [row[0] for row in conn.execute(query)]
     return sum(created), len(created) - sum(created)
@@ -154,8 +157,9 @@ def open_listed_monitoring(conn: psycopg.Connection) -> int:
     that ends the day it starts, so it counts as a household whose risk was eliminated.
     """
     return conn.execute(
-        "INSERT INTO monitoring (household_code, kind, identified_on, eliminated_on, listed_only) "
-        "SELECT i.code, i.monitor_kind, gridmap_effective_on(), "
+        "INSERT INTO monitoring (county_code, household_code, kind, identified_on, "
+        "eliminated_on, listed_only) "
+        "SELECT i.county_code, i.code, i.monitor_kind, gridmap_effective_on(), "
         "CASE WHEN i.risk_eliminated THEN gridmap_effective_on() END, true "
         "FROM incoming_household i WHERE i.category = 'monitored' AND NOT EXISTS ("
         "SELECT 1 FROM monitoring m WHERE m.household_code = i.code AND (i.risk_eliminated "
@@ -166,11 +170,13 @@ def open_listed_monitoring(conn: psycopg.Connection) -> int:
 def resolve_counties(conn: psycopg.Connection) -> list[tuple[int, str]]:
     """Give each staged household its county; return (row, code) of those left without one.
 
-    The county is the declared group's county when that is in the grid, else the county
-    covering the point, else the only county there is.
+    A known household keeps its county (the county is the tenant: a row never moves to
+    another); a new one takes the declared group's county when that is in the grid, else the
+    county covering the point, else the only county there is.
     """
     conn.execute(
         "UPDATE incoming_household i SET county_code = coalesce("
+        " (SELECT min(h.county_code) FROM household h WHERE h.code = i.code),"
         " (SELECT u.code FROM unit_version u WHERE u.valid_to IS NULL AND u.level = %(county)s"
         "  AND u.code = left(i.declared_group, %(county_length)s)),"
         " (SELECT min(u.code) FROM unit_version u WHERE u.valid_to IS NULL AND u.level = %(county)s"
@@ -191,7 +197,7 @@ def upsert_households(conn: psycopg.Connection, supplied: Sequence[str]) -> tupl
     Returns (created, updated).
     """
     columns = [n for n, _ in _STAGE_COLUMNS if n not in ("file_row", "code")]
-    updatable = [c for c in columns if c in supplied or c == "county_code"]
+    updatable = [c for c in columns if c in supplied]
     updatable += ["base_category"] if "category" in supplied else []
     return upsert_staged(conn, "household", STAGED, "code", columns, updatable)
 

@@ -69,7 +69,8 @@ def unstaffed_groups(conn: psycopg.Connection) -> list[dict]:
         "FROM unit_version u JOIN household h ON h.unit_code = u.code AND h.status = 'active' "
         "LEFT JOIN unit_version v ON v.code = u.parent_code AND v.valid_to IS NULL "
         "WHERE u.valid_to IS NULL AND u.level = %(group)s AND NOT EXISTS ("
-        "  SELECT 1 FROM worker_group wg JOIN worker w ON w.code = wg.worker_code "
+        "  SELECT 1 FROM worker_group wg JOIN worker w "
+        "  ON w.county_code = wg.county_code AND w.code = wg.worker_code "
         "  WHERE wg.group_code = u.code AND w.status = 'active') "
         "GROUP BY u.code, u.name, v.name, u.label ORDER BY u.code",
         level_params(),
@@ -128,33 +129,46 @@ def projects_in_progress(conn: psycopg.Connection, statuses: list[str]) -> list[
 def save_plan(conn: psycopg.Connection, plan: dict, inputs: dict, created_by: str) -> int:
     """Store a composed plan with its routes and stops; return its id."""
     summary = {k: plan[k] for k in SUMMARY_KEYS}
+    county = _plan_county(plan)
     row = conn.execute(
-        "INSERT INTO inspection_plan (name, first_day, days, teams, hours, seed, seat, inputs, "
-        "summary, created_by) VALUES (%s, %s, %s, %s, %s, %s, "
-        "ST_SetSRID(ST_MakePoint(%s, %s), 4326), %s, %s, %s) RETURNING id",
-        [plan["name"], plan["first_day"], plan["days"], plan["teams"], plan["hours_per_day"],
-         plan["seed"], plan["seat"]["lon"], plan["seat"]["lat"], Jsonb(inputs), Jsonb(summary),
-         created_by],
+        "INSERT INTO inspection_plan (county_code, name, first_day, days, teams, hours, seed, "
+        "seat, inputs, summary, created_by) SELECT coalesce(%(county)s, (SELECT min(u.code) "
+        "FROM unit_version u WHERE u.valid_to IS NULL AND u.level = 1 AND ST_Covers(u.geom, "
+        "s.pt)), (SELECT min(county_code) FROM unit_version)), %(name)s, %(first_day)s, "
+        "%(days)s, %(teams)s, %(hours)s, %(seed)s, s.pt, %(inputs)s, %(summary)s, %(by)s "
+        "FROM (SELECT ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326) AS pt) s "
+        "RETURNING county_code, id",
+        {"county": county, "name": plan["name"], "first_day": plan["first_day"],
+         "days": plan["days"], "teams": plan["teams"], "hours": plan["hours_per_day"],
+         "seed": plan["seed"], "lon": plan["seat"]["lon"], "lat": plan["seat"]["lat"],
+         "inputs": Jsonb(inputs), "summary": Jsonb(summary), "by": created_by},
     ).fetchone()  # fmt: skip
     assert row is not None
-    plan_id = int(row[0])
+    county, plan_id = row[0], int(row[1])
     with conn.cursor() as cur:
         cur.executemany(
-            "INSERT INTO inspection_route (plan_id, team, day, hours, km, back) "
-            "VALUES (%s, %s, %s, %s, %s, %s)",
-            [(plan_id, r["team"], r["day"], r["hours"], r["km"], r["back"])
+            "INSERT INTO inspection_route (county_code, plan_id, team, day, hours, km, back) "
+            "VALUES (%s, %s, %s, %s, %s, %s, %s)",
+            [(county, plan_id, r["team"], r["day"], r["hours"], r["km"], r["back"])
              for r in plan["routes"]],
         )  # fmt: skip
-        cur.executemany(_INSERT_STOP, _stop_rows(plan_id, plan))
+        cur.executemany(_INSERT_STOP, [(county, *r) for r in _stop_rows(plan_id, plan)])
     return plan_id
+
+
+def _plan_county(plan: dict) -> str | None:
+    """The county of a plan's stops (a plan covers one county), None when it has none."""
+    stops = [s for r in plan["routes"] for s in r["stops"]] + list(plan["dropped"])
+    return vocab.county_of(stops[0]["township"]) if stops else None
 
 
 SUMMARY_KEYS = ("townships_without_candidates", "unreachable_candidates", "objective",
                 "mandatory_per_township", "totals")  # fmt: skip
 
 _INSERT_STOP = (
-    "INSERT INTO inspection_stop (plan_id, kind, code, township, name, place, address, "
-    "check_text, weight, mandatory, geom, team, day, seq, eta, km, minutes) VALUES (%s, %s, "
+    "INSERT INTO inspection_stop (county_code, plan_id, kind, code, township, name, place, "
+    "address, check_text, weight, mandatory, geom, team, day, seq, eta, km, minutes) "
+    "VALUES (%s, %s, %s, "
     "%s, %s, %s, %s, %s, %s, %s, %s, ST_SetSRID(ST_MakePoint(%s, %s), 4326), %s, %s, %s, %s, "
     "%s, %s)"
 )

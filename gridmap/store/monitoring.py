@@ -60,11 +60,13 @@ def upsert_monitoring(conn: psycopg.Connection) -> tuple[int, int]:
     """Write the staged periods by (household, identified_on); return (created, updated)."""
     # Earlier periods first, so one is closed before the next one opens (monitoring_open).
     rows = conn.execute(
-        "INSERT INTO monitoring AS m (household_code, kind, identified_on, found_by, risk_type, "
-        "measures, eliminated_on) SELECT household_code, kind, identified_on, found_by, "
-        "risk_type, measures, eliminated_on FROM incoming_monitoring "
-        "ORDER BY household_code, identified_on "
-        "ON CONFLICT (household_code, identified_on) DO UPDATE SET kind = EXCLUDED.kind, "
+        "INSERT INTO monitoring AS m (county_code, household_code, kind, identified_on, "
+        "found_by, risk_type, measures, eliminated_on) SELECT h.county_code, i.household_code, "
+        "i.kind, i.identified_on, i.found_by, i.risk_type, i.measures, i.eliminated_on "
+        "FROM incoming_monitoring i JOIN household h ON h.code = i.household_code "
+        "ORDER BY i.household_code, i.identified_on "
+        "ON CONFLICT (county_code, household_code, identified_on) "
+        "DO UPDATE SET kind = EXCLUDED.kind, "
         "found_by = EXCLUDED.found_by, risk_type = EXCLUDED.risk_type, "
         "measures = EXCLUDED.measures, eliminated_on = EXCLUDED.eliminated_on, updated_at = now() "
         "WHERE ROW(m.kind, m.found_by, m.risk_type, m.measures, m.eliminated_on) IS DISTINCT FROM "
@@ -131,7 +133,8 @@ def contact_links(conn: psycopg.Connection, household: str, prefixes: list[str] 
     """Every contact link of a household under `prefixes`: who assisted it from when to when."""
     query = sql.SQL(
         "SELECT c.code, c.name, c.organisation, l.since, l.until FROM contact_household l "
-        "JOIN contact c ON c.code = l.contact_code JOIN household h ON h.code = l.household_code "
+        "JOIN contact c ON c.county_code = l.county_code AND c.code = l.contact_code "
+        "JOIN household h ON h.code = l.household_code "
         "WHERE l.household_code = %(code)s AND {} ORDER BY l.since, c.code"
     ).format(_SCOPE)
     return conn.execute(query, {"code": household, **prefix_params(prefixes)}).fetchall()
@@ -147,10 +150,11 @@ def contact_loads(conn: psycopg.Connection, status: dict, prefixes: list[str] | 
     query = sql.SQL(
         "SELECT c.code, c.name, c.organisation, c.phone, count(h.code), count(h.code) FILTER "
         "(WHERE h.monitored) FROM contact c "
-        "LEFT JOIN contact_household l ON l.contact_code = c.code AND {open} "
+        "LEFT JOIN contact_household l ON l.county_code = c.county_code "
+        "AND l.contact_code = c.code AND {open} "
         "LEFT JOIN ({households}) h ON h.code = l.household_code AND h.status = 'active' "
         "AND {scope} "
-        "GROUP BY c.code HAVING %(prefixes)s::text[] IS NULL OR count(h.code) > 0 "
+        "GROUP BY c.county_code, c.code HAVING %(prefixes)s::text[] IS NULL OR count(h.code) > 0 "
         "ORDER BY count(h.code) DESC, c.code"
     ).format(open=_OPEN_ON, scope=_SCOPE, households=households_on(status))
     return conn.execute(query, {**status, **prefix_params(prefixes)}).fetchall()

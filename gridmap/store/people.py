@@ -54,8 +54,33 @@ def unknown_groups(conn: psycopg.Connection) -> list[tuple[int, str, str]]:
     return [(int(r[0]), r[1], r[2]) for r in rows]
 
 
+# A worker serves the groups of one county: a new worker's county is that of the groups the
+# file gives it, a known worker keeps its county, and one given no group belongs to the only
+# (or first) county on record.
+_WORKER_COUNTIES = """
+ALTER TABLE incoming_worker ADD COLUMN county_code text;
+UPDATE incoming_worker w SET county_code = coalesce(
+    (SELECT min(k.county_code) FROM worker k WHERE k.code = w.code),
+    (SELECT min(left(g.group_code, 6)) FROM incoming_worker_group g WHERE g.worker_code = w.code),
+    (SELECT min(u.county_code) FROM unit_version u WHERE u.valid_to IS NULL))
+"""
+
+
+def resolve_worker_counties(conn: psycopg.Connection) -> list[tuple[int, str, str, str]]:
+    """Give each staged worker its county; return (row, worker, county, group) of staged groups
+    in another county than the worker's."""
+    conn.execute(_WORKER_COUNTIES)
+    rows = conn.execute(
+        "SELECT g.file_row, w.code, w.county_code, g.group_code FROM incoming_worker_group g "
+        "JOIN incoming_worker w ON w.code = g.worker_code "
+        "WHERE left(g.group_code, 6) <> w.county_code ORDER BY g.file_row, g.group_code"
+    ).fetchall()
+    return [(int(r[0]), r[1], r[2], r[3]) for r in rows]
+
+
 def upsert_workers(conn: psycopg.Connection, supplied: Sequence[str]) -> tuple[int, int]:
-    """Write the staged workers by code; existing ones get only the `supplied` columns."""
+    """Write the staged workers by county and code (resolve_worker_counties first); existing
+    ones get only the `supplied` columns."""
     updatable = [c for c in _WORKER_STORED if c in supplied]
     return upsert_staged(conn, "worker", "incoming_worker", "code", _WORKER_STORED, updatable)
 
@@ -88,9 +113,10 @@ def insert_visits(
     """Insert the new staged visits (far check-ins doubtful); return (new, new and doubtful)."""
     # The UNIQUE constraint treats a missing visitor as distinct, so compare explicitly too.
     rows = conn.execute(
-        "INSERT INTO visit (household_code, visitor_code, visited_at, kind, note, recorded_by, "
-        "checkin, checkin_distance_m, doubtful, plan_id, hidden) "
-        "SELECT s.household_code, s.visitor_code, s.visited_at, s.kind, s.note, %(by)s, "
+        "INSERT INTO visit (county_code, household_code, visitor_code, visited_at, kind, note, "
+        "recorded_by, checkin, checkin_distance_m, doubtful, plan_id, hidden) "
+        "SELECT h.county_code, s.household_code, s.visitor_code, s.visited_at, s.kind, s.note, "
+        "%(by)s, "
         "c.pt, d.m, coalesce(d.m > %(max_m)s, false), s.plan_id, s.plan_id IS NOT NULL "
         "FROM incoming_visit s "
         "JOIN household h ON h.code = s.household_code "

@@ -102,6 +102,12 @@ def upsert_projects(conn: psycopg.Connection, supplied: Sequence[str]) -> tuple[
     Returns (created, updated).
     """
     columns = [n for n, _ in _STAGE_COLUMNS if n not in ("file_row", "code")]
+    # A project belongs to its village's county, and a known project keeps its county.
+    conn.execute(
+        "ALTER TABLE incoming_project ADD COLUMN county_code text; "
+        "UPDATE incoming_project i SET county_code = coalesce((SELECT min(p.county_code) "
+        "FROM project p WHERE p.code = i.code), left(i.village_code, 6))"
+    )
     # A new site may move a project to another village, found from the site.
     placed = {"village_code"} if "geom" in supplied else set()
     updatable = [c for c in columns if c in supplied or c in placed]
@@ -154,10 +160,11 @@ def unknown_pairing_villages(conn: psycopg.Connection) -> list[tuple[int, str]]:
 def upsert_pairings(conn: psycopg.Connection) -> tuple[int, int]:
     """Write the staged pairings by (kind, partner, village); return (created, updated)."""
     rows = conn.execute(
-        "INSERT INTO pairing (kind, partner, village_code, since, note) "
-        "SELECT kind, partner, village_code, since, note FROM incoming_project_pairing "
-        "ORDER BY kind, partner, village_code "
-        "ON CONFLICT (kind, partner, village_code) DO UPDATE SET since = EXCLUDED.since, "
+        "INSERT INTO pairing (county_code, kind, partner, village_code, since, note) "
+        "SELECT left(village_code, 6), kind, partner, village_code, since, note "
+        "FROM incoming_project_pairing ORDER BY kind, partner, village_code "
+        "ON CONFLICT (county_code, kind, partner, village_code) "
+        "DO UPDATE SET since = EXCLUDED.since, "
         "note = EXCLUDED.note, updated_at = now() "
         "WHERE ROW(pairing.since, pairing.note) "
         "IS DISTINCT FROM ROW(EXCLUDED.since, EXCLUDED.note) "

@@ -27,12 +27,17 @@ def _params(z: int, x: int, y: int) -> dict:
     return {"z": z, "x": x, "y": y, "margin": BUFFER / EXTENT}
 
 
-def change_stamp(conn: psycopg.Connection) -> str:
-    """The change counter with the time of the last change: unique to this database's data."""
+def change_stamp(conn: psycopg.Connection, prefixes: list[str] | None) -> str:
+    """The change counters of the counties holding codes under `prefixes` (every county when
+    None) with the time of their last change: it changes whenever their data changes."""
+    # Counters only grow, so their sum with the latest time names the state of those counties.
     row = conn.execute(
-        "SELECT counter, (extract(epoch FROM at) * 1000000)::bigint FROM change_stamp"
+        "SELECT sum(counter), (extract(epoch FROM max(at)) * 1000000)::bigint FROM change_stamp "
+        "WHERE %(prefixes)s::text[] IS NULL OR EXISTS (SELECT 1 FROM unnest(%(prefixes)s::text[])"
+        " p WHERE starts_with(county_code, left(p, %(county_length)s)))",
+        {"prefixes": prefixes, "county_length": vocab.CODE_LENGTH[vocab.COUNTY]},
     ).fetchone()
-    return f"{row[0]}-{row[1]}" if row else "0"
+    return f"{row[0]}-{row[1]}" if row and row[0] is not None else "0"
 
 
 def household_points_tile(

@@ -9,7 +9,7 @@ import psycopg
 import shapely
 from psycopg import sql
 
-from gridmap.store.scoping import prefix_filter, prefix_params
+from gridmap.store.scoping import level_params, prefix_filter, prefix_params
 
 
 def _frame(rows: list[tuple]) -> gpd.GeoDataFrame:
@@ -129,11 +129,12 @@ def apply_staged_units(
         r[0]
         for r in conn.execute(
             "INSERT INTO unit_version "
-            "(code, name, level, parent_code, geom, valid_from, opened_by) "
-            "SELECT i.code, i.name, i.level, i.parent_code, i.geom, %(at)s, %(edit)s "
+            "(county_code, code, name, level, parent_code, geom, valid_from, opened_by) "
+            "SELECT left(i.code, %(county_length)s), i.code, i.name, i.level, i.parent_code, "
+            "i.geom, %(at)s, %(edit)s "
             "FROM incoming_unit i WHERE NOT EXISTS (SELECT 1 FROM unit_version u "
             "WHERE u.code = i.code AND u.valid_to IS NULL) ORDER BY i.code RETURNING code",
-            {"at": at, "edit": edit_id},
+            {"at": at, "edit": edit_id, **level_params()},
         )
     ]
     changed_set = set(changed)

@@ -41,7 +41,7 @@ def foreign_workers_query(source: sql.Composable) -> sql.Composed:
         "SELECT s.file_row, s.visitor_code, string_agg(DISTINCT left(g.group_code, {n}), ', ' "
         "ORDER BY left(g.group_code, {n})), left(h.unit_code, {n}) FROM ({source}) s "
         "JOIN household h ON h.code = s.household_code "
-        "JOIN worker_group g ON g.worker_code = s.visitor_code "
+        "JOIN worker_group g ON g.county_code = h.county_code AND g.worker_code = s.visitor_code "
         "WHERE length(h.unit_code) >= {n} "
         "GROUP BY s.file_row, s.visitor_code, left(h.unit_code, {n}) "
         "HAVING NOT bool_or(left(g.group_code, {n}) = left(h.unit_code, {n})) ORDER BY s.file_row"
@@ -69,9 +69,10 @@ def household_in_scope(conn: psycopg.Connection, code: str, prefixes: list[str] 
 def insert_visit(conn: psycopg.Connection, visit: dict, max_m: float) -> dict | None:
     """Insert a visit (NewVisit fields, recorded_by, hidden) with its check-in; None if stored."""
     row = conn.execute(
-        "INSERT INTO visit (household_code, visitor_code, visited_at, kind, note, recorded_by, "
-        "checkin, checkin_distance_m, doubtful, plan_id, hidden) "
-        "SELECT h.code, %(visitor)s, %(visited_at)s, %(kind)s, %(note)s, %(recorded_by)s, "
+        "INSERT INTO visit (county_code, household_code, visitor_code, visited_at, kind, note, "
+        "recorded_by, checkin, checkin_distance_m, doubtful, plan_id, hidden) "
+        "SELECT h.county_code, h.code, %(visitor)s, %(visited_at)s, %(kind)s, %(note)s, "
+        "%(recorded_by)s, "
         "p.pt, d.m, coalesce(d.m > %(max_m)s, false), %(plan_id)s, %(hidden)s FROM household h "
         "CROSS JOIN LATERAL (SELECT CASE WHEN %(lon)s::float8 IS NULL THEN NULL ELSE "
         "ST_SetSRID(ST_MakePoint(%(lon)s::float8, %(lat)s::float8), 4326) END AS pt) p "

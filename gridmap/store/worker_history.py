@@ -15,13 +15,14 @@ from psycopg import sql
 _CLOSE_UNNAMED = """
 UPDATE worker_group_period p SET valid = daterange(lower(p.valid), w.since), recorded_at = now()
 FROM incoming_worker w
-WHERE p.worker_code = w.code AND p.valid @> w.since AND coalesce(lower(p.valid) < w.since, true)
+WHERE p.county_code = w.county_code AND p.worker_code = w.code AND p.valid @> w.since
+  AND coalesce(lower(p.valid) < w.since, true)
   AND NOT EXISTS (SELECT 1 FROM incoming_worker_group g
                   WHERE g.worker_code = p.worker_code AND g.group_code = p.group_code)
 """
 _DROP_UNNAMED_SAME_DAY = """
 DELETE FROM worker_group_period p USING incoming_worker w
-WHERE p.worker_code = w.code AND lower(p.valid) = w.since
+WHERE p.county_code = w.county_code AND p.worker_code = w.code AND lower(p.valid) = w.since
   AND NOT EXISTS (SELECT 1 FROM incoming_worker_group g
                   WHERE g.worker_code = p.worker_code AND g.group_code = p.group_code)
 """
@@ -41,7 +42,7 @@ WHERE w.since IS NOT NULL
 _END_AT_UNTIL = """
 UPDATE worker_group_period p SET valid = daterange(lower(p.valid), w.until), recorded_at = now()
 FROM incoming_worker w
-WHERE w.until IS NOT NULL AND p.worker_code = w.code
+WHERE w.until IS NOT NULL AND p.county_code = w.county_code AND p.worker_code = w.code
   AND coalesce(lower(p.valid) < w.until, true)
   AND (upper_inf(p.valid) OR upper(p.valid) > w.until)
 """
@@ -59,19 +60,18 @@ def write_group_links(conn: psycopg.Connection, groups_named: bool) -> dict[str,
     return {"added": added, "ended": ended}
 
 
-# (worker, county, status, day) facts: the file's status from the start date, in each county
-# the worker serves; 离岗 (left) from the end date.
+# (worker, county, status, day) facts: the file's status from the start date; 离岗 (left)
+# from the end date.
 _STATUS_FACTS = """
 CREATE TEMP TABLE worker_status_fact ON COMMIT DROP AS
-SELECT DISTINCT f.worker_code, left(g.group_code, 6) AS county_code, f.status, f.day
-FROM (SELECT code AS worker_code, status, since AS day FROM incoming_worker
-      WHERE since IS NOT NULL AND (%(status_named)s OR NOT EXISTS (
-          SELECT 1 FROM worker_status_period s WHERE s.worker_code = incoming_worker.code))
+SELECT DISTINCT f.worker_code, f.county_code, f.status, f.day
+FROM (SELECT w.code AS worker_code, w.county_code, w.status, w.since AS day
+      FROM incoming_worker w
+      WHERE w.since IS NOT NULL AND (%(status_named)s OR NOT EXISTS (
+          SELECT 1 FROM worker_status_period s
+          WHERE s.county_code = w.county_code AND s.worker_code = w.code))
       UNION ALL
-      SELECT code, 'left', until FROM incoming_worker WHERE until IS NOT NULL) f
-JOIN (SELECT worker_code, group_code FROM incoming_worker_group
-      UNION SELECT worker_code, group_code FROM worker_group_period) g
-  ON g.worker_code = f.worker_code
+      SELECT code, county_code, 'left', until FROM incoming_worker WHERE until IS NOT NULL) f
 """
 
 
@@ -121,21 +121,24 @@ def _status_on(conn: psycopg.Connection, day: object) -> int:
 def refresh_current(conn: psycopg.Connection, today: object) -> dict[str, int]:
     """Make worker_group and worker.status of the staged workers what their periods say today."""
     removed = conn.execute(
-        "DELETE FROM worker_group g USING incoming_worker w WHERE g.worker_code = w.code "
+        "DELETE FROM worker_group g USING incoming_worker w "
+        "WHERE g.county_code = w.county_code AND g.worker_code = w.code "
         "AND NOT EXISTS (SELECT 1 FROM worker_group_period p WHERE p.worker_code = g.worker_code "
         "AND p.group_code = g.group_code AND p.valid @> %(today)s::date)",
         {"today": today},
     ).rowcount
     added = conn.execute(
-        "INSERT INTO worker_group (worker_code, group_code) SELECT p.worker_code, p.group_code "
-        "FROM worker_group_period p JOIN incoming_worker w ON w.code = p.worker_code "
+        "INSERT INTO worker_group (county_code, worker_code, group_code) "
+        "SELECT p.county_code, p.worker_code, p.group_code FROM worker_group_period p "
+        "JOIN incoming_worker w ON w.county_code = p.county_code AND w.code = p.worker_code "
         "WHERE p.valid @> %(today)s::date ON CONFLICT DO NOTHING",
         {"today": today},
     ).rowcount
     conn.execute(
         "UPDATE worker x SET status = s.status FROM worker_status_period s "
-        "JOIN incoming_worker w ON w.code = s.worker_code "
-        "WHERE x.code = s.worker_code AND s.valid @> %(today)s::date AND x.status <> s.status",
+        "JOIN incoming_worker w ON w.county_code = s.county_code AND w.code = s.worker_code "
+        "WHERE x.county_code = s.county_code AND x.code = s.worker_code "
+        "AND s.valid @> %(today)s::date AND x.status <> s.status",
         {"today": today},
     )
     return {"added": added, "removed": removed}

@@ -42,6 +42,7 @@ def import_page() -> Any:
             report = uploads.import_upload(
                 db(), config(), current_actor(), kind=request.form.get("kind", ""),
                 filename=upload.filename, data=upload.read(),
+                mixed_counties=request.form.get("mixed_counties") == "1",
             )  # fmt: skip
         except RequestEntityTooLarge:
             error = _("The file is larger than %(mb)s MB.", mb=config().upload_max_mb)

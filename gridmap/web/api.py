@@ -13,7 +13,7 @@ from gridmap.fieldwork import monitoring
 from gridmap.grid import grids
 from gridmap.grid.redraw import history
 from gridmap.web import params
-from gridmap.web.auth import current_actor
+from gridmap.web.auth import current_actor, report_actor
 from gridmap.web.context import config, db
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -24,12 +24,13 @@ def units():  # type: ignore[no-untyped-def]
     """Units of one level (default townships) as GeoJSON: current, or as of a date."""
     level = params.level(default=vocab.TOWNSHIP)
     assert level is not None
-    scope = current_actor().scope
+    parent = params.unit_code("parent")
+    scope = report_actor(within=parent).scope
     if params.raw("as_of"):
         return jsonify(
             history.grid_as_of_geojson(db(), params.as_of(), config().timezone, level, scope)
         )
-    return jsonify(grids.units_geojson(db(), level, params.unit_code("parent"), scope))
+    return jsonify(grids.units_geojson(db(), level, parent, scope))
 
 
 VALID_STATUSES = set(coverage.COVERAGE_STATUSES) | set(coverage.VISIT_STATUSES)
@@ -58,10 +59,10 @@ def unit_monitoring(code: str, as_of: date) -> dict:
 @bp.get("/coverage")
 def coverage_units():  # type: ignore[no-untyped-def]
     """The coverage report for a level (default townships), optionally under a parent."""
-    level = params.level()
+    level, parent = params.level(), params.unit_code("parent")
     report = coverage.coverage_report(
-        db(), config(), params.as_of(), level=level, parent=params.unit_code("parent"),
-        scope=current_actor().scope,
+        db(), config(), params.as_of(), level=level, parent=parent,
+        scope=report_actor(within=parent).scope,
     )  # fmt: skip
     return jsonify(report)
 
@@ -69,15 +70,16 @@ def coverage_units():  # type: ignore[no-untyped-def]
 @bp.get("/households")
 def households():  # type: ignore[no-untyped-def]
     """A page of households under a unit as GeoJSON, filtered by coverage or visit status."""
+    unit = params.unit_code("unit")
     return jsonify(
         coverage.households_geojson(
             db(),
             config(),
             params.as_of(),
-            unit=params.unit_code("unit"),
+            unit=unit,
             status=params.choice("status", VALID_STATUSES),
             page=params.page(),
-            scope=current_actor().scope,
+            scope=report_actor(within=unit).scope,
         )  # fmt: skip
     )
 
@@ -85,7 +87,8 @@ def households():  # type: ignore[no-untyped-def]
 @bp.get("/workers")
 def workers():  # type: ignore[no-untyped-def]
     """Workers serving groups under a unit."""
-    workers = coverage.workers_list(db(), config(), params.unit_code("unit"), current_actor().scope)
+    unit = params.unit_code("unit")
+    workers = coverage.workers_list(db(), config(), unit, report_actor(within=unit).scope)
     return jsonify({"workers": workers})
 
 
@@ -101,13 +104,13 @@ def household(code: str):  # type: ignore[no-untyped-def]
 def gaps():  # type: ignore[no-untyped-def]
     """Areas of units not covered by their children, as GeoJSON."""
     unit = params.unit_code("unit")
-    return jsonify(coverage.gaps_geojson(db(), config(), unit, current_actor().scope))
+    return jsonify(coverage.gaps_geojson(db(), config(), unit, report_actor(within=unit).scope))
 
 
 @bp.get("/search")
 def search():  # type: ignore[no-untyped-def]
     """Units whose code starts with, or whose name contains, `q`."""
-    units = grids.search_units(db(), request.args.get("q", ""), current_actor().scope)
+    units = grids.search_units(db(), request.args.get("q", ""), report_actor().scope)
     return jsonify({"units": units})
 
 
@@ -127,7 +130,8 @@ def download(body: bytes, name: str, mimetype: str = XLSX_TYPE) -> Response:
 @bp.get("/coverage.xlsx")
 def coverage_xlsx() -> Response:
     """The coverage report (all levels, or under `parent`) as a spreadsheet download."""
-    as_of, parent, actor = params.as_of(), params.unit_code("parent"), current_actor()
+    as_of, parent = params.as_of(), params.unit_code("parent")
+    actor = report_actor(within=parent)
     scope = coverage.export_scope(actor, parent)
     report = coverage.coverage_report(db(), config(), as_of, scope=scope)
     body = coverage.export_workbook(db(), actor, report, parent=parent)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import timedelta
 from functools import wraps
 from typing import Any
@@ -27,12 +28,16 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 
-from gridmap.access import accounts, audit
+from gridmap.access import accounts, audit, counties
 from gridmap.access.accounts import Actor, LoginRefused
 from gridmap.core import clock, vocab
+from gridmap.core.db import scope_for_transaction, set_scope
+from gridmap.web import params
 from gridmap.web.context import config, db
 
 bp = Blueprint("auth", __name__)
+#: How a request chooses its counties, for the message that asks for a choice.
+COUNTY_CHOICE = "?county=CODE (or ?county=all for every county together)"
 #: Paths anyone may reach: the login page, assets and the health check.
 PUBLIC_ENDPOINTS = {"auth.login", "static", "health.healthz"}
 limiter = Limiter(key_func=get_remote_address, storage_uri="memory://", default_limits=[])
@@ -87,7 +92,15 @@ def _load_user(session_id: str) -> User | None:
     account = accounts.session_account(db(), session_id)
     if account is None:
         return None
-    return User(account, accounts.scope_of(db(), account), session_id)
+    return User(account, _scope_of(account), session_id)
+
+
+def _scope_of(account: dict) -> accounts.Scope:
+    """The account's scope, read before the connection has one."""
+    # A worker's groups are county rows, hidden until a scope is set: this one read sees every
+    # county, and the connection's own scope (none yet) returns after it.
+    with scope_for_transaction(db(), None):
+        return accounts.scope_of(db(), account)
 
 
 def _end_session() -> None:
@@ -117,6 +130,9 @@ def _require_login() -> Any:
     if not current_user.is_authenticated:
         return _unauthorized()
     session["seen"] = time.time()
+    # The second lock behind the store's scoping: row-level security shows the request's
+    # connection only what the account may see.
+    set_scope(db(), current_user.scope.prefixes)
     return None
 
 
@@ -126,6 +142,16 @@ def current_actor() -> Actor:
     return Actor(
         username=user.username, role=user.role, scope=user.scope, client=request.remote_addr
     )
+
+
+def report_actor(within: str | None = None) -> Actor:
+    """The actor of a report or list, seeing only the counties asked (?county=; see choose)."""
+    actor = current_actor()
+    scope = counties.choose(
+        db(), actor.scope, params.counties(), within=within, how=COUNTY_CHOICE,
+        words=params.wording,
+    )  # fmt: skip
+    return replace(actor, scope=scope)
 
 
 def require(capability: str) -> Callable:
@@ -175,7 +201,7 @@ def login() -> Any:
             session.permanent = True
             session["seen"] = time.time()
             session_id = accounts.start_session(db(), username, request.remote_addr)
-            login_user(User(account, accounts.scope_of(db(), account), session_id))
+            login_user(User(account, _scope_of(account), session_id))
             audit.record(db(), current_actor(), "login", username)
             return redirect(_safe_next(request.args.get("next")))
     status = 401 if error else 200

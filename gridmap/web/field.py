@@ -16,7 +16,7 @@ from gridmap.files.monitoring import unvisited_workbook
 from gridmap.maps.text import CATEGORY_TEXT
 from gridmap.web import params
 from gridmap.web.api import download
-from gridmap.web.auth import current_actor, require
+from gridmap.web.auth import current_actor, report_actor, require
 from gridmap.web.context import config, db
 
 bp = Blueprint("field", __name__)
@@ -189,7 +189,7 @@ def campaign_unvisited_xlsx(campaign_id: int) -> Response:
 def contact_loads() -> Any:
     """Contacts with the households they assist on `as_of` (open links) under `unit`."""
     unit = params.unit_code("unit")
-    found = monitoring.contact_loads(db(), params.as_of(), current_actor(), unit=unit)
+    found = monitoring.contact_loads(db(), params.as_of(), report_actor(unit), unit=unit)
     return jsonify({"contacts": found})
 
 
@@ -208,16 +208,18 @@ def household_monitoring(code: str) -> Any:
 @bp.get("/api/v1/monitoring/uncontacted")
 def uncontacted() -> Any:
     """Monitored households at risk without a contact on `as_of`, under `unit`."""
-    scope, unit = current_actor().scope, params.unit_code("unit")
+    unit = params.unit_code("unit")
+    scope = report_actor(unit).scope
     return jsonify(monitoring.uncontacted_households(db(), params.as_of(), scope, unit=unit))
 
 
 def _monitoring_report(level: int | None) -> dict:
     today = clock.today(config().timezone)
     start = params.required_day("from", today.replace(month=1, day=1))
+    parent = params.unit_code("parent")
     return monitoring.monitoring_counts(
-        db(), start, params.required_day("to", today), current_actor().scope,
-        level=level, parent=params.unit_code("parent"),
+        db(), start, params.required_day("to", today), report_actor(parent).scope,
+        level=level, parent=parent,
     )  # fmt: skip
 
 

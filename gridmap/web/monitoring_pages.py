@@ -15,7 +15,7 @@ from gridmap.fieldwork import monitoring
 from gridmap.maps.text import N_
 from gridmap.web import params
 from gridmap.web.api import download
-from gridmap.web.auth import current_actor, require
+from gridmap.web.auth import report_actor, require
 from gridmap.web.context import config, db
 
 bp = Blueprint("monitoring", __name__)
@@ -66,7 +66,8 @@ def _points(households: list[dict]) -> list[dict]:
 @require(vocab.READ_MONITORING)
 def index() -> Any:
     """Identified, eliminated and at-risk counts per unit, households without a contact, loads."""
-    actor, unit = current_actor(), params.unit_code("unit")
+    unit = params.unit_code("unit")
+    actor = report_actor(unit)
     start, end, error = _period()
     counts = _counts(start, end, unit, actor)
     listing = monitoring.uncontacted_households(db(), end, actor.scope, unit=unit)
@@ -91,14 +92,14 @@ def _up(unit: str | None, actor: Actor) -> str | None:
 @bp.get("/api/v1/monitoring/uncontacted.xlsx")
 def uncontacted_xlsx() -> Response:
     """Monitored households at risk without a contact on `as_of` (under `unit`), as XLSX."""
-    actor, as_of, unit = current_actor(), params.as_of(), params.unit_code("unit")
-    body = monitoring.uncontacted_export(db(), as_of, actor, unit=unit)
+    as_of, unit = params.as_of(), params.unit_code("unit")
+    body = monitoring.uncontacted_export(db(), as_of, report_actor(unit), unit=unit)
     return download(body, f"uncontacted-{unit or 'all'}-{as_of}.xlsx")
 
 
 @bp.get("/api/v1/contacts.xlsx")
 def contacts_xlsx() -> Response:
     """Contacts with the households they assist on `as_of` (under `unit`), as XLSX."""
-    actor, as_of, unit = current_actor(), params.as_of(), params.unit_code("unit")
-    body = monitoring.contacts_export(db(), as_of, actor, unit=unit)
+    as_of, unit = params.as_of(), params.unit_code("unit")
+    body = monitoring.contacts_export(db(), as_of, report_actor(unit), unit=unit)
     return download(body, f"contacts-{unit or 'all'}-{as_of}.xlsx")

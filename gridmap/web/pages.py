@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from datetime import date
+from urllib.parse import urlencode
 
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 from flask_babel import format_decimal, format_percent
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from gridmap.access import counties
 from gridmap.core import vocab
 from gridmap.core.errors import NotFound
 from gridmap.coverage import report as coverage
@@ -19,7 +21,7 @@ from gridmap.maps.text import N_, all_texts
 from gridmap.projects import funded as projects
 from gridmap.web import params
 from gridmap.web.api import unit_monitoring
-from gridmap.web.auth import current_actor
+from gridmap.web.auth import COUNTY_CHOICE, current_actor, report_actor
 from gridmap.web.context import config, db
 from gridmap.web.i18n import html_lang
 from gridmap.web.security import csp_nonce
@@ -59,6 +61,8 @@ def _page_globals() -> dict:
         "level_names": {k: _(v) for k, v in words["level"].items()},
         "vocab": vocab,
         "basemap": basemap_settings(config().basemap_url, config().basemap_attribution),
+        # A page's own forms keep the counties chosen for it.
+        "chosen_counties": params.counties(),
     }
 
 
@@ -109,28 +113,30 @@ def _prefix(endpoint: str, key: str) -> str:
     return url[:-1]
 
 
-def _tile_template(layer: str) -> str:
-    """The tile URL of `layer` with {z}/{x}/{y} for Leaflet to fill."""
+def _tile_template(layer: str, query: dict[str, str]) -> str:
+    """The tile URL of `layer` with {z}/{x}/{y} for Leaflet to fill (and `query`)."""
     url = url_for("tiles.tile", layer=layer, z=0, x=0, y=0)
     assert url.endswith("/0/0/0.pbf")
-    return url[: -len("0/0/0.pbf")] + "{z}/{x}/{y}.pbf"
+    template = url[: -len("0/0/0.pbf")] + "{z}/{x}/{y}.pbf"
+    return f"{template}?{urlencode(query)}" if query else template
 
 
-def map_urls() -> dict[str, str]:
-    """Where the map scripts find their data, from the app's routes."""
+def map_urls(county: str | None = None) -> dict[str, str]:
+    """Where the map scripts find their data (the lists of `county` when one is chosen)."""
+    query = {"county": county} if county else {}
     return {
-        "unitTiles": _tile_template("units"),
-        "householdTiles": _tile_template("households"),
-        "units": url_for("api.units"),
+        "unitTiles": _tile_template("units", query),
+        "householdTiles": _tile_template("households", query),
+        "units": url_for("api.units", **query),
         "unit": _prefix("api.unit_detail", "code"),
-        "households": url_for("api.households"),
+        "households": url_for("api.households", **query),
         "household": _prefix("api.household", "code"),
-        "workers": url_for("api.workers"),
-        "gaps": url_for("api.gaps"),
-        "search": url_for("api.search"),
+        "workers": url_for("api.workers", **query),
+        "gaps": url_for("api.gaps", **query),
+        "search": url_for("api.search", **query),
         "unitPage": _prefix("pages.unit_page", "code"),
-        "projects": url_for("projects.api_projects"),
-        "pairingsXlsx": url_for("projects.pairings_xlsx"),
+        "projects": url_for("projects.api_projects", **query),
+        "pairingsXlsx": url_for("projects.pairings_xlsx", **query),
     }
 
 
@@ -138,7 +144,7 @@ def language_links() -> list[tuple[str, str, bool]]:
     """(label, URL of this page in that language, is current) for the language switch."""
     if request.endpoint is None:
         return []
-    args = {k: v for k, v in request.args.items() if k != "lang"}
+    args = {k: v for k, v in request.args.lists() if k != "lang"}
     current = html_lang().replace("-", "_")
     return [
         (label, url_for(request.endpoint, **(request.view_args or {}), **args, lang=code),
@@ -148,10 +154,13 @@ def language_links() -> list[tuple[str, str, bool]]:
 
 
 def page_url(endpoint: str, **values: object) -> str:
-    """URL of a page keeping the chosen date (?as_of=) of this one, when it is a date."""
+    """URL of a page keeping this one's date (?as_of=, when a date) and counties (?county=)."""
     raw = request.args.get("as_of", "")
     if raw and "as_of" not in values and _is_date(raw):
         values["as_of"] = raw
+    chosen = params.counties()
+    if chosen and "county" not in values:
+        values["county"] = chosen
     return url_for(endpoint, **values)
 
 
@@ -203,7 +212,7 @@ def index() -> str:
 def report(as_of: date, level: int | None = None, parent: str | None = None) -> list[dict]:
     """The coverage report's units (of a level, under a parent) within the user's scope."""
     found = coverage.coverage_report(
-        db(), config(), as_of, level=level, parent=parent, scope=current_actor().scope
+        db(), config(), as_of, level=level, parent=parent, scope=report_actor(parent).scope
     )
     return found["units"]
 
@@ -212,6 +221,8 @@ def report(as_of: date, level: int | None = None, parent: str | None = None) -> 
 def map_page() -> Response:
     """The grid map: unit boundaries, households, gaps and workers over a configured base map."""
     _as_of, raw = params.as_of_given()
+    choices, county = map_county()
+    picker = render_template("_county_picker.html", choices=choices, chosen=county, as_of=raw)
     cfg = config()
     page = build_map_page(
         nonce=csp_nonce(),
@@ -223,9 +234,27 @@ def map_page() -> Response:
         nav_html=render_template("_nav.html", active="map"),
         focus=params.lenient_unit_code("unit"),
         can_edit=current_user.may(vocab.EDIT_GRID),
-        urls=map_urls(),
+        urls=map_urls(county),
+        panel_html=picker if choices else "",
+        county_required=bool(choices) and county is None,
     )
     return Response(page, mimetype="text/html")
+
+
+def map_county() -> tuple[list[dict], str | None]:
+    """The counties to pick on the map (none when the account sees one) and the one shown."""
+    scope = current_actor().scope
+    asked = params.counties()[:1]
+    if asked:
+        counties.choose(db(), scope, asked, how=COUNTY_CHOICE, words=params.wording)
+    choices = counties.county_choices(db(), scope)
+    if len(choices) < 2:
+        return [], asked[0] if asked else None
+    focus = params.lenient_unit_code("unit")
+    if not asked and focus:
+        # A unit to show (?unit=) picks its own county.
+        asked = [c["code"] for c in choices if c["code"] == vocab.unit_at(focus, vocab.COUNTY)]
+    return choices, asked[0] if asked else None
 
 
 @bp.get("/units/<code>")

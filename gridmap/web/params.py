@@ -23,6 +23,8 @@ from gridmap.web.context import config
 API_PREFIXES = ("/api/", "/tiles/")
 #: The highest page number a listing accepts.
 MAX_PAGE = 1_000_000
+#: The most counties one request may name (a province has about a hundred).
+MAX_COUNTIES = 200
 
 DATE_MSG = "Parameter %(name)s must be a date written YYYY-MM-DD, e.g. 2024-06-30."
 MOMENT_MSG = "Parameter %(name)s must be an ISO date or time, e.g. 2026-01-31 or 2026-01-31T08:00."
@@ -181,6 +183,12 @@ def version(name: str) -> int:
     if value is None:
         raise BadInput(wording(VERSION_MSG, name=name))
     return value
+
+
+def counties(name: str = "county") -> list[str]:
+    """The county codes asked for (the parameter repeated), as given; checked by the domain."""
+    found = (str(value).strip() for value in request.args.getlist(name)[:MAX_COUNTIES])
+    return [value for value in found if value]
 
 
 def choice(name: str, choices: Collection[str]) -> str | None:

@@ -14,7 +14,7 @@ from gridmap.maps.basemap import basemap_settings
 from gridmap.projects import funded as projects
 from gridmap.web import params
 from gridmap.web.api import download
-from gridmap.web.auth import current_actor, require
+from gridmap.web.auth import current_actor, report_actor, require
 from gridmap.web.context import config, db
 
 bp = Blueprint("projects", __name__)
@@ -49,7 +49,8 @@ def _filters() -> projects.Filters:
 @bp.get("/api/v1/projects")
 def api_projects():  # type: ignore[no-untyped-def]
     """Projects in scope as GeoJSON, filtered by year, category, status and unit."""
-    return jsonify(projects.projects_geojson(db(), current_actor().scope, _filters()))
+    filters = _filters()
+    return jsonify(projects.projects_geojson(db(), report_actor(filters.unit).scope, filters))
 
 
 @bp.post("/api/v1/projects")
@@ -73,7 +74,7 @@ def api_project(code: str):  # type: ignore[no-untyped-def]
 def projects_xlsx() -> Response:
     """The project list and report (one year or all, under a unit) as a spreadsheet."""
     filters = _filters()
-    body = projects.projects_export(db(), current_actor(), filters)
+    body = projects.projects_export(db(), report_actor(filters.unit), filters)
     return download(body, f"projects-{filters.unit or 'all'}-{filters.year or 'all'}.xlsx")
 
 
@@ -87,7 +88,7 @@ def unit_pairings(code: str):  # type: ignore[no-untyped-def]
 def pairings_xlsx() -> Response:
     """Pairings in scope (under `unit`) as a spreadsheet."""
     unit = params.unit_code("unit")
-    body = projects.pairings_export(db(), current_actor(), unit)
+    body = projects.pairings_export(db(), report_actor(unit), unit)
     return download(body, f"pairings-{unit or 'all'}.xlsx")
 
 
@@ -95,16 +96,17 @@ def pairings_xlsx() -> Response:
 def projects_page() -> str:
     """The projects report (one year or all), its map and the project list."""
     year = params.integer("year", low=YEARS[0], high=YEARS[1])
-    scope = current_actor().scope
+    scope = report_actor().scope
     everything = projects.list_projects(db(), scope, projects.Filters())
     rows = [r for r in everything if year is None or r["year"] == year]
     report = projects.summarise(rows)
     names = projects.unit_names(db(), [t["code"] for t in report["by_township"]])
     cfg = config()
+    chosen = {"county": params.counties()}  # the map's data come from the same counties
     page_config = {
         "urls": {
-            "projects": url_for("projects.api_projects"),
-            "units": url_for("api.units", level=vocab.TOWNSHIP),
+            "projects": url_for("projects.api_projects", **chosen),
+            "units": url_for("api.units", level=vocab.TOWNSHIP, **chosen),
         },
         "filters": {"year": year},
         "basemap": basemap_settings(cfg.basemap_url, cfg.basemap_attribution),

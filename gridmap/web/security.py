@@ -7,7 +7,7 @@ import secrets
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, g, jsonify, render_template, request
+from flask import Flask, Response, g, jsonify, render_template, request, url_for
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from markupsafe import escape
 from werkzeug.exceptions import HTTPException
@@ -111,12 +111,28 @@ def domain_error(exc: GridmapError) -> Any:
         return jsonify(exc.to_dict()), exc.status
     template = "not_found.html" if isinstance(exc, NotFound) else "error.html"
     try:
-        return render_template(template, message=exc.message, active=None), exc.status
+        page = render_template(
+            template, message=exc.message, active=None, choices=_county_links(exc)
+        )
+        return page, exc.status
     except Exception:
         # A page that cannot be drawn (the database is down) still says what went wrong.
         log.exception("error page for %s could not be drawn", request.path)
         body = f"<!doctype html><title>{exc.status}</title><p>{escape(exc.message)}</p>"
         return Response(body, status=exc.status)
+
+
+def _county_links(exc: GridmapError) -> list[tuple[str, str]]:
+    """(name, URL of this page in that county) for a report that needs a county chosen."""
+    choices = getattr(exc, "choices", None) or []
+    if not choices or request.endpoint is None:
+        return []
+    args = {k: v for k, v in request.args.lists() if k != "county"}
+    return [
+        (c["name"] or c["code"],
+         url_for(request.endpoint, **(request.view_args or {}), **args, county=c["code"]))
+        for c in choices
+    ]  # fmt: skip
 
 
 def _register_error_handlers(app: Flask) -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, request
 
+from gridmap.access import counties
+from gridmap.access.accounts import Scope
 from gridmap.core.errors import NotFound
 from gridmap.grid import tiles
 from gridmap.web import params
@@ -25,8 +27,8 @@ def tile(layer: str, z: int, x: int, y: int) -> Response:
         raise NotFound(f"no tile layer {layer}")
     tiles.check_tile(z, x, y)
     as_of = params.as_of()
-    prefixes = tiles.tile_prefixes(current_actor().scope, params.unit_code("unit"))
-    stamp = tiles.change_stamp(db())
+    prefixes = tiles.tile_prefixes(_county_scope(), params.unit_code("unit"))
+    stamp = tiles.change_stamp(db(), prefixes)
     tag = tiles.etag(layer, stamp, as_of, prefixes, (z, x, y), config())
     if request.if_none_match.contains(tag):
         return _response(b"", tag, status=304)
@@ -37,6 +39,16 @@ def tile(layer: str, z: int, x: int, y: int) -> Response:
     else:
         body = tiles.units_tile(db(), (z, x, y), prefixes)
     return _response(body, tag)
+
+
+def _county_scope() -> Scope:
+    """The account's scope within the counties asked (?county=), else all it sees."""
+    # A tile is a place, not a report: it needs no choice, and outside the scope it is empty.
+    asked = params.counties() or [counties.ROLL_UP]
+    try:
+        return counties.choose(db(), current_actor().scope, asked, words=params.wording)
+    except NotFound:
+        return Scope(())
 
 
 def _response(body: bytes, tag: str, status: int = 200) -> Response:

@@ -144,7 +144,15 @@ function Panel(options) {
   close.setAttribute("aria-label", gm.t("close"));
   close.addEventListener("click", this.close.bind(this));
   this.body = gm.el("div", "gm-panel-body");
-  gm.append(this.element, close, this.body);
+  gm.append(this.element, close);
+  // The page's county picker (for accounts that see several counties) stays above the body.
+  this.picker = document.getElementById("gm-county-picker");
+  if (this.picker) {
+    gm.append(this.element, this.picker);
+    const form = this.picker;
+    form.querySelector("select").addEventListener("change", function () { form.submit(); });
+  }
+  gm.append(this.element, this.body);
   document.body.appendChild(this.element);
   const panel = this;
   document.addEventListener("keydown", function (e) {
@@ -305,6 +313,16 @@ Panel.prototype.close = function () {
   this.element.hidden = true;
   document.body.classList.remove("gm-panel-open");
   if (this.options.onSelect) { this.options.onSelect(null); }
+};
+
+/** Open the panel on its county picker alone, with `hint` (when a county must be picked). */
+Panel.prototype.showPicker = function (hint) {
+  this.token += 1;
+  gm.clear(this.body);
+  if (hint) { gm.append(this.body, gm.el("p", "gm-muted", hint)); }
+  this.element.hidden = false;
+  this.element.setAttribute("data-kind", "county");
+  document.body.classList.add("gm-panel-open");
 };
 
 /** Create the side panel. */

@@ -290,6 +290,14 @@ app.start = function (map) {
     panel.showUnit(unit.code); // open first: the fit keeps clear of it
     fitFree(map, bboxBounds(unit.bbox), FOCUS_MAX_ZOOM, unit.code);
   }).addTo(map);
+  if (panel.picker) {
+    // Several counties: the map shows the one picked in the panel, and nothing before.
+    panel.showPicker(gm.config().countyRequired ? gm.t("choose_county") : "");
+    if (gm.config().countyRequired) {
+      mark("ready", "county");
+      return;
+    }
+  }
   loadCounty().then(function (data) {
     app.view = new View(map, data, legend);
     app.view.start(panel);

@@ -149,8 +149,9 @@ def save(
         audit.audited(conn, actor, f"edit.{state.plan.kind}", ",".join(result["area_change_m2"])),
         history_store.taking_effect(conn, day, f"{state.plan.kind} edit"),
     ):
-        edit_id = edit_store.open_edit(conn, kind=state.plan.kind, author=actor.username,
-                                       reason=reason, at=at)  # fmt: skip
+        counties = vocab.counties_of([*state.plan.units, *state.plan.subjects])
+        edit_id = edit_store.open_edit(conn, counties=counties, kind=state.plan.kind,
+                                       author=actor.username, reason=reason, at=at)  # fmt: skip
         _write_versions(state, edit_id, at)
         moved = _reassign(state, edit_id)
     return {**result, "edit": edit_id, "moved_count": moved}

@@ -77,8 +77,10 @@ def undo(
     ):
         edit_store.require_after_versions(conn, [v["version"] for v in versions["opened"]], at)
         new_id = edit_store.open_edit(
-            conn, kind="undo", author=actor.username, reason=reason, at=at, undoes=edit_id
-        )
+            conn, counties=edit_store.edit_counties(conn, edit_id), kind="undo",
+            author=actor.username,
+            reason=reason, at=at, undoes=edit_id,
+        )  # fmt: skip
         edit_store.close_versions(conn, [v["version"] for v in versions["opened"]], new_id, at)
         for v in versions["closed"]:
             edit_store.open_version(conn, code=v["code"], name=v["name"], parent=v["parent"],

@@ -1,0 +1,137 @@
+"""The county of each row of an imported file, and the rule that one file holds one county.
+
+A row's codes say its county: a unit code's first six digits, a household code's too when it
+follows the numbering scheme (its villager group's code and more digits). Rows that name a
+stored household or worker take its county from the database. A file whose rows span several
+counties is refused unless the import allows it, so that a mistyped code or two files pasted
+together cannot spill one county's records into another's.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping
+
+import psycopg
+
+from gridmap.core import vocab
+from gridmap.core.errors import BadInput
+from gridmap.store import import_counties as county_store
+
+COUNTY_DIGITS = vocab.CODE_LENGTH[vocab.COUNTY]
+_GROUP_DIGITS = vocab.CODE_LENGTH[vocab.GROUP]
+#: Rows of each county a refusal lists before "and N more".
+ROWS_SHOWN = 10
+#: A file row and a county it belongs to (None: nothing on the row names a county).
+RowCounty = tuple[int, str | None]
+
+
+def unit_county(code: object) -> str | None:
+    """The county of a unit code (its first six digits); None for anything else (an empty cell
+    included)."""
+    return code[:COUNTY_DIGITS] if isinstance(code, str) and vocab.is_unit_code(code) else None
+
+
+def household_county(code: object) -> str | None:
+    """The county a household code names when it follows the scheme (a group code and more
+    digits); None for any other code."""
+    if isinstance(code, str) and code.isdigit() and len(code) > _GROUP_DIGITS:
+        return code[:COUNTY_DIGITS]
+    return None
+
+
+def one_county(
+    source: str, rows: Iterable[RowCounty], *, mixed: bool = False, noun: str = "row"
+) -> list[str]:
+    """The counties of a file's rows, in order; raise BadInput, naming each county's rows,
+    when there are several and `mixed` (--mixed-counties) does not allow it."""
+    found = rows_per_county(rows)
+    if len(found) > 1 and not mixed:
+        raise _refusal(source, found, noun)
+    return list(found)
+
+
+def rows_per_county(rows: Iterable[RowCounty]) -> dict[str, list[int]]:
+    """The file rows of each county, counties and rows in order (rows naming none left out)."""
+    found: dict[str, set[int]] = defaultdict(set)
+    for row, county in rows:
+        if county is not None:
+            found[county].add(int(row))
+    return {county: sorted(found[county]) for county in sorted(found)}
+
+
+def _refusal(source: str, found: Mapping[str, list[int]], noun: str) -> BadInput:
+    counts = ", ".join(f"{county} ({_count(len(rows), noun)})" for county, rows in found.items())
+    return BadInput(
+        f"{source}: the file mixes {len(found)} counties: {counts}; nothing was imported. "
+        "Split it into one file per county, or, if it is meant to span counties, import it with "
+        "mixed counties allowed (--mixed-counties, or the box on the upload page).",
+        details=[f"county {county}: {_listing(rows, noun)}" for county, rows in found.items()],
+    )
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+def _listing(rows: list[int], noun: str) -> str:
+    shown = ", ".join(map(str, rows[:ROWS_SHOWN]))
+    more = f" and {len(rows) - ROWS_SHOWN} more" if len(rows) > ROWS_SHOWN else ""
+    return f"{noun if len(rows) == 1 else noun + 's'} {shown}{more}"
+
+
+def of_units(rows: Iterable[tuple[int, str | None]]) -> list[RowCounty]:
+    """The county of each (row, unit code)."""
+    return [(int(row), unit_county(code)) for row, code in rows]
+
+
+def of_households(conn: psycopg.Connection, rows: Iterable[tuple[int, str]]) -> list[RowCounty]:
+    """The counties of (row, household code) pairs: the stored household's, else the one its
+    code names."""
+    pairs = list(rows)
+    stored = county_store.household_counties(conn, sorted({code for _, code in pairs}))
+    return _by_code(pairs, stored, household_county)
+
+
+def of_workers(
+    conn: psycopg.Connection, rows: Iterable[tuple[int, str]], groups: Iterable[tuple[int, str]]
+) -> list[RowCounty]:
+    """The counties of a worker file: each (row, group code)'s, and for (row, worker code) rows
+    without a group those of the groups the stored worker served."""
+    grouped = of_units(groups)
+    with_groups = {row for row, _ in grouped}
+    rest = [(int(row), code) for row, code in rows if int(row) not in with_groups]
+    stored = county_store.worker_counties(conn, sorted({code for _, code in rest}))
+    return grouped + _by_code(rest, stored, lambda _code: None)
+
+
+def of_household_file(
+    conn: psycopg.Connection, rows: Iterable[tuple[int, str, str | None]], staged: str
+) -> list[RowCounty]:
+    """The county of each (row, household code, declared group) of a household file: the
+    group's, else the one the code names, else the one its staged row was placed in."""
+    placed = of_staged(conn, staged, "county_code")
+    return [
+        (int(row), _first(unit_county(group), household_county(code), placed.get(int(row))))
+        for row, code, group in rows
+    ]
+
+
+def of_staged(conn: psycopg.Connection, staged: str, column: str) -> dict[int, str | None]:
+    """The county of the unit code in `column` of each staged row, by file row."""
+    values = county_store.staged_values(conn, staged, column)
+    return {row: unit_county(code) for row, code in values.items()}
+
+
+def _first(*counties: str | None) -> str | None:
+    return next((county for county in counties if county is not None), None)
+
+
+def _by_code(
+    pairs: list[tuple[int, str]], stored: Iterable[tuple[str, str]],
+    named: Callable[[str], str | None],
+) -> list[RowCounty]:  # fmt: skip
+    known: dict[str, set[str | None]] = defaultdict(set)
+    for code, county in stored:
+        known[code].add(county)
+    return [(row, county) for row, code in pairs for county in known.get(code) or {named(code)}]
