@@ -434,3 +434,59 @@ def test_export_grids_of_one_county(run, tiny_county_file, tmp_path):
     assert run("export", "grids", "-o", str(output))[0] == 1
     assert run("export", "grids", "--county", B, "-o", str(output))[0] == 0
     assert set(gpd.read_file(output)["code"].str[:6]) == {B}
+
+
+# --- city and province roll-ups ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("username", "level", "expected"),
+    [
+        ("city", 0, {"3418": (4, [A, B])}),
+        ("province", 0, {"3418": (6, [A, B, C])}),
+        ("province", -1, {"34": (6, [A, B, C])}),
+        ("reviewer_a", -1, {"34": (2, [A])}),
+    ],
+)
+def test_a_roll_up_needs_no_county_and_adds_up_the_counties_seen(
+    clients, username, level, expected
+):
+    response = clients[username].get(f"/api/v1/coverage?level={level}")
+    assert response.status_code == 200, response.get_data(as_text=True)
+    units = response.get_json()["units"]
+    got = {u["code"]: (u["households"], u["counties"]) for u in units}
+    assert got == expected
+    assert all(u["level"] == level for u in units)
+
+
+def test_a_roll_up_is_the_sum_of_its_county_reports(clients):
+    client = clients["province"]
+    rolled = client.get("/api/v1/coverage?level=0").get_json()["units"][0]
+    counties = [
+        client.get(f"/api/v1/coverage?level=1&county={code}").get_json()["units"][0]
+        for code in (A, B, C)
+    ]
+    for key in ("households", "monitored", "covered", "outside_grid", "no_worker", "overdue"):
+        assert rolled[key] == sum(c[key] for c in counties), key
+    assert rolled["reasons"] == {
+        r: sum(c["reasons"][r] for c in counties) for r in rolled["reasons"]
+    }
+    assert rolled["workers_active"] == 1  # W1 serves a group of county A
+
+
+def test_a_roll_up_of_a_county_outside_the_scope_is_not_found(clients):
+    response = clients["city"].get(f"/api/v1/coverage?level=0&county={C}")
+    assert response.status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("level", "expected"),
+    [("0", [("3418", [A, B])]), ("-1", [("34", [A, B])])],
+)
+def test_the_command_line_rolls_up_cities_and_provinces(run, tiny_county_file, tmp_path, level,
+                                                         expected):  # fmt: skip
+    assert run("import", "grids", str(tiny_county_file))[0] == 0
+    assert run("import", "grids", str(write_county(B, tmp_path)))[0] == 0
+    code, out, err = run("coverage", "--json", "--level", level)
+    assert code == 0, err
+    assert [(u["code"], u["counties"]) for u in json.loads(out)["units"]] == expected

@@ -16,7 +16,7 @@ from gridmap.cli import (
     report_actor,
     reports_errors,
 )  # fmt: skip
-from gridmap.core import db
+from gridmap.core import db, vocab
 from gridmap.core.clock import today
 
 
@@ -87,7 +87,10 @@ def _suggestion_text(result: dict) -> str:
 
 
 @main.command("coverage")
-@click.option("--level", type=click.IntRange(1, 4), help="only units of this level")
+@click.option(
+    "--level", type=click.IntRange(-1, 4),
+    help="only units of this level; 0 and -1 roll the counties up to cities and provinces",
+)  # fmt: skip
 @as_of_option
 @click.option("--xlsx", "xlsx_path", type=click.Path(path_type=Path), help="also write XLSX")
 @county_option
@@ -98,11 +101,14 @@ def coverage_command(
     as_json: bool,
 ) -> None:  # fmt: skip
     """Coverage report per unit: households, workers, and who is uncovered and why."""
+    from gridmap.access import counties as county_choice
     from gridmap.coverage import report as coverage
 
     config = current_config()
     with db.connect(config) as conn:
-        actor = report_actor(conn, counties)
+        # A city or province roll-up is over every county seen; no county needs choosing.
+        rolled_up = level is not None and level < vocab.COUNTY and not counties
+        actor = report_actor(conn, (county_choice.ROLL_UP,) if rolled_up else counties)
         report = coverage.coverage_report(
             conn, config, resolve_as_of(as_of), level=level, scope=actor.scope
         )
@@ -114,9 +120,10 @@ def coverage_command(
 def _coverage_text(report: dict) -> str:
     lines = [f"coverage as of {report['as_of']}"]
     for u in report["units"]:
-        if u["level"] <= 2:
+        if u["level"] <= vocab.TOWNSHIP:
             lines.append(
-                f"{'  ' * (u['level'] - 1)}{u['code']} {u['name']}: {u['households']} households, "
+                f"{'  ' * max(u['level'] - 1, 0)}{u['code']} {u['name']}: "
+                f"{u['households']} households, "
                 f"{u['covered']} covered, uncovered {u['uncovered_share']:.1%}, "
                 f"outside grid {u['outside_grid']}, no worker {u['no_worker']}"
             )

@@ -12,6 +12,11 @@ LEVELS = (COUNTY, TOWNSHIP, VILLAGE, GROUP)
 LEVEL_NAMES: Mapping[int, str] = {
     COUNTY: "county", TOWNSHIP: "township", VILLAGE: "village", GROUP: "group",
 }  # fmt: skip
+#: Above the county: a city (市, level 0) and a province (省, level -1), each named by the first
+#: digits of its counties' codes; their figures are the union of their counties.
+CITY, PROVINCE = 0, -1
+ROLL_UP_CODE_LENGTH: Mapping[int, int] = {CITY: 4, PROVINCE: 2}
+ROLL_UP_NAMES: Mapping[int, str] = {CITY: "city", PROVINCE: "province"}
 #: Digits a child adds to its parent's code.
 CHILD_DIGITS = 3
 CODE_LENGTH: Mapping[int, int] = {COUNTY: 6, TOWNSHIP: 9, VILLAGE: 12, GROUP: 15}

@@ -104,7 +104,10 @@ def coverage_report(
     parent: str | None = None,
     scope: Scope = EVERYTHING,
 ) -> dict:
-    """Return {"as_of", "units": [...]}: counts per unit in scope, adding up at every level."""
+    """Return {"as_of", "units": [...]}: counts per unit in scope, adding up at every level;
+    level 0 or -1 gives the cities or provinces over the counties in scope."""
+    if level in vocab.ROLL_UP_CODE_LENGTH:
+        return _roll_up(conn, config, as_of, level, scope)
     prefixes = scope.narrow(parent)
     rows = coverage_store.counts_by_unit(conn, status_params(conn, config, as_of), prefixes)
     totals = _rolled_up_counts(rows)
@@ -118,6 +121,40 @@ def coverage_report(
         if parent is None or u[3] == parent
     ]
     return {"as_of": as_of.isoformat(), "units": units}
+
+
+#: Figures of a unit entry that add up from its counties.
+_ADDED = (*COUNT_KEYS[: -len(REASONS)], "workers_active", "gap_area_m2")
+
+
+def _roll_up(
+    conn: psycopg.Connection, config: Config, as_of: date, level: int, scope: Scope
+) -> dict:
+    """Entries of the cities (level 0) or provinces (-1) that hold the counties in `scope`."""
+    counties = coverage_report(conn, config, as_of, level=vocab.COUNTY, scope=scope)["units"]
+    length = vocab.ROLL_UP_CODE_LENGTH[level]
+    grouped: dict[str, list[dict]] = defaultdict(list)
+    for county in counties:
+        grouped[county["code"][:length]].append(county)
+    return {
+        "as_of": as_of.isoformat(),
+        "units": [_rolled_up_entry(code, level, grouped[code]) for code in sorted(grouped)],
+    }
+
+
+def _rolled_up_entry(code: str, level: int, counties: list[dict]) -> dict:
+    """One city or province: the sums of its counties' figures, and which counties they are."""
+    entry: dict = {"code": code, "name": code, "level": level, "parent": None}
+    entry.update({key: sum(c[key] for c in counties) for key in _ADDED})
+    entry["gap_area_m2"] = round(entry["gap_area_m2"], 1)
+    entry["reasons"] = {r: sum(c["reasons"][r] for c in counties) for r in REASONS}
+    households, workers = entry["households"], entry["workers_active"]
+    entry["load_per_worker"] = round(households / workers, 1) if workers else None
+    entry["uncovered_share"] = (
+        round((households - entry["covered"]) / households, 4) if households else 0.0
+    )
+    entry["counties"] = [c["code"] for c in counties]
+    return entry
 
 
 def unit_status_totals(

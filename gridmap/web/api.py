@@ -59,11 +59,13 @@ def unit_monitoring(code: str, as_of: date) -> dict:
 @bp.get("/coverage")
 def coverage_units():  # type: ignore[no-untyped-def]
     """The coverage report for a level (default townships), optionally under a parent."""
-    level, parent = params.level(), params.unit_code("parent")
+    level, parent = params.report_level(), params.unit_code("parent")
+    # A city or province roll-up is over every county seen: no county needs choosing.
+    rolled_up = level is not None and level < vocab.COUNTY and not params.counties()
+    scope = current_actor().scope if rolled_up else report_actor(within=parent).scope
     report = coverage.coverage_report(
-        db(), config(), params.as_of(), level=level, parent=parent,
-        scope=report_actor(within=parent).scope,
-    )  # fmt: skip
+        db(), config(), params.as_of(), level=level, parent=parent, scope=scope
+    )
     return jsonify(report)
 
 

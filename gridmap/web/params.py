@@ -140,6 +140,16 @@ def level(name: str = "level", default: int | None = None) -> int | None:
     return value
 
 
+def report_level(name: str = "level") -> int | None:
+    """A grid level, or 0 / -1 for the city / province roll-up of a report; None when absent."""
+    text = raw(name)
+    # whole() reads no sign: -1 is the province.
+    for value in vocab.ROLL_UP_CODE_LENGTH:
+        if text == str(value):
+            return value
+    return level(name)
+
+
 def level_or(default: int, name: str = "level") -> int:
     """A grid level, `default` when absent or not a level (a page's own links)."""
     text = raw(name)
