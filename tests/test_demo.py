@@ -17,8 +17,11 @@ TODAY = date(2026, 6, 30)
 
 def test_demo_loads_a_small_county_with_local_visits_monitoring_and_a_campaign(conn):
     report = demo.load_demo(conn, Config(), households_n=1500, seed=5, today=TODAY)
-    assert report["households"]["created"] == 1500
-    assert report["visits"]["inserted"] > 1000
+    (county,) = report["counties"]
+    assert (county["code"], county["name"]) == ("341890", "青岚县")
+    assert county["grids"]["file"] == "sample-county.gpkg"
+    assert county["households"]["created"] == 1500
+    assert county["visits"]["inserted"] > 1000
     assert demo.is_loaded(conn)
     visits, strangers = conn.execute(
         "SELECT count(*), count(*) FILTER (WHERE NOT EXISTS ("
@@ -29,8 +32,8 @@ def test_demo_loads_a_small_county_with_local_visits_monitoring_and_a_campaign(c
     assert visits > 1000
     # Households placed outside every group keep their township only when they lie in one.
     assert strangers / visits < 0.01
-    _check_monitoring(conn, report)
-    _check_campaign(conn, report)
+    _check_monitoring(conn, county)
+    _check_campaign(conn, county)
 
 
 def _check_monitoring(conn, report: dict) -> None:

@@ -106,7 +106,7 @@ def coverage_report(
 ) -> dict:
     """Return {"as_of", "units": [...]}: counts per unit in scope, adding up at every level;
     level 0 or -1 gives the cities or provinces over the counties in scope."""
-    if level in vocab.ROLL_UP_CODE_LENGTH:
+    if level is not None and level in vocab.ROLL_UP_CODE_LENGTH:
         return _roll_up(conn, config, as_of, level, scope)
     prefixes = scope.narrow(parent)
     rows = coverage_store.counts_by_unit(conn, status_params(conn, config, as_of), prefixes)

@@ -27,8 +27,11 @@ CAMPAIGN_CATEGORIES = ("监测对象", "脱贫户")
 CAMPAIGN_REACH = 0.6
 
 
-def generate_contacts(households: pd.DataFrame, seed: int = 2023) -> pd.DataFrame:
-    """Return contacts (code, name, organisation, phone, households) for most monitored rows."""
+def generate_contacts(
+    households: pd.DataFrame, seed: int = 2023, code_prefix: str = ""
+) -> pd.DataFrame:
+    """Return contacts (code, name, organisation, phone, households) for most monitored rows,
+    coded code_prefix + C00001, C00002, …"""
     rng = np.random.default_rng(seed + 11)
     monitored = households[households["category"] == "监测对象"]
     paired = monitored[rng.random(len(monitored)) < CONTACT_SHARE]["code"].to_numpy()
@@ -41,7 +44,7 @@ def generate_contacts(households: pd.DataFrame, seed: int = 2023) -> pd.DataFram
     male = rng.random(n) < 0.6
     return pd.DataFrame(
         {
-            "code": [f"C{i:05d}" for i in range(1, n + 1)],
+            "code": [f"{code_prefix}C{i:05d}" for i in range(1, n + 1)],
             "name": names.person_names(rng, names.surname_indices(rng, n), male),
             "organisation": rng.choice(ORGANISATIONS, n),
             "phone": names.phones(rng, n),

@@ -56,13 +56,17 @@ POSITIONS = (
 _DEG_M = 111_320.0  # metres per degree of latitude
 
 
-def generate_projects(units: gpd.GeoDataFrame, seed: int = 2023) -> pd.DataFrame:
-    """Return the demo projects with the columns (Chinese headers) of a project file."""
+def generate_projects(
+    units: gpd.GeoDataFrame, seed: int = 2023, code_prefix: str = ""
+) -> pd.DataFrame:
+    """Return the demo projects with the columns (Chinese headers) of a project file, coded
+    code_prefix + XJ2023-001, XJ2023-002, …"""
     rng = np.random.default_rng(seed + 21)
     villages = units[units.level == vocab.VILLAGE].sort_values("code").reset_index(drop=True)
     categories = [c for c, n in CATEGORY_COUNTS.items() for _ in range(n)]
     picked = villages.iloc[rng.choice(len(villages), len(categories), replace=False)]
-    frame = pd.DataFrame({"项目编码": [f"XJ{YEAR}-{i:03d}" for i in range(1, len(categories) + 1)]})
+    codes = [f"{code_prefix}XJ{YEAR}-{i:03d}" for i in range(1, len(categories) + 1)]
+    frame = pd.DataFrame({"项目编码": codes})
     frame["项目名称"] = [
         name + rng.choice(WORKS[c]) for name, c in zip(picked["name"], categories, strict=True)
     ]
@@ -180,12 +184,15 @@ def generate_pairings(units: gpd.GeoDataFrame, seed: int = 2023) -> pd.DataFrame
     return pd.DataFrame(rows)
 
 
-def load_demo_projects(conn: psycopg.Connection, units: gpd.GeoDataFrame, seed: int) -> dict:
-    """Import the demo projects and pairings through the ordinary import paths."""
+def load_demo_projects(
+    conn: psycopg.Connection, units: gpd.GeoDataFrame, seed: int, code_prefix: str = ""
+) -> dict:
+    """Import the demo projects (codes starting with code_prefix) and pairings through the
+    ordinary import paths."""
     with tempfile.TemporaryDirectory(prefix="gridmap-demo-projects-") as folder:
         project_file = Path(folder) / "projects.csv"
         pairing_file = Path(folder) / "pairings.csv"
-        generate_projects(units, seed).to_csv(project_file, index=False)
+        generate_projects(units, seed, code_prefix).to_csv(project_file, index=False)
         generate_pairings(units, seed).to_csv(pairing_file, index=False)
         return {
             "projects": projects.import_projects(conn, project_file),
