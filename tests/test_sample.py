@@ -314,3 +314,12 @@ def test_a_campaign_adds_sweep_visits_in_its_window_to_targeted_households(house
     assert set(category) == {"监测对象", "脱贫户"}
     days = pd.to_datetime(sweep.time).dt.date
     assert days.between(date(2023, 6, 1), end).all()
+
+
+@pytest.mark.parametrize("n", [0, 1, 50])
+def test_phones_come_in_any_number_even_none(n):
+    from gridmap.sample import names
+
+    drawn = names.phones(np.random.default_rng(1), n)
+    assert len(drawn) == n == len(set(drawn))
+    assert all(len(p) == 11 and p.isdigit() for p in drawn)

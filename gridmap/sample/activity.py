@@ -114,9 +114,9 @@ def _visit_series(
     """Visits at gamma-spread intervals going back a year from a random last visit."""
     # The last visit lies up to ~1.6 intervals back, so some households are overdue.
     last_ago = rng.gamma(2.0, interval / 2.4, len(codes)).astype(int)
-    rows_household, rows_days = [], []
     ago = last_ago.copy()
     alive = np.ones(len(codes), dtype=bool)
+    rows_household, rows_days = [codes[:0]], [ago[:0]]  # none at all for no households
     while alive.any():
         rows_household.append(codes[alive])
         rows_days.append(ago[alive])

@@ -115,6 +115,8 @@ def _unique_strings(make, n: int) -> np.ndarray:
 
 def _digits(rng: np.random.Generator, n: int, width: int) -> np.ndarray:
     """Return n random zero-padded decimal strings of the given width."""
+    if n == 0:  # numpy's zfill cannot size an empty array
+        return np.array([], dtype=f"<U{width}")
     return np.char.zfill(rng.integers(0, 10**width, n).astype(str), width)
 
 
