@@ -222,7 +222,9 @@ def map_page() -> Response:
     """The grid map: unit boundaries, households, gaps and workers over a configured base map."""
     _as_of, raw = params.as_of_given()
     choices, county = map_county()
-    picker = render_template("_county_picker.html", choices=choices, chosen=county, as_of=raw)
+    picker = render_template(
+        "_county_picker.html", choices=choices, chosen=county, as_of=raw, roll_up=counties.ROLL_UP
+    )
     cfg = config()
     page = build_map_page(
         nonce=csp_nonce(),

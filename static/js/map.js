@@ -195,7 +195,8 @@ function View(map, data, legend) {
     this.filter.addTo(map); // a township's staff have nothing to choose
   }
   this.whole = extent(data.county.length ? data.county : data.top.records);
-  this.wholeCode = data.county.length ? data.county[0].code : "";
+  // Several counties (a city or province reviewer's roll-up) are fitted together.
+  this.wholeCode = data.county.map(function (c) { return c.code; }).join(",");
 }
 
 View.prototype.refresh = function () {
