@@ -117,3 +117,21 @@ def test_other_visit_windows_after_a_restart_give_another_etag(app, config):
     finally:
         restarted.extensions["gridmap_pool"].close()
     assert after.status_code == 200 and after.headers["ETag"] != before
+
+
+def test_a_change_in_one_county_leaves_the_stamps_of_the_others(conn, tiny_county_file, tmp_path):
+    from tests.household_fixtures import Household, add_grid, add_households
+    from tests.test_counties import SHIFT_M, A, B, write_county
+
+    add_grid(conn, tiny_county_file)
+    add_grid(conn, write_county(B, tmp_path))
+    views = {"A": [A], "B": [B], "township of B": [f"{B}100"], "province": ["34"], "all": None}
+
+    def stamps() -> dict[str, str]:
+        return {name: tiles.change_stamp(conn, prefixes) for name, prefixes in views.items()}
+
+    before = stamps()
+    add_households(conn, [Household("HB9", (SHIFT_M[B] + 500, 500))])
+    after = stamps()
+    # County A's tiles stay cached; every view holding B gets a new stamp.
+    assert {name for name in views if after[name] != before[name]} == set(views) - {"A"}
