@@ -490,3 +490,16 @@ def test_the_command_line_rolls_up_cities_and_provinces(run, tiny_county_file, t
     code, out, err = run("coverage", "--json", "--level", level)
     assert code == 0, err
     assert [(u["code"], u["counties"]) for u in json.loads(out)["units"]] == expected
+
+
+def test_one_worker_code_in_two_counties_is_two_workers(conn, tiny_county_file, tmp_path):
+    add_grid(conn, tiny_county_file)
+    add_grid(conn, write_county(B, tmp_path))
+    add_worker(conn, "W7", [f"{A}100200001"])
+    add_worker(conn, "W7", [f"{B}100200001"])
+    rows = conn.execute(
+        "SELECT w.county_code, array_agg(g.group_code) FROM worker w JOIN worker_group g "
+        "ON g.county_code = w.county_code AND g.worker_code = w.code WHERE w.code = 'W7' "
+        "GROUP BY w.county_code ORDER BY 1"
+    ).fetchall()
+    assert rows == [(A, [f"{A}100200001"]), (B, [f"{B}100200001"])]

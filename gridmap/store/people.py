@@ -54,14 +54,14 @@ def unknown_groups(conn: psycopg.Connection) -> list[tuple[int, str, str]]:
     return [(int(r[0]), r[1], r[2]) for r in rows]
 
 
-# A worker serves the groups of one county: a new worker's county is that of the groups the
-# file gives it, a known worker keeps its county, and one given no group belongs to the only
-# (or first) county on record.
+# A worker serves the groups of one county: a worker's county is that of the groups the file
+# gives it (codes may repeat in other counties), else the county of the worker known by that
+# code, else the only (or first) county on record.
 _WORKER_COUNTIES = """
 ALTER TABLE incoming_worker ADD COLUMN county_code text;
 UPDATE incoming_worker w SET county_code = coalesce(
-    (SELECT min(k.county_code) FROM worker k WHERE k.code = w.code),
     (SELECT min(left(g.group_code, 6)) FROM incoming_worker_group g WHERE g.worker_code = w.code),
+    (SELECT min(k.county_code) FROM worker k WHERE k.code = w.code),
     (SELECT min(u.county_code) FROM unit_version u WHERE u.valid_to IS NULL))
 """
 
