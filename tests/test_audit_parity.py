@@ -46,7 +46,7 @@ def test_cli_coverage_xlsx_is_audited_as_the_api_download(
     cli, api = coverage_exports(fresh_db_url)
     assert cli[0] == api[0] == "export.coverage_xlsx"
     assert cli[1] is None and api[1] is None
-    assert cli[3] == api[3] == {"as_of": AS_OF}
+    assert cli[3] == api[3] == {"as_of": AS_OF, "counties": ["341890"]}
     assert cli[2] == "cli" and api[2] != "cli"
 
 

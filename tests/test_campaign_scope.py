@@ -74,7 +74,7 @@ DETAIL_ROUTES = [
     ],
 )
 def test_the_visibility_rule(prefixes, codes, visible):
-    campaign = {"scope_codes": codes}
+    campaign = {"scope_codes": codes, "county_code": "341890"}
     assert campaigns.visible_to(campaign, Scope(prefixes)) is visible
 
 

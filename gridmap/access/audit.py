@@ -25,6 +25,19 @@ def record(
     )  # fmt: skip
 
 
+def record_export(
+    conn: psycopg.Connection, actor: Actor, action: str, target: str | None,
+    detail: dict | None = None,
+) -> None:  # fmt: skip
+    """Append an export's audit row with the counties it covered: those of the actor's scope,
+    as chosen for the export (?county=, --county)."""
+    # Imported here: the counties module depends on accounts, which depends on this module.
+    from gridmap.access.counties import county_choices
+
+    covered = [c["code"] for c in county_choices(conn, actor.scope)]
+    record(conn, actor, action, target, {**(detail or {}), "counties": covered})
+
+
 @contextmanager
 def audited(
     conn: psycopg.Connection, actor: Actor, action: str, target: str | None,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -42,7 +43,8 @@ def campaigns_group() -> None:
     "--scope",
     "scope_codes",
     multiple=True,
-    help="unit code whose households are targeted (repeat, or separate with commas)",
+    help="unit code whose households are targeted (repeat, or separate with commas), all in "
+    "one county; a county's code targets the whole county",
 )
 @click.option(
     "--categories",
@@ -66,14 +68,16 @@ def campaigns_add(
 
 
 @campaigns_group.command("list")
+@county_option
 @click.option("--json", "as_json", is_flag=True)
 @reports_errors()
-def campaigns_list(as_json: bool) -> None:
-    """List the campaigns, latest first."""
+def campaigns_list(counties: tuple[str, ...], as_json: bool) -> None:
+    """List the campaigns of the chosen counties, latest first."""
     from gridmap.fieldwork import campaigns
 
     with db.connect(current_config()) as conn:
-        found = {"campaigns": campaigns.list_campaigns(conn, os_actor().scope)}
+        scope = report_actor(conn, counties).scope
+        found = {"campaigns": campaigns.list_campaigns(conn, scope)}
     emit(found, as_json, lambda r: "\n".join(
         f"{c['id']}: {c['name']} {c['starts_on']}..{c['ends_on']}" for c in r["campaigns"]
     ))  # fmt: skip
@@ -88,17 +92,24 @@ def campaigns_list(as_json: bool) -> None:
     type=click.Path(path_type=Path),
     help="also write the unvisited households, one sheet per village",
 )
+@county_option
 @click.option("--json", "as_json", is_flag=True)
 @reports_errors()  # fmt: skip
 def campaigns_progress(
-    campaign_id: int, level: int | None, xlsx_path: Path | None, as_json: bool
-) -> None:
+    campaign_id: int, level: int | None, xlsx_path: Path | None, counties: tuple[str, ...],
+    as_json: bool,
+) -> None:  # fmt: skip
     """Target and visited households per unit, adding up across levels."""
     from gridmap.fieldwork import campaigns
     from gridmap.files.monitoring import unvisited_workbook
 
-    config, actor = current_config(), os_actor()
+    config = current_config()
     with db.connect(config) as conn:
+        # The campaign names its county, as a unit would; --county may still narrow.
+        county = campaigns.campaign_county(conn, campaign_id, os_actor().scope)
+        chosen = report_actor(conn, counties, within=county)
+        scope = campaigns.campaign_scope(conn, campaign_id, chosen.scope)
+        actor = replace(chosen, scope=scope)
         report = campaigns.campaign_progress(conn, config, campaign_id, actor.scope, level=level)
         if xlsx_path is not None:
             _, rows = campaigns.unvisited_list(conn, config, campaign_id, actor)

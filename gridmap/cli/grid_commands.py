@@ -11,7 +11,6 @@ import click
 from gridmap.cli import (
     EXIT_FAILED,
     EXIT_PROBLEMS,
-    audited_write,
     county_option,
     current_config,
     effective_option,
@@ -150,12 +149,15 @@ def export_group() -> None:
 @reports_errors()
 def export_grids(as_of: object, level: int | None, output: Path, counties: tuple[str, ...]) -> None:
     """Write the grid (as it was on a date) to GeoJSON, GeoPackage or Shapefile."""
+    from gridmap.access import audit
     from gridmap.grid import grids
 
     config = current_config()
     with db.connect(config) as conn:
         day = as_of.date() if as_of else None  # type: ignore[attr-defined]
-        frame = grids.export_grid(conn, config, day, level, report_actor(conn, counties).scope)
-        with audited_write(conn, "export.grids", output.name):
+        actor = report_actor(conn, counties)
+        frame = grids.export_grid(conn, config, day, level, actor.scope)
+        with conn.transaction():
             grids.write_grid(frame, output)
+            audit.record_export(conn, actor, "export.grids", output.name)
     click.echo(f"wrote {len(frame)} units to {output}")

@@ -8,7 +8,15 @@ from typing import TypeVar
 
 import click
 
-from gridmap.cli import current_config, emit, main, os_actor, reports_errors
+from gridmap.cli import (
+    county_option,
+    current_config,
+    emit,
+    main,
+    os_actor,
+    report_actor,
+    reports_errors,
+)
 from gridmap.core import db
 from gridmap.core.clock import today
 from gridmap.core.errors import BadInput
@@ -18,8 +26,8 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 #: Keys printed with --json: the plan as the inspectors use it.
-JSON_KEYS = ("id", "seed", "name", "first_day", "days", "teams", "hours_per_day", "seat",
-             "routes", "dropped", "totals", "townships_without_candidates", "closed_at",
+JSON_KEYS = ("id", "county", "seed", "name", "first_day", "days", "teams", "hours_per_day",
+             "seat", "routes", "dropped", "totals", "townships_without_candidates", "closed_at",
              "closed_by", "inputs")  # fmt: skip
 
 
@@ -59,14 +67,16 @@ def _option(parse: Callable[[T], R], value: T, hint: str) -> R:
 @click.option("--seed", type=click.IntRange(0, 2**63 - 1), help="redo a plan with its seed")
 @click.option("--gpx", "gpx_dir", type=click.Path(file_okay=False, path_type=Path),
               help="also write a GPX file per team-day into this folder")  # fmt: skip
+@county_option
 @click.option("--json", "as_json", is_flag=True)
 @reports_errors()
 def plan_command(name: str, first_day: object, days: int, teams: int, hours: float,
                  stops: int | None, per_township: int | None, mandatory: bool, sources: str,
                  quotas: tuple[str, ...], weights: tuple[str, ...], seat: str | None,
-                 seed: int | None,
-                 gpx_dir: Path | None, as_json: bool) -> None:  # fmt: skip
-    """Sample places to inspect, route them over teams and days, and keep the plan secret."""
+                 seed: int | None, gpx_dir: Path | None, counties: tuple[str, ...],
+                 as_json: bool) -> None:  # fmt: skip
+    """Sample places of one county to inspect, route them over teams and days, and keep the
+    plan secret."""
     from gridmap.inspections import plan
     from gridmap.inspections.compose import PlanRequest
 
@@ -79,8 +89,8 @@ def plan_command(name: str, first_day: object, days: int, teams: int, hours: flo
         weights=_option(plan_input.weight_pairs, weights, "--weight"),
         seat=plan_input.parse_point(seat, "--seat") if seat else None,
     )  # fmt: skip
-    actor = os_actor()
     with db.connect(config) as conn:
+        actor = report_actor(conn, counties)
         made = plan.create_plan(conn, config, request, actor, today(config.timezone))
         if gpx_dir is not None:
             _write_gpx(conn, made["id"], gpx_dir)
@@ -121,15 +131,16 @@ def close_command(plan_id: int, as_json: bool) -> None:
 
 
 @inspect_group.command("list")
+@county_option
 @click.option("--json", "as_json", is_flag=True)
 @reports_errors()
-def list_command(as_json: bool) -> None:
-    """List the stored plans, newest first (audited)."""
+def list_command(counties: tuple[str, ...], as_json: bool) -> None:
+    """List the stored plans of the chosen counties, newest first (audited)."""
     from gridmap.inspections import plan
 
     config = current_config()
     with db.connect(config) as conn:
-        plans = plan.list_plans(conn, os_actor())
+        plans = plan.list_plans(conn, report_actor(conn, counties))
     emit({"plans": plans}, as_json, lambda r: "\n".join(
         f"{p['id']} {p['name']} {p['first_day']} {p['teams']}×{p['days']}"
         + (" (closed)" if p["closed_at"] else "") for p in r["plans"]

@@ -24,6 +24,12 @@ class BadInput(GridmapError):
     status = 400
 
 
+class Forbidden(GridmapError):
+    """The account may not do this with what it named (a county outside its scope)."""
+
+    status = 403
+
+
 class NotFound(GridmapError):
     """The thing does not exist, or is outside the user's scope."""
 

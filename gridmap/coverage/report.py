@@ -307,5 +307,6 @@ def export_workbook(
     found = mismatches(conn, export_scope(actor, parent), masked=not actor.is_admin)
     body = reports_io.coverage_workbook(report, found)
     with conn.transaction():
-        audit.record(conn, actor, "export.coverage_xlsx", parent, {"as_of": report["as_of"]})
+        detail = {"as_of": report["as_of"]}
+        audit.record_export(conn, actor, "export.coverage_xlsx", parent, detail)
     return body

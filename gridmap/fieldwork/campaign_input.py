@@ -15,6 +15,10 @@ from gridmap.files.households import CATEGORIES
 
 MAX_NAME = 200
 DAYS_MSG = N_("Give the first and last day of the campaign as YYYY-MM-DD.")
+SPANS_MSG = N_(
+    "A campaign covers one county, but its units lie in %(count)s counties: %(counties)s. "
+    "Make one campaign per county."
+)
 
 
 @dataclass(frozen=True)
@@ -56,16 +60,20 @@ def unit_codes(values: Iterable[str]) -> list[str]:
 
 def new_campaign(
     name: str, starts_on: date, ends_on: date, scope_codes: Iterable[str] = (),
-    categories: Iterable[str] = (),
+    categories: Iterable[str] = (), words: Words = english,
 ) -> NewCampaign:  # fmt: skip
-    """A campaign with a name, a window that ends on or after its start, grid codes and known
-    categories; BadInput names the first value that is wrong."""
+    """A campaign with a name, a window that ends on or after its start, grid codes of one
+    county and known categories; BadInput names the first value that is wrong."""
     title = (name or "").strip()
     if not title or len(title) > MAX_NAME:
         raise BadInput(f"the campaign needs a name of 1 to {MAX_NAME} characters")
     if ends_on < starts_on:
         raise BadInput(f"the campaign ends ({ends_on}) before it starts ({starts_on})")
     codes = unit_codes(scope_codes)
+    counties = vocab.counties_of(codes)
+    if len(counties) > 1:
+        listed = ", ".join(counties)
+        raise BadInput(words(SPANS_MSG, count=len(counties), counties=listed))
     return NewCampaign(title, starts_on, ends_on, tuple(codes), tuple(parse_categories(categories)))
 
 
@@ -89,5 +97,6 @@ def parse_campaign(form: Mapping, words: Words = english) -> NewCampaign:
     """A campaign from a form or JSON object (name, from, to, scope, categories), checked."""
     starts, ends = campaign_days(form, words)
     return new_campaign(
-        str(form.get("name") or ""), starts, ends, listed(form, "scope"), listed(form, "categories")
-    )
+        str(form.get("name") or ""), starts, ends, listed(form, "scope"),
+        listed(form, "categories"), words,
+    )  # fmt: skip

@@ -9,11 +9,12 @@ from zoneinfo import ZoneInfo
 
 import psycopg
 
-from gridmap.access import audit, privacy
+from gridmap.access import audit, counties, privacy
 from gridmap.access.accounts import EVERYTHING, Actor, Scope
-from gridmap.core import clock
+from gridmap.core import clock, vocab
 from gridmap.core.config import Config
 from gridmap.core.errors import BadInput, NotFound
+from gridmap.core.fields import N_, Words, english
 from gridmap.coverage.report import ancestors_and_self, status_params
 from gridmap.fieldwork.campaign_input import NewCampaign, new_campaign
 from gridmap.store import campaigns as campaign_store
@@ -23,6 +24,11 @@ from gridmap.store import coverage as coverage_store
 MAP_LIMIT = 5000
 #: The to-do export holds at most this many households.
 EXPORT_LIMIT = 100_000
+NAME_COUNTY_MSG = N_(
+    "A campaign covers one county; this account sees several (%(counties)s), so give the "
+    "county's code as the campaign's units to cover all of it, e.g. %(example)s."
+)
+NO_COUNTY_MSG = N_("There is no county yet to run a campaign in; import the grid first.")
 
 
 def _check_units(conn: psycopg.Connection, actor: Actor, codes: tuple[str, ...]) -> None:
@@ -34,6 +40,23 @@ def _check_units(conn: psycopg.Connection, actor: Actor, codes: tuple[str, ...])
         raise BadInput(f"unit(s) {', '.join(unknown)} are not in the current grid; check the codes")
 
 
+def _new_county(
+    conn: psycopg.Connection, actor: Actor, codes: tuple[str, ...], words: Words
+) -> str:
+    """The county of a new campaign: its units' (new_campaign checked there is one), else the
+    only county the actor sees; one who sees several must name it."""
+    if codes:
+        return vocab.county_of(codes[0])
+    choices = counties.county_choices(conn, actor.scope)
+    if len(choices) == 1:
+        return str(choices[0]["code"])
+    if not choices:
+        raise BadInput(words(NO_COUNTY_MSG))
+    listed = ", ".join(c["code"] for c in choices)
+    message = words(NAME_COUNTY_MSG, counties=listed, example=choices[0]["code"])
+    raise counties.CountyRequired(message, choices)
+
+
 def create_campaign(
     conn: psycopg.Connection, actor: Actor, *, name: str, starts_on: date, ends_on: date,
     scope_codes: Iterable[str] = (), categories: Iterable[str] = (),
@@ -43,11 +66,14 @@ def create_campaign(
     return add_campaign(conn, actor, campaign)
 
 
-def add_campaign(conn: psycopg.Connection, actor: Actor, campaign: NewCampaign) -> dict:
-    """Store a checked campaign over units of the grid in the actor's scope, with its audit
-    row; return it."""
+def add_campaign(
+    conn: psycopg.Connection, actor: Actor, campaign: NewCampaign, words: Words = english
+) -> dict:
+    """Store a checked campaign over units of the grid in the actor's scope (in one county),
+    with its audit row; return it."""
     _check_units(conn, actor, campaign.scope_codes)
     values = {
+        "county_code": _new_county(conn, actor, campaign.scope_codes, words),
         "name": campaign.name, "starts_on": campaign.starts_on, "ends_on": campaign.ends_on,
         "scope_codes": list(campaign.scope_codes), "categories": list(campaign.categories),
         "created_by": actor.username,
@@ -58,19 +84,19 @@ def add_campaign(conn: psycopg.Connection, actor: Actor, campaign: NewCampaign) 
     return get_campaign(conn, campaign_id, EVERYTHING)
 
 
+def area(campaign: dict) -> list[str]:
+    """The units a campaign covers: its units, or its whole county when it names none."""
+    return list(campaign["scope_codes"]) or [campaign["county_code"]]
+
+
 def visible_to(campaign: dict, scope: Scope) -> bool:
     """True when the campaign's area overlaps `scope`.
 
-    The county-wide scope sees every campaign and an empty one (a worker without groups) none;
-    a campaign without units covers the whole county; otherwise one of its units must lie
+    The whole-database scope sees every campaign and an empty one (a worker without groups)
+    none; otherwise one unit of the campaign's area (its units, or its county) must lie
     inside, or contain, a unit of the scope. The store's list applies the same rule in SQL.
     """
-    if scope.prefixes is None:
-        return True
-    if not scope.prefixes:
-        return False
-    codes = campaign["scope_codes"]
-    return not codes or any(scope.overlaps(code) for code in codes)
+    return any(scope.overlaps(code) for code in area(campaign))
 
 
 def get_campaign(conn: psycopg.Connection, campaign_id: int, scope: Scope) -> dict:
@@ -79,6 +105,18 @@ def get_campaign(conn: psycopg.Connection, campaign_id: int, scope: Scope) -> di
     if campaign is None or not visible_to(campaign, scope):
         raise NotFound(f"no campaign {campaign_id}")
     return campaign
+
+
+def campaign_county(conn: psycopg.Connection, campaign_id: int, scope: Scope) -> str:
+    """The county of a campaign visible in `scope` (NotFound otherwise): like a unit, a
+    campaign names the county its pages report on."""
+    return str(get_campaign(conn, campaign_id, scope)["county_code"])
+
+
+def campaign_scope(conn: psycopg.Connection, campaign_id: int, scope: Scope) -> Scope:
+    """`scope` within the county of a campaign it sees (NotFound otherwise): what the
+    campaign's pages show and export."""
+    return Scope(tuple(scope.narrow(campaign_county(conn, campaign_id, scope)) or ()))
 
 
 def list_campaigns(conn: psycopg.Connection, scope: Scope) -> list[dict]:
@@ -102,9 +140,7 @@ def _status(conn: psycopg.Connection, config: Config, campaign: dict) -> dict:
 
 def _related(code: str, campaign_codes: list[str]) -> bool:
     """True when unit `code` lies inside, or contains, a unit of the campaign."""
-    return not campaign_codes or any(
-        code.startswith(c) or c.startswith(code) for c in campaign_codes
-    )
+    return any(code.startswith(c) or c.startswith(code) for c in campaign_codes)
 
 
 def _entry(unit: tuple, counts: list[int]) -> dict:
@@ -135,7 +171,7 @@ def campaign_progress(
     units = [
         _entry(u, totals.get(u[0], [0, 0]))
         for u in coverage_store.unit_index(conn, level, prefixes)
-        if _related(u[0], campaign["scope_codes"])
+        if _related(u[0], area(campaign))
     ]
     total = [sum(r[1] for r in rows), sum(r[2] for r in rows)]
     return {
@@ -211,5 +247,5 @@ def unvisited_list(
     )  # fmt: skip
     detail = {"unit": unit, "households": len(rows), "masked": not actor.is_admin}
     with conn.transaction():
-        audit.record(conn, actor, "export.campaign_unvisited", str(campaign_id), detail)
+        audit.record_export(conn, actor, "export.campaign_unvisited", str(campaign_id), detail)
     return campaign, rows if actor.is_admin else [privacy.masked(r) for r in rows]

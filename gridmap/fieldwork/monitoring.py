@@ -47,6 +47,7 @@ def _prefixes(scope: Scope) -> list[str] | None:
 def import_monitoring(
     conn: psycopg.Connection, path: Path, timezone: str = "Asia/Shanghai", *,
     max_unpacked_mb: int = Config.upload_max_unpacked_mb, mixed_counties: bool = False,
+    scope: Scope = EVERYTHING,
 ) -> dict:  # fmt: skip
     """Import monitoring periods in one transaction; households follow their latest period.
 
@@ -55,14 +56,15 @@ def import_monitoring(
     "updated", "unchanged", "households_updated"}. Raises BadInput, writing nothing, for any
     bad row, an unknown household or periods of one household that overlap, when the
     households span several counties without `mixed_counties`, or when the file would unpack
-    to more than `max_unpacked_mb` MB.
+    to more than `max_unpacked_mb` MB; raises Forbidden when a household lies in a county
+    outside `scope`.
     """
     today = clock.today(timezone)
     rows = monitoring_io.read_monitoring(path, today, max_unpacked_mb=max_unpacked_mb)
     with conn.transaction():
         named = zip(rows[ROW], rows["household_code"], strict=True)
         found = counties.one_county(
-            path.name, counties.of_households(conn, named), mixed=mixed_counties
+            path.name, counties.of_households(conn, named), mixed=mixed_counties, scope=scope
         )
         monitoring_store.stage_monitoring(conn, rows)
         refuse(path.name, [
@@ -183,7 +185,8 @@ def uncontacted_export(
     """Monitored households at risk without a contact on `as_of` as a spreadsheet, audited."""
     listing = uncontacted_households(conn, as_of, actor.scope, unit=unit)
     with conn.transaction():
-        audit.record(conn, actor, "export.uncontacted_xlsx", unit, {"as_of": as_of.isoformat()})
+        detail = {"as_of": as_of.isoformat()}
+        audit.record_export(conn, actor, "export.uncontacted_xlsx", unit, detail)
     return monitoring_io.uncontacted_workbook(listing)
 
 
@@ -193,7 +196,8 @@ def contacts_export(
     """Contacts with the households they assist on `as_of` as a spreadsheet, audited."""
     loads = contact_loads(conn, as_of, actor, unit=unit)
     with conn.transaction():
-        audit.record(conn, actor, "export.contacts_xlsx", unit, {"as_of": as_of.isoformat()})
+        detail = {"as_of": as_of.isoformat()}
+        audit.record_export(conn, actor, "export.contacts_xlsx", unit, detail)
     return monitoring_io.contacts_workbook(loads, as_of)
 
 

@@ -32,19 +32,20 @@ def import_grid_file(
     at: datetime | None = None,
     max_unpacked_mb: int = Config.upload_max_unpacked_mb,
     mixed_counties: bool = False,
+    scope: Scope = EVERYTHING,
 ) -> dict:
     """Import a grid file in one transaction; changed units get a new version.
 
     Returns {"file", "features", "counties", "created", "changed", "unchanged", "edit"};
     raises BadInput (and writes nothing) when any feature is wrong, the units span several
     counties without `mixed_counties` or a zipped file would unpack to more than
-    `max_unpacked_mb` MB.
+    `max_unpacked_mb` MB, and Forbidden when a unit lies in a county outside `scope`.
     """
     frame = read_grid_file(path, crs_name, max_unpacked_mb=max_unpacked_mb)
     check_importable(frame, path.name)
     features = zip(frame["feature"], frame["code"], strict=True)
     found = counties.one_county(
-        path.name, counties.of_units(features), mixed=mixed_counties, noun="feature"
+        path.name, counties.of_units(features), mixed=mixed_counties, noun="feature", scope=scope
     )
     at = at or clock.now()
     day = clock.local_date(at, Config.timezone)

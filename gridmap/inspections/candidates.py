@@ -30,20 +30,23 @@ def gather(
     as_of: date,
     low_visit_villages: int,
     project_statuses: list[str],
+    county: str | None = None,
 ) -> list[Candidate]:
-    """Every candidate of the chosen sources; projects only when a project table exists."""
+    """Every candidate of the chosen sources in `county` (None: every county); projects only
+    when a project table exists."""
     chosen = set(sources)
     params = coverage.status_params(conn, config, as_of)
     found: list[Candidate] = []
     if "households" in chosen:
-        found += [household(r, weights) for r in store.monitored_households(conn, params)]
+        rows = store.monitored_households(conn, params, county)
+        found += [household(r, weights) for r in rows]
     if "projects" in chosen and store.has_projects(conn):
-        rows = store.projects_in_progress(conn, project_statuses)
+        rows = store.projects_in_progress(conn, project_statuses, county)
         found += [project(r, weights) for r in rows]
     if "groups" in chosen:
-        found += [unstaffed_group(r, weights) for r in store.unstaffed_groups(conn)]
+        found += [unstaffed_group(r, weights) for r in store.unstaffed_groups(conn, county)]
     if "villages" in chosen and low_visit_villages > 0:
-        rows = store.lowest_visit_villages(conn, params, low_visit_villages)
+        rows = store.lowest_visit_villages(conn, params, low_visit_villages, county)
         found += [low_visit_village(r, weights) for r in rows]
     return found
 

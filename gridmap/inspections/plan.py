@@ -1,7 +1,8 @@
 """Inspection plans: make one from the database, keep it, and show it only to those allowed.
 
 Plans are secret: only inspectors and administrators may see them, anyone else is told there is
-no such thing (NotFound), and every creation, view and export leaves an audit row.
+no such thing (NotFound), and every creation, view and export leaves an audit row. A plan covers
+one county and is seen by those who see that county.
 """
 
 from __future__ import annotations
@@ -10,11 +11,12 @@ from datetime import date, datetime, time
 
 import psycopg
 
-from gridmap.access import audit
-from gridmap.access.accounts import Actor
+from gridmap.access import audit, counties
+from gridmap.access.accounts import EVERYTHING, Actor, Scope
 from gridmap.core import vocab
 from gridmap.core.config import Config
 from gridmap.core.errors import BadInput, Conflict, NotFound
+from gridmap.core.fields import N_, Words, english
 from gridmap.inspections import candidates, sampling
 from gridmap.inspections.compose import PlanRequest, Settings, compose
 from gridmap.inspections.plan_input import parse_point
@@ -26,6 +28,11 @@ STOP_KEYS = ("code", "kind", "township", "eta", "weight", "check", "name", "plac
              "lon", "lat", "km", "minutes", "mandatory")  # fmt: skip
 DROPPED_KEYS = ("code", "kind", "weight", "township", "name", "place", "address", "check",
                 "lon", "lat")  # fmt: skip
+ONE_COUNTY_MSG = N_(
+    "An inspection plan covers one county; choose one of the counties this account may see: "
+    "%(counties)s."
+)
+NO_COUNTY_MSG = N_("There is no grid yet to plan in; import the grid first.")
 
 
 def may_see(actor: Actor) -> bool:
@@ -73,39 +80,58 @@ def settings_from(config: Config) -> Settings:
     )
 
 
-def seat_of(conn: psycopg.Connection, config: Config, request: PlanRequest) -> tuple[float, float]:
-    """The start and end point: the request's, the configured one, or the seat village's label."""
+def plan_county(conn: psycopg.Connection, scope: Scope, words: Words = english) -> str:
+    """The county a new plan covers: the one `scope` (the counties chosen) sees; with several,
+    CountyRequired names them."""
+    choices = counties.county_choices(conn, scope)
+    if len(choices) == 1:
+        return str(choices[0]["code"])
+    if not choices:
+        raise BadInput(words(NO_COUNTY_MSG))
+    listed = ", ".join(c["code"] for c in choices)
+    raise counties.CountyRequired(words(ONE_COUNTY_MSG, counties=listed), choices)
+
+
+def seat_of(
+    conn: psycopg.Connection, config: Config, request: PlanRequest, county: str | None = None
+) -> tuple[float, float]:
+    """The start and end point: the request's, the configured one, or the seat village's label
+    (of `county`)."""
     if request.seat is not None:
         return request.seat
     if config.inspection_seat.strip():
         return parse_point(config.inspection_seat, "GRIDMAP_INSPECTION_SEAT")
-    found = store.default_seat(conn)
+    found = store.default_seat(conn, county)
     if found is None:
         raise BadInput("there is no grid yet to start from; import the grid or set a start point")
     return found
 
 
 def create_plan(
-    conn: psycopg.Connection, config: Config, request: PlanRequest, actor: Actor, as_of: date
-) -> dict:
-    """Sample, route and store a plan (audited); return it as stored."""
+    conn: psycopg.Connection, config: Config, request: PlanRequest, actor: Actor, as_of: date,
+    words: Words = english,
+) -> dict:  # fmt: skip
+    """Sample the one county the actor's scope (as chosen) sees, route and store a plan
+    (audited); return it as stored."""
     require_access(actor)
     request.check()
+    county = plan_county(conn, actor.scope, words)
     settings = settings_from(config)
-    seat = seat_of(conn, config, request)
+    seat = seat_of(conn, config, request, county)
     found = candidates.gather(
         conn, config, request.sources, weights=settings.weights, as_of=as_of,
         low_visit_villages=settings.low_visit_villages,
-        project_statuses=list(settings.project_statuses),
+        project_statuses=list(settings.project_statuses), county=county,
     )  # fmt: skip
     seed = request.seed if request.seed is not None else sampling.new_seed()
-    towns = [code for code, _name in store.townships(conn)]
+    towns = [code for code, _name in store.townships(conn, county)]
     plan = compose(found, towns, request, settings, seat, seed)
     inputs = plan_inputs(request, settings, as_of, plan.pop("prize_seconds"))
     with conn.transaction():
-        plan_id = store.save_plan(conn, plan, inputs, actor.username)
-        audit.record(conn, actor, "inspection.create", str(plan_id), {"name": plan["name"]})
-    return load(conn, plan_id)
+        plan_id = store.save_plan(conn, county, plan, inputs, actor.username)
+        detail = {"name": plan["name"], "county": county}
+        audit.record(conn, actor, "inspection.create", str(plan_id), detail)
+    return load(conn, plan_id, actor.scope)
 
 
 def plan_inputs(request: PlanRequest, settings: Settings, as_of: date, prize: int) -> dict:
@@ -126,28 +152,38 @@ def view_plan(
     conn: psycopg.Connection, plan_id: int, actor: Actor, action: str = "view",
     detail: dict | None = None,
 ) -> dict:  # fmt: skip
-    """A plan for `actor`, with an audit row saying how it was seen or exported."""
+    """A plan for `actor` (in a county it sees), with an audit row saying how it was seen or
+    exported."""
     require_access(actor)
-    plan = load(conn, plan_id)
+    plan = load(conn, plan_id, actor.scope)
     with conn.transaction():
-        audit.record(conn, actor, f"inspection.{action}", str(plan_id), detail)
+        seen = {**(detail or {}), "county": plan["county"]}
+        audit.record(conn, actor, f"inspection.{action}", str(plan_id), seen)
     return plan
 
 
 def list_plans(conn: psycopg.Connection, actor: Actor) -> list[dict]:
-    """Every plan, newest first (audited: even the list says which plans exist)."""
+    """The plans of the counties the actor sees, newest first (audited: even the list says
+    which plans exist)."""
     require_access(actor)
-    plans = store.list_plans(conn)
+    plans = store.list_plans(conn, actor.scope.narrow(None))
     with conn.transaction():
         audit.record(conn, actor, "inspection.list", None, {"plans": len(plans)})
     return plans
 
 
-def load(conn: psycopg.Connection, plan_id: int) -> dict:
-    """A stored plan in the shape `compose` gives, with its id, or NotFound."""
+def _header(conn: psycopg.Connection, plan_id: int, scope: Scope) -> dict:
+    """A plan's header when its county is in `scope`; NotFound otherwise, as for no plan."""
     header = store.plan_header(conn, plan_id)
-    if header is None:
+    if header is None or not scope.overlaps(header["county"]):
         raise NotFound(f"no inspection plan {plan_id}")
+    return header
+
+
+def load(conn: psycopg.Connection, plan_id: int, scope: Scope = EVERYTHING) -> dict:
+    """A stored plan in `scope` in the shape `compose` gives, with its id and county, or
+    NotFound."""
+    header = _header(conn, plan_id, scope)
     stops = store.plan_stops(conn, plan_id)
     routes = []
     for r in store.plan_routes(conn, plan_id):
@@ -156,7 +192,8 @@ def load(conn: psycopg.Connection, plan_id: int) -> dict:
                        "stops": [{k: s[k] for k in STOP_KEYS} for s in mine]})  # fmt: skip
     summary, inputs = header["summary"], header["inputs"]
     return {
-        "id": header["id"], "seed": header["seed"], "name": header["name"],
+        "id": header["id"], "county": header["county"], "seed": header["seed"],
+        "name": header["name"],
         "first_day": header["first_day"].isoformat(), "days": header["days"],
         "teams": header["teams"], "hours_per_day": header["hours_per_day"],
         "seat": {"lon": header["lon"], "lat": header["lat"]},
@@ -174,13 +211,13 @@ def _iso(value: datetime | None) -> str | None:
 
 
 def close_plan(conn: psycopg.Connection, config: Config, plan_id: int, actor: Actor) -> dict:
-    """Close a plan (audited): it takes no more visits, and its visits now count and show."""
+    """Close a plan in a county the actor sees (audited): it takes no more visits, and its
+    visits now count and show."""
     require_access(actor)
     with conn.transaction():
+        _header(conn, plan_id, actor.scope)
         closed = store.close_plan(conn, plan_id, actor.username)
         if closed is None:
-            if store.plan_header(conn, plan_id) is None:
-                raise NotFound(f"no inspection plan {plan_id}")
             raise Conflict(f"inspection plan {plan_id} is closed already")
         households = visit_store.reveal_plan_visits(conn, plan_id)
         visit_store.recompute_last_visits(conn, households, config.timezone)

@@ -13,7 +13,7 @@ import psycopg
 import shapely.geometry
 
 from gridmap.access import audit
-from gridmap.access.accounts import Actor, Scope
+from gridmap.access.accounts import EVERYTHING, Actor, Scope
 from gridmap.core import vocab
 from gridmap.core.config import Config
 from gridmap.core.errors import BadInput, NotFound
@@ -72,6 +72,7 @@ def village_prefixes(scope: Scope, unit: str | None = None) -> list[str] | None:
 def import_projects(
     conn: psycopg.Connection, path: Path, crs_name: str | None = None, *,
     max_unpacked_mb: int = Config.upload_max_unpacked_mb, mixed_counties: bool = False,
+    scope: Scope = EVERYTHING,
 ) -> dict:  # fmt: skip
     """Import a project file in one transaction; existing codes get the columns the file has.
 
@@ -79,21 +80,26 @@ def import_projects(
     counties those of the projects' villages. Raises BadInput, writing nothing, when any row is
     wrong, lies outside the county or names an unknown village, when the villages span several
     counties without `mixed_counties`, or when the file would unpack to more than
-    `max_unpacked_mb` MB.
+    `max_unpacked_mb` MB; raises Forbidden when a village lies in a county outside `scope`.
     """
     table = project_io.read_projects(path, crs_name, max_unpacked_mb=max_unpacked_mb)
-    return _write_projects(conn, table, path.name, mixed_counties)
+    return _write_projects(conn, table, path.name, mixed_counties, scope)
 
 
 def _write_projects(
-    conn: psycopg.Connection, table: project_io.Projects, source: str, mixed: bool = False
-) -> dict:
+    conn: psycopg.Connection, table: project_io.Projects, source: str, mixed: bool = False,
+    scope: Scope = EVERYTHING,
+) -> dict:  # fmt: skip
     with conn.transaction():
         project_store.stage_projects(conn, table.rows, table.geoms)
+        # The villages the file names say their county before placement, which cannot find a
+        # village of a county the account does not see.
+        named = counties.of_staged(conn, project_store.STAGED, "village_code")
+        counties.one_county(source, named.items(), mixed=True, scope=scope)
         refuse(source, [_placement(*p) for p in project_store.placement_problems(conn)])
         # Placed, every staged project has its village: given, under its site or stored.
         placed = counties.of_staged(conn, project_store.STAGED, "village_code")
-        found = counties.one_county(source, placed.items(), mixed=mixed)
+        found = counties.one_county(source, placed.items(), mixed=mixed, scope=scope)
         try:
             created, updated = project_store.upsert_projects(conn, table.supplied)
         except psycopg.errors.CheckViolation as exc:
@@ -127,7 +133,7 @@ def save_project(conn: psycopg.Connection, actor: Actor, fields: Mapping[str, ob
     try:
         table = project_io.parse_projects(frame, "the form")
         with audit.audited(conn, actor, "project.save", code or None):
-            report = _write_projects(conn, table, "the form")
+            report = _write_projects(conn, table, "the form", scope=actor.scope)
     except BadInput as exc:
         # One row: the details need no row number.
         details = [re.sub(r"^rows? \d+ \([^)]*\): ", "", d) for d in exc.details]
@@ -242,18 +248,21 @@ def unit_names(conn: psycopg.Connection, codes: Sequence[str]) -> dict[str, str]
 
 def import_pairings(
     conn: psycopg.Connection, path: Path, *, max_unpacked_mb: int = Config.upload_max_unpacked_mb,
-    mixed_counties: bool = False,
+    mixed_counties: bool = False, scope: Scope = EVERYTHING,
 ) -> dict:  # fmt: skip
     """Import enterprise and leader pairings with villages in one transaction (upsert).
 
     Returns {"file", "rows", "counties", "created", "updated", "unchanged", "enterprise",
     "leader"}. Raises BadInput, writing nothing, when a row is wrong or names an unknown
     village, when the villages span several counties without `mixed_counties`, or when the
-    file would unpack to more than `max_unpacked_mb` MB.
+    file would unpack to more than `max_unpacked_mb` MB; raises Forbidden when a village lies
+    in a county outside `scope`.
     """
     table = project_pairings.read_pairings(path, max_unpacked_mb=max_unpacked_mb)
     villages = zip(table.rows[ROW], table.rows["village_code"], strict=True)
-    found = counties.one_county(path.name, counties.of_units(villages), mixed=mixed_counties)
+    found = counties.one_county(
+        path.name, counties.of_units(villages), mixed=mixed_counties, scope=scope
+    )
     with conn.transaction():
         project_store.stage_pairings(conn, table.rows)
         refuse(
@@ -301,7 +310,7 @@ def projects_export(conn: psycopg.Connection, actor: Actor, filters: Filters) ->
     body = project_exports.projects_workbook(rows, report, names)
     detail = {"year": filters.year, "rows": len(rows)}
     with conn.transaction():
-        audit.record(conn, actor, "export.projects_xlsx", filters.unit, detail)
+        audit.record_export(conn, actor, "export.projects_xlsx", filters.unit, detail)
     return body
 
 
@@ -309,5 +318,5 @@ def pairings_export(conn: psycopg.Connection, actor: Actor, unit: str | None = N
     """The pairings in the actor's scope (under `unit`) as a spreadsheet, audited."""
     rows = all_pairings(conn, actor.scope, unit)
     with conn.transaction():
-        audit.record(conn, actor, "export.pairings_xlsx", unit, {"rows": len(rows)})
+        audit.record_export(conn, actor, "export.pairings_xlsx", unit, {"rows": len(rows)})
     return project_exports.pairings_workbook(rows)

@@ -14,8 +14,9 @@ from collections.abc import Callable, Iterable, Mapping
 
 import psycopg
 
+from gridmap.access.accounts import EVERYTHING, Scope
 from gridmap.core import vocab
-from gridmap.core.errors import BadInput
+from gridmap.core.errors import BadInput, Forbidden
 from gridmap.store import import_counties as county_store
 
 COUNTY_DIGITS = vocab.CODE_LENGTH[vocab.COUNTY]
@@ -41,11 +42,16 @@ def household_county(code: object) -> str | None:
 
 
 def one_county(
-    source: str, rows: Iterable[RowCounty], *, mixed: bool = False, noun: str = "row"
-) -> list[str]:
-    """The counties of a file's rows, in order; raise BadInput, naming each county's rows,
-    when there are several and `mixed` (--mixed-counties) does not allow it."""
+    source: str, rows: Iterable[RowCounty], *, mixed: bool = False, noun: str = "row",
+    scope: Scope = EVERYTHING,
+) -> list[str]:  # fmt: skip
+    """The counties of a file's rows, in order; raise Forbidden, naming the county and its
+    rows, when one lies outside `scope` (the importing account's), and BadInput, naming each
+    county's rows, when there are several and `mixed` (--mixed-counties) does not allow it."""
     found = rows_per_county(rows)
+    outside = {county: rows for county, rows in found.items() if not scope.allows(county)}
+    if outside:
+        raise _outside(source, outside, scope, noun)
     if len(found) > 1 and not mixed:
         raise _refusal(source, found, noun)
     return list(found)
@@ -67,6 +73,19 @@ def _refusal(source: str, found: Mapping[str, list[int]], noun: str) -> BadInput
         "Split it into one file per county, or, if it is meant to span counties, import it with "
         "mixed counties allowed (--mixed-counties, or the box on the upload page).",
         details=[f"county {county}: {_listing(rows, noun)}" for county, rows in found.items()],
+    )
+
+
+def _outside(source: str, outside: Mapping[str, list[int]], scope: Scope, noun: str) -> Forbidden:
+    # Checked before anything is written: an account may not add to a county it cannot see.
+    named = ("county " if len(outside) == 1 else "counties ") + ", ".join(outside)
+    own = ", ".join(scope.prefixes or ())
+    verb = "is" if len(outside) == 1 else "are"
+    return Forbidden(
+        f"{source}: {named} {verb} outside the counties this account may import into "
+        f"({own or 'none'}); nothing was imported. Import the file with an account of that "
+        "county, or remove its rows.",
+        details=[f"county {county}: {_listing(rows, noun)}" for county, rows in outside.items()],
     )
 
 

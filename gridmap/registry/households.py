@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 import psycopg
 
+from gridmap.access.accounts import EVERYTHING, Scope
 from gridmap.core import clock
 from gridmap.core.config import Config
 from gridmap.core.errors import BadInput
@@ -22,7 +23,7 @@ from gridmap.store import households as household_store
 def import_households(
     conn: psycopg.Connection, path: Path, crs_name: str | None = None, *,
     max_unpacked_mb: int = Config.upload_max_unpacked_mb, effective: date | None = None,
-    timezone: str = Config.timezone, mixed_counties: bool = False,
+    timezone: str = Config.timezone, mixed_counties: bool = False, scope: Scope = EVERYTHING,
 ) -> dict:  # fmt: skip
     """Import a household file in one transaction and assign its households to the grid.
 
@@ -33,7 +34,7 @@ def import_households(
     "assigned", "outside_grid", "no_location", "mismatch"}, the last four over the file's
     households. Raises BadInput, writing nothing, when any row is wrong, the rows span several
     counties without `mixed_counties`, there is no grid yet or the file would unpack to more
-    than `max_unpacked_mb` MB.
+    than `max_unpacked_mb` MB; raises Forbidden when a row lies in a county outside `scope`.
     """
     table = read_households(path, crs_name, max_unpacked_mb=max_unpacked_mb)
     day = effective or clock.today(timezone)
@@ -42,7 +43,7 @@ def import_households(
         household_store.stage_households(conn, table.rows, table.points)
         household_store.keep_known_base_categories(conn)
         unplaced = household_store.resolve_counties(conn)
-        found = _counties(conn, table.rows, path.name, mixed_counties)
+        found = _counties(conn, table.rows, path.name, mixed_counties, scope)
         refuse(path.name, [_no_county(row, code) for row, code in unplaced])
         # New rows are written already assigned; updated ones are put right afterwards.
         assignment.assign_staged(conn, household_store.STAGED)
@@ -63,11 +64,14 @@ def import_households(
     }
 
 
-def _counties(conn: psycopg.Connection, rows: pd.DataFrame, source: str, mixed: bool) -> list[str]:
-    """The file's counties (from each row's group, code or staged place); one unless `mixed`."""
+def _counties(
+    conn: psycopg.Connection, rows: pd.DataFrame, source: str, mixed: bool, scope: Scope
+) -> list[str]:
+    """The file's counties (from each row's group, code or staged place); one unless `mixed`,
+    each inside `scope`."""
     named = rows[[ROW, "code", "declared_group"]].itertuples(index=False, name=None)
     placed = counties.of_household_file(conn, named, household_store.STAGED)
-    return counties.one_county(source, placed, mixed=mixed)
+    return counties.one_county(source, placed, mixed=mixed, scope=scope)
 
 
 def require_grid(conn: psycopg.Connection, source: str) -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 import psycopg
 
+from gridmap.access.accounts import EVERYTHING, Scope
 from gridmap.core import clock
 from gridmap.core.config import Config
 from gridmap.fieldwork.visits import outside_worker
@@ -22,7 +23,7 @@ from gridmap.store import worker_history
 def import_workers(
     conn: psycopg.Connection, path: Path, crs_name: str | None = None, *,
     max_unpacked_mb: int = Config.upload_max_unpacked_mb, timezone: str = Config.timezone,
-    mixed_counties: bool = False,
+    mixed_counties: bool = False, scope: Scope = EVERYTHING,
 ) -> dict:  # fmt: skip
     """Import a worker file in one transaction, keeping the history of groups and status.
 
@@ -33,7 +34,8 @@ def import_workers(
     "updated", "unchanged", "groups_added", "groups_removed"}, the last two counting today's
     links. Raises BadInput, writing nothing, when any row is wrong, dated in the future or
     names a group that is not in the current grid, when the rows span several counties
-    without `mixed_counties`, or when the file would unpack to more than `max_unpacked_mb` MB.
+    without `mixed_counties`, or when the file would unpack to more than `max_unpacked_mb` MB;
+    raises Forbidden when a row lies in a county outside `scope`.
     """
     table = people_io.read_workers(path, crs_name, max_unpacked_mb=max_unpacked_mb)
     today = clock.today(timezone)
@@ -43,7 +45,7 @@ def import_workers(
     rows.loc[rows["since"].isna() & rows["until"].isna(), "since"] = today
     groups = {"added": 0, "removed": 0}
     with conn.transaction():
-        found = _worker_counties(conn, table, path.name, mixed_counties)
+        found = _worker_counties(conn, table, path.name, mixed_counties, scope)
         people_store.stage_workers(conn, rows, table.homes, table.groups)
         if table.groups is not None:
             refuse(
@@ -75,13 +77,14 @@ def import_workers(
 
 
 def _worker_counties(
-    conn: psycopg.Connection, table: people_io.Workers, source: str, mixed: bool
+    conn: psycopg.Connection, table: people_io.Workers, source: str, mixed: bool, scope: Scope
 ) -> list[str]:
     """The counties of the workers' groups (a row without any: the stored worker's)."""
     rows = zip(table.rows[ROW], table.rows["code"], strict=True)
     groups = table.groups
     named = [] if groups is None else zip(groups[ROW], groups["group_code"], strict=True)
-    return counties.one_county(source, counties.of_workers(conn, rows, named), mixed=mixed)
+    found = counties.of_workers(conn, rows, named)
+    return counties.one_county(source, found, mixed=mixed, scope=scope)
 
 
 def _future_dates(rows: pd.DataFrame, today: date) -> list[str]:
@@ -98,6 +101,7 @@ def _future_dates(rows: pd.DataFrame, today: date) -> list[str]:
 def import_contacts(
     conn: psycopg.Connection, path: Path, timezone: str = "Asia/Shanghai", *,
     max_unpacked_mb: int = Config.upload_max_unpacked_mb, mixed_counties: bool = False,
+    scope: Scope = EVERYTHING,
 ) -> dict:  # fmt: skip
     """Import assistance contacts and their links to households, in one transaction.
 
@@ -110,8 +114,9 @@ def import_contacts(
     "pairings_closed"}, the counties those of the households. Raises BadInput, writing
     nothing, when any row is wrong, names an unknown household or a link that does not exist,
     or gives a household two contacts starting the same day, when the households span several
-    counties without `mixed_counties`, or when the file would unpack to more than
-    `max_unpacked_mb` MB.
+    counties without `mixed_counties` or one contact's do (even with it), or when the file
+    would unpack to more than `max_unpacked_mb` MB; raises Forbidden when a household lies in
+    a county outside `scope`.
     """
     table = people_io.read_contacts(path, max_unpacked_mb=max_unpacked_mb)
     pairings = table.pairings.assign(since=table.pairings["since"].astype(object))
@@ -121,10 +126,11 @@ def import_contacts(
     with conn.transaction():
         named = zip(pairings[ROW], pairings["household_code"], strict=True)
         found = counties.one_county(
-            path.name, counties.of_households(conn, named), mixed=mixed_counties
+            path.name, counties.of_households(conn, named), mixed=mixed_counties, scope=scope
         )
         contact_store.stage_contacts(conn, table.rows, pairings)
         refuse(path.name, _unknown_households(conn, "incoming_pairing", "contact's household"))
+        refuse(path.name, _contacts_across_counties(conn))
         refuse(path.name, _endings_without_link(conn))
         refuse(path.name, _clashes(conn))
         created, updated = contact_store.upsert_contacts(conn, table.supplied)
@@ -136,6 +142,17 @@ def import_contacts(
         "pairings_existing": len(pairings) - added,
         "pairings_closed": closed,
     }
+
+
+def _contacts_across_counties(conn: psycopg.Connection) -> list[str]:
+    # A contact belongs to one county, as its households do: its links could not point at it.
+    return [
+        f"row {row}: contact {contact} is given households in {len(found)} counties, "
+        + ", ".join(f"{county} ({', '.join(codes)})" for county, codes in found)
+        + "; a contact assists households of one county: list each county's households under "
+        "a contact code of that county"
+        for row, contact, found in contact_store.contacts_across_counties(conn)
+    ]
 
 
 def _endings_without_link(conn: psycopg.Connection) -> list[str]:
@@ -159,6 +176,7 @@ def import_visits(
     conn: psycopg.Connection, path: Path, timezone: str = "Asia/Shanghai", *,
     checkin_max_m: float = Config.checkin_max_m, recorded_by: str | None = None,
     max_unpacked_mb: int = Config.upload_max_unpacked_mb, mixed_counties: bool = False,
+    scope: Scope = EVERYTHING,
 ) -> dict:  # fmt: skip
     """Record visits in one transaction and move the households' last visit dates forward.
 
@@ -169,13 +187,14 @@ def import_visits(
     columns. Raises BadInput, writing nothing, when any row is wrong, names an unknown
     household, a grid worker of another township as the visitor, or an inspection plan that is
     not open, when the households span several counties without `mixed_counties`, or when the
-    file would unpack to more than `max_unpacked_mb` MB.
+    file would unpack to more than `max_unpacked_mb` MB; raises Forbidden when a household
+    lies in a county outside `scope`.
     """
     table = people_io.read_visits(path, timezone, max_unpacked_mb=max_unpacked_mb)
     with conn.transaction():
         named = zip(table.rows[ROW], table.rows["household_code"], strict=True)
         found = counties.one_county(
-            path.name, counties.of_households(conn, named), mixed=mixed_counties
+            path.name, counties.of_households(conn, named), mixed=mixed_counties, scope=scope
         )
         people_store.stage_visits(conn, table.rows)
         refuse(path.name, _unknown_households(conn, "incoming_visit", "visited household"))

@@ -53,9 +53,10 @@ class ImportOptions:
 
 Runner = Callable[[psycopg.Connection, Path, Config, Actor, ImportOptions], dict]
 #: The import of each kind, for `gridmap import …` and /admin/import alike; visits are recorded
-#: by the importing account (on the command line, the operating-system user).
+#: by the importing account (on the command line, the operating-system user), and no row may
+#: lie in a county outside its scope.
 RUNNERS: dict[str, Runner] = {
-    "grids": lambda conn, path, cfg, _actor, opts: grids.import_grid_file(
+    "grids": lambda conn, path, cfg, actor, opts: grids.import_grid_file(
         conn,
         path,
         crs_name=opts.crs_name,
@@ -63,8 +64,9 @@ RUNNERS: dict[str, Runner] = {
         max_unpacked_mb=cfg.upload_max_unpacked_mb,
         at=None if opts.effective is None else clock.start_of_day(opts.effective, cfg.timezone),
         mixed_counties=opts.mixed_counties,
+        scope=actor.scope,
     ),  # fmt: skip
-    "households": lambda conn, path, cfg, _actor, opts: households.import_households(
+    "households": lambda conn, path, cfg, actor, opts: households.import_households(
         conn,
         path,
         opts.crs_name,
@@ -72,21 +74,24 @@ RUNNERS: dict[str, Runner] = {
         effective=opts.effective,
         timezone=cfg.timezone,
         mixed_counties=opts.mixed_counties,
+        scope=actor.scope,
     ),  # fmt: skip
-    "workers": lambda conn, path, cfg, _actor, opts: people.import_workers(
+    "workers": lambda conn, path, cfg, actor, opts: people.import_workers(
         conn,
         path,
         opts.crs_name,
         max_unpacked_mb=cfg.upload_max_unpacked_mb,
         timezone=cfg.timezone,
         mixed_counties=opts.mixed_counties,
+        scope=actor.scope,
     ),  # fmt: skip
-    "contacts": lambda conn, path, cfg, _actor, opts: people.import_contacts(
+    "contacts": lambda conn, path, cfg, actor, opts: people.import_contacts(
         conn,
         path,
         cfg.timezone,
         max_unpacked_mb=cfg.upload_max_unpacked_mb,
         mixed_counties=opts.mixed_counties,
+        scope=actor.scope,
     ),  # fmt: skip
     "visits": lambda conn, path, cfg, actor, opts: people.import_visits(
         conn,
@@ -96,26 +101,30 @@ RUNNERS: dict[str, Runner] = {
         recorded_by=actor.username,
         max_unpacked_mb=cfg.upload_max_unpacked_mb,
         mixed_counties=opts.mixed_counties,
+        scope=actor.scope,
     ),
-    "monitoring": lambda conn, path, cfg, _actor, opts: monitoring.import_monitoring(
+    "monitoring": lambda conn, path, cfg, actor, opts: monitoring.import_monitoring(
         conn,
         path,
         cfg.timezone,
         max_unpacked_mb=cfg.upload_max_unpacked_mb,
         mixed_counties=opts.mixed_counties,
+        scope=actor.scope,
     ),  # fmt: skip
-    "projects": lambda conn, path, cfg, _actor, opts: projects.import_projects(
+    "projects": lambda conn, path, cfg, actor, opts: projects.import_projects(
         conn,
         path,
         opts.crs_name,
         max_unpacked_mb=cfg.upload_max_unpacked_mb,
         mixed_counties=opts.mixed_counties,
+        scope=actor.scope,
     ),  # fmt: skip
-    "pairings": lambda conn, path, cfg, _actor, opts: projects.import_pairings(
+    "pairings": lambda conn, path, cfg, actor, opts: projects.import_pairings(
         conn,
         path,
         max_unpacked_mb=cfg.upload_max_unpacked_mb,
         mixed_counties=opts.mixed_counties,
+        scope=actor.scope,
     ),  # fmt: skip
 }
 
@@ -157,7 +166,8 @@ def import_upload(
     data: bytes, mixed_counties: bool = False,
 ) -> dict:  # fmt: skip
     """Run the import of `kind` on an uploaded file; refuse wrong types, too much unpacked, too
-    many rows, and rows of several counties unless `mixed_counties`.
+    many rows, rows of several counties unless `mixed_counties`, and rows of a county outside
+    the actor's scope (Forbidden, before anything is written).
 
     Zip-based files (XLSX, zipped Shapefiles) are measured before anything unpacks them.
     """

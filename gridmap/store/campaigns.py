@@ -11,19 +11,20 @@ from gridmap.store.coverage import households_on
 from gridmap.store.scoping import level_params, prefix_filter, prefix_params
 
 _CAMPAIGN_KEYS = (
-    "id", "name", "starts_on", "ends_on", "scope_codes", "categories", "created_by", "created_at",
+    "id", "county_code", "name", "starts_on", "ends_on", "scope_codes", "categories",
+    "created_by", "created_at",
 )  # fmt: skip
 _CAMPAIGN_COLUMNS = sql.SQL(", ").join(sql.Identifier(k) for k in _CAMPAIGN_KEYS)
 #: A campaign an account with the code prefixes %(viewer)s sees (gridmap.campaigns.visible_to):
-#: every one for NULL, none for an empty list, else those over the whole county and those with
-#: a unit inside, or containing, one of the prefixes.
+#: every one for NULL, none for an empty list, else those with a unit of their area (their
+#: units, or their county when they name none) inside, or containing, one of the prefixes.
 _VISIBLE = sql.SQL(
-    "(%(viewer)s::text[] IS NULL OR (cardinality(%(viewer)s::text[]) > 0 "
-    "AND (cardinality(scope_codes) = 0 OR EXISTS (SELECT 1 FROM unnest(scope_codes) c "
-    "CROSS JOIN unnest(%(viewer)s::text[]) p WHERE starts_with(c, p) OR starts_with(p, c)))))"
+    "(%(viewer)s::text[] IS NULL OR EXISTS (SELECT 1 FROM unnest(CASE WHEN "
+    "cardinality(scope_codes) = 0 THEN ARRAY[county_code] ELSE scope_codes END) c "
+    "CROSS JOIN unnest(%(viewer)s::text[]) p WHERE starts_with(c, p) OR starts_with(p, c)))"
 )
-#: A campaign's target households (alias h) within the viewer's prefixes; an empty list of
-#: campaign units or categories means every one.
+#: A campaign's target households (alias h) within the viewer's prefixes, under the patterns
+#: of the campaign's area; an empty list of categories means every one.
 _TARGETS = sql.SQL(
     "h.status = 'active' AND (cardinality(%(c_patterns)s::text[]) = 0 "
     "OR h.unit_code LIKE ANY(%(c_patterns)s::text[])) "
@@ -40,13 +41,12 @@ _VISITED = sql.SQL(
 
 
 def insert_campaign(conn: psycopg.Connection, values: dict) -> int:
-    """Store a campaign (name, starts_on, ends_on, scope_codes, categories, created_by) in the
-    county of its scope (a campaign over the whole grid: the only or first county)."""
+    """Store a campaign (county_code, name, starts_on, ends_on, scope_codes, categories,
+    created_by)."""
     row = conn.execute(
         "INSERT INTO campaign (county_code, name, starts_on, ends_on, scope_codes, categories, "
-        "created_by) SELECT coalesce(left((%(scope_codes)s::text[])[1], 6), "
-        "(SELECT min(county_code) FROM unit_version)), %(name)s, %(starts_on)s, %(ends_on)s, "
-        "%(scope_codes)s, %(categories)s, %(created_by)s RETURNING id",
+        "created_by) VALUES (%(county_code)s, %(name)s, %(starts_on)s, %(ends_on)s, "
+        "%(scope_codes)s, %(categories)s, %(created_by)s) RETURNING id",
         values,
     ).fetchone()
     assert row is not None
@@ -84,7 +84,8 @@ def _params(
 ) -> dict:
     return {
         **status,
-        "c_patterns": [code + "%" for code in campaign["scope_codes"]],
+        # A campaign naming no unit covers its county.
+        "c_patterns": [code + "%" for code in campaign["scope_codes"] or [campaign["county_code"]]],
         "categories": list(campaign["categories"]),
         "window_start": window[0],
         "window_end": window[1],

@@ -37,6 +37,24 @@ UPDATE incoming_contact c SET county_code = coalesce(
 """
 
 
+def contacts_across_counties(conn: psycopg.Connection) -> list[tuple[int, str, list[tuple]]]:
+    """(first row, contact, [(county, [household codes])]) of each staged contact whose
+    households lie in several counties, by row."""
+    rows = conn.execute(
+        "SELECT DISTINCT p.contact_code, h.county_code, p.household_code, "
+        "min(p.file_row) OVER (PARTITION BY p.contact_code) "
+        "FROM incoming_pairing p JOIN household h ON h.code = p.household_code "
+        "WHERE p.contact_code IN (SELECT q.contact_code FROM incoming_pairing q "
+        "  JOIN household k ON k.code = q.household_code GROUP BY q.contact_code "
+        "  HAVING count(DISTINCT k.county_code) > 1) "
+        "ORDER BY 4, 1, 2, 3"
+    ).fetchall()
+    found: dict[tuple[int, str], dict[str, list[str]]] = {}
+    for contact, county, household, row in rows:
+        found.setdefault((row, contact), {}).setdefault(county, []).append(household)
+    return [(row, contact, list(by_county.items())) for (row, contact), by_county in found.items()]
+
+
 def upsert_contacts(conn: psycopg.Connection, supplied: Sequence[str]) -> tuple[int, int]:
     """Write the staged contacts by county and code; existing ones get only the `supplied`
     columns."""

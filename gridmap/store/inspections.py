@@ -1,5 +1,8 @@
 """Inspection plans and the places they sample from: townships, monitored households,
-unstaffed groups, villages by visit rate and (when that table exists) funded projects."""
+unstaffed groups, villages by visit rate and (when that table exists) funded projects.
+
+A plan covers one county: the places are read from one county (`county`; None reads every
+county) and plans are listed and read within the counties an account sees."""
 
 from __future__ import annotations
 
@@ -19,28 +22,41 @@ _MONITORED_LOCATED = sql.SQL("(h.monitored OR h.risk_eliminated) AND h.geom IS N
 PROJECT_COLUMNS = ("code", "name", "status", "geom", "village_code")
 
 
-def townships(conn: psycopg.Connection) -> list[tuple[str, str]]:
-    """Code and name of every current township, by code."""
-    rows = conn.execute(
+def _in_county(column: str) -> sql.Composed:
+    """A predicate keeping the rows whose unit code in `column` lies in %(county)s (NULL:
+    every county)."""
+    return sql.SQL("(%(county)s::text IS NULL OR starts_with({}, %(county)s::text))").format(
+        sql.Identifier(*column.split("."))
+    )
+
+
+def townships(conn: psycopg.Connection, county: str | None = None) -> list[tuple[str, str]]:
+    """Code and name of every current township (of `county`), by code."""
+    query = sql.SQL(
         "SELECT code, name FROM unit_version WHERE valid_to IS NULL AND level = %(township)s "
-        "ORDER BY code",
-        level_params(),
-    ).fetchall()
+        "AND {} ORDER BY code"
+    ).format(_in_county("code"))
+    rows = conn.execute(query, {**level_params(), "county": county}).fetchall()
     return [(r[0], r[1]) for r in rows]
 
 
-def default_seat(conn: psycopg.Connection) -> tuple[float, float] | None:
-    """Label point of the first township's first village (the seat), else of the first unit."""
-    row = conn.execute(
+def default_seat(conn: psycopg.Connection, county: str | None = None) -> tuple[float, float] | None:
+    """Label point of the first township's first village (the seat), else of the first unit
+    (of `county`)."""
+    query = sql.SQL(
         "SELECT ST_X(label), ST_Y(label) FROM unit_version WHERE valid_to IS NULL "
-        "AND level <= %(village)s ORDER BY level DESC, code LIMIT 1",
-        level_params(),
-    ).fetchone()
+        "AND level <= %(village)s AND {} ORDER BY level DESC, code LIMIT 1"
+    ).format(_in_county("code"))
+    row = conn.execute(query, {**level_params(), "county": county}).fetchone()
     return (float(row[0]), float(row[1])) if row else None
 
 
-def monitored_households(conn: psycopg.Connection, params: dict) -> list[dict]:
-    """Located monitored households in a township, with the flags that weigh them."""
+def monitored_households(
+    conn: psycopg.Connection, params: dict, county: str | None = None
+) -> list[dict]:
+    """Located monitored households in a township (of `county`), with the flags that weigh
+    them."""
+    in_county = _in_county("h.unit_code")
     query = sql.SQL(
         "SELECT s.code, left(s.unit_code, {township}), NOT s.risk_eliminated, "
         "s.visit_status IN ('overdue', 'never'), NOT EXISTS ("
@@ -53,34 +69,38 @@ def monitored_households(conn: psycopg.Connection, params: dict) -> list[dict]:
         "LEFT JOIN unit_version v ON v.code = left(s.unit_code, {village}) AND v.valid_to IS NULL "
         "WHERE length(s.unit_code) >= {township} ORDER BY s.code"
     ).format(
-        status_query(params, _MONITORED_LOCATED),
+        status_query(params, sql.SQL("{} AND {}").format(_MONITORED_LOCATED, in_county)),
         township=code_length(vocab.TOWNSHIP),
         village=code_length(vocab.VILLAGE),
     )
     keys = ("code", "township", "at_risk", "overdue", "no_contact", "lon", "lat", "address",
             "head_name", "place")  # fmt: skip
-    return [dict(zip(keys, r, strict=True)) for r in conn.execute(query, params).fetchall()]
+    rows = conn.execute(query, {**params, "county": county}).fetchall()
+    return [dict(zip(keys, r, strict=True)) for r in rows]
 
 
-def unstaffed_groups(conn: psycopg.Connection) -> list[dict]:
-    """Current villager groups with active households and no active worker."""
-    rows = conn.execute(
+def unstaffed_groups(conn: psycopg.Connection, county: str | None = None) -> list[dict]:
+    """Current villager groups (of `county`) with active households and no active worker."""
+    query = sql.SQL(
         "SELECT u.code, concat(v.name, u.name), ST_X(u.label), ST_Y(u.label), count(*) "
         "FROM unit_version u JOIN household h ON h.unit_code = u.code AND h.status = 'active' "
         "LEFT JOIN unit_version v ON v.code = u.parent_code AND v.valid_to IS NULL "
-        "WHERE u.valid_to IS NULL AND u.level = %(group)s AND NOT EXISTS ("
+        "WHERE u.valid_to IS NULL AND u.level = %(group)s AND {} AND NOT EXISTS ("
         "  SELECT 1 FROM worker_group wg JOIN worker w "
         "  ON w.county_code = wg.county_code AND w.code = wg.worker_code "
         "  WHERE wg.group_code = u.code AND w.status = 'active') "
-        "GROUP BY u.code, u.name, v.name, u.label ORDER BY u.code",
-        level_params(),
-    ).fetchall()
+        "GROUP BY u.code, u.name, v.name, u.label ORDER BY u.code"
+    ).format(_in_county("u.code"))
+    rows = conn.execute(query, {**level_params(), "county": county}).fetchall()
     keys = ("code", "name", "lon", "lat", "households")
     return [dict(zip(keys, r, strict=True)) for r in rows]
 
 
-def lowest_visit_villages(conn: psycopg.Connection, params: dict, limit: int) -> list[dict]:
-    """The `limit` current villages with the lowest share of households visited in time."""
+def lowest_visit_villages(
+    conn: psycopg.Connection, params: dict, limit: int, county: str | None = None
+) -> list[dict]:
+    """The `limit` current villages (of `county`) with the lowest share of households visited
+    in time."""
     query = sql.SQL(
         "WITH rates AS (SELECT left(s.unit_code, {village}) AS village, count(*) AS households, "
         "  count(*) FILTER (WHERE s.visit_status NOT IN ('never', 'overdue')) AS visited "
@@ -89,12 +109,12 @@ def lowest_visit_villages(conn: psycopg.Connection, params: dict, limit: int) ->
         "FROM rates r JOIN unit_version u ON u.code = r.village AND u.valid_to IS NULL "
         "ORDER BY r.visited::float8 / r.households, u.code LIMIT %(limit)s"
     ).format(
-        status=status_query(params),
+        status=status_query(params, _in_county("h.unit_code")),
         village=code_length(vocab.VILLAGE),
         group=code_length(vocab.GROUP),
     )
     keys = ("code", "name", "lon", "lat", "households", "visited")
-    rows = conn.execute(query, {**params, "limit": limit}).fetchall()
+    rows = conn.execute(query, {**params, "limit": limit, "county": county}).fetchall()
     return [dict(zip(keys, r, strict=True)) for r in rows]
 
 
@@ -108,43 +128,46 @@ def has_projects(conn: psycopg.Connection) -> bool:
     return bool(row and row[0] == len(PROJECT_COLUMNS))
 
 
-def projects_in_progress(conn: psycopg.Connection, statuses: list[str]) -> list[dict]:
-    """Projects whose status is one of `statuses`: at their site, else their village's label."""
+def projects_in_progress(
+    conn: psycopg.Connection, statuses: list[str], county: str | None = None
+) -> list[dict]:
+    """Projects (of `county`) whose status is one of `statuses`: at their site, else their
+    village's label."""
     # A project known only by its village code (employment and public-job projects mostly
     # have no site) is placed at the village's label point, as the projects map shows it.
-    rows = conn.execute(
+    query = sql.SQL(
         "SELECT p.code::text, p.name::text, ST_X(p.pt), ST_Y(p.pt), p.village_code::text, "
         "  coalesce(p.village_name, '') "
         "FROM (SELECT pr.code, pr.name, pr.village_code, v.name AS village_name, "
         "  ST_PointOnSurface(coalesce(pr.geom::geometry, v.label)) AS pt FROM project pr "
         "  LEFT JOIN unit_version v ON v.code = pr.village_code AND v.valid_to IS NULL "
-        "  WHERE pr.status::text = ANY (%s)) p "
-        "WHERE p.pt IS NOT NULL ORDER BY p.code",
-        [statuses],
-    ).fetchall()
+        "  WHERE pr.status::text = ANY (%(statuses)s) AND {}) p "
+        "WHERE p.pt IS NOT NULL ORDER BY p.code"
+    ).format(_in_county("pr.village_code"))
+    rows = conn.execute(query, {"statuses": statuses, "county": county}).fetchall()
     keys = ("code", "name", "lon", "lat", "village", "village_name")
     return [dict(zip(keys, r, strict=True)) for r in rows]
 
 
-def save_plan(conn: psycopg.Connection, plan: dict, inputs: dict, created_by: str) -> int:
-    """Store a composed plan with its routes and stops; return its id."""
+def save_plan(
+    conn: psycopg.Connection, county: str, plan: dict, inputs: dict, created_by: str
+) -> int:
+    """Store a composed plan of `county` (whose places its stops are) with its routes and
+    stops; return its id."""
     summary = {k: plan[k] for k in SUMMARY_KEYS}
-    county = _plan_county(plan)
     row = conn.execute(
         "INSERT INTO inspection_plan (county_code, name, first_day, days, teams, hours, seed, "
-        "seat, inputs, summary, created_by) SELECT coalesce(%(county)s, (SELECT min(u.code) "
-        "FROM unit_version u WHERE u.valid_to IS NULL AND u.level = 1 AND ST_Covers(u.geom, "
-        "s.pt)), (SELECT min(county_code) FROM unit_version)), %(name)s, %(first_day)s, "
-        "%(days)s, %(teams)s, %(hours)s, %(seed)s, s.pt, %(inputs)s, %(summary)s, %(by)s "
-        "FROM (SELECT ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326) AS pt) s "
-        "RETURNING county_code, id",
+        "seat, inputs, summary, created_by) VALUES (%(county)s, %(name)s, %(first_day)s, "
+        "%(days)s, %(teams)s, %(hours)s, %(seed)s, "
+        "ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326), %(inputs)s, %(summary)s, %(by)s) "
+        "RETURNING id",
         {"county": county, "name": plan["name"], "first_day": plan["first_day"],
          "days": plan["days"], "teams": plan["teams"], "hours": plan["hours_per_day"],
          "seed": plan["seed"], "lon": plan["seat"]["lon"], "lat": plan["seat"]["lat"],
          "inputs": Jsonb(inputs), "summary": Jsonb(summary), "by": created_by},
     ).fetchone()  # fmt: skip
     assert row is not None
-    county, plan_id = row[0], int(row[1])
+    plan_id = int(row[0])
     with conn.cursor() as cur:
         cur.executemany(
             "INSERT INTO inspection_route (county_code, plan_id, team, day, hours, km, back) "
@@ -154,12 +177,6 @@ def save_plan(conn: psycopg.Connection, plan: dict, inputs: dict, created_by: st
         )  # fmt: skip
         cur.executemany(_INSERT_STOP, [(county, *r) for r in _stop_rows(plan_id, plan)])
     return plan_id
-
-
-def _plan_county(plan: dict) -> str | None:
-    """The county of a plan's stops (a plan covers one county), None when it has none."""
-    stops = [s for r in plan["routes"] for s in r["stops"]] + list(plan["dropped"])
-    return vocab.county_of(stops[0]["township"]) if stops else None
 
 
 SUMMARY_KEYS = ("townships_without_candidates", "unreachable_candidates", "objective",
@@ -194,16 +211,16 @@ def _stop_rows(plan_id: int, plan: dict) -> list[tuple]:
 def plan_header(conn: psycopg.Connection, plan_id: int) -> dict | None:
     """A plan's inputs and summary, or None."""
     row = conn.execute(
-        "SELECT id, name, first_day, days, teams, hours::float8, seed, ST_X(seat), ST_Y(seat), "
-        "inputs, summary, created_by, created_at, closed_at, closed_by, "
-        "(SELECT count(*) FROM visit v WHERE v.plan_id = p.id) "
-        "FROM inspection_plan p WHERE id = %s",
+        "SELECT id, county_code, name, first_day, days, teams, hours::float8, seed, ST_X(seat), "
+        "ST_Y(seat), inputs, summary, created_by, created_at, closed_at, closed_by, "
+        "(SELECT count(*) FROM visit v WHERE v.county_code = p.county_code "
+        "AND v.plan_id = p.id) FROM inspection_plan p WHERE id = %s",
         [plan_id],
     ).fetchone()
     if row is None:
         return None
-    keys = ("id", "name", "first_day", "days", "teams", "hours_per_day", "seed", "lon", "lat",
-            "inputs", "summary", "created_by", "created_at", "closed_at", "closed_by",
+    keys = ("id", "county", "name", "first_day", "days", "teams", "hours_per_day", "seed", "lon",
+            "lat", "inputs", "summary", "created_by", "created_at", "closed_at", "closed_by",
             "visits")  # fmt: skip
     return dict(zip(keys, row, strict=True))
 
@@ -232,15 +249,20 @@ def plan_stops(conn: psycopg.Connection, plan_id: int) -> list[dict]:
     return [dict(zip(keys, r, strict=True)) for r in rows]
 
 
-def list_plans(conn: psycopg.Connection, limit: int = 200) -> list[dict]:
-    """Plans newest first: id, name, dates, teams, who made them and their totals."""
+def list_plans(
+    conn: psycopg.Connection, prefixes: list[str] | None, limit: int = 200
+) -> list[dict]:
+    """Plans of the counties the code `prefixes` touch (None: every county), newest first: id,
+    county, name, dates, teams, who made them and their totals."""
     rows = conn.execute(
-        "SELECT id, name, first_day, days, teams, hours::float8, created_by, created_at, "
-        "summary -> 'totals', closed_at, closed_by FROM inspection_plan "
-        "ORDER BY id DESC LIMIT %s",
-        [limit],
+        "SELECT id, county_code, name, first_day, days, teams, hours::float8, created_by, "
+        "created_at, summary -> 'totals', closed_at, closed_by FROM inspection_plan "
+        "WHERE %(viewer)s::text[] IS NULL OR EXISTS (SELECT 1 FROM unnest(%(viewer)s::text[]) p "
+        "WHERE starts_with(county_code, p) OR starts_with(p, county_code)) "
+        "ORDER BY id DESC LIMIT %(limit)s",
+        {"viewer": prefixes, "limit": limit},
     ).fetchall()
-    keys = ("id", "name", "first_day", "days", "teams", "hours_per_day", "created_by",
+    keys = ("id", "county", "name", "first_day", "days", "teams", "hours_per_day", "created_by",
             "created_at", "totals", "closed_at", "closed_by")  # fmt: skip
     return [dict(zip(keys, r, strict=True)) for r in rows]
 

@@ -31,7 +31,7 @@ from flask_login import LoginManager, UserMixin, current_user, login_user, logou
 from gridmap.access import accounts, audit, counties
 from gridmap.access.accounts import Actor, LoginRefused
 from gridmap.core import clock, vocab
-from gridmap.core.db import scope_for_transaction, set_scope
+from gridmap.core.db import enter_scope, scope_for_transaction
 from gridmap.web import params
 from gridmap.web.context import config, db
 
@@ -132,7 +132,7 @@ def _require_login() -> Any:
     session["seen"] = time.time()
     # The second lock behind the store's scoping: row-level security shows the request's
     # connection only what the account may see.
-    set_scope(db(), current_user.scope.prefixes)
+    enter_scope(db(), config(), current_user.scope.prefixes)
     return None
 
 

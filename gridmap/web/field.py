@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -9,6 +10,7 @@ from flask import Blueprint, Response, abort, jsonify, redirect, render_template
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from gridmap.access.accounts import Actor
 from gridmap.core import clock, vocab
 from gridmap.core.errors import BadInput, GridmapError
 from gridmap.fieldwork import campaign_input, campaigns, monitoring, visits
@@ -100,23 +102,32 @@ def reject_visit(visit_id: int) -> Any:
 # --- campaigns ----------------------------------------------------------------------------
 
 
+def _campaign_actor(campaign_id: int) -> Actor:
+    """The actor of one campaign's pages and API, seeing the campaign's county: the campaign
+    names it, as a unit would, so no choice is needed; ?county= still narrows, as on reports."""
+    county = campaigns.campaign_county(db(), campaign_id, current_actor().scope)
+    actor = report_actor(within=county)
+    return replace(actor, scope=campaigns.campaign_scope(db(), campaign_id, actor.scope))
+
+
 @bp.route("/campaigns", methods=["GET", "POST"])
 def campaigns_page() -> Any:
-    """The campaigns; administrators and reviewers create one here."""
+    """The campaigns of the chosen counties; administrators and reviewers create one here."""
     error, status = None, 200
+    actor = report_actor()  # the form posts back with the page's ?county=
     if request.method == "POST":
         if not current_user.may(vocab.CREATE_CAMPAIGNS):
             abort(403)
         try:
             campaign = campaign_input.parse_campaign(request.form, params.translated)
-            made = campaigns.add_campaign(db(), current_actor(), campaign)
+            made = campaigns.add_campaign(db(), actor, campaign, params.translated)
         except GridmapError as exc:
             error, status = exc.message, exc.status
         else:
             return redirect(url_for("field.campaign_page", campaign_id=made["id"]))
     return render_template(
         "campaigns.html", active="campaigns",
-        campaigns=campaigns.list_campaigns(db(), current_actor().scope),
+        campaigns=campaigns.list_campaigns(db(), actor.scope),
         can_create=current_user.may(vocab.CREATE_CAMPAIGNS), error=error, form=request.form,
         category_names=_category_names(),
     ), status  # fmt: skip
@@ -125,7 +136,8 @@ def campaigns_page() -> Any:
 @bp.get("/campaigns/<int:campaign_id>")
 def campaign_page(campaign_id: int) -> str:
     """One campaign: progress per township and village, a map of unvisited households."""
-    progress = campaigns.campaign_progress(db(), config(), campaign_id, current_actor().scope)
+    scope = _campaign_actor(campaign_id).scope
+    progress = campaigns.campaign_progress(db(), config(), campaign_id, scope)
     return render_template(
         "campaign.html", active="campaigns", progress=progress,
         units=[u for u in progress["units"] if u["level"] in (vocab.TOWNSHIP, vocab.VILLAGE)],
@@ -135,8 +147,8 @@ def campaign_page(campaign_id: int) -> str:
 
 @bp.get("/api/v1/campaigns")
 def list_campaigns() -> Any:
-    """The campaigns in the account's scope."""
-    return jsonify({"campaigns": campaigns.list_campaigns(db(), current_actor().scope)})
+    """The campaigns of the chosen counties in the account's scope."""
+    return jsonify({"campaigns": campaigns.list_campaigns(db(), report_actor().scope)})
 
 
 @bp.post("/api/v1/campaigns")
@@ -144,14 +156,16 @@ def list_campaigns() -> Any:
 def create_campaign() -> Any:
     """Create a campaign from JSON: name, from, to, scope (codes), categories."""
     campaign = campaign_input.parse_campaign(_json_body(), params.translated)
-    made = campaigns.add_campaign(db(), current_actor(), campaign)
+    # Units name the county; a campaign over a whole county needs ?county= (or its code).
+    actor = report_actor(within=next(iter(campaign.scope_codes), None))
+    made = campaigns.add_campaign(db(), actor, campaign, params.translated)
     return jsonify(made), 201
 
 
 @bp.get("/api/v1/campaigns/<int:campaign_id>/progress")
 def campaign_progress(campaign_id: int) -> Any:
     """Target and visited households per unit in scope (optionally one level)."""
-    scope = current_actor().scope
+    scope = _campaign_actor(campaign_id).scope
     found = campaigns.campaign_progress(db(), config(), campaign_id, scope, level=params.level())
     return jsonify(found)
 
@@ -159,7 +173,7 @@ def campaign_progress(campaign_id: int) -> Any:
 @bp.get("/api/v1/campaigns/<int:campaign_id>/unvisited")
 def campaign_unvisited(campaign_id: int) -> Any:
     """Target households in scope not yet visited, as GeoJSON (under `unit`)."""
-    scope = current_actor().scope
+    scope = _campaign_actor(campaign_id).scope
     unit = params.unit_code("unit")
     found = campaigns.unvisited_geojson(db(), config(), campaign_id, scope, unit)
     return jsonify(found)
@@ -168,7 +182,7 @@ def campaign_unvisited(campaign_id: int) -> Any:
 @bp.get("/api/v1/campaigns/<int:campaign_id>/visited")
 def campaign_visited(campaign_id: int) -> Any:
     """Target households in scope visited in the campaign, as GeoJSON (under `unit`)."""
-    scope = current_actor().scope
+    scope = _campaign_actor(campaign_id).scope
     unit = params.unit_code("unit")
     found = campaigns.visited_geojson(db(), config(), campaign_id, scope, unit)
     return jsonify(found)
@@ -178,7 +192,8 @@ def campaign_visited(campaign_id: int) -> Any:
 def campaign_unvisited_xlsx(campaign_id: int) -> Response:
     """The unvisited households (under `unit`), one sheet per village, as a download."""
     unit = params.unit_code("unit")
-    _campaign, rows = campaigns.unvisited_list(db(), config(), campaign_id, current_actor(), unit)
+    actor = _campaign_actor(campaign_id)
+    _campaign, rows = campaigns.unvisited_list(db(), config(), campaign_id, actor, unit)
     return download(unvisited_workbook(rows), f"campaign-{campaign_id}-{unit or 'all'}-todo.xlsx")
 
 

@@ -27,7 +27,7 @@ from gridmap.inspections import exports, plan, plan_input, sampling
 from gridmap.inspections.map import build_plan_map, day_dash, team_colour
 from gridmap.web import params
 from gridmap.web.api import download
-from gridmap.web.auth import current_actor
+from gridmap.web.auth import current_actor, report_actor
 from gridmap.web.context import config, db
 from gridmap.web.security import csp_nonce
 
@@ -54,8 +54,8 @@ def _form_defaults() -> dict:
 
 @bp.get("/inspections")
 def index() -> str:
-    """The plans made so far and the form for a new one."""
-    plans = plan.list_plans(db(), current_actor())
+    """The plans of the chosen county made so far and the form for a new one there."""
+    plans = plan.list_plans(db(), report_actor())
     return render_template("inspections.html", active="inspections", plans=plans,
                            form=_form_defaults(), error=None)  # fmt: skip
 
@@ -67,7 +67,9 @@ def create() -> Any:
     sources = request.form.getlist("sources")
     try:
         wanted = plan_input.plan_request(form, sources, params.translated)
-        made = plan.create_plan(db(), config(), wanted, current_actor(), today(config().timezone))
+        # The form posts to the page's ?county=: the plan samples that county.
+        made = plan.create_plan(db(), config(), wanted, report_actor(),
+                                today(config().timezone), params.wording)  # fmt: skip
     except GridmapError as exc:
         shown = {**_form_defaults(), **form, "sources": sources, "mandatory": "mandatory" in form}
         return render_template("inspections.html", active="inspections", plans=[], form=shown,
@@ -144,15 +146,17 @@ def route_file(plan_id: int, team: int, day: str, fmt: str) -> Response:
 
 @bp.get("/api/v1/inspections")
 def api_list() -> Any:
-    """The plans, newest first."""
-    return jsonify({"plans": plan.list_plans(db(), current_actor())})
+    """The plans of the chosen counties, newest first."""
+    return jsonify({"plans": plan.list_plans(db(), report_actor())})
 
 
 @bp.post("/api/v1/inspections")
 def api_create() -> Any:
-    """Make a plan from a JSON object with the form's fields (sources as a list)."""
+    """Make a plan of the chosen county (?county=) from a JSON object with the form's fields
+    (sources as a list)."""
     wanted = plan_input.plan_body(request.get_json(silent=True), params.translated)
-    made = plan.create_plan(db(), config(), wanted, current_actor(), today(config().timezone))
+    made = plan.create_plan(db(), config(), wanted, report_actor(), today(config().timezone),
+                            params.wording)  # fmt: skip
     return jsonify(made), 201
 
 
