@@ -382,3 +382,20 @@ def test_inspect_plan_and_list_take_the_county(run, tmp_path):
     assert {p["name"] for p in json.loads(out)["plans"]} == {"暗访 plan_a"}
     code, out, err = run("inspect", "list", "--county", B, "--json")
     assert {p["name"] for p in json.loads(out)["plans"]} == {"暗访 plan_b", "命令行暗访"}
+
+
+def test_an_inspection_visit_under_another_countys_plan_is_refused(writable):
+    url, clients = writable
+    plans = ids_of(url, "inspection_plan")
+    client = clients["inspector_ab"]
+    body = {"household": f"H{B}1", "kind": "inspection", "plan_id": plans["plan_a"],
+            "visitor": "W1", "visited_at": "2024-03-01T10:00:00+08:00"}  # fmt: skip
+    refused = client.post("/api/v1/visits", json=body)
+    assert refused.status_code == 404
+    assert refused.json["error"] == (
+        f"no inspection plan {plans['plan_a']} in the household's county"
+    )
+    with psycopg.connect(url) as conn:
+        assert conn.execute("SELECT count(*) FROM visit WHERE plan_id IS NOT NULL").fetchone() == (
+            0,
+        )

@@ -125,7 +125,8 @@ def test_recording_is_refused_without_an_open_plan_or_by_other_roles(county):
     assert routine.status_code == 400
     assert "only inspection visits name a plan" in routine.json["error"]
     assert (
-        inspect_h2(clients, plan_id + 1000).json["error"] == f"no inspection plan {plan_id + 1000}"
+        inspect_h2(clients, plan_id + 1000).json["error"]
+        == f"no inspection plan {plan_id + 1000} in the household's county"
     )
     assert post(clients["admin"], f"/api/v1/inspections/{plan_id}/close", {}).status_code == 200
     closed = inspect_h2(clients, plan_id)
@@ -214,7 +215,7 @@ def test_imported_inspection_visits_name_an_open_plan(county, tmp_path: Path):
     ]
     unknown = [["H1", "W1", when, "暗访", "99999"]]
     assert refused(config, write_csv(tmp_path / "u.csv", unknown, headers)) == [
-        "row 2: inspection plan 99999 does not exist; fix the plan (暗访计划)"
+        "row 2: inspection plan 99999 does not exist in the household's county; fix the plan (暗访计划)"
     ]
     post(clients["inspector"], f"/api/v1/inspections/{plan_id}/close", {})
     late = write_csv(tmp_path / "late.csv", [["H1", "W1", when, "暗访", str(plan_id)]], headers)

@@ -48,16 +48,17 @@ def check_role(actor: Actor, kind: str) -> None:
                          "record this visit as routine or campaign")  # fmt: skip
 
 
-def check_plan(conn: psycopg.Connection, kind: str, plan_id: int | None) -> None:
-    """Refuse an inspection visit without a plan or under an unknown or closed plan."""
+def check_plan(conn: psycopg.Connection, kind: str, plan_id: int | None, household: str) -> None:
+    """Refuse an inspection visit without a plan or under an unknown or closed plan (a plan of
+    another county than the household's is unknown)."""
     if kind != vocab.INSPECTION_VISIT:
         return
     if plan_id is None:
         raise BadInput("an inspection visit must name its plan: give plan_id, the number of "
                        "the open inspection plan it was made under")  # fmt: skip
-    is_open = plan_store.plan_is_open(conn, plan_id)
+    is_open = plan_store.plan_is_open(conn, plan_id, household)
     if is_open is None:
-        raise NotFound(f"no inspection plan {plan_id}")
+        raise NotFound(f"no inspection plan {plan_id} in the household's county")
     if not is_open:
         raise Conflict(f"inspection plan {plan_id} is closed and takes no more visits; "
                        "record the visit under an open plan")  # fmt: skip
@@ -91,7 +92,7 @@ def record_visit(
         if not visit_store.household_in_scope(conn, visit.household, prefixes_of(actor.scope)):
             raise NotFound(f"no household {visit.household}")
         check_township(conn, visit.visitor, visit.household)
-        check_plan(conn, visit.kind, visit.plan_id)
+        check_plan(conn, visit.kind, visit.plan_id, visit.household)
         values = {**asdict(visit), "recorded_by": actor.username, "hidden": hidden}
         stored = visit_store.insert_visit(conn, values, config.checkin_max_m)
         if stored is None:

@@ -226,7 +226,11 @@ def _foreign_visitors(conn: psycopg.Connection) -> list[str]:
 def _unusable_plans(conn: psycopg.Connection) -> list[str]:
     return [
         f"row {row}: inspection plan {plan} "
-        + ("is closed and takes no more visits" if known else "does not exist")
+        + (
+            "is closed and takes no more visits"
+            if known
+            else "does not exist in the household's county"
+        )
         + "; fix the plan (暗访计划)"
         for row, plan, known in people_store.unusable_plans(conn)
     ]

@@ -267,12 +267,15 @@ def list_plans(
     return [dict(zip(keys, r, strict=True)) for r in rows]
 
 
-def plan_is_open(conn: psycopg.Connection, plan_id: int) -> bool | None:
-    """Whether plan `plan_id` is open (None: no such plan), holding it open until commit."""
+def plan_is_open(conn: psycopg.Connection, plan_id: int, household: str) -> bool | None:
+    """Whether plan `plan_id` of household `household`'s county is open (None: no such plan
+    there), holding it open until commit."""
     # FOR SHARE makes a concurrent close wait for this transaction, so no visit is stored
     # under a plan that closed in between and then stays hidden for good.
     row = conn.execute(
-        "SELECT closed_at IS NULL FROM inspection_plan WHERE id = %s FOR SHARE", [plan_id]
+        "SELECT closed_at IS NULL FROM inspection_plan WHERE id = %s AND county_code IN ("
+        "SELECT county_code FROM household WHERE code = %s) FOR SHARE",
+        [plan_id, household],
     ).fetchone()
     return None if row is None else bool(row[0])
 

@@ -140,7 +140,8 @@ def unusable_plans(conn: psycopg.Connection) -> list[tuple[int, int, bool]]:
     )
     rows = conn.execute(
         "SELECT s.file_row, s.plan_id, p.id IS NOT NULL FROM incoming_visit s "
-        "LEFT JOIN inspection_plan p ON p.id = s.plan_id "
+        "LEFT JOIN household h ON h.code = s.household_code "
+        "LEFT JOIN inspection_plan p ON p.county_code = h.county_code AND p.id = s.plan_id "
         "WHERE s.plan_id IS NOT NULL AND (p.id IS NULL OR p.closed_at IS NOT NULL) "
         "ORDER BY s.file_row"
     ).fetchall()
