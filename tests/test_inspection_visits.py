@@ -215,7 +215,8 @@ def test_imported_inspection_visits_name_an_open_plan(county, tmp_path: Path):
     ]
     unknown = [["H1", "W1", when, "暗访", "99999"]]
     assert refused(config, write_csv(tmp_path / "u.csv", unknown, headers)) == [
-        "row 2: inspection plan 99999 does not exist in the household's county; fix the plan (暗访计划)"
+        "row 2: inspection plan 99999 does not exist in the household's county; "
+        "fix the plan (暗访计划)"
     ]
     post(clients["inspector"], f"/api/v1/inspections/{plan_id}/close", {})
     late = write_csv(tmp_path / "late.csv", [["H1", "W1", when, "暗访", str(plan_id)]], headers)

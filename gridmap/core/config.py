@@ -43,6 +43,11 @@ class Config:
     #: A visit's check-in farther than this from the household is doubtful.
     checkin_max_m: float = 500.0
     statement_timeout_ms: int = 15000
+    #: The database roles the web app's connections switch to (SET ROLE): not the tables'
+    #: owner, so row-level security limits them to the request's scope (migration 0016). The
+    #: local role serves accounts that see less than a county (a township, a worker's groups).
+    web_db_role: str = "gridmap_web"
+    web_db_local_role: str = "gridmap_web_local"
     default_locale: str = "zh_Hans_CN"
     #: Password rules, lockout and idle timeout as graded-protection reviews expect.
     password_min_length: int = 10
