@@ -503,3 +503,16 @@ def test_one_worker_code_in_two_counties_is_two_workers(conn, tiny_county_file, 
         "GROUP BY w.county_code ORDER BY 1"
     ).fetchall()
     assert rows == [(A, [f"{A}100200001"]), (B, [f"{B}100200001"])]
+
+
+def test_an_import_reassigns_the_households_of_its_own_counties_only(conn, tiny_county_file,
+                                                                     tmp_path):  # fmt: skip
+    add_grid(conn, tiny_county_file)
+    add_grid(conn, write_county(B, tmp_path))
+    add_households(conn, [Household("HA", (500, 500))])
+    add_households(conn, [Household("HB", (SHIFT_M[B] + 500, 500))])
+    # Both lose their group behind the importer's back; an import into B puts B's right only.
+    conn.execute("UPDATE household SET unit_code = NULL")
+    add_households(conn, [Household("HB2", (SHIFT_M[B] + 600, 500))])
+    placed = dict(conn.execute("SELECT code, unit_code FROM household ORDER BY code").fetchall())
+    assert placed == {"HA": None, "HB": f"{B}100200001", "HB2": f"{B}100200001"}

@@ -80,7 +80,7 @@ def _after_grid_change(conn: psycopg.Connection, touched_codes: list[str]) -> in
     """Refresh the gaps around changed units and reassign households; return how many moved."""
     parents = {p for p in map(vocab.parent_of, touched_codes) if p is not None}
     gap_store.refresh_gaps(conn, sorted(parents | set(touched_codes)))
-    return assignment_store.assign_all(conn)
+    return assignment_store.assign_counties(conn, vocab.counties_of(touched_codes))
 
 
 def _require_parents(conn: psycopg.Connection, frame: gpd.GeoDataFrame, source: str) -> None:

@@ -50,7 +50,7 @@ def import_households(
         created, updated = household_store.upsert_households(conn, table.supplied)
         if "category" in table.supplied:
             household_store.open_listed_monitoring(conn)
-        assignment.assign_all(conn)
+        assignment.assign_counties(conn, household_store.staged_counties(conn))
         counts = household_store.staged_assignment_counts(conn)
     rows = len(table.rows)
     return {

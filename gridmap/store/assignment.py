@@ -59,6 +59,8 @@ _SCOPE_AREA = sql.SQL(
 ).format(area=sql.SQL("ST_GeomFromWKB(%(area)s, 4326)"))
 _UNITS_AREA = sql.SQL("u.geom && ST_GeomFromWKB(%(area)s, 4326)")
 _EVERYTHING = sql.SQL("true")
+_SCOPE_COUNTIES = sql.SQL("h.county_code = ANY(%(counties)s::text[])")
+_UNITS_COUNTIES = sql.SQL("u.county_code = ANY(%(counties)s::text[])")
 
 
 def _assign_query(table: str, scope: sql.Composable, units: sql.Composable) -> sql.Composed:
@@ -76,11 +78,16 @@ def assign_all(conn: psycopg.Connection) -> int:
 
 
 def assign_staged(conn: psycopg.Connection, table: str) -> int:
-    """Assign the rows of a staged household table before they are written (no rewrite)."""
-    # The polygon-driven join probes the staged points through an index, like household's.
-    conn.execute(sql.SQL("CREATE INDEX ON {} USING gist (geom)").format(sql.Identifier(table)))
+    """Assign the rows of a staged household table, staged with a GiST index on its points,
+    before they are written (no rewrite)."""
     conn.execute(sql.SQL("ANALYZE {}").format(sql.Identifier(table)))
     return conn.execute(_assign_query(table, _EVERYTHING, _EVERYTHING)).rowcount
+
+
+def assign_counties(conn: psycopg.Connection, counties: list[str]) -> int:
+    """Reassign the households of `counties` only (an import touches its own); return changes."""
+    query = _assign_query("household", _SCOPE_COUNTIES, _UNITS_COUNTIES)
+    return conn.execute(query, {"counties": counties}).rowcount
 
 
 def assign_within(conn: psycopg.Connection, area_wkb: bytes, codes: list[str]) -> int:

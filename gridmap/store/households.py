@@ -132,6 +132,19 @@ def stage_households(
     ]
     ordered = frame[[name for name, _ in _STAGE_COLUMNS]]
     stage_rows(conn, STAGED, _STAGE_COLUMNS, ordered.itertuples(index=False, name=None))
+    # The assignment probes the staged points through this index. Built before the staged
+    # rows are first updated: an index built after an update in the same transaction may not
+    # serve that transaction (PostgreSQL marks it to wait for older snapshots).
+    conn.execute(sql.SQL("CREATE INDEX ON {} USING gist (geom)").format(sql.Identifier(STAGED)))
+
+
+def staged_counties(conn: psycopg.Connection) -> list[str]:
+    """The counties of the staged households (resolve_counties first), in order."""
+    rows = conn.execute(
+        "SELECT DISTINCT county_code FROM incoming_household WHERE county_code IS NOT NULL "
+        "ORDER BY 1"
+    ).fetchall()
+    return [r[0] for r in rows]
 
 
 def base_category(category: str | None, monitor_kind: str | None) -> str:
