@@ -42,6 +42,7 @@ format: $(VENV)/.installed
 bench: setup
 	$(BIN)/python -m bench.grids
 	$(BIN)/python -m bench.assign
+	$(BIN)/python -m bench.imports
 	$(BIN)/python -m bench.edit
 	$(BIN)/python -m bench.map
 	$(BIN)/python -m bench.inspections

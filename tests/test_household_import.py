@@ -383,3 +383,10 @@ def test_households_need_a_grid_first(conn, tmp_path):
 def test_unknown_crs_is_refused(grid, tmp_path):
     with pytest.raises(BadInput, match="unknown coordinate system"):
         import_households(grid, write_csv(tmp_path / "h.csv", good_rows()), crs_name="mars")
+
+
+def test_the_planner_knows_the_households_after_an_import(grid, tmp_path):
+    # A later import (contacts, visits) in the same load plans its joins from these figures.
+    import_households(grid, write_csv(tmp_path / "h.csv", good_rows()))
+    (known,) = grid.execute("SELECT reltuples FROM pg_class WHERE relname = 'household'").fetchone()
+    assert known == len(good_rows())

@@ -52,6 +52,7 @@ def import_households(
             household_store.open_listed_monitoring(conn)
         assignment.assign_counties(conn, household_store.staged_counties(conn))
         counts = household_store.staged_assignment_counts(conn)
+        household_store.refresh_statistics(conn)
     rows = len(table.rows)
     return {
         "file": path.name,

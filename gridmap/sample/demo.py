@@ -163,6 +163,16 @@ def county_summary(county: dict) -> dict:
     }
 
 
+def sample_files(
+    folder: Path, config: Config, *, households_n: int, seed: int, today: date
+) -> tuple[Path, dict[str, Path]]:
+    """The sample county's grid file and its generated import files written into `folder`
+    (households, monitoring, workers, contacts, visits: the order their imports need)."""
+    sample = _Sample(config.geodata_dir / SAMPLE_FILE, households_n, today, config.timezone)
+    code = str(sample.units.code[sample.units.level == vocab.COUNTY].iloc[0])
+    return sample.path, _write_csvs(folder, **_records(sample, sample.units, seed, code))
+
+
 def _write_csvs(folder: Path, **frames: pd.DataFrame) -> dict[str, Path]:
     paths = {}
     for name, frame in frames.items():

@@ -138,6 +138,13 @@ def stage_households(
     conn.execute(sql.SQL("CREATE INDEX ON {} USING gist (geom)").format(sql.Identifier(STAGED)))
 
 
+def refresh_statistics(conn: psycopg.Connection) -> None:
+    """Refresh the planner's statistics of the household table after a bulk write."""
+    # Without them the next import (contacts, visits) plans its joins for the table as it
+    # was before, and may loop over every household once per row.
+    conn.execute("ANALYZE household")
+
+
 def staged_counties(conn: psycopg.Connection) -> list[str]:
     """The counties of the staged households (resolve_counties first), in order."""
     rows = conn.execute(
