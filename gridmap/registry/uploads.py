@@ -52,81 +52,51 @@ class ImportOptions:
 
 
 Runner = Callable[[psycopg.Connection, Path, Config, Actor, ImportOptions], dict]
+
+
+def _limits(cfg: Config, actor: Actor, opts: ImportOptions) -> dict:
+    """What every import takes alike: the unpacked size limit, whether the file may span
+    counties, and the counties its rows may lie in (the actor's)."""
+    return {
+        "max_unpacked_mb": cfg.upload_max_unpacked_mb,
+        "mixed_counties": opts.mixed_counties,
+        "scope": actor.scope,
+    }
+
+
 #: The import of each kind, for `gridmap import …` and /admin/import alike; visits are recorded
 #: by the importing account (on the command line, the operating-system user), and no row may
 #: lie in a county outside its scope.
 RUNNERS: dict[str, Runner] = {
     "grids": lambda conn, path, cfg, actor, opts: grids.import_grid_file(
-        conn,
-        path,
-        crs_name=opts.crs_name,
-        reason=opts.reason,
-        max_unpacked_mb=cfg.upload_max_unpacked_mb,
+        conn, path, crs_name=opts.crs_name, reason=opts.reason,
         at=None if opts.effective is None else clock.start_of_day(opts.effective, cfg.timezone),
-        mixed_counties=opts.mixed_counties,
-        scope=actor.scope,
-    ),  # fmt: skip
+        **_limits(cfg, actor, opts),
+    ),
     "households": lambda conn, path, cfg, actor, opts: households.import_households(
-        conn,
-        path,
-        opts.crs_name,
-        max_unpacked_mb=cfg.upload_max_unpacked_mb,
-        effective=opts.effective,
-        timezone=cfg.timezone,
-        mixed_counties=opts.mixed_counties,
-        scope=actor.scope,
-    ),  # fmt: skip
+        conn, path, opts.crs_name, effective=opts.effective, timezone=cfg.timezone,
+        **_limits(cfg, actor, opts),
+    ),
     "workers": lambda conn, path, cfg, actor, opts: people.import_workers(
-        conn,
-        path,
-        opts.crs_name,
-        max_unpacked_mb=cfg.upload_max_unpacked_mb,
-        timezone=cfg.timezone,
-        mixed_counties=opts.mixed_counties,
-        scope=actor.scope,
-    ),  # fmt: skip
+        conn, path, opts.crs_name, timezone=cfg.timezone, **_limits(cfg, actor, opts)
+    ),
     "contacts": lambda conn, path, cfg, actor, opts: people.import_contacts(
-        conn,
-        path,
-        cfg.timezone,
-        max_unpacked_mb=cfg.upload_max_unpacked_mb,
-        mixed_counties=opts.mixed_counties,
-        scope=actor.scope,
-    ),  # fmt: skip
+        conn, path, cfg.timezone, **_limits(cfg, actor, opts)
+    ),
     "visits": lambda conn, path, cfg, actor, opts: people.import_visits(
-        conn,
-        path,
-        cfg.timezone,
-        checkin_max_m=cfg.checkin_max_m,
-        recorded_by=actor.username,
-        max_unpacked_mb=cfg.upload_max_unpacked_mb,
-        mixed_counties=opts.mixed_counties,
-        scope=actor.scope,
+        conn, path, cfg.timezone, checkin_max_m=cfg.checkin_max_m, recorded_by=actor.username,
+        **_limits(cfg, actor, opts),
     ),
     "monitoring": lambda conn, path, cfg, actor, opts: monitoring.import_monitoring(
-        conn,
-        path,
-        cfg.timezone,
-        max_unpacked_mb=cfg.upload_max_unpacked_mb,
-        mixed_counties=opts.mixed_counties,
-        scope=actor.scope,
-    ),  # fmt: skip
+        conn, path, cfg.timezone, **_limits(cfg, actor, opts)
+    ),
     "projects": lambda conn, path, cfg, actor, opts: projects.import_projects(
-        conn,
-        path,
-        opts.crs_name,
-        max_unpacked_mb=cfg.upload_max_unpacked_mb,
-        mixed_counties=opts.mixed_counties,
-        scope=actor.scope,
-    ),  # fmt: skip
+        conn, path, opts.crs_name, **_limits(cfg, actor, opts)
+    ),
     "pairings": lambda conn, path, cfg, actor, opts: projects.import_pairings(
-        conn,
-        path,
-        max_unpacked_mb=cfg.upload_max_unpacked_mb,
-        mixed_counties=opts.mixed_counties,
-        scope=actor.scope,
-    ),  # fmt: skip
-}
+        conn, path, **_limits(cfg, actor, opts)
+    ),
+}  # fmt: skip
 
 
 def run_import(
