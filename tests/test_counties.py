@@ -516,3 +516,35 @@ def test_an_import_reassigns_the_households_of_its_own_counties_only(conn, tiny_
     add_households(conn, [Household("HB2", (SHIFT_M[B] + 600, 500))])
     placed = dict(conn.execute("SELECT code, unit_code FROM household ORDER BY code").fetchall())
     assert placed == {"HA": None, "HB": f"{B}100200001", "HB2": f"{B}100200001"}
+
+
+def test_a_worker_account_sees_its_own_countys_worker_only(conn, tiny_county_file, tmp_path):
+    add_grid(conn, tiny_county_file)
+    add_grid(conn, write_county(B, tmp_path))
+    add_worker(conn, "W7", [f"{A}100200001"])
+    add_account(conn, "w7", "worker", worker="W7")
+    # Another county numbers a worker of its own W7 afterwards: the account stays in county A.
+    add_worker(conn, "W7", [f"{B}100200001"])
+    account = account_store.get_account(conn, "w7")
+    assert account["county_codes"] == [A]
+    assert accounts.scope_of(conn, account) == Scope((f"{A}100200001",))
+
+
+@pytest.mark.parametrize(
+    ("counties", "refusal"),
+    [((), "names a worker in each of the counties 341890, 341891; give --county CODE"),
+     ((B,), None), ((C,), "no worker W7 in county 341892; import the worker first")],
+)  # fmt: skip
+def test_a_worker_code_of_two_counties_needs_the_county(conn, tiny_county_file, tmp_path,
+                                                       counties, refusal):  # fmt: skip
+    add_grid(conn, tiny_county_file)
+    add_grid(conn, write_county(B, tmp_path))
+    add_worker(conn, "W7", [f"{A}100200001"])
+    add_worker(conn, "W7", [f"{B}100200001"])
+    if refusal is None:
+        add_account(conn, "w7", "worker", worker="W7", counties=counties)
+        assert account_store.get_account(conn, "w7")["county_codes"] == [B]
+        return
+    with pytest.raises((BadInput, NotFound)) as refused:
+        add_account(conn, "w7", "worker", worker="W7", counties=counties)
+    assert refusal in str(refused.value)

@@ -113,7 +113,11 @@ def create_account(
     if not re.fullmatch(r"[A-Za-z0-9_.-]{2,40}", username):
         raise BadInput("a user name has 2 to 40 letters, digits, '.', '_' or '-'")
     check_password_rules(password, config.password_min_length)
-    county_codes = account_counties(conn, role, counties)
+    county_codes = (
+        worker_county(conn, worker, counties)
+        if worker is not None
+        else account_counties(conn, role, counties)
+    )
     if account_store.get_account(conn, username) is not None:
         raise Conflict(f"user {username} exists already")
     detail = {"role": role, "township": township, "counties": county_codes}
@@ -127,6 +131,20 @@ def create_account(
                 "county_codes": county_codes,
             },
         )  # fmt: skip
+
+
+def worker_county(conn: psycopg.Connection, worker: str, counties: Iterable[str]) -> list[str]:
+    """The one county of the worker coded `worker` (within `counties` when given): worker codes
+    may repeat across counties, so a worker account names its worker's county."""
+    asked = sorted(set(counties))
+    found = [c for c in account_store.worker_counties(conn, worker) if not asked or c in asked]
+    if not found:
+        where = f" in county {', '.join(asked)}" if asked else ""
+        raise NotFound(f"no worker {worker}{where}; import the worker first")
+    if len(found) > 1:
+        raise BadInput(f"worker code {worker} names a worker in each of the counties "
+                       f"{', '.join(found)}; give --county CODE")  # fmt: skip
+    return found
 
 
 def account_counties(
@@ -259,5 +277,8 @@ def scope_of(conn: psycopg.Connection, account: dict) -> Scope:
         return EVERYTHING if counties is None else Scope(tuple(counties))
     if account["role"] == vocab.ROLE_TOWNSHIP:
         return Scope((account["township_code"],))
-    # A worker without groups sees nothing: an empty prefix tuple matches no code.
-    return Scope(tuple(account_store.worker_groups(conn, account["worker_code"])))
+    # A worker without groups sees nothing: an empty prefix tuple matches no code. Accounts
+    # made before counties were recorded name no county: their worker's groups anywhere.
+    county = (account.get("county_codes") or [None])[0]
+    groups = account_store.worker_groups(conn, account["worker_code"], county)
+    return Scope(tuple(groups))

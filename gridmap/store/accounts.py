@@ -117,11 +117,20 @@ def revoke_sessions_of(conn: psycopg.Connection, username: str) -> int:
     ).rowcount
 
 
-def worker_groups(conn: psycopg.Connection, worker_code: str) -> list[str]:
-    """The groups a worker serves."""
+def worker_groups(conn: psycopg.Connection, worker_code: str, county: str | None) -> list[str]:
+    """The groups the worker `worker_code` of `county` serves (None: in any county)."""
     rows = conn.execute(
-        "SELECT group_code FROM worker_group WHERE worker_code = %s ORDER BY group_code",
-        [worker_code],
+        "SELECT group_code FROM worker_group WHERE worker_code = %(code)s "
+        "AND (%(county)s::text IS NULL OR county_code = %(county)s) ORDER BY group_code",
+        {"code": worker_code, "county": county},
+    )
+    return [r[0] for r in rows]
+
+
+def worker_counties(conn: psycopg.Connection, worker_code: str) -> list[str]:
+    """The counties that have a worker coded `worker_code`, in order."""
+    rows = conn.execute(
+        "SELECT DISTINCT county_code FROM worker WHERE code = %s ORDER BY 1", [worker_code]
     )
     return [r[0] for r in rows]
 
