@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import geopandas as gpd
 import shapely
+import shapely.affinity
 
 from gridmap.geo.crs import to_wgs84
 
@@ -42,14 +45,24 @@ def tiny_county_rows() -> list[tuple[str, str, shapely.Polygon]]:
 
 def tiny_county() -> gpd.GeoDataFrame:
     """The tiny county as a GeoDataFrame (code, name, level, geometry) in EPSG:4326."""
-    rows = tiny_county_rows()
+    return tiny_county_as("341890", 0.0, lambda _code, name: name)
+
+
+def tiny_county_as(
+    county: str, shift_m: float, rename: Callable[[str, str], str]
+) -> gpd.GeoDataFrame:
+    """The tiny county under the county code `county`, `shift_m` metres east, each unit
+    named rename(code, name), as a GeoDataFrame (code, name, level, geometry) in EPSG:4326."""
+    rows = [
+        (county + code[6:], rename(code, name), geom) for code, name, geom in tiny_county_rows()
+    ]
     frame = gpd.GeoDataFrame(
         {
             "code": [r[0] for r in rows],
             "name": [r[1] for r in rows],
             "level": [len(r[0]) // 3 - 1 for r in rows],
         },
-        geometry=[r[2] for r in rows],
+        geometry=[shapely.affinity.translate(r[2], xoff=shift_m) for r in rows],
         crs=METRIC_CRS,
     )
     # to_wgs84 adds vertices along long edges first, so shared borders stay shared in 4326.

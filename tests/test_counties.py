@@ -15,11 +15,10 @@ from gridmap.access.accounts import EVERYTHING, Scope
 from gridmap.cli import main
 from gridmap.core.config import Config
 from gridmap.core.errors import BadInput, NotFound
-from gridmap.geo.crs import to_wgs84
 from gridmap.grid import assign
 from gridmap.store import accounts as account_store
 from gridmap.web import create_app
-from tests.grid_fixtures import METRIC_CRS, tiny_county_rows
+from tests.grid_fixtures import tiny_county_as
 from tests.household_fixtures import Household, add_grid, add_households, add_worker, lonlat_m
 from tests.web_fixtures import add_account, login
 
@@ -41,21 +40,11 @@ ACCOUNTS = {
 
 def write_county(code: str, folder: Path) -> Path:
     """The tiny county's grid under another county code, `SHIFT_M[code]` metres to the east."""
-    import geopandas as gpd
-    import shapely.affinity
-
-    rows = [
-        (code + unit[len(A) :], NAMES[code] if unit == A else name,
-         shapely.affinity.translate(geom, xoff=SHIFT_M[code]))
-        for unit, name, geom in tiny_county_rows()
-    ]  # fmt: skip
-    frame = gpd.GeoDataFrame(
-        {"code": [r[0] for r in rows], "name": [r[1] for r in rows],
-         "level": [len(r[0]) // 3 - 1 for r in rows]},
-        geometry=[r[2] for r in rows], crs=METRIC_CRS,
-    )  # fmt: skip
     path = folder / f"county-{code}.geojson"
-    to_wgs84(frame, None).to_file(path)
+    frame = tiny_county_as(
+        code, SHIFT_M[code], lambda unit, name: NAMES[code] if unit == A else name
+    )
+    frame.to_file(path)
     return path
 
 

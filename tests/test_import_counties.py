@@ -16,7 +16,6 @@ import geopandas as gpd
 import pandas as pd
 import psycopg
 import pytest
-import shapely.affinity
 from click.testing import CliRunner
 from psycopg import sql
 
@@ -24,10 +23,9 @@ from gridmap.cli import main
 from gridmap.core import clock
 from gridmap.core.config import Config
 from gridmap.core.errors import BadInput
-from gridmap.geo.crs import to_wgs84
 from gridmap.registry import counties
 from gridmap.web import create_app
-from tests.grid_fixtures import METRIC_CRS, tiny_county, tiny_county_rows
+from tests.grid_fixtures import tiny_county, tiny_county_as
 from tests.household_fixtures import Household, add_grid, add_households, add_worker, lonlat_m
 from tests.web_fixtures import add_account, csrf_token, login
 
@@ -111,18 +109,8 @@ CASES = {
 
 
 def county_b() -> gpd.GeoDataFrame:
-    """The tiny county's units under county code 341891, 20 km east of the tiny county."""
-    rows = tiny_county_rows()
-    frame = gpd.GeoDataFrame(
-        {
-            "code": [COUNTY_B + code[len(COUNTY_A) :] for code, _, _ in rows],
-            "name": [f"乙{name}" for _, name, _ in rows],
-            "level": [len(code) // 3 - 1 for code, _, _ in rows],
-        },
-        geometry=[shapely.affinity.translate(geom, SHIFT_M) for _, _, geom in rows],
-        crs=METRIC_CRS,
-    )
-    return to_wgs84(frame, None)
+    """The tiny county's units under county 341891, 20 km east of the tiny county."""
+    return tiny_county_as(COUNTY_B, SHIFT_M, lambda _code, name: f"乙{name}")
 
 
 def write(kind: str, folder: Path, rows: list[list[str]]) -> Path:

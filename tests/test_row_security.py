@@ -11,16 +11,14 @@ from datetime import date
 import geopandas as gpd
 import psycopg
 import pytest
-import shapely.affinity
 from psycopg import sql
 
 from gridmap.core import localdb
 from gridmap.core.config import Config
 from gridmap.core.db import enter_scope, set_scope, web_role
-from gridmap.geo.crs import to_wgs84
 from gridmap.web import create_app
 from tests.conftest import _copy_database
-from tests.grid_fixtures import METRIC_CRS, tiny_county, tiny_county_rows
+from tests.grid_fixtures import tiny_county, tiny_county_as
 from tests.household_fixtures import (
     Household,
     add_contact,
@@ -73,18 +71,8 @@ UNSET = object()
 
 
 def county_b() -> gpd.GeoDataFrame:
-    """The tiny county's units under county code 341891, 20 km east of county A."""
-    rows = tiny_county_rows()
-    frame = gpd.GeoDataFrame(
-        {
-            "code": [COUNTY_B + code[len(COUNTY_A) :] for code, _, _ in rows],
-            "name": [f"乙{name}" for _, name, _ in rows],
-            "level": [len(code) // 3 - 1 for code, _, _ in rows],
-        },
-        geometry=[shapely.affinity.translate(geom, SHIFT_M) for _, _, geom in rows],
-        crs=METRIC_CRS,
-    )
-    return to_wgs84(frame, None)
+    """The tiny county's units under county 341891, 20 km east of county A."""
+    return tiny_county_as(COUNTY_B, SHIFT_M, lambda _code, name: f"乙{name}")
 
 
 @pytest.fixture(scope="module")
