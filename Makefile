@@ -11,7 +11,7 @@ MYPY_TARGETS := gridmap/core gridmap/geo gridmap/access gridmap/grid gridmap/reg
 	gridmap/fieldwork gridmap/coverage gridmap/projects gridmap/inspections gridmap/files \
 	gridmap/maps gridmap/sample
 
-.PHONY: demo test check lint format bench serve setup system-deps translations clean
+.PHONY: demo test check lint format bench bench-province serve setup system-deps translations clean
 
 demo: setup
 	$(BIN)/gridmap demo
@@ -47,6 +47,10 @@ bench: setup
 	$(BIN)/python -m bench.map
 	$(BIN)/python -m bench.inspections
 	$(BIN)/python -m bench.startup
+
+# One database grown to a province of demo counties (an hour at most); not part of `make bench`.
+bench-province: setup
+	$(BIN)/python -m bench.province
 
 setup: system-deps $(VENV)/.installed translations
 

@@ -164,13 +164,19 @@ def county_summary(county: dict) -> dict:
 
 
 def sample_files(
-    folder: Path, config: Config, *, households_n: int, seed: int, today: date
+    folder: Path, config: Config, *, households_n: int, seed: int, today: date, county: int = 0
 ) -> tuple[Path, dict[str, Path]]:
-    """The sample county's grid file and its generated import files written into `folder`
-    (households, monitoring, workers, contacts, visits: the order their imports need)."""
+    """The grid file of the county-th demo county (0: the sample county itself) and its
+    generated import files written into `folder` (households, monitoring, workers, contacts,
+    visits: the order their imports need); codes, place and seed as `gridmap demo` gives it."""
     sample = _Sample(config.geodata_dir / SAMPLE_FILE, households_n, today, config.timezone)
-    code = str(sample.units.code[sample.units.level == vocab.COUNTY].iloc[0])
-    return sample.path, _write_csvs(folder, **_records(sample, sample.units, seed, code))
+    units = sample_counties.relocated(sample.units, county)
+    code = str(units.code[units.level == vocab.COUNTY].iloc[0])
+    grid = (
+        sample.path if county == 0 else write_county(units, folder / f"sample-county-{code}.gpkg")
+    )
+    records = _records(sample, units, sample_counties.county_seed(seed, county), code)
+    return grid, _write_csvs(folder, **records)
 
 
 def _write_csvs(folder: Path, **frames: pd.DataFrame) -> dict[str, Path]:
