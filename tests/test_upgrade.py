@@ -313,7 +313,7 @@ UPDATE household SET category = 'ordinary';
             'check constraint "upgrade_probe_none"',
         ),
         (
-            "CREATE UNIQUE INDEX upgrade_probe_unique ON visit (household_code);",
+            "CREATE UNIQUE INDEX upgrade_probe_unique ON visit (county_code, household_code);",
             "could not create unique index",
         ),
     ],

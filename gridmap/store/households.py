@@ -102,10 +102,22 @@ def upsert_staged(
         ).format(sets, old, new)
     query = sql.SQL(
         "INSERT INTO {table} ({listed}) SELECT {listed} FROM {staged} ORDER BY {key} "
-        "ON CONFLICT (county_code, {key}) {action} RETURNING (xmax = 0)"  # xmax = 0: new row
+        "ON CONFLICT (county_code, {key}) {action}"
     ).format(table=ident(table), listed=listed, staged=ident(staged), key=ident(key), action=action)
-    created = [row[0] for row in conn.execute(query)]
-    return sum(created), len(created) - sum(created)
+    # Counted beforehand: a partitioned table cannot return xmax, which tells the two apart.
+    created = _count_new(conn, table, staged, ["county_code", key])
+    return created, conn.execute(query).rowcount - created
+
+
+def _count_new(conn: psycopg.Connection, table: str, staged: str, keys: Sequence[str]) -> int:
+    """How many staged rows have no row in `table` with the same `keys`."""
+    same = sql.SQL(" AND ").join(sql.SQL("t.{0} = s.{0}").format(sql.Identifier(k)) for k in keys)
+    query = sql.SQL(
+        "SELECT count(*) FROM {staged} s WHERE NOT EXISTS (SELECT FROM {table} t WHERE {same})"
+    ).format(staged=sql.Identifier(staged), table=sql.Identifier(table), same=same)
+    row = conn.execute(query).fetchone()
+    assert row is not None
+    return int(row[0])
 
 
 def current_county_codes(conn: psycopg.Connection) -> list[str]:

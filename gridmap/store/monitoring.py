@@ -58,8 +58,15 @@ def overlaps(conn: psycopg.Connection) -> list[tuple]:
 
 def upsert_monitoring(conn: psycopg.Connection) -> tuple[int, int]:
     """Write the staged periods by (household, identified_on); return (created, updated)."""
+    # Counted beforehand: a partitioned table cannot return xmax, which tells the two apart.
+    known = conn.execute(
+        "SELECT count(*) FROM incoming_monitoring i JOIN household h ON h.code = i.household_code "
+        "JOIN monitoring m ON m.county_code = h.county_code "
+        "AND m.household_code = i.household_code AND m.identified_on = i.identified_on"
+    ).fetchone()
+    assert known is not None
     # Earlier periods first, so one is closed before the next one opens (monitoring_open).
-    rows = conn.execute(
+    written = conn.execute(
         "INSERT INTO monitoring AS m (county_code, household_code, kind, identified_on, "
         "found_by, risk_type, measures, eliminated_on) SELECT h.county_code, i.household_code, "
         "i.kind, i.identified_on, i.found_by, i.risk_type, i.measures, i.eliminated_on "
@@ -71,10 +78,14 @@ def upsert_monitoring(conn: psycopg.Connection) -> tuple[int, int]:
         "measures = EXCLUDED.measures, eliminated_on = EXCLUDED.eliminated_on, updated_at = now() "
         "WHERE ROW(m.kind, m.found_by, m.risk_type, m.measures, m.eliminated_on) IS DISTINCT FROM "
         "ROW(EXCLUDED.kind, EXCLUDED.found_by, EXCLUDED.risk_type, EXCLUDED.measures, "
-        "EXCLUDED.eliminated_on) RETURNING (xmax = 0)"
-    ).fetchall()
-    created = sum(1 for (new,) in rows if new)
-    return created, len(rows) - created
+        "EXCLUDED.eliminated_on)"
+    ).rowcount
+    staged = conn.execute(
+        "SELECT count(*) FROM incoming_monitoring i JOIN household h ON h.code = i.household_code"
+    ).fetchone()
+    assert staged is not None
+    created = staged[0] - known[0]
+    return created, written - created
 
 
 def sync_households(conn: psycopg.Connection) -> int:
