@@ -20,6 +20,8 @@ from gridmap.geo.crs import to_wgs84
 
 _LIST_SEPARATORS = re.compile(r"[;,、\s；，]+")
 _DATE = re.compile(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?")
+#: Date-time spellings read for a whole column at once (others go through datetime_parser).
+_DATETIME_SPELLINGS = ("%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d")
 
 
 def parse_cells(
@@ -35,21 +37,49 @@ def parse_cells(
     `parse` raises ValueError saying what is wrong; the problem reads
     "<label>: <what> '<cell>' <what is wrong>; <fix>" (`what` defaults to the column name).
     """
-    texts = frame[column].tolist()
+    codes, texts = pd.factorize(frame[column], sort=False)
     # Columns repeat few distinct values (categories, group codes): parse each value once.
-    parsed: dict[str, object] = {}
-    for text in set(texts) - {""}:
+    parsed = np.empty(len(texts), dtype=object)
+    errors: dict[int, ValueError] = {}
+    for j, text in enumerate(texts):
         try:
-            parsed[text] = parse(text)
+            parsed[j] = parse(text) if text != "" else None
         except ValueError as exc:
-            parsed[text] = exc
-    values = [None if isinstance(v, ValueError) else v for v in map(parsed.get, texts)]
+            errors[j] = exc
+    bad = np.zeros(len(texts), dtype=bool)
+    bad[list(errors)] = True
     problems = [
-        f"{labels[i]}: {what or column} '{text}' {parsed[text]}; {fix}"
-        for i, text in zip(frame.index, texts, strict=True)
-        if isinstance(parsed.get(text), ValueError)
+        f"{labels[i]}: {what or column} '{texts[j]}' {errors[j]}; {fix}"
+        for i, j in zip(frame.index[bad[codes]], codes[bad[codes]], strict=True)
     ]
-    return values, problems
+    return parsed[codes].tolist(), problems
+
+
+def parse_datetimes(
+    frame: pd.DataFrame, column: str, labels: pd.Series, timezone: str, fix: str, what: str
+) -> tuple[pd.Series, list[str]]:
+    """`datetime_parser(timezone)` over a column as UTC datetimes (NaT where empty), and problems.
+
+    The common spellings are parsed for the whole column at once; the rest cell by cell.
+    """
+    texts = frame[column]
+    naive = pd.Series(pd.NaT, index=frame.index, dtype="datetime64[us]")
+    for spelling in _DATETIME_SPELLINGS:
+        todo = naive.isna() & (texts != "")
+        if not todo.any():
+            break
+        naive[todo] = pd.to_datetime(texts[todo], format=spelling, errors="coerce")
+    # Times a clock change makes ambiguous or skips are left to the cell-by-cell parser.
+    local = naive.dt.tz_localize(timezone, ambiguous="NaT", nonexistent="NaT")
+    when = local.dt.tz_convert("UTC").astype("datetime64[us, UTC]")
+    rest = when.isna() & (texts != "")
+    values, problems = parse_cells(
+        frame[rest], column, labels, datetime_parser(timezone), fix, what
+    )
+    if values:
+        parsed = pd.Series(values, index=frame.index[rest], dtype=object)
+        when[rest] = pd.to_datetime(parsed, utc=True).astype("datetime64[us, UTC]")
+    return when, problems
 
 
 def vocabulary(words: Mapping[str, object]) -> Callable[[str], object]:

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from gridmap.core import clock, vocab
@@ -233,20 +234,13 @@ def read_visits(
     labels = tables.row_labels(frame, "household", "household")
     problems = tables.empty_key_problems(frame, "household", labels, "the household code (户编码)")
     problems += _empty(frame, "time", labels, "visit time (走访时间)")
-    when, found = cells.parse_cells(
-        frame,
-        "time",
-        labels,
-        cells.datetime_parser(timezone),
-        "write it as 2023-05-01 14:30",
-        "visit time (走访时间)",
+    when, found = cells.parse_datetimes(
+        frame, "time", labels, timezone, "write it as 2023-05-01 14:30", "visit time (走访时间)"
     )
     problems += found
-    now = now or clock.now()
     problems += [
         f"{labels[i]}: visit time '{frame['time'][i]}' is in the future; check the date"
-        for i, value in zip(frame.index, when, strict=True)
-        if value is not None and value > now
+        for i in frame.index[when > pd.Timestamp(now or clock.now())]
     ]
     kind, found = cells.parse_cells(
         frame,
@@ -256,52 +250,52 @@ def read_visits(
         "use one of " + ", ".join(VISIT_KINDS) + " (empty means 日常走访)",
         "kind (类型)",
     )
+    kinds = pd.Series(kind, index=frame.index, dtype=object).fillna("routine")
     points, found_points = cells.parse_points(frame, labels, None)
-    plans, found_plans = _plan_ids(frame, labels, kind)
+    plans, found_plans = _plan_ids(frame, labels, kinds)
     tables.refuse(path.name, problems + found + found_points + found_plans)
     rows = pd.DataFrame({ROW: frame[ROW], "household_code": frame["household"]})
     rows["visitor_code"] = frame["visitor"].replace("", None)
-    rows["visited_at"] = pd.Series(when, index=frame.index, dtype=object)
-    rows["kind"] = [k or "routine" for k in kind]
+    rows["visited_at"] = when
+    rows["kind"] = kinds
     rows["note"] = frame["note"].replace("", None)
     rows["checkin_lon"], rows["checkin_lat"] = _coordinates(points)
-    rows["plan_id"] = pd.Series(plans, index=frame.index, dtype=object)
+    rows["plan_id"] = plans
     repeated = rows.drop(columns=ROW).duplicated()
     has_checkin = {"lon", "lat"} <= frame.attrs["present"]
     return Visits(rows[~repeated].reset_index(drop=True), int(repeated.sum()), has_checkin)
 
 
-def _plan_ids(frame: pd.DataFrame, labels: pd.Series, kinds: list) -> tuple[list, list[str]]:
-    """Each row's plan number (None where empty); inspection visits, and only they, name one."""
+def _plan_ids(frame: pd.DataFrame, labels: pd.Series, kinds: pd.Series) -> tuple[pd.Series, list]:
+    """Each row's plan number (<NA> where empty); inspection visits, and only they, name one."""
     fix = "write the plan number, e.g. 12"
     plans, problems = cells.parse_cells(
         frame, "plan_id", labels, cells.whole_number(1), fix, "plan (暗访计划)"
     )
-    rows = list(zip(frame.index, plans, kinds, strict=True))
+    plan = pd.Series(plans, index=frame.index, dtype="Int64")
+    inspection = kinds == "inspection"
     problems += [
         f"{labels[i]}: only inspection visits (暗访) name a plan; set the kind (类型) to 暗访 "
         "or empty the plan (暗访计划)"
-        for i, plan, kind in rows
-        if plan is not None and kind != "inspection"
+        for i in frame.index[plan.notna().to_numpy(bool) & ~inspection]
     ]
     # As in the API: an inspection visit stays hidden until its plan closes, so it needs one.
     problems += [
         f"{labels[i]}: an inspection visit (暗访) must name its plan; write the number of the "
         "open inspection plan in the plan column (暗访计划), or set the kind (类型) to 日常走访 "
         "or 集中走访"
-        for i, plan, kind in rows
-        if plan is None and kind == "inspection" and frame["plan_id"][i] == ""
+        for i in frame.index[inspection & (frame["plan_id"] == "")]
     ]
-    return plans, problems
+    return plan, problems
 
 
 def _coordinates(points: gpd.GeoSeries) -> tuple[pd.Series, pd.Series]:
-    """Longitude and latitude of each point as objects (None where there is no point)."""
-    located = points.notna()
-    lon = pd.Series(None, index=points.index, dtype=object)
-    lat = pd.Series(None, index=points.index, dtype=object)
-    lon[located] = points[located].x.astype(object)
-    lat[located] = points[located].y.astype(object)
+    """Longitude and latitude of each point (NaN where there is no point)."""
+    located = points.notna().to_numpy()
+    lon = pd.Series(np.nan, index=points.index)
+    lat = pd.Series(np.nan, index=points.index)
+    lon[located] = points[located].x.to_numpy()
+    lat[located] = points[located].y.to_numpy()
     return lon, lat
 
 

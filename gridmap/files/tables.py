@@ -73,7 +73,8 @@ def _decode(raw: bytes, name: str) -> tuple[str, str]:
 
 
 def _read_csv(path: Path) -> pd.DataFrame:
-    text, encoding = _decode(path.read_bytes(), path.name)
+    raw = path.read_bytes()
+    text, encoding = _decode(raw, path.name)
     header = text.lstrip("\ufeff").split("\n", 1)[0]
     separator = max(",\t;", key=header.count)  # Excel exports use ',' or, as "Unicode text", tab
     try:
@@ -81,9 +82,10 @@ def _read_csv(path: Path) -> pd.DataFrame:
             # pandas only warns when a row has more cells than the header, then drops them.
             warnings.simplefilter("error", pd.errors.ParserWarning)
             frame = pd.read_csv(
-                io.StringIO(text),
+                io.BytesIO(raw),  # pandas reads bytes faster than the decoded text
+                encoding=encoding,
                 sep=separator,
-                dtype=str,
+                dtype=object,  # plain str cells: pandas' string dtype is slower to work with
                 keep_default_na=False,
                 index_col=False,  # never take the first column as an index
                 skip_blank_lines=False,  # keeps line numbers equal to the spreadsheet's
@@ -152,12 +154,20 @@ def _tidy(frame: pd.DataFrame) -> pd.DataFrame:
     frame.columns = [str(c).strip().lstrip("\ufeff") for c in frame.columns]
     if ROW in frame.columns:  # the user's own 'row' column must not hide the line numbers
         frame = frame.rename(columns={ROW: f"{ROW} (file)"})
-    frame = frame.astype(object).map(lambda v: "" if v is None else str(v).strip())
+    frame = pd.DataFrame({c: _stripped(frame[c]) for c in frame.columns}, index=frame.index)
     frame[ROW] = rows.to_numpy()
     blank = (frame.drop(columns=ROW) == "").all(axis=1)
     frame = frame[~blank].reset_index(drop=True)
     frame.attrs.update(attrs)
     return frame
+
+
+def _stripped(column: pd.Series) -> pd.Series:
+    """The column's cells as stripped text ("" for None)."""
+    if pd.api.types.infer_dtype(column, skipna=False) == "string":  # CSV cells: all text
+        cells = column.to_numpy(dtype=object)
+        return pd.Series(list(map(str.strip, cells)), index=column.index, dtype=object)
+    return column.astype(object).map(lambda v: "" if v is None else str(v).strip())
 
 
 def _header_key(text: str) -> str:
@@ -184,7 +194,8 @@ def normalise_columns(
     missing = [name for name in required if name not in found]
     if missing:
         raise BadInput(_missing_message(frame, aliases, missing, source))
-    out = pd.DataFrame({name: frame[found[name]] if name in found else "" for name in aliases})
+    blank = pd.Series("", index=frame.index, dtype=object)
+    out = pd.DataFrame({name: frame[found[name]] if name in found else blank for name in aliases})
     out[ROW] = frame[ROW].to_numpy()
     out.attrs = {**frame.attrs, "present": frozenset(found)}
     return out
@@ -239,9 +250,10 @@ def row_labels(frame: pd.DataFrame, key: str, noun: str) -> pd.Series:
     return pd.Series(
         [
             f"row {r} ({noun} {k})" if k else f"row {r} (no {noun} code)"
-            for r, k in zip(frame[ROW], frame[key], strict=True)
+            for r, k in zip(frame[ROW].tolist(), frame[key].tolist(), strict=True)
         ],
         index=frame.index,
+        dtype=object,
     )
 
 

@@ -9,8 +9,10 @@ import pandas as pd
 import psycopg
 from psycopg import sql
 
+from gridmap.core import vocab
 from gridmap.store.households import ewkb_hex, frame_values, stage_rows, upsert_staged
-from gridmap.store.visits import foreign_workers_query
+from gridmap.store.scoping import code_length
+from gridmap.store.staging import stage_frame
 
 _WORKER_COLUMNS = [
     ("file_row", "integer"), ("code", "text PRIMARY KEY"), ("name", "text"), ("phone", "text"),
@@ -97,24 +99,49 @@ def unknown_households(conn: psycopg.Connection, staged: str) -> list[tuple[int,
 
 def stage_visits(conn: psycopg.Connection, rows: pd.DataFrame) -> None:
     """Stage checked visits (io.people.read_visits)."""
-    stage_rows(conn, "incoming_visit", _VISIT_COLUMNS, frame_values(rows, _VISIT_COLUMNS))
+    stage_frame(conn, "incoming_visit", _VISIT_COLUMNS, rows)
 
 
 def foreign_visitors(conn: psycopg.Connection) -> list[tuple[int, str, str, str]]:
-    """(row, worker, townships served, household's township) of staged visits by outside workers."""
-    source = sql.SQL("SELECT file_row, visitor_code, household_code FROM incoming_visit")
-    rows = conn.execute(foreign_workers_query(source)).fetchall()
+    """(row, worker, townships served, household's township) of staged visits by outside workers.
+
+    Same rule as store.visits.foreign_workers_query, decided once per visitor and township
+    rather than once per row: a file has many rows but few such pairs.
+    """
+    query = sql.SQL(_FOREIGN_VISITORS).format(n=code_length(vocab.TOWNSHIP))
+    rows = conn.execute(query).fetchall()
     return [(int(r[0]), r[1], r[2], r[3]) for r in rows]
+
+
+_FOREIGN_VISITORS = """
+WITH placed AS MATERIALIZED (
+    SELECT s.file_row, s.visitor_code, h.county_code, left(h.unit_code, {n}) AS township
+    FROM incoming_visit s JOIN household h ON h.code = s.household_code
+    WHERE s.visitor_code IS NOT NULL AND length(h.unit_code) >= {n}
+), outside AS (
+    SELECT p.visitor_code, p.county_code, p.township,
+           string_agg(DISTINCT left(g.group_code, {n}), ', '
+                      ORDER BY left(g.group_code, {n})) AS served
+    FROM (SELECT DISTINCT visitor_code, county_code, township FROM placed) p
+    JOIN worker_group g ON g.county_code = p.county_code AND g.worker_code = p.visitor_code
+    GROUP BY p.visitor_code, p.county_code, p.township
+    HAVING NOT bool_or(left(g.group_code, {n}) = p.township)
+)
+SELECT p.file_row, p.visitor_code, o.served, o.township FROM placed p
+JOIN outside o USING (visitor_code, county_code, township) ORDER BY p.file_row
+"""
 
 
 def insert_visits(
     conn: psycopg.Connection, recorded_by: str | None = None, checkin_max_m: float = 500.0
 ) -> tuple[int, int]:
     """Insert the new staged visits (far check-ins doubtful); return (new, new and doubtful)."""
-    # The UNIQUE constraint treats a missing visitor as distinct, so compare explicitly too.
-    rows = conn.execute(
-        "INSERT INTO visit (county_code, household_code, visitor_code, visited_at, kind, note, "
-        "recorded_by, checkin, checkin_distance_m, doubtful, plan_id, hidden) "
+    # The UNIQUE constraint treats a missing visitor as distinct, so compare explicitly too;
+    # the county in that comparison lets it probe the constraint's index.
+    row = conn.execute(
+        "WITH added AS (INSERT INTO visit (county_code, household_code, visitor_code, "
+        "visited_at, kind, note, recorded_by, checkin, checkin_distance_m, doubtful, plan_id, "
+        "hidden) "
         "SELECT h.county_code, s.household_code, s.visitor_code, s.visited_at, s.kind, s.note, "
         "%(by)s, "
         "c.pt, d.m, coalesce(d.m > %(max_m)s, false), s.plan_id, s.plan_id IS NOT NULL "
@@ -122,13 +149,15 @@ def insert_visits(
         "JOIN household h ON h.code = s.household_code "
         "CROSS JOIN LATERAL (SELECT ST_SetSRID(ST_MakePoint(s.checkin_lon, s.checkin_lat), 4326) "
         "AS pt) c CROSS JOIN LATERAL (SELECT ST_Distance(c.pt::geography, h.geom::geography) "
-        "AS m) d WHERE NOT EXISTS (SELECT 1 FROM visit v "
-        "WHERE v.household_code = s.household_code AND v.visited_at = s.visited_at "
+        "AS m) d WHERE NOT EXISTS (SELECT 1 FROM visit v WHERE v.county_code = h.county_code "
+        "AND v.household_code = s.household_code AND v.visited_at = s.visited_at "
         "AND v.visitor_code IS NOT DISTINCT FROM s.visitor_code) "
-        "ORDER BY s.file_row ON CONFLICT DO NOTHING RETURNING doubtful",
+        "ORDER BY s.file_row ON CONFLICT DO NOTHING RETURNING doubtful) "
+        "SELECT count(*), count(*) FILTER (WHERE doubtful) FROM added",
         {"by": recorded_by, "max_m": checkin_max_m},
-    ).fetchall()
-    return len(rows), sum(1 for (doubtful,) in rows if doubtful)
+    ).fetchone()
+    assert row is not None
+    return int(row[0]), int(row[1])
 
 
 def unusable_plans(conn: psycopg.Connection) -> list[tuple[int, int, bool]]:
