@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import operator
 from collections import defaultdict
 from datetime import date
 
@@ -66,9 +67,7 @@ def _rolled_up_counts(rows: list[tuple]) -> dict[str, list[int]]:
     totals: dict[str, list[int]] = defaultdict(lambda: [0] * len(COUNT_KEYS))
     for unit_code, *counts in rows:
         for code in ancestors_and_self(unit_code):
-            acc = totals[code]
-            for i, n in enumerate(counts):
-                acc[i] += n
+            totals[code] = list(map(operator.add, totals[code], counts))
     return totals
 
 
@@ -109,15 +108,17 @@ def coverage_report(
     if level is not None and level in vocab.ROLL_UP_CODE_LENGTH:
         return _roll_up(conn, config, as_of, level, scope)
     prefixes = scope.narrow(parent)
-    rows = coverage_store.counts_by_unit(conn, status_params(conn, config, as_of), prefixes)
-    totals = _rolled_up_counts(rows)
-    workers = _workers_by_unit(coverage_store.active_workers_by_group(conn, prefixes, as_of))
+    counties = coverage_store.report_counties(conn, prefixes)
+    params = status_params(conn, config, as_of)
+    totals = _rolled_up_counts(coverage_store.counts_by_unit(conn, params, prefixes, counties))
+    pairs = coverage_store.active_workers_by_group(conn, prefixes, as_of, counties)
+    workers = _workers_by_unit(pairs)
     gaps = gap_store.gap_areas_m2(conn)
     empty = [0] * len(COUNT_KEYS)
     end = clock.end_of_day(as_of, config.timezone)
     units = [
         _unit_entry(u, totals.get(u[0], empty), len(workers.get(u[0], ())), gaps.get(u[0], 0.0))
-        for u in coverage_store.unit_index(conn, level, prefixes, end)
+        for u in coverage_store.unit_index(conn, level, prefixes, end, counties)
         if parent is None or u[3] == parent
     ]
     return {"as_of": as_of.isoformat(), "units": units}
