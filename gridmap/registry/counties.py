@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 
+import numpy as np
+import pandas as pd
 import psycopg
 
 from gridmap.access.accounts import EVERYTHING, Scope
@@ -59,11 +61,9 @@ def one_county(
 
 def rows_per_county(rows: Iterable[RowCounty]) -> dict[str, list[int]]:
     """The file rows of each county, counties and rows in order (rows naming none left out)."""
-    found: dict[str, set[int]] = defaultdict(set)
-    for row, county in rows:
-        if county is not None:
-            found[county].add(int(row))
-    return {county: sorted(found[county]) for county in sorted(found)}
+    frame = pd.DataFrame(list(rows), columns=["row", "county"], dtype=object).dropna()
+    frame = frame.astype({"row": int}).drop_duplicates().sort_values(["county", "row"])
+    return {str(c): group.tolist() for c, group in frame.groupby("county", sort=True)["row"]}
 
 
 def _refusal(source: str, found: Mapping[str, list[int]], noun: str) -> BadInput:
@@ -107,9 +107,16 @@ def of_units(rows: Iterable[tuple[int, str | None]]) -> list[RowCounty]:
 def of_households(conn: psycopg.Connection, rows: Iterable[tuple[int, str]]) -> list[RowCounty]:
     """The counties of (row, household code) pairs: the stored household's, else the one its
     code names."""
-    pairs = list(rows)
-    stored = county_store.household_counties(conn, sorted({code for _, code in pairs}))
-    return _by_code(pairs, stored, household_county)
+    pairs = pd.DataFrame(list(rows), columns=["row", "code"], dtype=object)
+    codes = pairs["code"].drop_duplicates().sort_values().tolist()
+    stored = pd.DataFrame(
+        county_store.household_counties(conn, codes), columns=["code", "county"], dtype=object
+    )
+    placed = pairs.merge(stored, on="code", how="left")  # keeps the rows' order
+    unknown = placed["county"].isna()
+    placed.loc[unknown, "county"] = placed.loc[unknown, "code"].map(household_county)
+    county = placed["county"].astype(object).where(placed["county"].notna(), None)
+    return list(zip(placed["row"].astype(int).tolist(), county.tolist(), strict=True))
 
 
 def of_workers(
@@ -129,17 +136,27 @@ def of_household_file(
 ) -> list[RowCounty]:
     """The county of each (row, household code, declared group) of a household file: the
     group's, else the one the code names, else the one its staged row was placed in."""
-    placed = of_staged(conn, staged, "county_code")
-    return [
-        (int(row), _first(unit_county(group), household_county(code), placed.get(int(row))))
-        for row, code, group in rows
-    ]
+    frame = pd.DataFrame(list(rows), columns=["row", "code", "group"], dtype=object)
+    placed = pd.Series(of_staged(conn, staged, "county_code"), dtype=object)
+    county = _per_value(frame["group"], unit_county)
+    county = county.fillna(_per_value(frame["code"], household_county))
+    county = county.fillna(frame["row"].astype(int).map(placed))
+    county = county.astype(object).where(county.notna(), None)
+    return list(zip(frame["row"].astype(int).tolist(), county.tolist(), strict=True))
 
 
 def of_staged(conn: psycopg.Connection, staged: str, column: str) -> dict[int, str | None]:
     """The county of the unit code in `column` of each staged row, by file row."""
     values = county_store.staged_values(conn, staged, column)
-    return {row: unit_county(code) for row, code in values.items()}
+    counties = _per_value(pd.Series(list(values.values()), dtype=object), unit_county)
+    return dict(zip(values, counties.tolist(), strict=True))
+
+
+def _per_value(column: pd.Series, county: Callable[[object], str | None]) -> pd.Series:
+    """`county` of each cell, called once per distinct value (None for missing cells)."""
+    codes, values = pd.factorize(column)  # a missing cell gets -1: the None appended below
+    found = np.array([county(v) for v in values] + [None], dtype=object)
+    return pd.Series(found[codes], index=column.index, dtype=object)
 
 
 def _first(*counties: str | None) -> str | None:

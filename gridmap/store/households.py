@@ -17,6 +17,7 @@ import shapely
 from psycopg import sql
 
 from gridmap.store.scoping import level_params
+from gridmap.store.staging import frame_geometry, stage_frame
 
 STAGED = "incoming_household"
 _STAGE_COLUMNS = [
@@ -133,17 +134,17 @@ def stage_households(
     conn: psycopg.Connection, rows: pd.DataFrame, points: gpd.GeoDataFrame
 ) -> None:
     """Stage checked households (io.households) and their points for `upsert_households`."""
-    geoms = gpd.GeoSeries([None] * len(rows), index=rows.index, crs=4326)
-    geoms[points.index] = points.geometry
-    frame = rows.rename(columns={"row": "file_row"})[_FROM_ROWS].astype(object)
-    frame["geom"] = ewkb_hex(geoms)
-    frame["county_code"] = None
-    frame["unit_code"] = None
-    frame["base_category"] = [
-        base_category(c, k) for c, k in zip(rows["category"], rows["monitor_kind"], strict=True)
-    ]
-    ordered = frame[[name for name, _ in _STAGE_COLUMNS]]
-    stage_rows(conn, STAGED, _STAGE_COLUMNS, ordered.itertuples(index=False, name=None))
+    frame = rows[["row", *_FROM_ROWS[1:]]].assign(
+        geom=frame_geometry(rows, points.geometry), county_code=None, unit_code=None
+    )
+    category, kind = rows["category"].to_numpy(object), rows["monitor_kind"].to_numpy(object)
+    # As base_category() decides, for the whole column at once.
+    frame["base_category"] = np.where(
+        np.isin(category, ["lifted", "ordinary"]),
+        category,
+        np.where(kind == "unstable", "lifted", "ordinary"),
+    )
+    stage_frame(conn, STAGED, _STAGE_COLUMNS, frame)
     # The assignment probes the staged points through this index. Built before the staged
     # rows are first updated: an index built after an update in the same transaction may not
     # serve that transaction (PostgreSQL marks it to wait for older snapshots).

@@ -32,4 +32,4 @@ def staged_values(conn: psycopg.Connection, staged: str, column: str) -> dict[in
     query = sql.SQL("SELECT file_row, {} FROM {}").format(
         sql.Identifier(column), sql.Identifier(staged)
     )
-    return {int(row): value for row, value in conn.execute(query)}
+    return {int(row): value for row, value in conn.execute(query).fetchall()}

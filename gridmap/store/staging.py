@@ -87,7 +87,9 @@ def _values(column: pd.Series, kind: str) -> list:
     """The column as Python values COPY can send, None where missing."""
     base = _base_type(kind)
     if base == "geometry":
-        geoms = shapely.set_srid(np.asarray(column.array, dtype=object), 4326)
+        cells = column.to_numpy(dtype=object)
+        cells[pd.isna(cells)] = None  # pandas may hold a missing geometry as NaN
+        geoms = shapely.set_srid(cells, 4326)
         return list(shapely.to_wkb(geoms, include_srid=True))
     if base == "timestamptz" and isinstance(column.dtype, pd.DatetimeTZDtype):
         stamps = column.dt.to_pydatetime()
@@ -102,6 +104,6 @@ def _values(column: pd.Series, kind: str) -> list:
 
 def frame_geometry(rows: pd.DataFrame, geoms: gpd.GeoSeries) -> pd.Series:
     """`geoms` aligned on the rows' index (None where a row has none), for stage_frame."""
-    aligned = pd.Series(None, index=rows.index, dtype=object)
-    aligned[geoms.index] = np.asarray(geoms.array, dtype=object)
-    return aligned
+    aligned = np.full(len(rows), None, dtype=object)
+    aligned[rows.index.get_indexer(geoms.index)] = np.asarray(geoms.array, dtype=object)
+    return pd.Series(aligned, index=rows.index, dtype=object)
