@@ -87,7 +87,7 @@ def _values(column: pd.Series, kind: str) -> list:
     """The column as Python values COPY can send, None where missing."""
     base = _base_type(kind)
     if base == "geometry":
-        cells = column.to_numpy(dtype=object)
+        cells = column.to_numpy(dtype=object, copy=True)
         cells[pd.isna(cells)] = None  # pandas may hold a missing geometry as NaN
         geoms = shapely.set_srid(cells, 4326)
         return list(shapely.to_wkb(geoms, include_srid=True))
