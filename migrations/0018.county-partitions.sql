@@ -183,4 +183,51 @@ BEGIN
     END LOOP;
 END $$;
 
+-- A household change closes and opens periods in the changed households' counties only, so
+-- it reads their partitions alone (the array, a parameter to each statement, prunes the rest).
+CREATE OR REPLACE FUNCTION household_period_changed() RETURNS trigger
+LANGUAGE plpgsql AS $$
+DECLARE
+    too_late date;  -- the latest open period starting after the change's day, if any
+    counties text[];
+BEGIN
+    SELECT array_agg(DISTINCT county_code) INTO counties FROM new_rows;
+    CREATE TEMP TABLE IF NOT EXISTS household_changed (
+        county_code text NOT NULL, code text NOT NULL, day date NOT NULL,
+        PRIMARY KEY (county_code, code)) ON COMMIT DROP;
+    TRUNCATE household_changed;
+    INSERT INTO household_changed (county_code, code, day)
+    SELECT n.county_code, n.code, CASE
+               WHEN o.status IS DISTINCT FROM n.status AND n.status_date IS NOT NULL
+               THEN greatest(lower(p.valid), n.status_date) ELSE gridmap_effective_on() END
+    FROM new_rows n JOIN old_rows o ON o.county_code = n.county_code AND o.code = n.code
+    JOIN household_period p ON p.county_code = n.county_code AND p.household_code = n.code
+         AND upper_inf(p.valid)
+    WHERE p.county_code = ANY(counties)
+      AND ((o.unit_code, o.status, o.base_category, o.county_code)
+           IS DISTINCT FROM (n.unit_code, n.status, n.base_category, n.county_code)
+           OR NOT coalesce(o.geom = n.geom, o.geom IS NULL AND n.geom IS NULL));
+    ANALYZE household_changed;
+    SELECT max(lower(p.valid)) INTO too_late FROM household_period p
+    JOIN household_changed c ON c.county_code = p.county_code AND c.code = p.household_code
+    WHERE p.county_code = ANY(counties) AND upper_inf(p.valid) AND lower(p.valid) > c.day;
+    IF too_late IS NOT NULL THEN
+        RAISE EXCEPTION 'a household change cannot take effect before its last change'
+            USING ERRCODE = 'GM001', DETAIL = too_late::text;
+    END IF;
+    DELETE FROM household_period p USING household_changed c
+    WHERE p.county_code = ANY(counties) AND p.county_code = c.county_code
+      AND p.household_code = c.code AND upper_inf(p.valid) AND lower(p.valid) = c.day;
+    UPDATE household_period p SET valid = daterange(lower(p.valid), c.day)
+    FROM household_changed c
+    WHERE p.county_code = ANY(counties) AND p.county_code = c.county_code
+      AND p.household_code = c.code AND upper_inf(p.valid);
+    INSERT INTO household_period (county_code, household_code, valid, unit_code, status,
+                                  base_category, geom)
+    SELECT n.county_code, n.code, daterange(c.day, NULL), n.unit_code, n.status,
+           n.base_category, n.geom
+    FROM new_rows n JOIN household_changed c ON c.county_code = n.county_code AND c.code = n.code;
+    RETURN NULL;
+END $$;
+
 ANALYZE household, household_period, visit, monitoring, contact_household;

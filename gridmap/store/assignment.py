@@ -20,19 +20,19 @@ _ASSIGN = """
 WITH in_group AS MATERIALIZED (
     -- LATERAL keeps each polygon on the outside of the loop: PostGIS prepares it once
     -- and tests all the points its index probe returns.
-    SELECT h.code, min(u.code) AS unit
+    SELECT h.county_code, h.code, min(u.code) AS unit
     FROM unit_version u
     CROSS JOIN LATERAL (
-        SELECT h.code FROM {table} h
+        SELECT h.county_code, h.code FROM {table} h
         WHERE h.geom && u.geom AND ST_Covers(u.geom, h.geom) AND h.county_code = u.county_code
           AND ({scope})
         OFFSET 0  -- an optimisation fence: the planner must not flatten the loop order
     ) h
     WHERE u.valid_to IS NULL AND u.level = {group} AND ({units})
-    GROUP BY h.code
+    GROUP BY h.county_code, h.code
 ),
 target AS (
-    SELECT h.code, h.unit_code AS old_unit, coalesce(
+    SELECT h.county_code, h.code, h.unit_code AS old_unit, coalesce(
         g.unit,
         (SELECT u.code FROM unit_version u
          WHERE h.geom IS NOT NULL AND u.valid_to IS NULL AND u.level < {group}
@@ -43,12 +43,14 @@ target AS (
            AND d.county_code = h.county_code AND d.code = h.declared_group),
         h.county_code) AS unit
     FROM {table} h
-    LEFT JOIN in_group g ON g.code = h.code
+    LEFT JOIN in_group g ON g.county_code = h.county_code AND g.code = h.code
     WHERE ({scope})
 )
+-- The scope again on the table written, so that it reads only the partitions in scope.
 UPDATE {table} h SET unit_code = t.unit
 FROM target t
-WHERE h.code = t.code AND t.old_unit IS DISTINCT FROM t.unit
+WHERE h.county_code = t.county_code AND h.code = t.code AND t.old_unit IS DISTINCT FROM t.unit
+  AND ({scope})
 """
 
 # The area scope reaches every located household inside the changed area (which holds
