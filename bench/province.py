@@ -2,8 +2,10 @@
 
 Loads demo counties (county k as `gridmap demo --counties` makes it: its own code, place and
 seed) through the ordinary imports into one throwaway database, growing it through the sizes
-1, 10, 30 and 100 counties, and stops before the first size whose projected end (the load
-time per county measured so far, plus the last size's measuring time) passes the budget.
+1, 10, 30 and 100 counties. Before each county it projects the end of the size it is
+loading (the load time per county so far, plus the last size's measuring time) and stops when
+that passes the budget: before a size it could not finish in time, or within one whose
+counties load far slower than the ones before.
 
 Prints progress on stderr and one JSON object at the end. For each size: load time, database
 size, memory (this process's RSS; the server's shared_buffers plus the private memory,
@@ -24,6 +26,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
@@ -237,8 +240,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 def stop_reason(
     size: int, loaded: int, elapsed_s: float, load_s: float, measure_s: float, budget_s: float
 ) -> dict | None:
-    """Why size `size` does not run (its projected end passes the budget, or the demo layout
-    holds fewer counties), or None when it runs. The first size always runs."""
+    """Why the counties still missing for `size` are not loaded (their projected end passes
+    the budget, or the demo layout holds fewer counties), or None. With none loaded yet (no
+    time per county known) it goes on."""
     if size > MAX_COUNTIES:
         return {"before": size, "reason": f"the demo layout holds {MAX_COUNTIES} counties"}
     if not loaded:
@@ -247,47 +251,68 @@ def stop_reason(
     if sizes_within([size], per_county, measure_s, budget_s, loaded=loaded, elapsed_s=elapsed_s):
         return None
     projected = elapsed_s + (size - loaded) * per_county + measure_s
-    return {"before": size, "reason": "budget", "projected_min": round(projected / 60, 1)}
+    return {"before": size, "counties_loaded": loaded, "reason": "budget",
+            "projected_min": round(projected / 60, 1)}  # fmt: skip
+
+
+@dataclass
+class Run:
+    """The time budget and what has been spent of it."""
+
+    budget_s: float
+    started: float = field(default_factory=time.perf_counter)
+    loaded: int = 0
+    load_s: float = 0.0
+    measure_s: float = 0.0
+
+    def stop(self, size: int) -> dict | None:
+        """Why the next county towards `size` is not loaded, or None (see stop_reason)."""
+        elapsed = time.perf_counter() - self.started
+        return stop_reason(size, self.loaded, elapsed, self.load_s, self.measure_s, self.budget_s)
 
 
 def grow(
-    conn: psycopg.Connection, config: Config, loaded: int, size: int, households_n: int
-) -> dict:
-    """Load counties `loaded` to `size` - 1; their load seconds and the database's households."""
-    seconds = 0.0
-    for index in range(loaded, size):
-        report = load_county(conn, config, index, households_n)
-        seconds += report["generate_s"] + report["import_s"]
-        progress(f"county {index + 1}/{size}: {json.dumps(report)}")
-    total = conn.execute("SELECT count(*) FROM household").fetchone()[0]  # type: ignore[index]
-    return {"counties": size, "households": total, "load_s": round(seconds, 1)}
+    conn: psycopg.Connection, config: Config, size: int, households_n: int, run: Run
+) -> dict | None:
+    """Load counties until there are `size`, checking the budget before each one (a county
+    far slower than the ones before stops the run); why it stopped, or None."""
+    while run.loaded < size:
+        stopped = run.stop(size)
+        if stopped:
+            return stopped
+        report = load_county(conn, config, run.loaded, households_n)
+        run.loaded += 1
+        run.load_s += report["generate_s"] + report["import_s"]
+        progress(f"county {run.loaded}/{size}: {json.dumps(report)}")
+    return None
 
 
 def main(argv: Sequence[str] | None = None) -> None:
     """Grow the database size by size, measuring each, until the budget runs out."""
     args = parse_args(argv)
-    config, budget_s = Config.from_env(), args.budget_min * 60
+    config, run = Config.from_env(), Run(args.budget_min * 60)
     day, first = today(config.timezone), sample_counties.county_code(0)
-    started, loaded, load_s, measure_s = time.perf_counter(), 0, 0.0, 0.0
     rows: list[dict] = []
     stopped = None
     with fresh_database(config, DB_NAME) as conn:
         conn.autocommit = True
         for size in args.sizes:
-            elapsed = time.perf_counter() - started
-            stopped = stop_reason(size, loaded, elapsed, load_s, measure_s, budget_s)
+            load_before = run.load_s
+            stopped = grow(conn, config, size, args.households, run)
             if stopped:
                 break
-            row = grow(conn, config, loaded, size, args.households)
-            loaded, load_s = size, load_s + row["load_s"]
-            row["load_s_per_county"] = round(load_s / loaded, 1)
-            row.update(measure(conn, config, first, day))
-            measure_s = row["measure_s"]
+            row = {"counties": size, "households": conn.execute(
+                "SELECT count(*) FROM household").fetchone()[0],  # type: ignore[index]
+                "load_s": round(run.load_s - load_before, 1),
+                "load_s_per_county": round(run.load_s / run.loaded, 1),
+                **measure(conn, config, first, day)}  # fmt: skip
+            run.measure_s = row["measure_s"]
             rows.append(judged(row, rows[0]["first_county"] if rows else row["first_county"]))
             progress(f"size {size}: {json.dumps(rows[-1])}")
+    total_min = round((time.perf_counter() - run.started) / 60, 1)
     print(json.dumps({
         "bench": "province", "households_per_county": args.households,
-        "budget_min": args.budget_min, "total_min": round((time.perf_counter() - started) / 60, 1),
+        "budget_min": args.budget_min, "total_min": total_min,
         "sizes": rows, "stopped": stopped, "goals": GOALS,
         "memory_note": "bench_*: this process (current VmRSS, peak ru_maxrss); server: "
         "shared_buffers setting plus RssAnon of the postmaster and pg_stat_activity's processes",

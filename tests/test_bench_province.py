@@ -52,7 +52,9 @@ def test_the_projection_counts_only_the_counties_still_to_load(
     [
         (1, 0, 0, 0, 1, None),  # the first size always runs: nothing to project from
         (10, 1, 100, 60, 1500, None),  # 100 + 9 * 60 + 30 = 670 s
-        (30, 10, 700, 600, 1500, {"before": 30, "reason": "budget", "projected_min": 32.2}),
+        (30, 10, 700, 600, 1500, {
+            "before": 30, "counties_loaded": 10, "reason": "budget", "projected_min": 32.2,
+        }),
         (MAX_COUNTIES + 1, 1, 0, 1, 10**9, {
             "before": MAX_COUNTIES + 1, "reason": f"the demo layout holds {MAX_COUNTIES} counties",
         }),
