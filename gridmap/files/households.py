@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from gridmap.core import vocab
@@ -135,7 +136,7 @@ def _attributes(frame: pd.DataFrame, labels: pd.Series) -> tuple[pd.DataFrame, l
     problems += found
     rows = pd.DataFrame({"code": frame["code"], "category": category})
     rows["monitor_kind"] = monitor_kind
-    rows["risk_eliminated"] = [bool(v) for v in risk]
+    rows["risk_eliminated"] = pd.array(risk, dtype="boolean").fillna(False).to_numpy(bool)
     rows["members"] = pd.array(members, dtype="Int64")
     for column in _TEXT:
         rows[column] = frame[column].replace("", None)
@@ -156,7 +157,7 @@ def _categories(frame: pd.DataFrame, labels: pd.Series) -> tuple[list, list, lis
         "use one of " + ", ".join(words),
         "category (户类型)",
     )
-    kinds_in_category = [MONITOR_KINDS.get(text) for text in frame["category"]]
+    kinds_in_category = frame["category"].map(MONITOR_KINDS).astype(object)
     kind, found = cells.parse_cells(
         frame,
         "monitor_kind",
@@ -170,9 +171,11 @@ def _categories(frame: pd.DataFrame, labels: pd.Series) -> tuple[list, list, lis
         f"{labels[i]}: category (户类型) is empty; write 脱贫户, 监测对象 or 一般农户"
         for i in frame.index[frame["category"] == ""]
     ]
-    kind = [k or c for k, c in zip(kind, kinds_in_category, strict=True)]
-    category = ["monitored" if k else c for c, k in zip(category, kind, strict=True)]
-    return category, kind, problems
+    kinds = pd.Series(kind, index=frame.index, dtype=object).fillna(kinds_in_category)
+    kinds = kinds.where(kinds.notna(), None)
+    monitored = kinds.notna().to_numpy()
+    category = np.where(monitored, "monitored", np.array(category, dtype=object)).tolist()
+    return category, kinds.tolist(), problems
 
 
 def _statuses(frame: pd.DataFrame, labels: pd.Series) -> tuple[list, list, list[str]]:
@@ -196,12 +199,13 @@ def _statuses(frame: pd.DataFrame, labels: pd.Series) -> tuple[list, list, list[
 
 
 def _location_problems(frame: pd.DataFrame, labels: pd.Series) -> list[str]:
+    codes, groups = pd.factorize(frame["group"])  # few distinct groups: check each once
+    malformed = np.array([bool(g) and not _GROUP_CODE.fullmatch(g) for g in groups] + [False])
     problems = [
-        f"{label}: group code '{g}' is not a {_GROUP_DIGITS}-digit villager group code; write "
-        f"the group's code from the grid (village code + {vocab.CHILD_DIGITS} digits) or leave "
-        "it empty"
-        for label, g in zip(labels.tolist(), frame["group"], strict=True)
-        if g and not _GROUP_CODE.fullmatch(g)
+        f"{labels[i]}: group code '{frame['group'][i]}' is not a {_GROUP_DIGITS}-digit villager "
+        f"group code; write the group's code from the grid (village code + "
+        f"{vocab.CHILD_DIGITS} digits) or leave it empty"
+        for i in frame.index[malformed[codes]]
     ]
     nowhere = (frame["lon"] == "") & (frame["lat"] == "") & (frame["group"] == "")
     problems += [
