@@ -7,7 +7,8 @@ from collections.abc import Sequence
 import pandas as pd
 import psycopg
 
-from gridmap.store.households import frame_values, stage_rows, upsert_staged
+from gridmap.store.households import upsert_staged
+from gridmap.store.staging import stage_frame
 
 _CONTACT_COLUMNS = [
     ("file_row", "integer"), ("code", "text PRIMARY KEY"), ("name", "text"),
@@ -21,8 +22,8 @@ _PAIRING_COLUMNS = [
 
 def stage_contacts(conn: psycopg.Connection, rows: pd.DataFrame, pairings: pd.DataFrame) -> None:
     """Stage checked contacts and their pairings (since None: the row only ends a link)."""
-    stage_rows(conn, "incoming_contact", _CONTACT_COLUMNS, frame_values(rows, _CONTACT_COLUMNS))
-    stage_rows(conn, "incoming_pairing", _PAIRING_COLUMNS, frame_values(pairings, _PAIRING_COLUMNS))
+    stage_frame(conn, "incoming_contact", _CONTACT_COLUMNS, rows)
+    stage_frame(conn, "incoming_pairing", _PAIRING_COLUMNS, pairings)
 
 
 # A contact works in the county of the households the file gives it; a known contact keeps

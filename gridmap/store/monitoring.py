@@ -10,8 +10,8 @@ from psycopg import sql
 
 from gridmap.core import vocab
 from gridmap.store.coverage import households_on, status_query
-from gridmap.store.households import stage_rows
 from gridmap.store.scoping import prefix_filter, prefix_params
+from gridmap.store.staging import stage_frame
 
 STAGED = "incoming_monitoring"
 _STAGE_COLUMNS = [
@@ -24,9 +24,7 @@ _SCOPE = prefix_filter("h.unit_code")
 
 def stage_monitoring(conn: psycopg.Connection, rows: pd.DataFrame) -> None:
     """Stage checked monitoring rows (io.monitoring.read_monitoring)."""
-    frame = rows.rename(columns={"row": "file_row"})[[n for n, _ in _STAGE_COLUMNS]]
-    values = frame.astype(object).itertuples(index=False, name=None)
-    stage_rows(conn, STAGED, _STAGE_COLUMNS, values)
+    stage_frame(conn, STAGED, _STAGE_COLUMNS, rows)
 
 
 def drop_listed_only(conn: psycopg.Connection) -> int:

@@ -10,9 +10,9 @@ import psycopg
 from psycopg import sql
 
 from gridmap.core import vocab
-from gridmap.store.households import ewkb_hex, frame_values, stage_rows, upsert_staged
+from gridmap.store.households import upsert_staged
 from gridmap.store.scoping import code_length
-from gridmap.store.staging import stage_frame
+from gridmap.store.staging import create_staged, frame_geometry, stage_frame
 
 _WORKER_COLUMNS = [
     ("file_row", "integer"), ("code", "text PRIMARY KEY"), ("name", "text"), ("phone", "text"),
@@ -37,13 +37,13 @@ def stage_workers(
     groups: pd.DataFrame | None,
 ) -> None:
     """Stage checked workers (io.people.read_workers), their homes and, if given, their groups."""
-    geoms = gpd.GeoSeries([None] * len(rows), index=rows.index, crs=4326)
-    geoms[homes.index] = homes.geometry
-    frame = rows.assign(home=pd.Series(ewkb_hex(geoms), index=rows.index, dtype=object))
-    stage_rows(conn, "incoming_worker", _WORKER_COLUMNS, frame_values(frame, _WORKER_COLUMNS))
+    frame = rows.assign(home=frame_geometry(rows, homes.geometry))
+    stage_frame(conn, "incoming_worker", _WORKER_COLUMNS, frame)
     # Without a groups column the staged groups are empty (and the workers keep theirs).
-    pairs = [] if groups is None else frame_values(groups, _WORKER_GROUP_COLUMNS)
-    stage_rows(conn, "incoming_worker_group", _WORKER_GROUP_COLUMNS, pairs)
+    if groups is None:
+        create_staged(conn, "incoming_worker_group", _WORKER_GROUP_COLUMNS)
+    else:
+        stage_frame(conn, "incoming_worker_group", _WORKER_GROUP_COLUMNS, groups)
 
 
 def unknown_groups(conn: psycopg.Connection) -> list[tuple[int, str, str]]:
