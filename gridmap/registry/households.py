@@ -41,8 +41,7 @@ def import_households(
     with conn.transaction(), history_store.taking_effect(conn, day, path.name):
         require_grid(conn, path.name)
         household_store.stage_households(conn, table.rows, table.points)
-        household_store.keep_known_base_categories(conn)
-        unplaced = household_store.resolve_counties(conn)
+        unplaced = household_store.unplaced_rows(conn)
         found = _counties(conn, table.rows, path.name, mixed_counties, scope)
         refuse(path.name, [_no_county(row, code) for row, code in unplaced])
         # New rows are written already assigned; updated ones are put right afterwards.

@@ -17,7 +17,7 @@ import shapely
 from psycopg import sql
 
 from gridmap.store.scoping import level_params
-from gridmap.store.staging import frame_geometry, stage_frame
+from gridmap.store.staging import create_staged, frame_geometry, stage_frame
 
 STAGED = "incoming_household"
 _STAGE_COLUMNS = [
@@ -28,9 +28,35 @@ _STAGE_COLUMNS = [
     ("status_date", "date"), ("status_reason", "text"), ("county_code", "text"),
     ("unit_code", "text"), ("base_category", "text"),
 ]  # fmt: skip
+#: The checked file as copied, before each row is placed in its county.
+_FILE = "incoming_household_file"
 #: Columns taken from the file as they are; geom and county_code are filled separately.
 _FROM_ROWS = [name for name, _ in _STAGE_COLUMNS[:10]] + ["declared_group", "status"]
 _FROM_ROWS += ["status_date", "status_reason"]
+
+
+_PLACED = sql.SQL("""
+INSERT INTO incoming_household
+SELECT {file_columns}, coalesce(
+    k.county_code,
+    (SELECT u.code FROM unit_version u WHERE u.valid_to IS NULL AND u.level = %(county)s
+     AND u.code = left(f.declared_group, %(county_length)s)),
+    (SELECT min(u.code) FROM unit_version u WHERE u.valid_to IS NULL AND u.level = %(county)s
+     AND ST_Covers(u.geom, f.geom)),
+    (SELECT min(u.code) FROM unit_version u WHERE u.valid_to IS NULL AND u.level = %(county)s
+     HAVING count(*) = 1)),
+    NULL, CASE WHEN f.category = 'monitored' AND k.county_code IS NOT NULL
+               THEN k.base_category ELSE f.base_category END
+FROM incoming_household_file f LEFT JOIN LATERAL (
+    SELECT h.county_code, h.base_category FROM household h WHERE h.code = f.code
+    ORDER BY h.county_code LIMIT 1) k ON true
+""").format(
+    file_columns=sql.SQL(", ").join(
+        sql.SQL("f.{}").format(sql.Identifier(n))
+        for n, _ in _STAGE_COLUMNS
+        if n not in ("county_code", "unit_code", "base_category")
+    )
+)
 
 
 def plain(value: object) -> object:
@@ -133,7 +159,13 @@ def current_county_codes(conn: psycopg.Connection) -> list[str]:
 def stage_households(
     conn: psycopg.Connection, rows: pd.DataFrame, points: gpd.GeoDataFrame
 ) -> None:
-    """Stage checked households (io.households) and their points for `upsert_households`."""
+    """Stage checked households (io.households) and their points for `upsert_households`.
+
+    Each staged household gets its county: a known household keeps its own (the county is
+    the tenant: a row never moves to another), and its base category when the file lists it
+    as monitored; a new one takes the declared group's county when that is in the grid, else
+    the county covering the point, else the only county there is.
+    """
     frame = rows[["row", *_FROM_ROWS[1:]]].assign(
         geom=frame_geometry(rows, points.geometry), county_code=None, unit_code=None
     )
@@ -144,7 +176,12 @@ def stage_households(
         category,
         np.where(kind == "unstable", "lifted", "ordinary"),
     )
-    stage_frame(conn, STAGED, _STAGE_COLUMNS, frame)
+    stage_frame(
+        conn, _FILE, [(n, k.removesuffix(" PRIMARY KEY")) for n, k in _STAGE_COLUMNS], frame
+    )
+    create_staged(conn, STAGED, _STAGE_COLUMNS)
+    # Written once, placed: updating every staged row afterwards would cost a second write.
+    conn.execute(_PLACED, level_params())
     # The assignment probes the staged points through this index. Built before the staged
     # rows are first updated: an index built after an update in the same transaction may not
     # serve that transaction (PostgreSQL marks it to wait for older snapshots).
@@ -174,14 +211,6 @@ def base_category(category: str | None, monitor_kind: str | None) -> str:
     return "lifted" if monitor_kind == "unstable" else "ordinary"
 
 
-def keep_known_base_categories(conn: psycopg.Connection) -> None:
-    """A known household the file lists as monitored keeps the base category it had."""
-    conn.execute(
-        "UPDATE incoming_household i SET base_category = h.base_category FROM household h "
-        "WHERE h.code = i.code AND i.category = 'monitored'"
-    )
-
-
 def open_listed_monitoring(conn: psycopg.Connection) -> int:
     """Record monitoring for staged households the file lists as monitored; return how many.
 
@@ -200,24 +229,8 @@ def open_listed_monitoring(conn: psycopg.Connection) -> int:
     ).rowcount
 
 
-def resolve_counties(conn: psycopg.Connection) -> list[tuple[int, str]]:
-    """Give each staged household its county; return (row, code) of those left without one.
-
-    A known household keeps its county (the county is the tenant: a row never moves to
-    another); a new one takes the declared group's county when that is in the grid, else the
-    county covering the point, else the only county there is.
-    """
-    conn.execute(
-        "UPDATE incoming_household i SET county_code = coalesce("
-        " (SELECT min(h.county_code) FROM household h WHERE h.code = i.code),"
-        " (SELECT u.code FROM unit_version u WHERE u.valid_to IS NULL AND u.level = %(county)s"
-        "  AND u.code = left(i.declared_group, %(county_length)s)),"
-        " (SELECT min(u.code) FROM unit_version u WHERE u.valid_to IS NULL AND u.level = %(county)s"
-        "  AND ST_Covers(u.geom, i.geom)),"
-        " (SELECT min(u.code) FROM unit_version u WHERE u.valid_to IS NULL AND u.level = %(county)s"
-        "  HAVING count(*) = 1))",
-        level_params(),
-    )
+def unplaced_rows(conn: psycopg.Connection) -> list[tuple[int, str]]:
+    """(row, code) of the staged households left without a county."""
     rows = conn.execute(
         "SELECT file_row, code FROM incoming_household WHERE county_code IS NULL ORDER BY file_row"
     ).fetchall()
