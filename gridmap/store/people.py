@@ -62,9 +62,14 @@ def unknown_groups(conn: psycopg.Connection) -> list[tuple[int, str, str]]:
 _WORKER_COUNTIES = """
 ALTER TABLE incoming_worker ADD COLUMN county_code text;
 UPDATE incoming_worker w SET county_code = coalesce(
-    (SELECT min(left(g.group_code, 6)) FROM incoming_worker_group g WHERE g.worker_code = w.code),
+    g.county_code,
     (SELECT min(k.county_code) FROM worker k WHERE k.code = w.code),
     (SELECT min(u.county_code) FROM unit_version u WHERE u.valid_to IS NULL))
+FROM incoming_worker x LEFT JOIN (
+    -- grouped once: per worker, the unindexed staged groups would be scanned once a row
+    SELECT worker_code, min(left(group_code, 6)) AS county_code
+    FROM incoming_worker_group GROUP BY worker_code) g ON g.worker_code = x.code
+WHERE x.code = w.code
 """
 
 
