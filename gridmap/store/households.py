@@ -39,17 +39,20 @@ _PLACED = sql.SQL("""
 INSERT INTO incoming_household
 SELECT {file_columns}, coalesce(
     k.county_code,
-    (SELECT u.code FROM unit_version u WHERE u.valid_to IS NULL AND u.level = %(county)s
-     AND u.code = left(f.declared_group, %(county_length)s)),
+    d.code,
     (SELECT min(u.code) FROM unit_version u WHERE u.valid_to IS NULL AND u.level = %(county)s
      AND ST_Covers(u.geom, f.geom)),
     (SELECT min(u.code) FROM unit_version u WHERE u.valid_to IS NULL AND u.level = %(county)s
      HAVING count(*) = 1)),
     NULL, CASE WHEN f.category = 'monitored' AND k.county_code IS NOT NULL
                THEN k.base_category ELSE f.base_category END
-FROM incoming_household_file f LEFT JOIN LATERAL (
-    SELECT h.county_code, h.base_category FROM household h WHERE h.code = f.code
-    ORDER BY h.county_code LIMIT 1) k ON true
+FROM incoming_household_file f
+LEFT JOIN (
+    SELECT DISTINCT ON (h.code) h.code, h.county_code, h.base_category FROM household h
+    WHERE h.code IN (SELECT code FROM incoming_household_file) ORDER BY h.code, h.county_code
+) k ON k.code = f.code
+LEFT JOIN unit_version d ON d.valid_to IS NULL AND d.level = %(county)s
+    AND d.code = left(f.declared_group, %(county_length)s)
 """).format(
     file_columns=sql.SQL(", ").join(
         sql.SQL("f.{}").format(sql.Identifier(n))
