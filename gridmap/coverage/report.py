@@ -52,13 +52,17 @@ COUNT_KEYS = (
 )
 
 
-def status_params(conn: psycopg.Connection, config: Config, as_of: date) -> dict:
-    """Bound parameters for the status queries on `as_of` under `config`."""
-    latest = coverage_store.latest_visit_date(conn, config.timezone)
+def status_params(
+    conn: psycopg.Connection, config: Config, as_of: date, prefixes: list[str] | None = None
+) -> dict:
+    """Bound parameters for the status queries on `as_of` under `config`, reading only the
+    counties holding or under `prefixes` (None: every county)."""
+    counties = coverage_store.report_counties(conn, prefixes)
+    latest = coverage_store.latest_visit_date(conn, config.timezone, counties)
     return coverage_store.status_params(
         as_of, config.timezone, config.visit_windows_days(), latest,
-        latest_change=history_store.latest_change(conn),
-        after_risk=config.after_risk_category,
+        latest_change=history_store.latest_change(conn, counties),
+        after_risk=config.after_risk_category, counties=counties,
     )  # fmt: skip
 
 
@@ -109,7 +113,7 @@ def coverage_report(
         return _roll_up(conn, config, as_of, level, scope)
     prefixes = scope.narrow(parent)
     counties = coverage_store.report_counties(conn, prefixes)
-    params = status_params(conn, config, as_of)
+    params = status_params(conn, config, as_of, prefixes)
     totals = _rolled_up_counts(coverage_store.counts_by_unit(conn, params, prefixes, counties))
     pairs = coverage_store.active_workers_by_group(conn, prefixes, as_of, counties)
     workers = _workers_by_unit(pairs)
@@ -162,7 +166,8 @@ def unit_status_totals(
     conn: psycopg.Connection, config: Config, as_of: date, prefixes: list[str] | None
 ) -> dict[str, dict]:
     """Rolled-up household counts per unit code (every level) under `prefixes` on `as_of`."""
-    rows = coverage_store.counts_by_unit(conn, status_params(conn, config, as_of), prefixes)
+    params = status_params(conn, config, as_of, prefixes)
+    rows = coverage_store.counts_by_unit(conn, params, prefixes)
     return {
         code: dict(zip(COUNT_KEYS, counts, strict=True))
         for code, counts in _rolled_up_counts(rows).items()
@@ -205,10 +210,11 @@ def households_geojson(
     scope: Scope = EVERYTHING,
 ) -> dict:
     """One page of households (under `unit`, with `status`) as a GeoJSON FeatureCollection."""
+    prefixes = scope.narrow(unit)
     total, rows = coverage_store.households_page(
         conn,
-        status_params(conn, config, as_of),
-        prefixes=scope.narrow(unit),
+        status_params(conn, config, as_of, prefixes),
+        prefixes=prefixes,
         status=status,
         limit=PAGE_SIZE,
         offset=(page - 1) * PAGE_SIZE,
@@ -259,8 +265,8 @@ def household_detail(
 
     An administrator's view of the full values is audited.
     """
-    params = status_params(conn, config, as_of)
     prefixes = None if actor.scope.prefixes is None else list(actor.scope.prefixes)
+    params = status_params(conn, config, as_of, prefixes)
     detail = coverage_store.household_detail(conn, params, code, prefixes)
     if detail is None:
         raise NotFound(f"no household {code}")

@@ -135,7 +135,7 @@ def _status(conn: psycopg.Connection, config: Config, campaign: dict) -> dict:
     """Status parameters as of the campaign's last day, or today while it runs: its targets
     are the households as they stood then."""
     as_of = min(campaign["ends_on"], clock.today(config.timezone))
-    return status_params(conn, config, as_of)
+    return status_params(conn, config, as_of, [campaign["county_code"]])
 
 
 def _related(code: str, campaign_codes: list[str]) -> bool:

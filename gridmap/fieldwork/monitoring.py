@@ -32,12 +32,13 @@ COUNT_KEYS = (
 LIST_LIMIT = 5000
 
 
-def _on(conn: psycopg.Connection, as_of: date) -> dict:
-    """The coverage query's parameters on `as_of`: who was monitored, where, with a contact.
+def _on(conn: psycopg.Connection, as_of: date, prefixes: list[str] | None) -> dict:
+    """The coverage query's parameters on `as_of` under `prefixes`: who was monitored, where,
+    with a contact.
 
     Visit windows do not matter to these lists, so the default settings serve.
     """
-    return status_params(conn, Config(), as_of)
+    return status_params(conn, Config(), as_of, prefixes)
 
 
 def _prefixes(scope: Scope) -> list[str] | None:
@@ -102,7 +103,7 @@ def monitoring_counts(
     if end < start:
         raise BadInput(f"the period ends ({end}) before it starts ({start})")
     prefixes = scope.narrow(parent)
-    rows = monitoring_store.counts_by_unit(conn, start, end, prefixes, _on(conn, end))
+    rows = monitoring_store.counts_by_unit(conn, start, end, prefixes, _on(conn, end, prefixes))
     totals: dict[str, list[int]] = defaultdict(lambda: [0] * len(COUNT_KEYS))
     for unit_code, *counts in rows:
         for code in ancestors_and_self(unit_code):
@@ -129,7 +130,8 @@ def year_to_date(
     """A unit's counts from 1 January of `as_of`'s year to `as_of`, within `scope`."""
     start = as_of.replace(month=1, day=1)
     # Narrowed to the unit, every row lies under it: the unit's figures are the rows' sums.
-    rows = monitoring_store.counts_by_unit(conn, start, as_of, scope.narrow(code), _on(conn, as_of))
+    prefixes = scope.narrow(code)
+    rows = monitoring_store.counts_by_unit(conn, start, as_of, prefixes, _on(conn, as_of, prefixes))
     total = [sum(r[i + 1] for r in rows) for i in range(len(COUNT_KEYS))]
     return {
         "from": start.isoformat(),
@@ -168,7 +170,8 @@ def contact_loads(
     An administrator's view of full phone numbers is audited (`personal.view` of "contacts").
     """
     keys = ("code", "name", "organisation", "phone", "households", "monitored")
-    rows = monitoring_store.contact_loads(conn, _on(conn, as_of), viewer.scope.narrow(unit))
+    prefixes = viewer.scope.narrow(unit)
+    rows = monitoring_store.contact_loads(conn, _on(conn, as_of, prefixes), prefixes)
     contacts = [dict(zip(keys, r, strict=True)) for r in rows]
     if not viewer.is_admin:
         return [privacy.masked(c) for c in contacts]
@@ -207,7 +210,8 @@ def uncontacted_households(
     """Monitored households still at risk in scope with no contact on `as_of`."""
     keys = ("code", "unit", "unit_name", "head_name", "monitor_kind", "last_contact_until",
             "lon", "lat")  # fmt: skip
-    rows = monitoring_store.uncontacted(conn, _on(conn, as_of), scope.narrow(unit), LIST_LIMIT + 1)
+    prefixes = scope.narrow(unit)
+    rows = monitoring_store.uncontacted(conn, _on(conn, as_of, prefixes), prefixes, LIST_LIMIT + 1)
     return {
         "as_of": as_of.isoformat(),
         "households": [dict(zip(keys, r, strict=True)) for r in rows[:LIST_LIMIT]],

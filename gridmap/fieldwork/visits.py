@@ -184,7 +184,7 @@ def households_to_visit(
     prefixes = scope.narrow(unit)
     needle = (text or "").strip()[:40] or None
     rows = visit_store.households_to_visit(
-        conn, status_params(conn, config, as_of), prefixes, needle, FIELD_LIST_LIMIT + 1
+        conn, status_params(conn, config, as_of, prefixes), prefixes, needle, FIELD_LIST_LIMIT + 1
     )
     return {
         "as_of": as_of.isoformat(),

@@ -144,7 +144,7 @@ def household_tile(
     check_tile(z, x, y)
     level = household_aggregate_level(z)
     if level is None:
-        params = coverage.status_params(conn, config, as_of)
+        params = coverage.status_params(conn, config, as_of, prefixes)
         return tile_store.household_points_tile(conn, z, x, y, params, prefixes)
     key = (stamp, as_of, level, tuple(prefixes) if prefixes is not None else None)
     counts = cache.get(key, lambda: _level_counts(conn, config, as_of, level, prefixes))

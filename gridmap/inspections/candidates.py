@@ -35,7 +35,7 @@ def gather(
     """Every candidate of the chosen sources in `county` (None: every county); projects only
     when a project table exists."""
     chosen = set(sources)
-    params = coverage.status_params(conn, config, as_of)
+    params = coverage.status_params(conn, config, as_of, None if county is None else [county])
     found: list[Candidate] = []
     if "households" in chosen:
         rows = store.monitored_households(conn, params, county)

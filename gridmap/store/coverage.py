@@ -31,25 +31,30 @@ _LAST_VISIT_HISTORIC = sql.SQL(
     "CASE WHEN h.last_visit_on IS NULL OR h.last_visit_on <= %(as_of)s::date "
     "THEN h.last_visit_on ELSE lv.day END"
 )
+# Every county table a status query reads is limited to the counties in %(counties)s, which
+# leaves a one-county query the partitions of that county alone.
 _VISITS_UP_TO = sql.SQL(
-    "SELECT household_code, (max(visited_at) AT TIME ZONE %(tz)s)::date AS day FROM visit "
-    "WHERE rejected_at IS NULL AND NOT hidden "
+    "SELECT county_code, household_code, (max(visited_at) AT TIME ZONE %(tz)s)::date AS day "
+    "FROM visit WHERE county_code = ANY(%(counties)s) AND rejected_at IS NULL AND NOT hidden "
     "AND visited_at < ((%(as_of)s::date + 1)::timestamp AT TIME ZONE %(tz)s) "
-    "GROUP BY household_code"
+    "GROUP BY county_code, household_code"
 )
-_VISITED_JOIN = sql.SQL("LEFT JOIN ({}) lv ON lv.household_code = h.code")
+_VISITED_JOIN = sql.SQL(
+    "LEFT JOIN ({}) lv ON lv.county_code = h.county_code AND lv.household_code = h.code"
+)
 
 # Households as they stand today, and as they stood on as_of (their period then); the head's
 # name is there for searches.
 _HOUSEHOLDS_NOW = sql.SQL(
     "SELECT code, county_code, unit_code, status, base_category, geom, last_visit_on, head_name "
-    "FROM household"
+    "FROM household WHERE county_code = ANY(%(counties)s)"
 )
 _HOUSEHOLDS_ON = sql.SQL(
     "SELECT p.household_code AS code, p.county_code, p.unit_code, p.status, p.base_category, "
     "p.geom, x.last_visit_on, x.head_name FROM household_period p "
-    "JOIN household x ON x.code = p.household_code "
-    "WHERE p.valid @> %(as_of)s::date"
+    "JOIN household x ON x.county_code = p.county_code AND x.code = p.household_code "
+    "WHERE p.county_code = ANY(%(counties)s) AND x.county_code = ANY(%(counties)s) "
+    "AND p.valid @> %(as_of)s::date"
 )
 # Each household with its category on as_of: monitored while a monitoring period covers the
 # date; after its last period ended (risk eliminated), the category of the after_risk setting
@@ -64,11 +69,11 @@ SELECT x.*,
        m.kind AS monitor_kind
 FROM ({households}) x
 LEFT JOIN (
-    SELECT DISTINCT ON (household_code) household_code, kind,
+    SELECT DISTINCT ON (county_code, household_code) county_code, household_code, kind,
            eliminated_on IS NULL OR eliminated_on > %(as_of)s::date AS covers
-    FROM monitoring WHERE identified_on <= %(as_of)s::date
-    ORDER BY household_code, identified_on DESC
-) m ON m.household_code = x.code
+    FROM monitoring WHERE county_code = ANY(%(counties)s) AND identified_on <= %(as_of)s::date
+    ORDER BY county_code, household_code, identified_on DESC
+) m ON m.county_code = x.county_code AND m.household_code = x.code
 """)
 
 # Built from the fixed fragments above; every value is a bound parameter.
@@ -79,22 +84,24 @@ WITH staffed AS (
     JOIN worker_status_period w ON w.worker_code = g.worker_code
          AND w.county_code = g.county_code AND w.valid @> %(as_of)s::date
          AND w.status = 'active'
-    WHERE g.valid @> %(as_of)s::date
+    WHERE g.county_code = ANY(%(counties)s) AND w.county_code = ANY(%(counties)s)
+      AND g.valid @> %(as_of)s::date
 ),
 contacted AS (
-    SELECT DISTINCT household_code FROM contact_household
-    WHERE since <= %(as_of)s::date AND (until IS NULL OR until > %(as_of)s::date)
+    SELECT DISTINCT county_code, household_code FROM contact_household
+    WHERE county_code = ANY(%(counties)s) AND since <= %(as_of)s::date
+      AND (until IS NULL OR until > %(as_of)s::date)
 ),
 base AS (
     SELECT h.code, h.unit_code, h.category, h.risk_eliminated, h.monitor_kind, h.geom,
-           h.monitored,
+           h.monitored, h.county_code,
            s.group_code IS NOT NULL AS staffed,
            c.household_code IS NOT NULL AS contacted,
            {last_visit} AS last_visit_on,
            {window} AS window_days
     FROM ({households}) h
     LEFT JOIN staffed s ON s.group_code = h.unit_code
-    LEFT JOIN contacted c ON c.household_code = h.code
+    LEFT JOIN contacted c ON c.county_code = h.county_code AND c.household_code = h.code
     {visited_join}
     WHERE h.status = 'active' AND {scope}
 ),
@@ -126,25 +133,29 @@ FROM flagged f
 EVERY_HOUSEHOLD = sql.SQL("true")
 
 
-def latest_visit_date(conn: psycopg.Connection, tz: str) -> date | None:
-    """The local date of the most recent visit in the database, if any."""
+def latest_visit_date(conn: psycopg.Connection, tz: str, counties: list[str]) -> date | None:
+    """The local date of the most recent visit in `counties`, if any."""
     row = conn.execute(
-        "SELECT (max(visited_at) AT TIME ZONE %s)::date FROM visit WHERE NOT hidden", [tz]
+        "SELECT (max(visited_at) AT TIME ZONE %s)::date FROM visit "
+        "WHERE county_code = ANY(%s) AND NOT hidden",
+        [tz, counties],
     ).fetchone()
     return row[0] if row else None
 
 
 def status_params(
     as_of: date, tz: str, windows_days: dict[str, int], latest_visit: date | None, *,
-    latest_change: date | None = None, after_risk: str = "base",
+    counties: list[str], latest_change: date | None = None, after_risk: str = "base",
 ) -> dict:  # fmt: skip
     """The bound parameters of the status query.
 
     `historic` picks its last-visit rule; `moved_since` reads households from their periods
     because some changed after `as_of`; `after_risk` is the category a household whose risk
-    was eliminated takes ('base' for its own base category).
+    was eliminated takes ('base' for its own base category). Every county table is read in
+    `counties` only (the dates must be those of the same counties).
     """
     return {
+        "counties": counties,
         "historic": latest_visit is not None and as_of < latest_visit,
         "moved_since": latest_change is not None and as_of < latest_change,
         "after_risk": after_risk,
@@ -183,16 +194,20 @@ _DOUBTFUL_QUERY = """
 SELECT s.*, dv.household_code IS NOT NULL AS doubtful_visit
 FROM ({}) s
 LEFT JOIN (
-    SELECT DISTINCT d.household_code, d.day
-    FROM (SELECT household_code, (visited_at AT TIME ZONE %(tz)s)::date AS day
-          FROM visit WHERE doubtful AND rejected_at IS NULL AND NOT hidden) d
+    SELECT DISTINCT d.county_code, d.household_code, d.day
+    FROM (SELECT county_code, household_code, (visited_at AT TIME ZONE %(tz)s)::date AS day
+          FROM visit WHERE county_code = ANY(%(counties)s) AND doubtful
+            AND rejected_at IS NULL AND NOT hidden) d
     WHERE NOT EXISTS (
         SELECT 1 FROM visit v
-        WHERE v.household_code = d.household_code AND v.rejected_at IS NULL
+        WHERE v.county_code = ANY(%(counties)s) AND v.county_code = d.county_code
+          AND v.household_code = d.household_code
+          AND v.rejected_at IS NULL
           AND NOT v.doubtful AND NOT v.hidden
           AND v.visited_at >= (d.day::timestamp AT TIME ZONE %(tz)s)
           AND v.visited_at < ((d.day + 1)::timestamp AT TIME ZONE %(tz)s))
-) dv ON dv.household_code = s.code AND dv.day = s.last_visit_on
+) dv ON dv.county_code = s.county_code AND dv.household_code = s.code
+     AND dv.day = s.last_visit_on
 """
 
 
@@ -207,14 +222,15 @@ def status_with_doubtful(params: dict, scope: sql.Composable = EVERY_HOUSEHOLD) 
 # totals after counting, not to every household. Each household's window is its category's on
 # as_of, as in the status query; `lim` is the earliest visit date still inside it.
 _COUNT_HOUSEHOLDS_NOW = sql.SQL(
-    "SELECT h.code, h.unit_code, h.base_category, {last_visit} AS last_visit_on "
+    "SELECT h.county_code, h.code, h.unit_code, h.base_category, {last_visit} AS last_visit_on "
     "FROM household h {visited_join} "
     "WHERE h.county_code = ANY(%(counties)s) AND h.status = 'active' AND {scope}"
 )
 # Before the latest change the households are their periods on as_of; before the latest visit,
 # their last visit is the latest one up to the end of as_of, read from the visits alone.
 _COUNT_HOUSEHOLDS_ON = sql.SQL(
-    "SELECT p.household_code AS code, p.unit_code, p.base_category, {last_visit} AS last_visit_on "
+    "SELECT p.county_code, p.household_code AS code, p.unit_code, p.base_category, "
+    "{last_visit} AS last_visit_on "
     "FROM household_period p {visited_join} "
     "WHERE p.county_code = ANY(%(counties)s) AND p.valid @> %(as_of)s::date "
     "AND p.status = 'active' AND {scope}"
@@ -224,32 +240,33 @@ _COUNT_LAST_VISIT_STORED = sql.SQL(
     "AND x.county_code = ANY(%(counties)s)"
 )
 _COUNT_VISITS_UP_TO = sql.SQL(
-    "SELECT household_code, (max(visited_at) AT TIME ZONE %(tz)s)::date AS day FROM visit "
-    "WHERE county_code = ANY(%(counties)s) AND rejected_at IS NULL AND NOT hidden "
+    "SELECT county_code, household_code, (max(visited_at) AT TIME ZONE %(tz)s)::date AS day "
+    "FROM visit WHERE county_code = ANY(%(counties)s) AND rejected_at IS NULL AND NOT hidden "
     "AND visited_at < ((%(as_of)s::date + 1)::timestamp AT TIME ZONE %(tz)s) "
-    "GROUP BY household_code"
+    "GROUP BY county_code, household_code"
 )
 _COUNTS_QUERY = sql.SQL("""
 WITH monitored AS (
-    SELECT DISTINCT ON (household_code) household_code,
+    SELECT DISTINCT ON (county_code, household_code) county_code, household_code,
            eliminated_on IS NULL OR eliminated_on > %(as_of)s::date AS covers
     FROM monitoring
     WHERE county_code = ANY(%(counties)s) AND identified_on <= %(as_of)s::date
-    ORDER BY household_code, identified_on DESC
+    ORDER BY county_code, household_code, identified_on DESC
 ),
 contacted AS (
-    SELECT DISTINCT household_code FROM contact_household
+    SELECT DISTINCT county_code, household_code FROM contact_household
     WHERE county_code = ANY(%(counties)s) AND since <= %(as_of)s::date
       AND (until IS NULL OR until > %(as_of)s::date)
 ),
 doubtful AS (
-    SELECT DISTINCT d.household_code, d.day
-    FROM (SELECT household_code, (visited_at AT TIME ZONE %(tz)s)::date AS day FROM visit
-          WHERE county_code = ANY(%(counties)s) AND doubtful AND rejected_at IS NULL
+    SELECT DISTINCT d.county_code, d.household_code, d.day
+    FROM (SELECT county_code, household_code, (visited_at AT TIME ZONE %(tz)s)::date AS day
+          FROM visit WHERE county_code = ANY(%(counties)s) AND doubtful AND rejected_at IS NULL
             AND NOT hidden) d
     WHERE NOT EXISTS (
         SELECT 1 FROM visit v
-        WHERE v.county_code = ANY(%(counties)s) AND v.household_code = d.household_code
+        WHERE v.county_code = ANY(%(counties)s) AND v.county_code = d.county_code
+          AND v.household_code = d.household_code
           AND v.rejected_at IS NULL AND NOT v.doubtful AND NOT v.hidden
           AND v.visited_at >= (d.day::timestamp AT TIME ZONE %(tz)s)
           AND v.visited_at < ((d.day + 1)::timestamp AT TIME ZONE %(tz)s))
@@ -276,9 +293,10 @@ marked AS (
                WHEN h.base_category = 'lifted' THEN %(w_lifted)s::int
                ELSE %(w_ordinary)s::int END AS lim
     FROM ({households}) h
-    LEFT JOIN monitored m ON m.household_code = h.code
-    LEFT JOIN contacted c ON c.household_code = h.code
-    LEFT JOIN doubtful d ON d.household_code = h.code AND d.day = h.last_visit_on
+    LEFT JOIN monitored m ON m.county_code = h.county_code AND m.household_code = h.code
+    LEFT JOIN contacted c ON c.county_code = h.county_code AND c.household_code = h.code
+    LEFT JOIN doubtful d ON d.county_code = h.county_code AND d.household_code = h.code
+         AND d.day = h.last_visit_on
 ),
 units AS (
     SELECT unit_code, count(*) AS n,
@@ -337,9 +355,9 @@ def counts_by_unit(
     visited: sql.Composable = sql.SQL("")
     last_visit: sql.Composable = sql.SQL("h.last_visit_on")
     if params["historic"]:
-        visited = sql.SQL("LEFT JOIN ({}) lv ON lv.household_code = {}").format(
-            _COUNT_VISITS_UP_TO, sql.Identifier(alias, code)
-        )
+        visited = sql.SQL(
+            "LEFT JOIN ({}) lv ON lv.county_code = {}.county_code AND lv.household_code = {}"
+        ).format(_COUNT_VISITS_UP_TO, sql.Identifier(alias), sql.Identifier(alias, code))
         last_visit = sql.SQL("lv.day") if moved else _LAST_VISIT_HISTORIC
     elif moved:
         visited, last_visit = _COUNT_LAST_VISIT_STORED, sql.SQL("x.last_visit_on")
@@ -447,7 +465,8 @@ def household_detail(
         "s.visit_status, s.last_visit_on, ST_X(s.geom), ST_Y(s.geom), "
         "h.head_name, h.members, h.id_number, h.phone, h.address, h.declared_group, "
         "s.monitor_kind, s.risk_eliminated, u.name, s.doubtful_visit "
-        "FROM ({}) s JOIN household h ON h.code = s.code "
+        "FROM ({}) s JOIN household h ON h.county_code = s.county_code AND h.code = s.code "
+        "AND h.county_code = ANY(%(counties)s) "
         "LEFT JOIN unit_version u ON u.code = s.unit_code AND u.valid_to IS NULL"
     ).format(status_with_doubtful(params, _ONE_HOUSEHOLD))
     row = conn.execute(query, {**params, **prefix_params(prefixes), "code": code}).fetchone()

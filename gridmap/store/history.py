@@ -35,7 +35,12 @@ def taking_effect(conn: psycopg.Connection, day: date, source: str) -> Iterator[
         ) from None
 
 
-def latest_change(conn: psycopg.Connection) -> date | None:
-    """The latest date a household's place, status or base category changed."""
-    row = conn.execute("SELECT max(lower(valid)) FROM household_period").fetchone()
+def latest_change(conn: psycopg.Connection, counties: list[str] | None = None) -> date | None:
+    """The latest date a household of `counties` (None: any) changed place, status or base
+    category."""
+    row = conn.execute(
+        "SELECT max(lower(valid)) FROM household_period "
+        "WHERE %(counties)s::text[] IS NULL OR county_code = ANY(%(counties)s::text[])",
+        {"counties": counties},
+    ).fetchone()
     return row[0] if row else None

@@ -119,8 +119,9 @@ def counts_by_unit(
         "count(*) FILTER (WHERE m.eliminated_on BETWEEN %(start)s AND %(end)s), "
         "count(*) FILTER (WHERE m.identified_on <= %(end)s "
         "AND (m.eliminated_on IS NULL OR m.eliminated_on > %(end)s)) "
-        "FROM monitoring m JOIN ({households}) h ON h.code = m.household_code WHERE {scope} "
-        "GROUP BY 1"
+        "FROM monitoring m JOIN ({households}) h "
+        "ON h.county_code = m.county_code AND h.code = m.household_code "
+        "WHERE m.county_code = ANY(%(counties)s) AND {scope} GROUP BY 1"
     ).format(found=found, scope=_SCOPE, households=households_on(status))
     params = {**status, "start": start, "end": end, **prefix_params(prefixes)}
     return conn.execute(query, params).fetchall()
