@@ -151,6 +151,8 @@ def parse_points(
     `crs_name` (a --crs value) overrides `crs` (the file's own); coordinates must land in China.
     """
     lon_text, lat_text = frame["lon"], frame["lat"]
+    if ((lon_text == "") & (lat_text == "")).all():  # e.g. a file without coordinate columns
+        return gpd.GeoSeries([None] * len(frame), index=frame.index, crs=4326), []
     lon = pd.to_numeric(lon_text, errors="coerce").astype(float)
     lat = pd.to_numeric(lat_text, errors="coerce").astype(float)
     one = (lon_text == "") != (lat_text == "")
