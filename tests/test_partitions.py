@@ -19,6 +19,8 @@ from gridmap.core.config import Config
 from gridmap.coverage import report
 from gridmap.fieldwork import monitoring
 from gridmap.grid import grids, tiles
+from gridmap.inspections import candidates
+from gridmap.inspections.sampling import Weights
 from gridmap.store import assignment
 from tests.grid_fixtures import tiny_county_as
 from tests.household_fixtures import lonlat_m
@@ -29,6 +31,7 @@ PARTITIONED = ("household", "household_period", "visit", "monitoring", "contact_
 DAY = date(2024, 6, 30)
 CONFIG = Config(database_url="", secret_key="t")
 COUNTY_A = Scope((A,))
+ACTOR_A = replace(cli_actor("t"), scope=COUNTY_A)
 #: Where county A's first household lies (test_counties.seed_counties).
 HOUSEHOLD_A = lonlat_m(500, 500)
 
@@ -75,9 +78,7 @@ def partitions_read_with(execute, conn, query, params) -> set[str]:  # type: ign
 #: What one county's account asks, each as a call on a connection.
 COUNTY_QUERIES: dict[str, Callable[[psycopg.Connection], object]] = {
     "coverage report": lambda conn: report.coverage_report(conn, CONFIG, DAY, scope=COUNTY_A),
-    "household detail": lambda conn: report.household_detail(
-        conn, CONFIG, f"H{A}1", DAY, replace(cli_actor("t"), scope=COUNTY_A)
-    ),
+    "household detail": lambda conn: report.household_detail(conn, CONFIG, f"H{A}1", DAY, ACTOR_A),
     "household tile z13": lambda conn: tiles.household_tile(
         conn,
         CONFIG,
@@ -100,6 +101,21 @@ COUNTY_QUERIES: dict[str, Callable[[psycopg.Connection], object]] = {
         conn, date(2024, 1, 1), DAY, scope=COUNTY_A
     ),
     "assignment": lambda conn: assignment.assign_counties(conn, [A]),
+    "households page": lambda conn: report.households_geojson(
+        conn, CONFIG, DAY, unit=None, status=None, page=1, scope=COUNTY_A
+    ),
+    "uncontacted": lambda conn: monitoring.uncontacted_households(conn, DAY, COUNTY_A),
+    "contact loads": lambda conn: monitoring.contact_loads(conn, DAY, ACTOR_A),
+    "inspection candidates": lambda conn: candidates.gather(
+        conn,
+        CONFIG,
+        ["households"],
+        weights=Weights(),
+        as_of=DAY,
+        low_visit_villages=3,
+        project_statuses=[],
+        county=A,
+    ),
 }
 
 

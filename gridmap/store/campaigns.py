@@ -34,7 +34,9 @@ _TARGETS = sql.SQL(
 #: A visit that still counts (not rejected, not hidden under an open inspection plan), dated
 #: inside the campaign's window.
 _VISITED = sql.SQL(
-    "EXISTS (SELECT 1 FROM visit v WHERE v.household_code = h.code AND v.rejected_at IS NULL "
+    "EXISTS (SELECT 1 FROM visit v WHERE v.county_code = ANY(%(counties)s) "
+    "AND v.county_code = h.county_code "
+    "AND v.household_code = h.code AND v.rejected_at IS NULL "
     "AND NOT v.hidden "
     "AND v.visited_at >= %(window_start)s AND v.visited_at < %(window_end)s)"
 )
@@ -131,7 +133,8 @@ def _households(
         "SELECT h.code, h.unit_code, g.name, left(h.unit_code, %(village_length)s), v.name, "
         "x.head_name, "
         "h.category, x.phone, x.address, h.last_visit_on, ST_X(h.geom), ST_Y(h.geom) "
-        "FROM ({households}) h JOIN household x ON x.code = h.code "
+        "FROM ({households}) h JOIN household x ON x.county_code = h.county_code "
+        "AND x.code = h.code AND x.county_code = ANY(%(counties)s) "
         "LEFT JOIN unit_version g ON g.code = h.unit_code AND g.valid_to IS NULL "
         "LEFT JOIN unit_version v ON v.code = left(h.unit_code, %(village_length)s) "
         "AND v.valid_to IS NULL AND length(h.unit_code) >= %(village_length)s "

@@ -131,7 +131,8 @@ def periods_of(conn: psycopg.Connection, household: str, prefixes: list[str] | N
     """A household's monitoring periods under `prefixes`, oldest first."""
     query = sql.SQL(
         "SELECT m.kind, m.identified_on, m.found_by, m.risk_type, m.measures, m.eliminated_on "
-        "FROM monitoring m JOIN household h ON h.code = m.household_code "
+        "FROM monitoring m JOIN household h "
+        "ON h.county_code = m.county_code AND h.code = m.household_code "
         "WHERE m.household_code = %(code)s AND {} ORDER BY m.identified_on"
     ).format(_SCOPE)
     keys = ("kind", "identified_on", "found_by", "risk_type", "measures", "eliminated_on")
@@ -144,7 +145,7 @@ def contact_links(conn: psycopg.Connection, household: str, prefixes: list[str] 
     query = sql.SQL(
         "SELECT c.code, c.name, c.organisation, l.since, l.until FROM contact_household l "
         "JOIN contact c ON c.county_code = l.county_code AND c.code = l.contact_code "
-        "JOIN household h ON h.code = l.household_code "
+        "JOIN household h ON h.county_code = l.county_code AND h.code = l.household_code "
         "WHERE l.household_code = %(code)s AND {} ORDER BY l.since, c.code"
     ).format(_SCOPE)
     return conn.execute(query, {"code": household, **prefix_params(prefixes)}).fetchall()
@@ -161,9 +162,10 @@ def contact_loads(conn: psycopg.Connection, status: dict, prefixes: list[str] | 
         "SELECT c.code, c.name, c.organisation, c.phone, count(h.code), count(h.code) FILTER "
         "(WHERE h.monitored) FROM contact c "
         "LEFT JOIN contact_household l ON l.county_code = c.county_code "
-        "AND l.contact_code = c.code AND {open} "
-        "LEFT JOIN ({households}) h ON h.code = l.household_code AND h.status = 'active' "
-        "AND {scope} "
+        "AND l.county_code = ANY(%(counties)s) AND l.contact_code = c.code AND {open} "
+        "LEFT JOIN ({households}) h ON h.county_code = l.county_code "
+        "AND h.code = l.household_code AND h.status = 'active' AND {scope} "
+        "WHERE c.county_code = ANY(%(counties)s) "
         "GROUP BY c.county_code, c.code HAVING %(prefixes)s::text[] IS NULL OR count(h.code) > 0 "
         "ORDER BY count(h.code) DESC, c.code"
     ).format(open=_OPEN_ON, scope=_SCOPE, households=households_on(status))
@@ -177,9 +179,11 @@ def uncontacted(
     (the coverage query's no_contact), with their points."""
     query = sql.SQL(
         "SELECT s.code, s.unit_code, u.name, x.head_name, s.monitor_kind, "
-        "(SELECT max(l.until) FROM contact_household l WHERE l.household_code = s.code "
+        "(SELECT max(l.until) FROM contact_household l WHERE l.county_code = s.county_code "
+        "AND l.county_code = ANY(%(counties)s) AND l.household_code = s.code "
         "AND l.until <= %(as_of)s), ST_X(s.geom), ST_Y(s.geom) FROM ({status}) s "
-        "JOIN household x ON x.code = s.code "
+        "JOIN household x ON x.county_code = s.county_code AND x.code = s.code "
+        "AND x.county_code = ANY(%(counties)s) "
         "LEFT JOIN unit_version u ON u.code = s.unit_code AND u.valid_to IS NULL "
         "WHERE s.no_contact ORDER BY s.unit_code, s.code LIMIT %(limit)s"
     ).format(status=status_query(status, _SCOPE))
