@@ -9,7 +9,7 @@ APT_GET := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get
 # Domain modules are type-checked; web and CLI glue are linted only.
 MYPY_TARGETS := gridmap/core gridmap/geo gridmap/access gridmap/grid gridmap/registry \
 	gridmap/fieldwork gridmap/coverage gridmap/projects gridmap/inspections gridmap/files \
-	gridmap/maps gridmap/sample
+	gridmap/maps gridmap/sample gridmap/ground
 
 .PHONY: demo test check lint format bench bench-province serve setup system-deps translations clean
 

@@ -172,6 +172,7 @@ def _register_commands() -> None:
         grid_commands,
         history_commands,
         inspect_commands,
+        osm_commands,
         project_commands,
         serve_commands,
         user_commands,

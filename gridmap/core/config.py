@@ -101,6 +101,9 @@ class Config:
     #: Guard on the route search per plan (seconds). The search ends after a fixed number of
     #: iterations, so the same seed gives the same plan; only a search cut short here does not.
     inspection_solve_seconds: float = 30.0
+    #: `gridmap import osm` keeps what lies within this many metres of the county's border,
+    #: so roads that leave the county and come back, and the towns just outside, stay whole.
+    osm_margin_m: float = 5000.0
     static_dir: Path = PROJECT_ROOT / "static"
     geodata_dir: Path = PROJECT_ROOT / "geodata"
     migrations_dir: Path = PROJECT_ROOT / "migrations"

@@ -53,3 +53,22 @@ def geodesic_area_m2(geom: shapely.Geometry) -> float:
     # Counter-clockwise shells and clockwise holes give holes the opposite sign, as pyproj needs.
     area, _perimeter = _GEOD.geometry_area_perimeter(shapely.orient_polygons(geom))
     return abs(float(area))
+
+
+def from_equal_area(geoms: ArrayLike, center: tuple[float, float]) -> NDArray[np.object_]:
+    """Project geometries in metres (from to_equal_area with the same centre) back to lon/lat."""
+    arr, transformer = np.asarray(geoms, dtype=object), _to_laea(*center)
+
+    def inverse(x: NDArray[np.float64], y: NDArray[np.float64]) -> tuple:
+        return transformer.transform(x, y, direction=pyproj.enums.TransformDirection.INVERSE)
+
+    return shapely.transform(arr, inverse, interleaved=False)  # type: ignore[arg-type]
+
+
+def buffer_m(geom: shapely.Geometry, margin_m: float, step_m: float = 100.0) -> shapely.Geometry:
+    """One lon/lat geometry grown by `margin_m` metres, its edges split every `step_m` metres."""
+    one = np.array([geom], dtype=object)
+    center = area_center(one)
+    grown = shapely.buffer(to_equal_area(one, center), margin_m, quad_segs=16)
+    # A straight edge in metres bends in degrees: close vertices keep it where it was.
+    return from_equal_area(shapely.segmentize(grown, step_m), center)[0]
