@@ -21,6 +21,7 @@ from gridmap.core.config import Config
 from gridmap.coverage import report as coverage
 from gridmap.fieldwork import campaigns, monitoring
 from gridmap.grid import assign, grids
+from gridmap.ground.importer import import_osm_file
 from gridmap.registry import households, people
 from gridmap.sample import MAX_COUNTIES
 from gridmap.sample import counties as sample_counties
@@ -29,6 +30,7 @@ from gridmap.sample.county import read_county, write_county
 from gridmap.sample.lifecycle import SPAN_DAYS, generate_monitoring
 from gridmap.sample.population import generate_households, generate_workers
 from gridmap.sample.projects import load_demo_projects
+from gridmap.sample.roads import write_roads
 from gridmap.store import assignment as assignment_store
 
 SAMPLE_FILE = "sample-county.gpkg"
@@ -91,6 +93,12 @@ def _load_county(conn: psycopg.Connection, sample: _Sample, index: int, seed: in
         )  # fmt: skip
         report["grids"] = grids.import_grid_file(
             conn, grid_file, reason="sample county",
+            at=clock.start_of_day(sample.on_record, sample.timezone),
+        )  # fmt: skip
+        # The road network goes in as a user's extract does, after the grid it is clipped to.
+        roads = write_roads(units, Path(folder) / f"roads-{report['code']}.osm.pbf", seed)
+        report["osm"] = import_osm_file(
+            conn, roads, clip=report["code"],
             at=clock.start_of_day(sample.on_record, sample.timezone),
         )  # fmt: skip
         files = _write_csvs(Path(folder), **_records(sample, units, seed, report["code"]))
@@ -159,6 +167,7 @@ def county_summary(county: dict) -> dict:
         "visits": county["visits"]["inserted"],
         "projects": county["projects"]["projects"]["rows"],
         "pairings": county["projects"]["pairings"]["rows"],
+        "roads": county["osm"]["counts"]["road"],
         "campaign": {k: campaign[k] for k in ("id", "name", "starts_on", "ends_on")},
     }
 
@@ -168,7 +177,8 @@ def sample_files(
 ) -> tuple[Path, dict[str, Path]]:
     """The grid file of the county-th demo county (0: the sample county itself) and its
     generated import files written into `folder` (households, monitoring, workers, contacts,
-    visits: the order their imports need); codes, place and seed as `gridmap demo` gives it."""
+    visits: the order their imports need; then `roads`, its .osm.pbf road network); codes,
+    place and seed as `gridmap demo` gives it."""
     sample = _Sample(config.geodata_dir / SAMPLE_FILE, households_n, today, config.timezone)
     units = sample_counties.relocated(sample.units, county)
     code = str(units.code[units.level == vocab.COUNTY].iloc[0])
@@ -176,7 +186,11 @@ def sample_files(
         sample.path if county == 0 else write_county(units, folder / f"sample-county-{code}.gpkg")
     )
     records = _records(sample, units, sample_counties.county_seed(seed, county), code)
-    return grid, _write_csvs(folder, **records)
+    files = _write_csvs(folder, **records)
+    files["roads"] = write_roads(
+        units, folder / f"roads-{code}.osm.pbf", sample_counties.county_seed(seed, county)
+    )
+    return grid, files
 
 
 def _write_csvs(folder: Path, **frames: pd.DataFrame) -> dict[str, Path]:
