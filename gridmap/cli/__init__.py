@@ -174,6 +174,7 @@ def _register_commands() -> None:
         inspect_commands,
         osm_commands,
         project_commands,
+        route_commands,
         serve_commands,
         user_commands,
     )

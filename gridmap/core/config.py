@@ -10,6 +10,14 @@ from gridmap import PROJECT_ROOT
 
 #: Values of Config.after_risk_category.
 AFTER_RISK_CATEGORIES = ("base", "lifted", "ordinary", "monitored")
+#: Travel speed per road class (the OSM highway value, or ferry) in km/h, each overridden by
+#: GRIDMAP_ROAD_SPEED_<CLASS>_KMH; `other` is any class not named. An edge's speed is the
+#: lower of this and its posted limit.
+ROAD_SPEED_DEFAULTS_KMH: dict[str, float] = {
+    "motorway": 100.0, "trunk": 80.0, "primary": 60.0, "secondary": 50.0, "tertiary": 40.0,
+    "unclassified": 30.0, "residential": 25.0, "service": 15.0, "track": 15.0, "ferry": 10.0,
+    "other": 20.0,
+}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -104,6 +112,10 @@ class Config:
     #: `gridmap import osm` keeps what lies within this many metres of the county's border,
     #: so roads that leave the county and come back, and the towns just outside, stay whole.
     osm_margin_m: float = 5000.0
+    #: Road speeds per class (see ROAD_SPEED_DEFAULTS_KMH), read from the per-class variables.
+    road_speed_kmh: dict[str, float] = field(default_factory=lambda: dict(ROAD_SPEED_DEFAULTS_KMH))
+    #: Speed on foot from a stop to the nearest road and back.
+    road_snap_kmh: float = 5.0
     static_dir: Path = PROJECT_ROOT / "static"
     geodata_dir: Path = PROJECT_ROOT / "geodata"
     migrations_dir: Path = PROJECT_ROOT / "migrations"
@@ -121,14 +133,14 @@ class Config:
         """Build the configuration from GRIDMAP_<FIELD> variables, defaults elsewhere."""
         values: dict = {}
         for f in fields(cls):
-            if f.name == "extra":
+            if f.name in {"extra", "road_speed_kmh"}:
                 continue
             raw = os.environ.get(f"GRIDMAP_{f.name.upper()}")
             if raw is None:
                 continue
             default = getattr(cls, f.name, None)
             values[f.name] = _convert(raw, default)
-        return cls(**values)
+        return cls(**values, road_speed_kmh=_road_speeds_from_env())
 
     def visit_windows_days(self) -> dict[str, int]:
         """Visit window per household category (lifted, monitored, ordinary)."""
@@ -137,6 +149,16 @@ class Config:
             "lifted": self.visit_window_lifted_days,
             "ordinary": self.visit_window_ordinary_days,
         }
+
+
+def _road_speeds_from_env() -> dict[str, float]:
+    """ROAD_SPEED_DEFAULTS_KMH with each GRIDMAP_ROAD_SPEED_<CLASS>_KMH that is set."""
+    speeds = dict(ROAD_SPEED_DEFAULTS_KMH)
+    for road_class in speeds:
+        raw = os.environ.get(f"GRIDMAP_ROAD_SPEED_{road_class.upper()}_KMH")
+        if raw is not None:
+            speeds[road_class] = float(raw)
+    return speeds
 
 
 def _convert(raw: str, default: object) -> object:

@@ -1,7 +1,9 @@
-"""Travel between points: straight-line distance times a detour factor, at a set speed."""
+"""Travel between points: straight-line distance times a detour factor, at a set speed (the
+straight model; travel_models chooses it or the road network)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -17,6 +19,13 @@ class Travel:
 
     metres: NDArray[np.int64]
     seconds: NDArray[np.int64]
+    #: "straight" or "roads": the model the figures come from.
+    model: str = "straight"
+    #: Roads only: metres walked between each origin (rows) or destination (columns) and its
+    #: road, included in `metres`; and the path of a pair as lon/lat points.
+    snap_from_metres: NDArray[np.float64] | None = None
+    snap_to_metres: NDArray[np.float64] | None = None
+    path: Callable[[int, int], list[tuple[float, float]]] | None = None
 
 
 def travel(
