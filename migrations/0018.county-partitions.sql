@@ -128,6 +128,11 @@ BEGIN
         CONTINUE WHEN to_regclass(part) IS NOT NULL;
         EXECUTE format('CREATE TABLE %I (LIKE %I INCLUDING DEFAULTS INCLUDING CONSTRAINTS '
                        'INCLUDING STORAGE)', part, r.table_name);
+        -- A visit import rewrites every visited household's last visit date: with room left
+        -- on each page the new row version stays on it and no index entry is written (HOT).
+        IF r.table_name = 'household' THEN
+            EXECUTE format('ALTER TABLE %I SET (fillfactor = 85)', part);
+        END IF;
         IF r.definition IS NOT NULL THEN
             EXECUTE format('ALTER TABLE %I ADD CONSTRAINT %I EXCLUDE USING gist (%s)',
                            part, part || '_apart', r.definition);
@@ -196,17 +201,23 @@ BEGIN
         county_code text NOT NULL, code text NOT NULL, day date NOT NULL,
         PRIMARY KEY (county_code, code)) ON COMMIT DROP;
     TRUNCATE household_changed;
+    -- The changed rows first: most updates (a visit's date, a name) change nothing kept in
+    -- the periods, and need not look at them.
     INSERT INTO household_changed (county_code, code, day)
-    SELECT n.county_code, n.code, CASE
-               WHEN o.status IS DISTINCT FROM n.status AND n.status_date IS NOT NULL
-               THEN greatest(lower(p.valid), n.status_date) ELSE gridmap_effective_on() END
-    FROM new_rows n JOIN old_rows o ON o.county_code = n.county_code AND o.code = n.code
-    JOIN household_period p ON p.county_code = n.county_code AND p.household_code = n.code
+    WITH changed AS MATERIALIZED (
+        SELECT n.county_code, n.code, n.status_date, o.status IS DISTINCT FROM n.status AS moved
+        FROM new_rows n JOIN old_rows o ON o.county_code = n.county_code AND o.code = n.code
+        WHERE (o.unit_code, o.status, o.base_category, o.county_code)
+              IS DISTINCT FROM (n.unit_code, n.status, n.base_category, n.county_code)
+           OR NOT coalesce(o.geom = n.geom, o.geom IS NULL AND n.geom IS NULL)
+    )
+    SELECT c.county_code, c.code, CASE
+               WHEN c.moved AND c.status_date IS NOT NULL
+               THEN greatest(lower(p.valid), c.status_date) ELSE gridmap_effective_on() END
+    FROM changed c
+    JOIN household_period p ON p.county_code = c.county_code AND p.household_code = c.code
          AND upper_inf(p.valid)
-    WHERE p.county_code = ANY(counties)
-      AND ((o.unit_code, o.status, o.base_category, o.county_code)
-           IS DISTINCT FROM (n.unit_code, n.status, n.base_category, n.county_code)
-           OR NOT coalesce(o.geom = n.geom, o.geom IS NULL AND n.geom IS NULL));
+    WHERE p.county_code = ANY(counties);
     ANALYZE household_changed;
     SELECT max(lower(p.valid)) INTO too_late FROM household_period p
     JOIN household_changed c ON c.county_code = p.county_code AND c.code = p.household_code

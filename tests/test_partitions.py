@@ -163,3 +163,10 @@ def test_a_county_query_reads_that_county_partitions_only(county_db, monkeypatch
     assert not [leak for leak in leaks if leak[0]], "\n\n".join(
         f"{parts} read by: {text}" for parts, text in leaks if parts
     )
+
+
+def test_household_partitions_leave_room_for_in_place_updates(county_db):
+    options = county_db.execute(
+        "SELECT reloptions FROM pg_class WHERE relname = %s", [f"household_{A}"]
+    ).fetchone()
+    assert options == (["fillfactor=85"],)
