@@ -28,7 +28,7 @@ R = TypeVar("R")
 #: Keys printed with --json: the plan as the inspectors use it.
 JSON_KEYS = ("id", "county", "seed", "name", "first_day", "days", "teams", "hours_per_day",
              "seat", "routes", "dropped", "totals", "townships_without_candidates", "closed_at",
-             "closed_by", "inputs")  # fmt: skip
+             "closed_by", "inputs", "travel_model", "unreachable_by_road")  # fmt: skip
 
 
 @main.group("inspect")
@@ -177,6 +177,9 @@ def _plan_text(p: dict) -> str:
     if weights:
         named = [f"{s} × {weights[s]:g}" for s in sampling.SOURCES if s in weights]
         lines.append("  weights: " + ", ".join(named))
+    lines.append(f"  travel: {p.get('travel_model', 'straight')}")
+    lines += [f"  no road reaches {u['kind']} {u['code']} ({u['name']})"
+              for u in p.get("unreachable_by_road") or []]  # fmt: skip
     for r in p["routes"]:
         codes = " ".join(f"{s['eta']} {s['code']}" for s in r["stops"]) or "(no stops)"
         lines.append(f"  team {r['team']} {r['day']}: {r['hours']} h, {r['km']} km: {codes}")

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from gridmap.core.errors import GridmapError
-from gridmap.inspections import routing, sampling, travel
+from gridmap.inspections import routing, sampling, travel, travel_models
 from gridmap.inspections.inputs import PlanRequest, Settings
 from gridmap.inspections.layout import dropped, layout, team_days, totals
 from gridmap.inspections.sampling import Candidate
@@ -23,19 +23,33 @@ class PlanFails(GridmapError):
     status = 422
 
 
+def seat_legs(
+    candidates: list[Candidate], seat: tuple[float, float], model: travel_models.Model
+) -> tuple[travel.Travel, travel.Travel]:
+    """Travel from the seat to every candidate (one row) and from each back (one column)."""
+    points = [(c.lon, c.lat) for c in candidates]
+    return model.travel([seat], points), model.travel(points, [seat])
+
+
 def reachable_alone(
-    candidates: list[Candidate], seat: tuple[float, float], request: PlanRequest, s: Settings
-) -> list[bool]:
+    candidates: list[Candidate], legs: tuple[travel.Travel, travel.Travel],
+    request: PlanRequest, s: Settings,
+) -> list[bool]:  # fmt: skip
     """Whether a day from the seat to each candidate and back fits in the working hours."""
-    if not candidates:
-        return []
-    t = travel.travel([seat], [(c.lon, c.lat) for c in candidates], detour=s.detour,
-                      speed_kmh=s.speed_kmh)  # fmt: skip
+    out, back = legs[0].seconds[0], legs[1].seconds[:, 0]
     shift = round(request.hours * 3600)
     return [
-        2 * int(t.seconds[0, i]) + s.service_seconds(c.kind) <= shift
+        int(out[i]) + int(back[i]) + s.service_seconds(c.kind) <= shift
         for i, c in enumerate(candidates)
     ]
+
+
+def off_road(candidates: list[Candidate], legs: tuple[travel.Travel, travel.Travel]) -> list[dict]:
+    """The candidates no road leads to from the seat, or back (none under the straight model)."""
+    out = travel_models.unreachable(legs[0])[0]
+    back = travel_models.unreachable(legs[1])[:, 0]
+    return [{"kind": c.kind, "code": c.code, "name": c.name}
+            for c, o, b in zip(candidates, out, back, strict=True) if o or b]  # fmt: skip
 
 
 def weighed(candidates: Sequence[Candidate], request: PlanRequest) -> list[Candidate]:
@@ -66,6 +80,8 @@ class Prepared:
     matrix: travel.Travel
     townships_without_candidates: list[str]
     unreachable_candidates: int
+    #: Candidates no road reaches from the seat (kind, code, name): never sampled.
+    unreachable_by_road: list[dict]
     #: The prize per unit of weight the problem uses (see prize_unit).
     prize_seconds: int
 
@@ -77,11 +93,14 @@ def prepare(
     settings: Settings,
     seat: tuple[float, float],
     seed: int,
+    model: travel_models.Model | None = None,
 ) -> Prepared:
     """Draw the sample and compute its travel matrix (once) as a routing problem."""
     request.check()
+    model = model or travel_models.Straight(settings.detour, settings.speed_kmh)
     candidates = weighed(candidates, request)
-    ok = reachable_alone(candidates, seat, request, settings)
+    legs = seat_legs(candidates, seat, model)
+    ok = reachable_alone(candidates, legs, request, settings)
     fits = {c.key for c, good in zip(candidates, ok, strict=True) if good}
     sample = sampling.draw(
         candidates, seed=seed, townships=townships, total=request.stops,
@@ -90,7 +109,7 @@ def prepare(
     )  # fmt: skip
     stops = sample.stops
     points = [seat, *((c.lon, c.lat) for c in stops)]
-    matrix = travel.travel(points, points, detour=settings.detour, speed_kmh=settings.speed_kmh)
+    matrix = model.travel(points, points)
     shift = round(request.hours * 3600)
     unit = prize_unit(stops, shift, settings.prize_seconds)
     problem = routing.Problem(
@@ -103,7 +122,8 @@ def prepare(
         shift=shift,
     )
     return Prepared(stops, sample.mandatory, problem, matrix, sample.townships_without_candidates,
-                    len({c.key for c in candidates} - fits), unit)  # fmt: skip
+                    len({c.key for c in candidates} - fits),
+                    off_road(candidates, legs), unit)  # fmt: skip
 
 
 def compose(
@@ -113,9 +133,10 @@ def compose(
     settings: Settings,
     seat: tuple[float, float],
     seed: int,
+    model: travel_models.Model | None = None,
 ) -> dict:
     """The plan as a dict: routes for every team-day, dropped stops, totals (no id yet)."""
-    ready = prepare(candidates, townships, request, settings, seat, seed)
+    ready = prepare(candidates, townships, request, settings, seat, seed, model)
     stops = ready.stops
     solved = solve(ready, seed, settings)
     days = team_days(solved.routes, ready.problem.xy, request.teams, request.days)
@@ -127,7 +148,8 @@ def compose(
         seat={"lon": seat[0], "lat": seat[1]}, mandatory_per_township=request.mandatory,
         townships_without_candidates=ready.townships_without_candidates,
         unreachable_candidates=ready.unreachable_candidates, objective=solved.cost,
-        prize_seconds=ready.prize_seconds,
+        prize_seconds=ready.prize_seconds, travel_model=ready.matrix.model,
+        unreachable_by_road=ready.unreachable_by_road,
     )  # fmt: skip
     plan["totals"] = totals(plan)
     return plan

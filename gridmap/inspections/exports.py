@@ -70,7 +70,18 @@ def gpx(plan: dict, team: int, day: str) -> str:
         path.points.append(gpxpy.gpx.GPXRoutePoint(s["lat"], s["lon"], name=name))
     path.points.append(gpxpy.gpx.GPXRoutePoint(seat["lat"], seat["lon"], name=SEAT_NAME))
     doc.routes.append(path)
+    if route.get("path"):
+        doc.tracks.append(_road_track(doc.name, route["path"]))
     return doc.to_xml(version="1.1")
+
+
+def _road_track(name: str, path: list) -> gpxpy.gpx.GPXTrack:
+    """The day's road path as a GPX track (the route's points are only its stops)."""
+    track = gpxpy.gpx.GPXTrack(name=f"{name} 道路路线")
+    segment = gpxpy.gpx.GPXTrackSegment()
+    segment.points.extend(gpxpy.gpx.GPXTrackPoint(lat, lon) for lon, lat in path)
+    track.segments.append(segment)
+    return track
 
 
 def _sub(parent: ET.Element, tag: str, text: str | None = None) -> ET.Element:
@@ -95,6 +106,8 @@ def kml(plan: dict, team: int, day: str) -> str:
         _sub(_sub(mark, "Point"), "coordinates", f"{s['lon']},{s['lat']}")
         points.append((s["lon"], s["lat"]))
     points.append(seat)
+    if route.get("path"):
+        points = [(lon, lat) for lon, lat in route["path"]]
     line = _sub(doc, "Placemark")
     _sub(line, "name", "路线")
     coordinates = " ".join(f"{lon},{lat}" for lon, lat in points)

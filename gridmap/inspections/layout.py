@@ -74,8 +74,21 @@ def _route_entry(
     return {
         "team": team, "day": on.isoformat(), "hours": hours,
         "km": round(metres / 1000, 1), "back": clock.strftime("%H:%M") if route else None,
-        "stops": entries,
+        "stops": entries, "path": road_path(route, matrix),
     }  # fmt: skip
+
+
+def road_path(route: list[int], matrix: travel.Travel) -> list[list[float]] | None:
+    """The day's path on the roads from the seat back to it as [lon, lat] points; None under
+    the straight model (the map then draws straight lines between the stops)."""
+    if matrix.path is None or not route:
+        return None
+    legs = [0, *(i + 1 for i in route), 0]
+    points: list[list[float]] = []
+    for a, b in zip(legs, legs[1:], strict=False):
+        leg = [[round(x, 7), round(y, 7)] for x, y in matrix.path(a, b)]
+        points.extend(leg[1:] if points and leg and leg[0] == points[-1] else leg)
+    return points
 
 
 def dropped(c: Candidate) -> dict:

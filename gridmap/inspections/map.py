@@ -68,7 +68,10 @@ def _add_route(fmap: folium.Map, plan: Mapping, index: int, route: Mapping, laye
     seat = (plan["seat"]["lat"], plan["seat"]["lon"])
     colour = team_colour(route["team"])
     group = folium.FeatureGroup(name=text(layer))
-    points = [seat, *((s["lat"], s["lon"]) for s in route["stops"]), seat]
+    # The road path when the plan was made on the roads; straight lines between stops else.
+    path = route.get("path")
+    points = ([(lat, lon) for lon, lat in path] if path
+              else [seat, *((s["lat"], s["lon"]) for s in route["stops"]), seat])  # fmt: skip
     folium.PolyLine(
         points, color=colour, weight=4, opacity=0.85, dash_array=day_dash(index),
         tooltip=text(layer),

@@ -17,7 +17,7 @@ from gridmap.core import vocab
 from gridmap.core.config import Config
 from gridmap.core.errors import BadInput, Conflict, NotFound
 from gridmap.core.fields import N_, Words, english
-from gridmap.inspections import candidates, sampling
+from gridmap.inspections import candidates, sampling, travel_models
 from gridmap.inspections.compose import PlanRequest, Settings, compose
 from gridmap.inspections.plan_input import parse_point
 from gridmap.inspections.sampling import Weights
@@ -125,7 +125,8 @@ def create_plan(
     )  # fmt: skip
     seed = request.seed if request.seed is not None else sampling.new_seed()
     towns = [code for code, _name in store.townships(conn, county)]
-    plan = compose(found, towns, request, settings, seat, seed)
+    model = travel_models.for_county(conn, config, county)
+    plan = compose(found, towns, request, settings, seat, seed, model)
     inputs = plan_inputs(request, settings, as_of, plan.pop("prize_seconds"))
     with conn.transaction():
         plan_id = store.save_plan(conn, county, plan, inputs, actor.username)
@@ -197,9 +198,9 @@ def load(conn: psycopg.Connection, plan_id: int, scope: Scope = EVERYTHING) -> d
         "first_day": header["first_day"].isoformat(), "days": header["days"],
         "teams": header["teams"], "hours_per_day": header["hours_per_day"],
         "seat": {"lon": header["lon"], "lat": header["lat"]},
-        "routes": routes,
+        "routes": routes, "travel_model": header["travel_model"],
         "dropped": [{k: s[k] for k in DROPPED_KEYS} for s in stops if s["team"] is None],
-        **summary, "inputs": inputs,
+        "unreachable_by_road": [], **summary, "inputs": inputs,
         "created_by": header["created_by"], "created_at": header["created_at"].isoformat(),
         "closed_at": _iso(header["closed_at"]), "closed_by": header["closed_by"],
         "visits": header["visits"],

@@ -26,7 +26,7 @@ class Model(Protocol):
 
     @property
     def name(self) -> str:
-        """"straight" or "roads"."""
+        """ "straight" or "roads"."""
         ...
 
     def travel(self, origins: ArrayLike, destinations: ArrayLike) -> travel.Travel:
@@ -57,7 +57,12 @@ class Roads:
 
     def travel(self, origins: ArrayLike, destinations: ArrayLike) -> travel.Travel:
         """Road metres and seconds (walks included); UNREACHABLE_SECONDS where no road leads."""
-        found = road_travel.travel(self.network, origins, destinations, self.snap_kmh)
+        a = np.asarray(origins, dtype=float).reshape(-1, 2)
+        b = np.asarray(destinations, dtype=float).reshape(-1, 2)
+        if not len(a) or not len(b):
+            empty = np.zeros((len(a), len(b)), dtype=np.int64)
+            return travel.Travel(metres=empty, seconds=empty.copy(), model=ROADS)
+        found = road_travel.travel(self.network, a, b, self.snap_kmh)
         r = found.result
         return travel.Travel(
             metres=np.rint(r.metres).astype(np.int64),

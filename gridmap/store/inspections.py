@@ -6,6 +6,8 @@ county) and plans are listed and read within the counties an account sees."""
 
 from __future__ import annotations
 
+import json
+
 import psycopg
 from psycopg import sql
 from psycopg.types.json import Jsonb
@@ -159,11 +161,12 @@ def save_plan(
     summary = {k: plan[k] for k in SUMMARY_KEYS}
     row = conn.execute(
         "INSERT INTO inspection_plan (county_code, name, first_day, days, teams, hours, seed, "
-        "seat, inputs, summary, created_by) VALUES (%(county)s, %(name)s, %(first_day)s, "
-        "%(days)s, %(teams)s, %(hours)s, %(seed)s, "
-        "ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326), %(inputs)s, %(summary)s, %(by)s) "
-        "RETURNING id",
+        "seat, inputs, summary, created_by, travel_model) VALUES (%(county)s, %(name)s, "
+        "%(first_day)s, %(days)s, %(teams)s, %(hours)s, %(seed)s, "
+        "ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326), %(inputs)s, %(summary)s, %(by)s, "
+        "%(model)s) RETURNING id",
         {"county": county, "name": plan["name"], "first_day": plan["first_day"],
+         "model": plan.get("travel_model", "straight"),
          "days": plan["days"], "teams": plan["teams"], "hours": plan["hours_per_day"],
          "seed": plan["seed"], "lon": plan["seat"]["lon"], "lat": plan["seat"]["lat"],
          "inputs": Jsonb(inputs), "summary": Jsonb(summary), "by": created_by},
@@ -172,17 +175,26 @@ def save_plan(
     plan_id = int(row[0])
     with conn.cursor() as cur:
         cur.executemany(
-            "INSERT INTO inspection_route (county_code, plan_id, team, day, hours, km, back) "
-            "VALUES (%s, %s, %s, %s, %s, %s, %s)",
-            [(county, plan_id, r["team"], r["day"], r["hours"], r["km"], r["back"])
-             for r in plan["routes"]],
+            "INSERT INTO inspection_route (county_code, plan_id, team, day, hours, km, back, "
+            "path) VALUES (%s, %s, %s, %s, %s, %s, %s, "
+            "ST_SetSRID(ST_GeomFromGeoJSON(%s), 4326))",
+            [(county, plan_id, r["team"], r["day"], r["hours"], r["km"], r["back"],
+              _line_json(r.get("path"))) for r in plan["routes"]],
         )  # fmt: skip
         cur.executemany(_INSERT_STOP, [(county, *r) for r in _stop_rows(plan_id, plan)])
     return plan_id
 
 
 SUMMARY_KEYS = ("townships_without_candidates", "unreachable_candidates", "objective",
-                "mandatory_per_township", "totals")  # fmt: skip
+                "mandatory_per_township", "totals", "unreachable_by_road")  # fmt: skip
+
+
+def _line_json(path: list | None) -> str | None:
+    """A path of [lon, lat] points as a GeoJSON LineString (None for none or a single point)."""
+    if not path or len(path) < 2:
+        return None
+    return json.dumps({"type": "LineString", "coordinates": path})
+
 
 _INSERT_STOP = (
     "INSERT INTO inspection_stop (county_code, plan_id, kind, code, township, name, place, "
@@ -214,7 +226,7 @@ def plan_header(conn: psycopg.Connection, plan_id: int) -> dict | None:
     """A plan's inputs and summary, or None."""
     row = conn.execute(
         "SELECT id, county_code, name, first_day, days, teams, hours::float8, seed, ST_X(seat), "
-        "ST_Y(seat), inputs, summary, created_by, created_at, closed_at, closed_by, "
+        "ST_Y(seat), inputs, summary, created_by, created_at, closed_at, closed_by, travel_model, "
         "(SELECT count(*) FROM visit v WHERE v.county_code = p.county_code "
         "AND v.plan_id = p.id) FROM inspection_plan p WHERE id = %s",
         [plan_id],
@@ -223,18 +235,20 @@ def plan_header(conn: psycopg.Connection, plan_id: int) -> dict | None:
         return None
     keys = ("id", "county", "name", "first_day", "days", "teams", "hours_per_day", "seed", "lon",
             "lat", "inputs", "summary", "created_by", "created_at", "closed_at", "closed_by",
-            "visits")  # fmt: skip
+            "travel_model", "visits")  # fmt: skip
     return dict(zip(keys, row, strict=True))
 
 
 def plan_routes(conn: psycopg.Connection, plan_id: int) -> list[dict]:
     """A plan's team-days by team and day."""
     rows = conn.execute(
-        "SELECT team, day, hours::float8, km::float8, back FROM inspection_route "
-        "WHERE plan_id = %s ORDER BY team, day",
+        "SELECT team, day, hours::float8, km::float8, back, ST_AsGeoJSON(path) "
+        "FROM inspection_route WHERE plan_id = %s ORDER BY team, day",
         [plan_id],
     ).fetchall()
-    return [dict(zip(("team", "day", "hours", "km", "back"), r, strict=True)) for r in rows]
+    keys = ("team", "day", "hours", "km", "back")
+    return [{**dict(zip(keys, r[:5], strict=True)),
+             "path": json.loads(r[5])["coordinates"] if r[5] else None} for r in rows]  # fmt: skip
 
 
 def plan_stops(conn: psycopg.Connection, plan_id: int) -> list[dict]:

@@ -1,0 +1,88 @@
+"""Inspection plans on a county's roads: the model stored, road paths drawn, islands named."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import gpxpy
+import psycopg
+import pytest
+import shapely
+
+from gridmap.access.accounts import EVERYTHING, Actor
+from gridmap.core.config import Config
+from gridmap.grid import assign
+from gridmap.ground.importer import import_osm_file
+from gridmap.inspections import exports, plan
+from gridmap.inspections.compose import PlanRequest
+from tests.household_fixtures import Household, add_grid, add_households, lonlat_m
+from tests.road_fixtures import ISLAND_AT, write_roads
+
+INSPECTOR = Actor("insp", "inspector", EVERYTHING, "test")
+AS_OF = date(2026, 6, 30)
+#: Monitored households on both banks of the river, and one beside the road island.
+SPOTS = {"S1": (2000, 1100), "S2": (4500, 900), "N1": (2000, 2900), "N2": (4500, 3100),
+         "ISLE": ISLAND_AT}  # fmt: skip
+REQUEST = PlanRequest("路网暗访", date(2023, 6, 23), days=1, teams=1, hours=10.0, stops=4,
+                      seed=5, seat=lonlat_m(2500, 1000), mandatory=False,
+                      sources=("households",))  # fmt: skip
+
+
+def _households(conn: psycopg.Connection, tiny_county_file) -> None:  # type: ignore[no-untyped-def]
+    add_grid(conn, tiny_county_file)
+    add_households(conn, [Household(code, at, category="monitored") for code, at in SPOTS.items()])
+    assign.assign_households(conn)
+
+
+@pytest.fixture(scope="module")
+def roads_template(seeded_template, tiny_county_file, tmp_path_factory) -> str:  # type: ignore[no-untyped-def]
+    roads = write_roads(tmp_path_factory.mktemp("roads"))
+
+    def seed(conn: psycopg.Connection) -> None:
+        _households(conn, tiny_county_file)
+        import_osm_file(conn, roads, margin_m=1000.0)
+        conn.commit()
+
+    return seeded_template(seed)
+
+
+@pytest.fixture
+def made(copy_of, roads_template) -> dict:  # type: ignore[no-untyped-def]
+    with psycopg.connect(copy_of(roads_template)) as conn:
+        created = plan.create_plan(conn, Config(), REQUEST, INSPECTOR, AS_OF)
+        conn.commit()
+    return created
+
+
+def test_a_plan_on_the_roads_says_so_and_follows_them(made):
+    assert made["travel_model"] == "roads"
+    (route,) = made["routes"]
+    assert {s["code"] for s in route["stops"]} == {"S1", "S2", "N1", "N2"}
+    line = shapely.LineString(route["path"])
+    # Both banks are visited, so the day crosses the river on its only bridge.
+    assert line.distance(shapely.Point(lonlat_m(6000, 2000))) < 1e-6
+    assert route["km"] > 2 * 8.0  # to the bridge at x = 6000 and back, at least
+
+
+def test_a_stop_no_road_reaches_is_named(made):
+    (named,) = made["unreachable_by_road"]
+    assert (named["kind"], named["code"]) == ("household", "ISLE") and "name" in named
+    assert all(d["code"] != "ISLE" for d in made["dropped"])
+
+
+def test_gpx_and_itinerary_carry_the_road_path(made):
+    doc = gpxpy.parse(exports.gpx(made, 1, "2023-06-23"))
+    (track,) = doc.tracks
+    assert len(track.segments[0].points) == len(made["routes"][0]["path"])
+    rows = exports.itinerary(made)[0]["rows"]
+    legs = sum(r["km"] for r in rows)
+    assert legs <= made["routes"][0]["km"]
+
+
+def test_without_roads_a_plan_keeps_the_straight_model(fresh_db_url, tiny_county_file):
+    with psycopg.connect(fresh_db_url) as conn:
+        _households(conn, tiny_county_file)
+        made = plan.create_plan(conn, Config(), REQUEST, INSPECTOR, AS_OF)
+    assert made["travel_model"] == "straight" and made["unreachable_by_road"] == []
+    assert all(r["path"] is None for r in made["routes"])
+    assert not gpxpy.parse(exports.gpx(made, 1, "2023-06-23")).tracks
