@@ -2,7 +2,9 @@
 
 Prints one JSON object. Each size is planned as a user would (sampling from the database,
 travel matrix, routing, storing), then the same routing model is solved by PyVRP's default
-search for a fixed time as the reference objective (travel seconds plus prizes left).
+search for a fixed time as the reference objective (travel seconds plus prizes left). The
+demo county has roads, so plans travel on them; "road_matrix" times the road model alone:
+building the graph from the stored rows, then the travel matrix of 60, 200 and 500 stops.
 """
 
 from __future__ import annotations
@@ -12,11 +14,13 @@ import os
 import time
 from datetime import date
 
+import numpy as np
+
 from bench.common import fresh_database
 from gridmap.access.accounts import cli_actor
 from gridmap.core.clock import today
 from gridmap.core.config import Config
-from gridmap.inspections import candidates, compose, plan, routing
+from gridmap.inspections import candidates, compose, plan, routing, travel_models
 from gridmap.inspections.compose import PlanRequest
 from gridmap.sample import demo
 from gridmap.store import inspections as store
@@ -41,6 +45,8 @@ def reference_seconds() -> float:
 #: (stops, teams, days, goal seconds): the county's two teams for four days, then larger pushes
 #: whose team-days are only just enough, so the prizes decide what is dropped.
 SIZES = [(60, 2, 4, 2.0), (200, 4, 5, 10.0), (500, 8, 6, 10.0)]
+#: Stops of the road travel matrices, and the goal for the largest (seconds).
+ROAD_SIZES, ROAD_GOAL_S = (60, 200, 500), 1.0
 HOURS = 8.0
 SEED = 2023
 
@@ -74,7 +80,8 @@ def run_size(conn, config: Config, stops: int, teams: int, days: int, goal_s: fl
     )  # fmt: skip
     towns = [code for code, _name in store.townships(conn)]
     seat = plan.seat_of(conn, config, request)
-    ready = compose.prepare(found, towns, request, settings, seat, SEED)
+    model = travel_models.for_county(conn, config, towns[0][:6])
+    ready = compose.prepare(found, towns, request, settings, seat, SEED, model)
     started = time.perf_counter()
     solved = compose.solve(ready, SEED, settings)
     route_s = time.perf_counter() - started
@@ -90,6 +97,38 @@ def run_size(conn, config: Config, stops: int, teams: int, days: int, goal_s: fl
         "reference_s": round(ref_s, 1),
         "gap_pct": round(100 * (solved.cost - ref_objective) / ref_objective, 3),
         "same_plan_as_stored": made["objective"] == solved.cost,
+        "travel_model": made["travel_model"],
+    }  # fmt: skip
+
+
+def road_matrix(conn, config: Config) -> dict:  # type: ignore[no-untyped-def]
+    """Seconds to build the demo county's road graph, then each size's travel matrix."""
+    county = store.townships(conn)[0][0][:6]
+    started = time.perf_counter()
+    model = travel_models.for_county(conn, config, county)
+    build_s = time.perf_counter() - started
+    assert isinstance(model, travel_models.Roads), "the demo county has no roads"
+    settings = plan.settings_from(config)
+    places = candidates.gather(
+        conn, config, ("households", "groups", "villages"), weights=settings.weights,
+        as_of=today(config.timezone), low_visit_villages=10_000,
+        project_statuses=list(settings.project_statuses), county=county,
+    )  # fmt: skip
+    rng = np.random.default_rng(SEED)
+    runs = []
+    for n in ROAD_SIZES:
+        chosen = rng.choice(len(places), size=n, replace=False)
+        points = [(places[i].lon, places[i].lat) for i in chosen]
+        started = time.perf_counter()
+        found = model.travel(points, points)
+        seconds = time.perf_counter() - started
+        runs.append({"stops": n, "matrix_s": round(seconds, 3),
+                     "unreachable_pairs": int(travel_models.unreachable(found).sum())})  # fmt: skip
+    largest = runs[-1]["matrix_s"]
+    return {
+        "links": model.network.links, "nodes": model.network.nodes,
+        "build_s": round(build_s, 3), "runs": runs, "goal_s": ROAD_GOAL_S,
+        "ratio_to_goal": round(largest / ROAD_GOAL_S, 3),
     }  # fmt: skip
 
 
@@ -108,12 +147,14 @@ def main() -> None:
         demo.load_demo(conn, config, households_n=HOUSEHOLDS, seed=SEED,
                        today=today(config.timezone))  # fmt: skip
         conn.execute("VACUUM ANALYZE")
+        roads = road_matrix(conn, config)
         runs = [run_size(conn, config, *size) for size in SIZES]
     result = {
         "bench": "inspect",
         "households": HOUSEHOLDS,
         "reference": reference_label(),
         "runs": runs,
+        "road_matrix": roads,
         # Timings are wall-clock on a shared 2-core machine: other work inflates them.
         "load_average_1m": round(os.getloadavg()[0], 2),
         "goals": {"gap_pct": 1.0, "route_s": {str(s): g for s, _t, _d, g in SIZES}},
