@@ -11,8 +11,9 @@ import psycopg
 from psycopg import sql
 from psycopg.rows import dict_row
 
-from gridmap.store.households import ewkb_hex, stage_rows, upsert_staged
+from gridmap.store.households import upsert_staged
 from gridmap.store.scoping import level_params, prefix_filter, prefix_params
+from gridmap.store.staging import frame_geometry, stage_frame
 
 STAGED = "incoming_project"
 STAGED_PAIRINGS = "incoming_project_pairing"
@@ -54,10 +55,8 @@ _FILTERS = sql.SQL(
 
 def stage_projects(conn: psycopg.Connection, rows: pd.DataFrame, geoms: gpd.GeoSeries) -> None:
     """Stage checked projects (io.projects) for `placement_problems` and `upsert_projects`."""
-    frame = rows.rename(columns={"row": "file_row"}).astype(object)
-    frame["geom"] = ewkb_hex(geoms)
-    ordered = frame[[name for name, _ in _STAGE_COLUMNS]]
-    stage_rows(conn, STAGED, _STAGE_COLUMNS, ordered.itertuples(index=False, name=None))
+    frame = rows.assign(geom=frame_geometry(rows, geoms))
+    stage_frame(conn, STAGED, _STAGE_COLUMNS, frame)
 
 
 def placement_problems(conn: psycopg.Connection) -> list[tuple[int, str, str, str | None, Any]]:
@@ -140,9 +139,7 @@ def unit_names(conn: psycopg.Connection, codes: Sequence[str]) -> dict[str, str]
 
 def stage_pairings(conn: psycopg.Connection, rows: pd.DataFrame) -> None:
     """Stage checked pairings (io.projects.read_pairings)."""
-    frame = rows.rename(columns={"row": "file_row"}).astype(object)
-    ordered = frame[[name for name, _ in _PAIRING_COLUMNS]]
-    stage_rows(conn, STAGED_PAIRINGS, _PAIRING_COLUMNS, ordered.itertuples(index=False, name=None))
+    stage_frame(conn, STAGED_PAIRINGS, _PAIRING_COLUMNS, rows)
 
 
 def unknown_pairing_villages(conn: psycopg.Connection) -> list[tuple[int, str]]:

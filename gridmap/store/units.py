@@ -5,11 +5,19 @@ from __future__ import annotations
 from datetime import datetime
 
 import geopandas as gpd
+import numpy as np
+import pandas as pd
 import psycopg
 import shapely
 from psycopg import sql
 
 from gridmap.store.scoping import level_params, prefix_filter, prefix_params
+from gridmap.store.staging import Column, stage_frame
+
+_UNIT_COLUMNS: list[Column] = [
+    ("code", "text PRIMARY KEY"), ("name", "text"), ("level", "smallint"),
+    ("parent_code", "text"), ("geom", "geometry(MultiPolygon, 4326)"),
+]  # fmt: skip
 
 
 def _frame(rows: list[tuple]) -> gpd.GeoDataFrame:
@@ -95,21 +103,13 @@ def units_geojson(conn: psycopg.Connection, level: int, prefixes: list[str] | No
 
 def stage_units(conn: psycopg.Connection, units: gpd.GeoDataFrame) -> None:
     """Copy `units` (code, name, level, parent, geometry in 4326) into a temp table."""
-    conn.execute("DROP TABLE IF EXISTS incoming_unit")
-    conn.execute(
-        "CREATE TEMP TABLE incoming_unit (code text PRIMARY KEY, name text, level smallint, "
-        "parent_code text, geom geometry(MultiPolygon, 4326)) ON COMMIT DROP"
-    )
-    wkb = shapely.to_wkb(shapely.set_srid(units.geometry.values, 4326), hex=True, include_srid=True)
-    with conn.cursor().copy(
-        "COPY incoming_unit (code, name, level, parent_code, geom) FROM STDIN"
-    ) as copy:
-        for code, name, level, parent, geom_hex in zip(
-            units["code"], units["name"], units["level"], units["parent"], wkb, strict=True
-        ):
-            copy.write_row(
-                [code, name, int(level), parent if isinstance(parent, str) else None, geom_hex]
-            )
+    named = units["parent"].map(lambda p: isinstance(p, str))  # a county's parent is missing
+    frame = pd.DataFrame({
+        "code": units["code"], "name": units["name"], "level": units["level"],
+        "parent_code": units["parent"].where(named, None),
+        "geom": np.asarray(units.geometry.array, dtype=object),
+    })  # fmt: skip
+    stage_frame(conn, "incoming_unit", _UNIT_COLUMNS, frame)
 
 
 def apply_staged_units(
