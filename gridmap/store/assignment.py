@@ -46,11 +46,11 @@ target AS (
     LEFT JOIN in_group g ON g.county_code = h.county_code AND g.code = h.code
     WHERE ({scope})
 )
--- The scope again on the table written, so that it reads only the partitions in scope.
+-- The counties again on the table written, so that it reads only their partitions.
 UPDATE {table} h SET unit_code = t.unit
 FROM target t
 WHERE h.county_code = t.county_code AND h.code = t.code AND t.old_unit IS DISTINCT FROM t.unit
-  AND ({scope})
+  AND ({written})
 """
 
 # The area scope reaches every located household inside the changed area (which holds
@@ -65,11 +65,16 @@ _SCOPE_COUNTIES = sql.SQL("h.county_code = ANY(%(counties)s::text[])")
 _UNITS_COUNTIES = sql.SQL("u.county_code = ANY(%(counties)s::text[])")
 
 
-def _assign_query(table: str, scope: sql.Composable, units: sql.Composable) -> sql.Composed:
+def _assign_query(
+    table: str, scope: sql.Composable, units: sql.Composable, written: sql.Composable = _EVERYTHING
+) -> sql.Composed:
+    # `written` repeats only a county condition: repeating an area condition there made the
+    # planner expect a handful of rows and pair every target with every household.
     return sql.SQL(_ASSIGN).format(
         table=sql.Identifier(table),
         scope=scope,
         units=units,
+        written=written,
         group=sql.Literal(vocab.GROUP),
     )
 
@@ -88,7 +93,7 @@ def assign_staged(conn: psycopg.Connection, table: str) -> int:
 
 def assign_counties(conn: psycopg.Connection, counties: list[str]) -> int:
     """Reassign the households of `counties` only (an import touches its own); return changes."""
-    query = _assign_query("household", _SCOPE_COUNTIES, _UNITS_COUNTIES)
+    query = _assign_query("household", _SCOPE_COUNTIES, _UNITS_COUNTIES, _SCOPE_COUNTIES)
     return conn.execute(query, {"counties": counties}).rowcount
 
 
