@@ -15,7 +15,8 @@ from gridmap.core import clock, vocab
 from gridmap.core.config import Config
 from gridmap.core.errors import BadInput, NotFound
 from gridmap.core.fields import N_, Words, english
-from gridmap.coverage.report import ancestors_and_self, status_params
+from gridmap.core.vocab import ancestors_and_self
+from gridmap.coverage.report import status_params
 from gridmap.fieldwork.campaign_input import NewCampaign, new_campaign
 from gridmap.store import campaigns as campaign_store
 from gridmap.store import coverage as coverage_store

@@ -13,7 +13,8 @@ from gridmap.access.accounts import EVERYTHING, Actor, Scope
 from gridmap.core import clock, vocab
 from gridmap.core.config import Config
 from gridmap.core.errors import BadInput, NotFound
-from gridmap.coverage.report import ancestors_and_self, status_params
+from gridmap.core.vocab import ancestors_and_self
+from gridmap.coverage.report import status_params
 from gridmap.files import monitoring as monitoring_io
 from gridmap.files.tables import ROW, refuse
 from gridmap.registry import counties
