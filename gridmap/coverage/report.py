@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from datetime import date
 
-import pandas as pd
+import numpy as np
 import psycopg
 
 from gridmap.access import audit, privacy
@@ -72,32 +72,29 @@ def _rolled_up_counts(rows: list[tuple]) -> dict[str, list[int]]:
     # the database's counting of a county.
     if not rows:
         return {}
-    codes = pd.Series([r[0] for r in rows], dtype=object)
-    counts = pd.DataFrame([r[1:] for r in rows], dtype="int64")
-    lengths = codes.str.len()
-    levels = [
-        counts[lengths >= n].groupby(codes[lengths >= n].str[:n].to_numpy()).sum()
-        for n in vocab.CODE_LENGTHS
-        if (lengths >= n).any()
-    ]
-    totals = pd.concat(levels)  # each level's codes have their own length: no code twice
-    return dict(zip(totals.index, totals.to_numpy().tolist(), strict=True))
+    codes = [r[0] for r in rows]
+    counts = np.array([r[1:] for r in rows], dtype=np.int64)
+    totals: dict[str, list[int]] = {}
+    for n in vocab.CODE_LENGTHS:
+        under = [i for i, code in enumerate(codes) if len(code) >= n]
+        if not under:
+            continue
+        keys, inverse = np.unique([codes[i][:n] for i in under], return_inverse=True)
+        sums = np.zeros((len(keys), counts.shape[1]), dtype=np.int64)
+        np.add.at(sums, inverse, counts[under])
+        totals.update(zip(keys.tolist(), sums.tolist(), strict=True))
+    return totals
 
 
 def _workers_per_unit(pairs: list[tuple[str, str]]) -> dict[str, int]:
     """How many distinct workers serve each unit: its own groups' and those below it."""
-    if not pairs:
-        return {}
-    links = pd.DataFrame(pairs, columns=["group", "worker"], dtype=object)
-    lengths = links["group"].str.len()
-    levels = [
-        links[lengths >= n].groupby(links["group"][lengths >= n].str[:n].to_numpy())["worker"]
-        .nunique()
+    served = {
+        (group[:n], worker)
+        for group, worker in pairs
         for n in vocab.CODE_LENGTHS
-        if (lengths >= n).any()
-    ]  # fmt: skip
-    totals = pd.concat(levels)
-    return dict(zip(totals.index, totals.to_numpy().tolist(), strict=True))
+        if len(group) >= n
+    }  # fmt: skip
+    return dict(Counter(unit for unit, _ in served))
 
 
 #: Where the per-reason counts sit among COUNT_KEYS: they go into an entry's `reasons`.
