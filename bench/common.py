@@ -10,6 +10,7 @@ from psycopg import sql
 
 from gridmap.core import localdb, schema
 from gridmap.core.config import Config
+from gridmap.core.db import configure_session
 
 
 @contextmanager
@@ -26,5 +27,7 @@ def fresh_database(config: Config, name: str) -> Iterator[psycopg.Connection]:
     url = cluster.url(name)
     schema.apply_migrations(url, config.migrations_dir)
     with psycopg.connect(url) as conn:
+        configure_session(conn, config)  # as the app's and the command line's connections
+        conn.commit()
         yield conn
         conn.commit()
