@@ -15,6 +15,7 @@ from gridmap.grid import assign
 from gridmap.ground.importer import import_osm_file
 from gridmap.inspections import exports, plan
 from gridmap.inspections.compose import PlanRequest
+from gridmap.inspections.map import build_plan_map
 from tests.household_fixtures import Household, add_grid, add_households, lonlat_m
 from tests.road_fixtures import ISLAND_AT, write_roads
 
@@ -74,6 +75,10 @@ def test_gpx_and_itinerary_carry_the_road_path(made):
     doc = gpxpy.parse(exports.gpx(made, 1, "2023-06-23"))
     (track,) = doc.tracks
     assert len(track.segments[0].points) == len(made["routes"][0]["path"])
+    assert (doc.copyright_author, doc.copyright_license) == (
+        "OpenStreetMap contributors",
+        "https://opendatacommons.org/licenses/odbl/",
+    )
     rows = exports.itinerary(made)[0]["rows"]
     legs = sum(r["km"] for r in rows)
     assert legs <= made["routes"][0]["km"]
@@ -85,4 +90,15 @@ def test_without_roads_a_plan_keeps_the_straight_model(fresh_db_url, tiny_county
         made = plan.create_plan(conn, Config(), REQUEST, INSPECTOR, AS_OF)
     assert made["travel_model"] == "straight" and made["unreachable_by_road"] == []
     assert all(r["path"] is None for r in made["routes"])
-    assert not gpxpy.parse(exports.gpx(made, 1, "2023-06-23")).tracks
+    straight = gpxpy.parse(exports.gpx(made, 1, "2023-06-23"))
+    assert not straight.tracks and straight.copyright_author is None
+
+
+@pytest.mark.parametrize("on_roads", [True, False])
+def test_the_plan_map_credits_openstreetmap_for_a_road_path(made, on_roads):
+    shown = made if on_roads else {**made, "routes": [{**r, "path": None} for r in made["routes"]]}
+    names = {(r["team"], r["day"]): f"{r['team']} {r['day']}" for r in made["routes"]}
+    words = {"eta": "eta", "check": "check", "seat": "seat"}
+    fragment = build_plan_map(shown, nonce="n", layer_names=names, words=words)
+    page = fragment.header + fragment.body + fragment.script
+    assert ("OpenStreetMap contributors" in page) is on_roads

@@ -25,6 +25,11 @@ CSV_HEADERS = [
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
+#: Who holds the rights in a road path drawn from OpenStreetMap, and under which licence.
+OSM_AUTHOR = "OpenStreetMap contributors"
+OSM_LICENCE_URL = "https://opendatacommons.org/licenses/odbl/"
+
+
 def kind_label(kind: str, code: str) -> str:
     """农户, 项目, or the level of a unit (村民小组, 行政村)."""
     return KIND_LABELS.get(kind) or UNIT_LABELS.get(vocab.level_of(code) or 0, "网格")
@@ -72,6 +77,9 @@ def gpx(plan: dict, team: int, day: str) -> str:
     doc.routes.append(path)
     if route.get("path"):
         doc.tracks.append(_road_track(doc.name, route["path"]))
+        # The path follows OpenStreetMap's roads, whose licence asks to be named.
+        doc.copyright_author = OSM_AUTHOR
+        doc.copyright_license = OSM_LICENCE_URL
     return doc.to_xml(version="1.1")
 
 

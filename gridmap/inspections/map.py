@@ -26,6 +26,10 @@ TEAM_COLOURS = ("#0072b2", "#d55e00", "#009e73", "#cc79a7", "#e69f00", "#56b4e9"
 DAY_DASHES = (None, "12 6", "4 6", "14 5 3 5", "2 4", "20 8", "8 4 2 4 2 4")
 
 
+#: The attribution a road path drawn from OpenStreetMap carries.
+OSM_ATTRIBUTION = "© OpenStreetMap contributors"
+
+
 def team_colour(team: int) -> str:
     """The colour of a team (1-based), cycling."""
     return TEAM_COLOURS[(team - 1) % len(TEAM_COLOURS)]
@@ -100,6 +104,9 @@ def build_plan_map(
     """
     seat = (plan["seat"]["lat"], plan["seat"]["lon"])
     basemap = basemap_settings(basemap_url, basemap_attribution)
+    if any(r.get("path") for r in plan["routes"]):
+        # The road paths come from OpenStreetMap, whose licence asks to be named on the map.
+        basemap["credits"] = [OSM_ATTRIBUTION]
     fmap = base_map(
         basemap, location=seat, zoom_start=10, js=LEAFLET_JS + JQUERY_JS, css=LEAFLET_CSS
     )

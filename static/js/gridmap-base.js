@@ -54,6 +54,16 @@ export function baseMap(map, basemap) {
   return scaleBar(map, base);
 }
 
+/** Name the sources of the data drawn over the base map (its `credits`) in the map's corner. */
+export function credit(map, basemap) {
+  for (const source of (basemap || {}).credits || []) {
+    if (map.attributionControl) {
+      map.attributionControl.addAttribution(source);
+    }
+  }
+  return map;
+}
+
 /** The base map's scale bar; folium's maps get their tiles from folium and this from us. */
 export function scaleBar(map, basemap) {
   L.control.scale((basemap || {}).scale || {imperial: false}).addTo(map);

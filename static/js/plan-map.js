@@ -9,7 +9,9 @@ import * as gm from "./gridmap-base.js";
 
 /** Start the plan map: folium calls this after building the map and its layers. */
 function start(map) {
-  gm.scaleBar(map, gm.config().basemap);
+  const basemap = gm.config().basemap;
+  gm.scaleBar(map, basemap);
+  gm.credit(map, basemap);
 }
 
 window.gridmap = {planMap: {start: start}};
