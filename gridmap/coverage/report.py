@@ -16,10 +16,12 @@ from gridmap.core.errors import NotFound
 from gridmap.core.vocab import COVERAGE_STATUSES, VISIT_STATUSES
 from gridmap.files import reports as reports_io
 from gridmap.store import assignment as assignment_store
+from gridmap.store import counties as county_store
 from gridmap.store import coverage as coverage_store
 from gridmap.store import gaps as gap_store
 from gridmap.store import history as history_store
 from gridmap.store import staffing as staffing_store
+from gridmap.store import unit_counts
 
 __all__ = [
     "COVERAGE_STATUSES",
@@ -57,7 +59,7 @@ def status_params(
 ) -> dict:
     """Bound parameters for the status queries on `as_of` under `config`, reading only the
     counties holding or under `prefixes` (None: every county)."""
-    counties = coverage_store.report_counties(conn, prefixes)
+    counties = county_store.report_counties(conn, prefixes)
     latest = coverage_store.latest_visit_date(conn, config.timezone, counties)
     return coverage_store.status_params(
         as_of, config.timezone, config.visit_windows_days(), latest,
@@ -130,9 +132,9 @@ def coverage_report(
     if level is not None and level in vocab.ROLL_UP_CODE_LENGTH:
         return _roll_up(conn, config, as_of, level, scope)
     prefixes = scope.narrow(parent)
-    counties = coverage_store.report_counties(conn, prefixes)
+    counties = county_store.report_counties(conn, prefixes)
     params = status_params(conn, config, as_of, prefixes)
-    totals = _rolled_up_counts(coverage_store.counts_by_unit(conn, params, prefixes, counties))
+    totals = _rolled_up_counts(unit_counts.counts_by_unit(conn, params, prefixes, counties))
     pairs = coverage_store.active_workers_by_group(conn, prefixes, as_of, counties)
     workers = _workers_per_unit(pairs)
     gaps = gap_store.gap_areas_m2(conn)
@@ -185,7 +187,7 @@ def unit_status_totals(
 ) -> dict[str, dict]:
     """Rolled-up household counts per unit code (every level) under `prefixes` on `as_of`."""
     params = status_params(conn, config, as_of, prefixes)
-    rows = coverage_store.counts_by_unit(conn, params, prefixes)
+    rows = unit_counts.counts_by_unit(conn, params, prefixes)
     return {
         code: dict(zip(COUNT_KEYS, counts, strict=True))
         for code, counts in _rolled_up_counts(rows).items()

@@ -14,6 +14,7 @@ import psycopg
 from psycopg import sql
 
 from gridmap.core import vocab
+from gridmap.store.counties import report_counties
 from gridmap.store.scoping import prefix_filter, prefix_params
 
 # Parameters every status query binds: as_of (date), tz (IANA name), the visit window in
@@ -27,7 +28,8 @@ _WINDOW = (
 # each household before the end of the as-of date. Rejected visits never count, nor do
 # inspection visits hidden until their plan is closed.
 _LAST_VISIT_CURRENT = sql.SQL("h.last_visit_on")
-_LAST_VISIT_HISTORIC = sql.SQL(
+#: The last visit on or before as_of: the stored date when it is no later, else lv.day.
+LAST_VISIT_AS_OF = sql.SQL(
     "CASE WHEN h.last_visit_on IS NULL OR h.last_visit_on <= %(as_of)s::date "
     "THEN h.last_visit_on ELSE lv.day END"
 )
@@ -172,7 +174,7 @@ def status_query(params: dict, scope: sql.Composable = EVERY_HOUSEHOLD) -> sql.C
     """The status query for `params`, limited by a fixed SQL predicate on `h`."""
     historic = params["historic"]
     return _STATUS_QUERY.format(
-        last_visit=_LAST_VISIT_HISTORIC if historic else _LAST_VISIT_CURRENT,
+        last_visit=LAST_VISIT_AS_OF if historic else _LAST_VISIT_CURRENT,
         visited_join=_VISITED_JOIN.format(_VISITS_UP_TO) if historic else sql.SQL(""),
         window=sql.SQL(_WINDOW),
         scope=scope,
@@ -214,163 +216,6 @@ LEFT JOIN (
 def status_with_doubtful(params: dict, scope: sql.Composable = EVERY_HOUSEHOLD) -> sql.Composable:
     """The status query plus `doubtful_visit`: the last visit date rests on doubtful check-ins."""
     return sql.SQL(_DOUBTFUL_QUERY).format(status_query(params, scope))
-
-
-# The per-unit counts read only the few columns they need, each county table limited to the
-# report's counties (`county_code = ANY(%(counties)s)`), and count at once per unit: the figures
-# that depend on the unit alone (outside the grid, no active worker) are applied to the unit's
-# totals after counting, not to every household. Each household's window is its category's on
-# as_of, as in the status query; `lim` is the earliest visit date still inside it.
-_COUNT_HOUSEHOLDS_NOW = sql.SQL(
-    "SELECT h.county_code, h.code, h.unit_code, h.base_category, {last_visit} AS last_visit_on "
-    "FROM household h {visited_join} "
-    "WHERE h.county_code = ANY(%(counties)s) AND h.status = 'active' AND {scope}"
-)
-# Before the latest change the households are their periods on as_of; before the latest visit,
-# their last visit is the latest one up to the end of as_of, read from the visits alone.
-_COUNT_HOUSEHOLDS_ON = sql.SQL(
-    "SELECT p.county_code, p.household_code AS code, p.unit_code, p.base_category, "
-    "{last_visit} AS last_visit_on "
-    "FROM household_period p {visited_join} "
-    "WHERE p.county_code = ANY(%(counties)s) AND p.valid @> %(as_of)s::date "
-    "AND p.status = 'active' AND {scope}"
-)
-_COUNT_LAST_VISIT_STORED = sql.SQL(
-    "JOIN household x ON x.county_code = p.county_code AND x.code = p.household_code "
-    "AND x.county_code = ANY(%(counties)s)"
-)
-_COUNT_VISITS_UP_TO = sql.SQL(
-    "SELECT county_code, household_code, (max(visited_at) AT TIME ZONE %(tz)s)::date AS day "
-    "FROM visit WHERE county_code = ANY(%(counties)s) AND rejected_at IS NULL AND NOT hidden "
-    "AND visited_at < ((%(as_of)s::date + 1)::timestamp AT TIME ZONE %(tz)s) "
-    "GROUP BY county_code, household_code"
-)
-_COUNTS_QUERY = sql.SQL("""
-WITH monitored AS (
-    SELECT DISTINCT ON (county_code, household_code) county_code, household_code,
-           eliminated_on IS NULL OR eliminated_on > %(as_of)s::date AS covers
-    FROM monitoring
-    WHERE county_code = ANY(%(counties)s) AND identified_on <= %(as_of)s::date
-    ORDER BY county_code, household_code, identified_on DESC
-),
-contacted AS (
-    SELECT DISTINCT county_code, household_code FROM contact_household
-    WHERE county_code = ANY(%(counties)s) AND since <= %(as_of)s::date
-      AND (until IS NULL OR until > %(as_of)s::date)
-),
-doubtful AS (
-    SELECT DISTINCT d.county_code, d.household_code, d.day
-    FROM (SELECT county_code, household_code, (visited_at AT TIME ZONE %(tz)s)::date AS day
-          FROM visit WHERE county_code = ANY(%(counties)s) AND doubtful AND rejected_at IS NULL
-            AND NOT hidden) d
-    WHERE NOT EXISTS (
-        SELECT 1 FROM visit v
-        WHERE v.county_code = ANY(%(counties)s) AND v.county_code = d.county_code
-          AND v.household_code = d.household_code
-          AND v.rejected_at IS NULL AND NOT v.doubtful AND NOT v.hidden
-          AND v.visited_at >= (d.day::timestamp AT TIME ZONE %(tz)s)
-          AND v.visited_at < ((d.day + 1)::timestamp AT TIME ZONE %(tz)s))
-),
-staffed AS (
-    SELECT DISTINCT g.group_code
-    FROM worker_group_period g
-    JOIN worker_status_period w ON w.worker_code = g.worker_code
-         AND w.county_code = g.county_code AND w.valid @> %(as_of)s::date
-         AND w.status = 'active'
-    WHERE g.county_code = ANY(%(counties)s) AND w.county_code = ANY(%(counties)s)
-      AND g.valid @> %(as_of)s::date
-),
-marked AS (
-    SELECT h.unit_code, h.last_visit_on,
-           coalesce(m.covers, false) AS monitored,
-           coalesce(m.covers AND c.household_code IS NULL, false) AS no_contact,
-           d.household_code IS NOT NULL AS doubtful,
-           %(as_of)s::date - CASE
-               WHEN m.covers THEN %(w_monitored)s::int
-               WHEN m.household_code IS NOT NULL AND %(after_risk)s::text <> 'base'
-               THEN CASE %(after_risk)s::text WHEN 'monitored' THEN %(w_monitored)s::int
-                    WHEN 'lifted' THEN %(w_lifted)s::int ELSE %(w_ordinary)s::int END
-               WHEN h.base_category = 'lifted' THEN %(w_lifted)s::int
-               ELSE %(w_ordinary)s::int END AS lim
-    FROM ({households}) h
-    LEFT JOIN monitored m ON m.county_code = h.county_code AND m.household_code = h.code
-    LEFT JOIN contacted c ON c.county_code = h.county_code AND c.household_code = h.code
-    LEFT JOIN doubtful d ON d.county_code = h.county_code AND d.household_code = h.code
-         AND d.day = h.last_visit_on
-),
-units AS (
-    SELECT unit_code, count(*) AS n,
-           count(*) FILTER (WHERE monitored) AS monitored,
-           count(*) FILTER (WHERE no_contact) AS no_contact,
-           count(*) FILTER (WHERE last_visit_on IS NULL) AS never,
-           count(*) FILTER (WHERE last_visit_on >= lim AND last_visit_on < lim + 7) AS due_soon,
-           count(*) FILTER (WHERE last_visit_on < lim) AS overdue,
-           count(*) FILTER (WHERE NOT no_contact
-                            AND (last_visit_on IS NULL OR last_visit_on < lim)) AS overdue_only,
-           count(*) FILTER (WHERE doubtful) AS doubtful
-    FROM marked GROUP BY unit_code
-),
-flagged AS (
-    SELECT u.*,
-           u.unit_code IS NULL OR length(u.unit_code) <> %(group_length)s AS outside_grid,
-           s.group_code IS NULL AS no_worker
-    FROM units u LEFT JOIN staffed s ON s.group_code = u.unit_code
-)
--- In the order of the report's COUNT_KEYS: statuses as in COVERAGE_STATUSES, then visit
--- statuses, doubtful visits and the four reasons.
-SELECT coalesce(unit_code, ''), n, monitored,
-       CASE WHEN outside_grid THEN n ELSE 0 END,
-       CASE WHEN NOT outside_grid AND no_worker THEN n ELSE 0 END,
-       CASE WHEN NOT (outside_grid OR no_worker) THEN no_contact ELSE 0 END,
-       CASE WHEN NOT (outside_grid OR no_worker) THEN overdue_only ELSE 0 END,
-       CASE WHEN NOT (outside_grid OR no_worker) THEN n - no_contact - overdue_only ELSE 0 END,
-       n - never - overdue, never, due_soon, overdue, doubtful,
-       CASE WHEN outside_grid THEN n ELSE 0 END,
-       CASE WHEN no_worker THEN n ELSE 0 END,
-       no_contact, never + overdue
-FROM flagged
-""")
-
-
-def report_counties(conn: psycopg.Connection, prefixes: list[str] | None) -> list[str]:
-    """The counties a report under `prefixes` reads: those holding or inside a prefix."""
-    rows = conn.execute("SELECT county_code FROM change_stamp ORDER BY county_code").fetchall()
-    codes = [r[0] for r in rows]
-    if prefixes is None:
-        return codes
-    return [c for c in codes if any(c.startswith(p) or p.startswith(c) for p in prefixes)]
-
-
-def counts_by_unit(
-    conn: psycopg.Connection, params: dict, prefixes: list[str] | None,
-    counties: list[str] | None = None,
-) -> list[tuple]:  # fmt: skip
-    """Per assigned unit under `prefixes`: households, monitored, counts per status (COUNT_KEYS).
-
-    The figures are those of the status query (status_with_doubtful) counted per unit;
-    `counties` defaults to report_counties(conn, prefixes).
-    """
-    moved = bool(params.get("moved_since"))
-    alias, code = ("p", "household_code") if moved else ("h", "code")
-    visited: sql.Composable = sql.SQL("")
-    last_visit: sql.Composable = sql.SQL("h.last_visit_on")
-    if params["historic"]:
-        visited = sql.SQL(
-            "LEFT JOIN ({}) lv ON lv.county_code = {}.county_code AND lv.household_code = {}"
-        ).format(_COUNT_VISITS_UP_TO, sql.Identifier(alias), sql.Identifier(alias, code))
-        last_visit = sql.SQL("lv.day") if moved else _LAST_VISIT_HISTORIC
-    elif moved:
-        visited, last_visit = _COUNT_LAST_VISIT_STORED, sql.SQL("x.last_visit_on")
-    source = _COUNT_HOUSEHOLDS_ON if moved else _COUNT_HOUSEHOLDS_NOW
-    households = source.format(
-        last_visit=last_visit, visited_join=visited, scope=prefix_filter(f"{alias}.unit_code")
-    )
-    query = _COUNTS_QUERY.format(households=households)
-    if counties is None:
-        counties = report_counties(conn, prefixes)
-    return conn.execute(
-        query, {**params, **prefix_params(prefixes), "counties": counties}
-    ).fetchall()
 
 
 def active_workers_by_group(
