@@ -190,6 +190,9 @@ END $$;
 
 -- A household change closes and opens periods in the changed households' counties only, so
 -- it reads their partitions alone (the array, a parameter to each statement, prunes the rest).
+-- Each lookup of a household's periods also names the hash of its code: the planner takes the
+-- partition's exclusion index for it, and that index finds a code quickly only by its hash
+-- (without it, a probe read the whole index: 13 ms a household).
 CREATE OR REPLACE FUNCTION household_period_changed() RETURNS trigger
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -216,11 +219,13 @@ BEGIN
                THEN greatest(lower(p.valid), c.status_date) ELSE gridmap_effective_on() END
     FROM changed c
     JOIN household_period p ON p.county_code = c.county_code AND p.household_code = c.code
+         AND hashtextextended(p.household_code, 0) = hashtextextended(c.code, 0)
          AND upper_inf(p.valid)
     WHERE p.county_code = ANY(counties);
     ANALYZE household_changed;
     SELECT max(lower(p.valid)) INTO too_late FROM household_period p
     JOIN household_changed c ON c.county_code = p.county_code AND c.code = p.household_code
+         AND hashtextextended(p.household_code, 0) = hashtextextended(c.code, 0)
     WHERE p.county_code = ANY(counties) AND upper_inf(p.valid) AND lower(p.valid) > c.day;
     IF too_late IS NOT NULL THEN
         RAISE EXCEPTION 'a household change cannot take effect before its last change'
@@ -228,11 +233,15 @@ BEGIN
     END IF;
     DELETE FROM household_period p USING household_changed c
     WHERE p.county_code = ANY(counties) AND p.county_code = c.county_code
-      AND p.household_code = c.code AND upper_inf(p.valid) AND lower(p.valid) = c.day;
+      AND p.household_code = c.code
+      AND hashtextextended(p.household_code, 0) = hashtextextended(c.code, 0)
+      AND upper_inf(p.valid) AND lower(p.valid) = c.day;
     UPDATE household_period p SET valid = daterange(lower(p.valid), c.day)
     FROM household_changed c
     WHERE p.county_code = ANY(counties) AND p.county_code = c.county_code
-      AND p.household_code = c.code AND upper_inf(p.valid);
+      AND p.household_code = c.code
+      AND hashtextextended(p.household_code, 0) = hashtextextended(c.code, 0)
+      AND upper_inf(p.valid);
     INSERT INTO household_period (county_code, household_code, valid, unit_code, status,
                                   base_category, geom)
     SELECT n.county_code, n.code, daterange(c.day, NULL), n.unit_code, n.status,
