@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import gpxpy
@@ -16,8 +17,11 @@ from gridmap.ground.importer import import_osm_file
 from gridmap.inspections import exports, plan
 from gridmap.inspections.compose import PlanRequest
 from gridmap.inspections.map import build_plan_map
+from gridmap.web import create_app
+from gridmap.web import inspections as inspection_views
 from tests.household_fixtures import Household, add_grid, add_households, lonlat_m
 from tests.road_fixtures import ISLAND_AT, write_roads
+from tests.web_fixtures import add_account, logged_in
 
 INSPECTOR = Actor("insp", "inspector", EVERYTHING, "test")
 AS_OF = date(2026, 6, 30)
@@ -102,3 +106,31 @@ def test_the_plan_map_credits_openstreetmap_for_a_road_path(made, on_roads):
     fragment = build_plan_map(shown, nonce="n", layer_names=names, words=words)
     page = fragment.header + fragment.body + fragment.script
     assert ("OpenStreetMap contributors" in page) is on_roads
+
+
+@pytest.mark.parametrize("on_roads", [True, False])
+def test_the_plan_page_names_its_travel_model_and_the_places_no_road_reaches(
+    copy_of, roads_template, tmp_path, on_roads
+):
+    url = copy_of(roads_template)
+    with psycopg.connect(url) as conn:
+        if not on_roads:
+            conn.execute("UPDATE osm_road SET valid = tstzrange(lower(valid), lower(valid), '[]')")
+        made = plan.create_plan(conn, Config(), REQUEST, INSPECTOR, AS_OF)
+        add_account(conn, "inspector", "inspector")
+        conn.commit()
+    config = Config(database_url=url, var_dir=tmp_path, secret_key="t")
+    app = create_app(config)
+    if "inspections" not in app.blueprints:
+        app.register_blueprint(inspection_views.bp)
+    try:
+        page = logged_in(app, "inspector").get(f"/inspections/{made['id']}").text
+    finally:
+        app.extensions["gridmap_pool"].close()
+    model = "roads" if on_roads else "straight"
+    assert f'data-model="{model}"' in page
+    assert ("OpenStreetMap" in page) is on_roads
+    assert ("gm-unreachable" in page) is on_roads
+    if on_roads:
+        unreachable = page.split("gm-unreachable", 1)[1].split("</table>", 1)[0]
+        assert re.findall(r'data-code="([^"]+)"', unreachable) == ["ISLE"]
