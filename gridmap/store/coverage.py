@@ -78,9 +78,9 @@ LEFT JOIN (
 ) m ON m.county_code = x.county_code AND m.household_code = x.code
 """)
 
-# Built from the fixed fragments above; every value is a bound parameter.
-_STATUS_QUERY = sql.SQL("""
-WITH staffed AS (
+#: The groups staffed by an active worker on as_of, and the households with a contact then
+#: (both query texts that name them: the status query and store.unit_counts).
+STAFFED_AND_CONTACTED = sql.SQL("""staffed AS (
     SELECT DISTINCT g.group_code
     FROM worker_group_period g
     JOIN worker_status_period w ON w.worker_code = g.worker_code
@@ -93,7 +93,11 @@ contacted AS (
     SELECT DISTINCT county_code, household_code FROM contact_household
     WHERE county_code = ANY(%(counties)s) AND since <= %(as_of)s::date
       AND (until IS NULL OR until > %(as_of)s::date)
-),
+)""")
+
+# Built from the fixed fragments above; every value is a bound parameter.
+_STATUS_QUERY = sql.SQL("""
+WITH {staffed_and_contacted},
 base AS (
     SELECT h.code, h.unit_code, h.category, h.risk_eliminated, h.monitor_kind, h.geom,
            h.monitored, h.county_code,
@@ -179,6 +183,7 @@ def status_query(params: dict, scope: sql.Composable = EVERY_HOUSEHOLD) -> sql.C
         window=sql.SQL(_WINDOW),
         scope=scope,
         households=households_on(params),
+        staffed_and_contacted=STAFFED_AND_CONTACTED,
     )
 
 

@@ -7,7 +7,7 @@ import psycopg
 from psycopg import sql
 
 from gridmap.store.counties import report_counties
-from gridmap.store.coverage import LAST_VISIT_AS_OF
+from gridmap.store.coverage import LAST_VISIT_AS_OF, STAFFED_AND_CONTACTED
 from gridmap.store.scoping import prefix_filter, prefix_params
 
 # The per-unit counts read only the few columns they need, each county table limited to the
@@ -47,11 +47,6 @@ WITH monitored AS (
     WHERE county_code = ANY(%(counties)s) AND identified_on <= %(as_of)s::date
     ORDER BY county_code, household_code, identified_on DESC
 ),
-contacted AS (
-    SELECT DISTINCT county_code, household_code FROM contact_household
-    WHERE county_code = ANY(%(counties)s) AND since <= %(as_of)s::date
-      AND (until IS NULL OR until > %(as_of)s::date)
-),
 doubtful AS (
     SELECT DISTINCT d.county_code, d.household_code, d.day
     FROM (SELECT county_code, household_code, (visited_at AT TIME ZONE %(tz)s)::date AS day
@@ -65,15 +60,7 @@ doubtful AS (
           AND v.visited_at >= (d.day::timestamp AT TIME ZONE %(tz)s)
           AND v.visited_at < ((d.day + 1)::timestamp AT TIME ZONE %(tz)s))
 ),
-staffed AS (
-    SELECT DISTINCT g.group_code
-    FROM worker_group_period g
-    JOIN worker_status_period w ON w.worker_code = g.worker_code
-         AND w.county_code = g.county_code AND w.valid @> %(as_of)s::date
-         AND w.status = 'active'
-    WHERE g.county_code = ANY(%(counties)s) AND w.county_code = ANY(%(counties)s)
-      AND g.valid @> %(as_of)s::date
-),
+{staffed_and_contacted},
 marked AS (
     SELECT h.unit_code, h.last_visit_on,
            coalesce(m.covers, false) AS monitored,
@@ -150,7 +137,7 @@ def counts_by_unit(
     households = source.format(
         last_visit=last_visit, visited_join=visited, scope=prefix_filter(f"{alias}.unit_code")
     )
-    query = _COUNTS_QUERY.format(households=households)
+    query = _COUNTS_QUERY.format(households=households, staffed_and_contacted=STAFFED_AND_CONTACTED)
     if counties is None:
         counties = report_counties(conn, prefixes)
     return conn.execute(
