@@ -221,3 +221,15 @@ def test_rate_limit_and_audit_see_the_client_behind_the_proxy(proxied_app, fresh
     with psycopg.connect(fresh_db_url) as conn:
         row = conn.execute("SELECT client FROM audit WHERE action = 'login'").fetchone()
     assert row == ("198.51.100.9",)
+
+
+def test_style_elements_need_the_nonce_while_style_attributes_stay_allowed(app):
+    client = _logged_in(app)
+    directives = dict(
+        part.strip().split(" ", 1)
+        for part in client.get("/").headers["Content-Security-Policy"].split(";")
+    )
+    nonce = re.search(r"'nonce-([^']+)'", directives["script-src"]).group(1)
+    for name in ("style-src", "style-src-elem"):
+        assert directives[name].split() == ["'self'", f"'nonce-{nonce}'"]
+    assert directives["style-src-attr"] == "'unsafe-inline'"

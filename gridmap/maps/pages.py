@@ -67,12 +67,15 @@ VECTORGRID_JS = f"{VENDOR}/leaflet.vectorgrid/1.3.0/dist/Leaflet.VectorGrid.bund
 #: Vendored scripts our map modules need besides Leaflet; classic scripts, they run first.
 MAP_JS: list[tuple[str, str]] = [("vectorgrid", VECTORGRID_JS)]
 UNIT_MAP_JS: list[tuple[str, str]] = [("vectorgrid", VECTORGRID_JS)]
+#: The inspection plan's map draws only the base layers with it (OSM vector tiles).
+PLAN_MAP_JS: list[tuple[str, str]] = [("vectorgrid", VECTORGRID_JS)]
 #: Each map page's entry module: it imports the rest of ours and sets window.gridmap.
 MAP_ENTRY = "/static/js/map.js"
 UNIT_MAP_ENTRY = "/static/js/unit-map.js"
 PLAN_MAP_ENTRY = "/static/js/plan-map.js"
 OWN_CSS: list[tuple[str, str]] = [
     ("gridmap_app_css", "/static/css/app.css"),
+    ("gridmap_basemap_css", "/static/css/basemap.css"),
     ("gridmap_map_css", "/static/css/map.css"),
     ("gridmap_panel_css", "/static/css/map-panel.css"),
 ]
@@ -156,7 +159,7 @@ MAP_LAYERS: tuple[tuple[str, str, bool], ...] = (
 _MAP_HEADER = Template(
     """<meta name="viewport" content="width=device-width, initial-scale=1.0, maximum-scale=1.0, """
     """user-scalable=no">
-<style>
+<style nonce="{{ this.get_root().nonce }}">
 #{{ this.get_name() }} {
   position: {{ this.position }}; width: {{ this.width[0] }}{{ this.width[1] }};
   height: {{ this.height[0] }}{{ this.height[1] }};
@@ -248,8 +251,7 @@ def build_map_page(
     nonce: str,
     text: Mapping[str, Mapping[str, str]],
     as_of: str | None = None,
-    basemap_url: str = "",
-    basemap_attribution: str = "",
+    basemap: Mapping[str, Any] | None = None,
     bounds: Bounds | None = None,
     lang: str = "zh-Hans-CN",
     nav_html: str = "",
@@ -262,6 +264,7 @@ def build_map_page(
     """Return the HTML of the grid map page; every <script> carries `nonce`.
 
     `text` holds the translated words by group, as gridmap.map_text.all_texts() names them;
+    `basemap` is the page's gridmap.maps.basemap.basemap_settings (default: no base layer);
     `focus` is the code of a unit to zoom to and show in the side panel at once;
     `can_edit` puts links to the boundary editor and history in the unit panel;
     `urls` are where the scripts find the data (the web app's routes; default API_URLS);
@@ -269,7 +272,7 @@ def build_map_page(
     keeps the map empty until a county is picked there.
     """
     words = text["text"]
-    basemap = basemap_settings(basemap_url, basemap_attribution)
+    basemap = dict(basemap or basemap_settings([]))
     fmap = base_map(basemap, bounds=bounds)
     root = _figure(fmap)
     if nav_html:
@@ -299,15 +302,15 @@ def build_unit_map(
     text: Mapping[str, Mapping[str, str]],
     bounds: Bounds | None,
     as_of: str | None = None,
-    basemap_url: str = "",
-    basemap_attribution: str = "",
+    basemap: Mapping[str, Any] | None = None,
     urls: Mapping[str, str] | None = None,
 ) -> MapFragment:
     """Return a small map of one unit (outline, children by uncovered share) for a page.
 
-    `children` maps each child's code to its uncovered share (0-1); `urls` as for the grid map.
+    `children` maps each child's code to its uncovered share (0-1); `basemap` and `urls` as
+    for the grid map.
     """
-    basemap = basemap_settings(basemap_url, basemap_attribution)
+    basemap = dict(basemap or basemap_settings([]))
     fmap = base_map(basemap, bounds=bounds, js=LEAFLET_JS, css=LEAFLET_CSS)
     config = map_config(
         text,
@@ -346,22 +349,13 @@ def base_map(
     js: Sequence[tuple[str, str]] = LOCAL_JS,
     css: Sequence[tuple[str, str]] = LOCAL_CSS,
 ) -> LocalMap:
-    """A map with the shared base map (gridmap.maps.basemap): an XYZ layer if configured,
-    else a plain background, and its zoom limit. The scale bar comes from the page's entry
-    module (gridmap-base.js scaleBar), as on the maps folium does not build."""
-    max_zoom = basemap["maxZoom"]
+    """A map with the shared base map's zoom limit and no tiles: the page's entry module
+    draws the base layers, their switch and the scale bar (gridmap-base.js baseMap), as on
+    the maps folium does not build."""
     fmap = LocalMap(
-        location=location, zoom_start=zoom_start, tiles=None, max_zoom=max_zoom, js=js, css=css
-    )
-    if basemap["url"]:
-        folium.TileLayer(
-            tiles=basemap["url"],
-            attr=basemap["attribution"] or " ",  # folium insists on one for custom URLs
-            name="basemap",
-            overlay=False,
-            control=False,
-            max_zoom=max_zoom,
-        ).add_to(fmap)
+        location=location, zoom_start=zoom_start, tiles=None, max_zoom=basemap["maxZoom"],
+        js=js, css=css,
+    )  # fmt: skip
     if bounds is not None:
         fmap.fit_bounds([list(bounds[0]), list(bounds[1])])
     return fmap
@@ -381,6 +375,7 @@ __all__ = [
     "MARKER_JS",
     "OWN_CSS",
     "PLAN_MAP_ENTRY",
+    "PLAN_MAP_JS",
     "UNIT_MAP_ENTRY",
     "UNIT_MAP_JS",
     "VECTORGRID_JS",

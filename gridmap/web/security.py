@@ -27,7 +27,8 @@ def csp_nonce() -> str:
 
 
 def content_security_policy(nonce: str, basemap_url: str) -> str:
-    """Only this host, scripts only with the nonce; a configured base-map host for images."""
+    """Only this host, scripts and style elements only with the nonce; a configured base-map
+    host for images."""
     img = ["'self'", "data:", "blob:"]
     if basemap_url:
         parts = urlsplit(basemap_url.replace("{s}", "a"))
@@ -37,8 +38,12 @@ def content_security_policy(nonce: str, basemap_url: str) -> str:
         [
             "default-src 'self'",
             f"script-src 'self' 'nonce-{nonce}'",
-            # folium's popups and Leaflet's positioning set inline styles.
-            "style-src 'self' 'unsafe-inline'",
+            # Style elements only from this host or with the nonce, so injected markup cannot
+            # restyle a page; style attributes stay allowed, as folium's popups and map icons
+            # are written with them (they load nothing: img-src and font-src still apply).
+            f"style-src 'self' 'nonce-{nonce}'",
+            f"style-src-elem 'self' 'nonce-{nonce}'",
+            "style-src-attr 'unsafe-inline'",
             f"img-src {' '.join(img)}",
             "font-src 'self'",
             "connect-src 'self'",

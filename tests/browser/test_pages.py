@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import PageWatch
@@ -120,3 +121,34 @@ def test_pages_switch_to_english_and_back(page: Page, live_server: str, watch: P
     expect(card(page, "households").locator(".gm-card-label")).to_have_text("户数")
     assert page.get_attribute("html", "lang") == "zh-Hans-CN"
     clean(watch)
+
+
+@pytest.mark.parametrize(
+    ("path", "selector", "prop", "own_value"),
+    [
+        # Each value comes from one of the page's own (nonced) style elements.
+        ("/map", ".leaflet-container", "font-size", "16px"),
+        (f"/units/{TOWNSHIP_1}", ".leaflet-container", "font-size", "16px"),
+        ("/monitoring", "#gm-uncontacted-map", "height", "380px"),
+    ],
+)
+def test_an_injected_style_element_is_refused_while_the_page_keeps_its_own(
+    page: Page, live_server: str, watch: PageWatch, path: str, selector: str, prop: str,
+    own_value: str,
+):  # fmt: skip
+    open_page(page, live_server, path)
+    page.wait_for_selector(selector, state="attached")
+    injected = page.evaluate(
+        """() => {
+          document.head.insertAdjacentHTML(
+            "beforeend", "<style>body { --gm-injected: yes; }</style>");
+          return getComputedStyle(document.body).getPropertyValue("--gm-injected");
+        }"""
+    )
+    assert injected == ""
+    own = page.evaluate(
+        "([s, p]) => getComputedStyle(document.querySelector(s)).getPropertyValue(p)",
+        [selector, prop],
+    )
+    assert own == own_value
+    assert any("style-src-elem" in e for e in watch.errors)  # the refusal, reported
