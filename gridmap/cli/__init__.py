@@ -164,6 +164,7 @@ def main() -> None:
 def _register_commands() -> None:
     # Command modules attach themselves to `main` when imported.
     from gridmap.cli import (  # noqa: F401
+        basemap_commands,
         coverage_commands,
         db_commands,
         demo_commands,

@@ -34,6 +34,10 @@ class Config:
     #: XYZ tile URL template for the base map; empty means a plain background.
     basemap_url: str = ""
     basemap_attribution: str = ""
+    #: An offline tile package on the server (.mbtiles or .pmtiles: raster tiles, or vector
+    #: tiles written by `gridmap export basemap`), served at /tiles/package/ for offices with
+    #: no Internet; empty means none. A file that cannot be served stops start-up.
+    basemap_file: str = ""
     secret_key: str = ""
     #: Households one worker can look after.
     worker_capacity: int = 150

@@ -32,6 +32,7 @@ def create_app(config: Config | None = None, *, db_url: str | None = None) -> Fl
     from gridmap.web.i18n import init_i18n
     from gridmap.web.proxy import TrustedProxies, parse_networks
     from gridmap.web.security import init_security
+    from gridmap.web.tile_package import init_tile_package
 
     config = config or Config.from_env()
     app = Flask(__name__, static_folder=str(config.static_dir), static_url_path="/static")
@@ -41,6 +42,8 @@ def create_app(config: Config | None = None, *, db_url: str | None = None) -> Fl
     app.config["MAX_CONTENT_LENGTH"] = config.upload_max_mb * 1024 * 1024
     app.json = IsoJSONProvider(app)
 
+    # Before the pool opens: a tile package that cannot be served stops start-up.
+    init_tile_package(app, config)
     pool = make_pool(config, db_url)
     app.extensions["gridmap_pool"] = pool
     app.extensions["gridmap_tile_counts"] = CountsCache()
@@ -74,6 +77,7 @@ def _register_blueprints(app: Flask) -> None:
         monitoring_pages,
         pages,
         projects,
+        tile_package,
         tiles,
     )
 
@@ -82,6 +86,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(edits.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(tiles.bp)
+    app.register_blueprint(tile_package.bp)
     app.register_blueprint(projects.bp)
     app.register_blueprint(editor.bp)
     app.register_blueprint(field.bp)
