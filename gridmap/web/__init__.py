@@ -69,6 +69,7 @@ def _register_blueprints(app: Flask) -> None:
     from gridmap.web import (
         admin,
         api,
+        basemap,
         editor,
         edits,
         field,
@@ -87,6 +88,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(api.bp)
     app.register_blueprint(tiles.bp)
     app.register_blueprint(tile_package.bp)
+    app.register_blueprint(basemap.bp)
     app.register_blueprint(projects.bp)
     app.register_blueprint(editor.bp)
     app.register_blueprint(field.bp)
