@@ -41,13 +41,6 @@ BUILDINGS_MIN_ZOOM = 15
 SIMPLIFY_BELOW_ZOOM = 13
 #: Width of the Web Mercator world, in metres.
 WORLD_3857_M = 2 * 20037508.342789244
-#: The tile layers and their attributes, as a vector tile's metadata lists them.
-VECTOR_LAYERS: Mapping[str, Mapping[str, str]] = {
-    "water": {"kind": "String", "name": "String"},
-    "roads": {"class": "String", "name": "String", "bridge": "Boolean", "oneway": "Number"},
-    "buildings": {"kind": "String"},
-    "places": {"kind": "String", "name": "String"},
-}
 
 
 def shown_at(min_zoom: Mapping[str, int], all_from: int, z: int) -> tuple[str, ...] | None:
