@@ -12,6 +12,7 @@ from flask import Flask
 
 from gridmap.core.config import Config
 from gridmap.maps import pages as maps
+from gridmap.maps.basemap import basemap_settings, choose_layers
 from gridmap.maps.layers import AppLayer, AppStart
 from gridmap.maps.text import all_texts
 from gridmap.web.i18n import init_i18n
@@ -159,17 +160,18 @@ def test_chinese_by_default(page: str):
 def test_no_base_map_means_no_tile_layer(page: str):
     assert "L.tileLayer" not in page
     assert settings_of(page)["background"] == maps.PLAIN_BACKGROUND
+    assert settings_of(page)["basemap"]["layers"] == []
+    assert settings_of(page)["basemap"]["default"] == "none"
 
 
-def test_configured_base_map_is_used():
-    page = maps.build_map_page(
-        nonce=NONCE,
-        text=all_texts(),
-        basemap_url="/tiles/base/{z}/{x}/{y}.png",
-        basemap_attribution="本地底图",
-    )
-    assert "L.tileLayer" in page
-    assert '"/tiles/base/{z}/{x}/{y}.png"' in page
+def test_the_scripts_draw_a_configured_base_map():
+    layers = choose_layers("/tiles/base/{z}/{x}/{y}.png", "本地底图", None, osm_ground=True)
+    page = maps.build_map_page(nonce=NONCE, text=all_texts(), basemap=basemap_settings(layers))
+    assert "L.tileLayer" not in page  # folium adds none: static/js/basemap.js draws them all
+    basemap = settings_of(page)["basemap"]
+    assert [layer["id"] for layer in basemap["layers"]] == ["online", "osm"]
+    assert basemap["layers"][0]["url"] == "/tiles/base/{z}/{x}/{y}.png"
+    assert basemap["default"] == "online"
 
 
 def test_given_bounds_fit_the_map_at_once():

@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import html
 from collections.abc import Mapping
+from typing import Any
 
 import folium
 
 from gridmap.inspections.exports import kind_label
-from gridmap.maps.basemap import basemap_settings
+from gridmap.maps.basemap import OSM_ATTRIBUTION, basemap_settings
 from gridmap.maps.layers import AppStart, PageConfig
 from gridmap.maps.pages import (
     JQUERY_JS,
     LEAFLET_CSS,
     LEAFLET_JS,
     PLAN_MAP_ENTRY,
+    PLAN_MAP_JS,
     MapFragment,
     base_map,
     map_fragment,
@@ -24,10 +26,6 @@ from gridmap.maps.pages import (
 TEAM_COLOURS = ("#0072b2", "#d55e00", "#009e73", "#cc79a7", "#e69f00", "#56b4e9", "#000000")
 #: Day 1 solid, then ever sparser dashes.
 DAY_DASHES = (None, "12 6", "4 6", "14 5 3 5", "2 4", "20 8", "8 4 2 4 2 4")
-
-
-#: The attribution a road path drawn from OpenStreetMap carries.
-OSM_ATTRIBUTION = "© OpenStreetMap contributors"
 
 
 def team_colour(team: int) -> str:
@@ -95,22 +93,22 @@ def build_plan_map(
     nonce: str,
     layer_names: Mapping[tuple[int, str], str],
     words: Mapping[str, str],
-    basemap_url: str = "",
-    basemap_attribution: str = "",
+    basemap: Mapping[str, Any] | None = None,
 ) -> MapFragment:
     """A folium map of `plan` cut into parts for a page template; scripts carry `nonce`.
 
-    `layer_names` names each (team, day); `words` holds the translated "eta", "check" and "seat".
+    `layer_names` names each (team, day); `words` holds the translated "eta", "check" and "seat";
+    `basemap` is the page's gridmap.maps.basemap.basemap_settings (default: no base layer).
     """
     seat = (plan["seat"]["lat"], plan["seat"]["lon"])
-    basemap = basemap_settings(basemap_url, basemap_attribution)
+    basemap = dict(basemap or basemap_settings([]))
     if any(r.get("path") for r in plan["routes"]):
         # The road paths come from OpenStreetMap, whose licence asks to be named on the map.
         basemap["credits"] = [OSM_ATTRIBUTION]
     fmap = base_map(
         basemap, location=seat, zoom_start=10, js=LEAFLET_JS + JQUERY_JS, css=LEAFLET_CSS
     )
-    PageConfig({"basemap": basemap}, entry=PLAN_MAP_ENTRY).add_to(fmap)
+    PageConfig({"basemap": basemap}, entry=PLAN_MAP_ENTRY, js=PLAN_MAP_JS).add_to(fmap)
     days = sorted({r["day"] for r in plan["routes"]})
     for route in plan["routes"]:
         if route["stops"]:

@@ -11,10 +11,10 @@ from gridmap.core.errors import BadInput, NotFound
 from gridmap.grid import grids
 from gridmap.grid.redraw import history, versions
 from gridmap.grid.redraw.compare import compare_versions
-from gridmap.maps.basemap import basemap_settings
 from gridmap.web import params
 from gridmap.web.auth import current_actor
-from gridmap.web.context import config, db
+from gridmap.web.basemap_choice import page_basemap
+from gridmap.web.context import db
 
 bp = Blueprint("editor", __name__)
 
@@ -171,13 +171,12 @@ def _urls(code: str) -> dict[str, str]:
 
 
 def _settings(unit: dict, **extra: object) -> dict:
-    cfg = config()
     return {
         **extra,
         "unit": unit,
         "urls": _urls(unit["code"]),
         "text": editor_texts(),
-        "basemap": basemap_settings(cfg.basemap_url, cfg.basemap_attribution),
+        "basemap": page_basemap(),
         "isAdmin": current_user.may(vocab.EDIT_GRID),
     }
 

@@ -28,6 +28,7 @@ from gridmap.inspections.map import build_plan_map, day_dash, team_colour
 from gridmap.web import params
 from gridmap.web.api import download
 from gridmap.web.auth import current_actor, report_actor
+from gridmap.web.basemap_choice import page_basemap
 from gridmap.web.context import config, db
 from gridmap.web.security import csp_nonce
 
@@ -108,12 +109,11 @@ def close(plan_id: int) -> Any:
 def map_page(plan_id: int) -> str:
     """The plan on a map: a colour per team, a line style per day, numbered stops."""
     p = plan.view_plan(db(), plan_id, current_actor(), "map")
-    cfg = config()
     fragment = build_plan_map(
         p, nonce=csp_nonce(),
         layer_names={(r["team"], r["day"]): layer_name(r["team"], r["day"]) for r in p["routes"]},
         words={"eta": _("Arrival"), "check": _("What to check"), "seat": _("Start and end")},
-        basemap_url=cfg.basemap_url, basemap_attribution=cfg.basemap_attribution,
+        basemap=page_basemap(),
     )  # fmt: skip
     return render_template("inspection_map.html", active="inspections", plan=p, map=fragment,
                            styles=_styles(p))  # fmt: skip

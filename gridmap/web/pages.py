@@ -15,13 +15,13 @@ from gridmap.core import vocab
 from gridmap.core.errors import NotFound
 from gridmap.coverage import report as coverage
 from gridmap.grid import grids
-from gridmap.maps.basemap import basemap_settings
 from gridmap.maps.pages import build_map_page, build_unit_map
 from gridmap.maps.text import N_, all_texts
 from gridmap.projects import funded as projects
 from gridmap.web import params
 from gridmap.web.api import unit_monitoring
 from gridmap.web.auth import COUNTY_CHOICE, current_actor, report_actor
+from gridmap.web.basemap_choice import page_basemap
 from gridmap.web.context import config, db
 from gridmap.web.i18n import html_lang
 from gridmap.web.security import csp_nonce
@@ -60,7 +60,8 @@ def _page_globals() -> dict:
         "status_names": {k: _(v) for k, v in words["coverage"].items()},
         "level_names": {k: _(v) for k, v in words["level"].items()},
         "vocab": vocab,
-        "basemap": basemap_settings(config().basemap_url, config().basemap_attribution),
+        # Called by the map templates only: the choice looks at the database.
+        "basemap": page_basemap,
         # A page's own forms keep the counties chosen for it.
         "chosen_counties": params.counties(),
     }
@@ -225,13 +226,11 @@ def map_page() -> Response:
     picker = render_template(
         "_county_picker.html", choices=choices, chosen=county, as_of=raw, roll_up=counties.ROLL_UP
     )
-    cfg = config()
     page = build_map_page(
         nonce=csp_nonce(),
         text=map_texts(),
         as_of=raw,
-        basemap_url=cfg.basemap_url,
-        basemap_attribution=cfg.basemap_attribution,
+        basemap=page_basemap(),
         lang=html_lang(),
         nav_html=render_template("_nav.html", active="map"),
         focus=params.lenient_unit_code("unit"),
@@ -269,7 +268,6 @@ def unit_page(code: str) -> str:
     if level < vocab.GROUP:
         children = [with_rates(u) for u in report(as_of, level=level + 1, parent=code)]
     box = unit_bbox(code)
-    cfg = config()
     words = map_texts()
     fragment = build_unit_map(
         nonce=csp_nonce(),
@@ -278,8 +276,7 @@ def unit_page(code: str) -> str:
         text=words,
         bounds=((box[1], box[0]), (box[3], box[2])) if box else None,
         as_of=raw,
-        basemap_url=cfg.basemap_url,
-        basemap_attribution=cfg.basemap_attribution,
+        basemap=page_basemap(),
         urls=map_urls(),
     )
     return render_template(

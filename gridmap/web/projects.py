@@ -10,12 +10,12 @@ from flask_babel import gettext as _
 from gridmap.core import vocab
 from gridmap.core.errors import BadInput, GridmapError
 from gridmap.maps import text as map_text
-from gridmap.maps.basemap import basemap_settings
 from gridmap.projects import funded as projects
 from gridmap.web import params
 from gridmap.web.api import download
 from gridmap.web.auth import current_actor, report_actor, require
-from gridmap.web.context import config, db
+from gridmap.web.basemap_choice import page_basemap
+from gridmap.web.context import db
 
 bp = Blueprint("projects", __name__)
 
@@ -101,7 +101,6 @@ def projects_page() -> str:
     rows = [r for r in everything if year is None or r["year"] == year]
     report = projects.summarise(rows)
     names = projects.unit_names(db(), [t["code"] for t in report["by_township"]])
-    cfg = config()
     chosen = {"county": params.counties()}  # the map's data come from the same counties
     page_config = {
         "urls": {
@@ -109,7 +108,7 @@ def projects_page() -> str:
             "units": url_for("api.units", level=vocab.TOWNSHIP, **chosen),
         },
         "filters": {"year": year},
-        "basemap": basemap_settings(cfg.basemap_url, cfg.basemap_attribution),
+        "basemap": page_basemap(),
         **layer_texts(),
     }
     return render_template(

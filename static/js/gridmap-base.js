@@ -1,4 +1,6 @@
 /* gridmap: shared helpers for the map pages (settings, safe DOM building, fetch, numbers). */
+import {addBaseLayers} from "./basemap.js";
+
 let settings = null;
 
 /** The page's settings from <script type="application/json" id="gridmap-config">. */
@@ -37,18 +39,18 @@ export function byId(id) {
 }
 
 /**
- * The base map every map page shares (gridmap.maps.basemap): the zoom limit, the base
- * layer and its credit when one is configured, and the scale bar.
+ * The base map every map page shares (gridmap.maps.basemap): the zoom limit, the base layers
+ * (the default drawn, a switch when there is a choice) with their credits, and the scale bar.
+ * The map's `gmBase` keeps the layers ({layers: id -> layer, none, control}).
  */
 export function baseMap(map, basemap) {
   const base = basemap || {};
   if (base.maxZoom) {
     map.setMaxZoom(base.maxZoom);
   }
-  if (base.url) {
-    L.tileLayer(base.url, {attribution: base.attribution || "", maxZoom: base.maxZoom}).addTo(map);
-  } else if (map.attributionControl) {
-    map.attributionControl.remove();  // nothing to credit
+  map.gmBase = addBaseLayers(map, base);
+  if (!(base.layers || []).length && !(base.credits || []).length && map.attributionControl) {
+    map.attributionControl.remove(); // nothing to credit
     map.attributionControl = null;
   }
   return scaleBar(map, base);
@@ -64,7 +66,7 @@ export function credit(map, basemap) {
   return map;
 }
 
-/** The base map's scale bar; folium's maps get their tiles from folium and this from us. */
+/** The base map's scale bar (baseMap adds it with the base layers). */
 export function scaleBar(map, basemap) {
   L.control.scale((basemap || {}).scale || {imperial: false}).addTo(map);
   return map;

@@ -281,7 +281,7 @@ function makePanel() {
 app.start = function (map) {
   app.map = map;
   map.getContainer().style.background = gm.config().background || "";
-  gm.scaleBar(map, gm.config().basemap); // first: the notice stacks above it
+  gm.baseMap(map, gm.config().basemap); // first: the notice stacks above its scale bar
   addHatch();
   controls.notice().addTo(map);
   const legend = controls.legend(setMode).addTo(map);

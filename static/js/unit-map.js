@@ -93,7 +93,7 @@ unitMap.start = function (map) {
   const unit = config.unit;
   const urls = config.urls;
   map.getContainer().style.background = config.background || "";
-  gm.scaleBar(map, config.basemap);
+  gm.baseMap(map, config.basemap);
   const outline = L.geoJSON(null, {style: {color: "#111", weight: 3, fill: false}, interactive: false});
   const children = unit.level < 4 ? childrenLayer(map) : null;
   if (unit.level >= 3) { householdsLayer(map, unit); } // villages and groups
