@@ -144,7 +144,9 @@ def test_committed_file_is_the_default_build(county):
     assert SAMPLE_GPKG.stat().st_size < 3_000_000
     stored = read_county(SAMPLE_GPKG)
     assert stored.drop(columns="geometry").equals(county.drop(columns="geometry"))
-    assert stored.geometry.geom_equals_exact(county.geometry, tolerance=0).all()
+    # Vertex for vertex, in the same order; GEOS releases round the last bits of the
+    # builder's overlays differently (seen: 3e-14 degrees), so equal within a micrometre.
+    assert stored.geometry.geom_equals_exact(county.geometry, tolerance=1e-11).all()
 
 
 def test_written_file_round_trips_byte_identically(tmp_path):
