@@ -6,8 +6,8 @@ from __future__ import annotations
 from flask import current_app, g, request
 from flask_babel import gettext as _
 
+from gridmap.ground.basemap_tiles import osm_ground_stamp
 from gridmap.maps.basemap import basemap_settings, choose_layers
-from gridmap.store.basemap import osm_ground_stamp
 from gridmap.web.context import config, db
 
 
