@@ -22,18 +22,15 @@ def export_basemap(output: Path, counties: tuple[str, ...], min_zoom: int, max_z
     """Write the counties' OSM base-map tiles to a PMTiles file (GRIDMAP_BASEMAP_FILE)."""
     from gridmap.access import audit
     from gridmap.access.counties import county_choices
-    from gridmap.ground import basemap_export, basemap_tiles
-    from gridmap.store import osm_clips
+    from gridmap.ground import basemap_export
 
     config = current_config()
     with db.connect(config) as conn:
         actor = report_actor(conn, counties)
         codes = [c["code"] for c in county_choices(conn, actor.scope)]
-        clips = osm_clips.current_clips(conn, codes)
-        report = basemap_export.export_basemap(
-            output, clips, lambda z, x, y: basemap_tiles.osm_basemap_tile(conn, z, x, y),
-            min_zoom=min_zoom, max_zoom=max_zoom,
-        )  # fmt: skip
+        report = basemap_export.export_county_basemap(
+            conn, output, codes, min_zoom=min_zoom, max_zoom=max_zoom
+        )
         with conn.transaction():
             audit.record_export(
                 conn, actor, "export.basemap", output.name, {"tiles": report["tiles"]}

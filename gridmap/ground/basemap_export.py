@@ -9,6 +9,7 @@ import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import psycopg
 import shapely
 from pmtiles.tile import Compression, TileType, zxy_to_tileid
 from pmtiles.writer import Writer
@@ -16,6 +17,7 @@ from shapely.geometry import box
 from shapely.geometry.base import BaseGeometry
 
 from gridmap.core.errors import BadInput
+from gridmap.ground import basemap_tiles
 from gridmap.ground.tile_package import (
     BASEMAP_LAYERS,
     MAX_LAT,
@@ -23,6 +25,7 @@ from gridmap.ground.tile_package import (
     SCHEMA_KEY,
     SCHEMA_VERSION,
 )
+from gridmap.store import osm_clips
 
 #: Zooms a package may span: below 0 nothing exists, past 18 the tiles of a county run to
 #: millions while OSM ground holds nothing finer to show.
@@ -83,6 +86,18 @@ def package_metadata(counties: list[str], min_zoom: int, max_zoom: int) -> dict:
         "attribution": OSM_ATTRIBUTION,
         "vector_layers": layers,
     }
+
+
+def export_county_basemap(
+    conn: psycopg.Connection, output: Path, counties: list[str], *, min_zoom: int, max_zoom: int
+) -> dict:
+    """Write the OSM base map over the current clip areas of `counties` to `output` (as
+    export_basemap, which gives the result)."""
+    clips = osm_clips.current_clips(conn, counties)
+    return export_basemap(
+        output, clips, lambda z, x, y: basemap_tiles.osm_basemap_tile(conn, z, x, y),
+        min_zoom=min_zoom, max_zoom=max_zoom,
+    )  # fmt: skip
 
 
 def export_basemap(
