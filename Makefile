@@ -43,6 +43,7 @@ bench: setup
 	$(BIN)/python -m bench.grids
 	$(BIN)/python -m bench.assign
 	$(BIN)/python -m bench.imports
+	$(BIN)/python -m bench.osm_import
 	$(BIN)/python -m bench.edit
 	$(BIN)/python -m bench.map
 	$(BIN)/python -m bench.inspections

@@ -31,3 +31,10 @@ def fresh_database(config: Config, name: str) -> Iterator[psycopg.Connection]:
         conn.commit()
         yield conn
         conn.commit()
+
+
+def database_url(config: Config, name: str) -> str:
+    """The URL of database `name` in the checkout's cluster."""
+    cluster = localdb.recorded(config.var_dir)
+    assert cluster is not None
+    return cluster.url(name)
