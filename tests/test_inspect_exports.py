@@ -60,7 +60,10 @@ def test_csv_lists_visited_then_dropped_and_defuses_formulas(plan):
     assert rows[0][:3] == ["组别", "日期", "序号"]
     visited = sum(len(r["stops"]) for r in plan["routes"])
     assert len(rows) == 1 + visited + 1
-    assert rows[-1][7] == '\'=HYPERLINK("x")' and rows[-1][-1] == "未安排"
+    assert rows[-1][7] == '\'=HYPERLINK("x")' and rows[-1][-2] == "未安排"
+    # The last column says why a dropped stop is left out; visited stops leave it empty.
+    assert rows[0][-1] == "未安排原因" and rows[1][-1] == ""
+    assert rows[-1][-1] == exports.LEFT_OUT_LABELS[plan["dropped"][0]["reason"]]
 
 
 def test_itinerary_has_a_section_per_team_day_with_numbered_rows(plan):

@@ -31,6 +31,11 @@ JSON_KEYS = ("id", "county", "seed", "name", "first_day", "days", "teams", "hour
              "closed_by", "inputs", "travel_model", "unreachable_by_road")  # fmt: skip
 
 
+#: Why a stop is left out (gridmap.inspections.left_out), as the plan's text says it.
+LEFT_OUT = {"no_time": "no time left in any team-day",
+            "heavier_preferred": "a heavier stop preferred"}  # fmt: skip
+
+
 @main.group("inspect")
 def inspect_group() -> None:
     """Unannounced inspection plans: sampled stops, team-day routes, itineraries."""
@@ -183,5 +188,7 @@ def _plan_text(p: dict) -> str:
     for r in p["routes"]:
         codes = " ".join(f"{s['eta']} {s['code']}" for s in r["stops"]) or "(no stops)"
         lines.append(f"  team {r['team']} {r['day']}: {r['hours']} h, {r['km']} km: {codes}")
-    lines += [f"  dropped {d['kind']} {d['code']} (weight {d['weight']})" for d in p["dropped"]]
+    lines += [f"  dropped {d['kind']} {d['code']} (weight {d['weight']})"
+              + (f": {LEFT_OUT[d['reason']]}" if d.get("reason") in LEFT_OUT else "")
+              for d in p["dropped"]]  # fmt: skip
     return "\n".join(lines)

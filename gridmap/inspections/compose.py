@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from gridmap.core.errors import GridmapError
-from gridmap.inspections import routing, sampling, travel, travel_models
+from gridmap.inspections import left_out, routing, sampling, travel, travel_models
 from gridmap.inspections.inputs import PlanRequest, Settings
 from gridmap.inspections.layout import dropped, layout, team_days, totals
 from gridmap.inspections.sampling import Candidate
@@ -141,7 +141,8 @@ def compose(
     solved = solve(ready, seed, settings)
     days = team_days(solved.routes, ready.problem.xy, request.teams, request.days)
     plan = layout(days, stops, ready.mandatory, ready.matrix, request, settings)
-    plan["dropped"] = [dropped(stops[i]) for i in solved.dropped]
+    plan["dropped"] = [{**dropped(stops[i]), "reason": why}
+                       for i, why in left_out_reasons(ready.problem, solved).items()]  # fmt: skip
     plan.update(
         name=request.name.strip(), seed=seed, first_day=request.first_day.isoformat(),
         days=request.days, teams=request.teams, hours_per_day=request.hours,
@@ -153,6 +154,12 @@ def compose(
     )  # fmt: skip
     plan["totals"] = totals(plan)
     return plan
+
+
+def left_out_reasons(problem: routing.Problem, solved: routing.Solved) -> dict[int, str]:
+    """Why each stop the routes leave out is left out, in the order they were left out."""
+    return left_out.reasons(problem.seconds, problem.service, problem.prize, problem.required,
+                            solved.routes, problem.shift, solved.dropped)  # fmt: skip
 
 
 def solve(ready: Prepared, seed: int, s: Settings) -> routing.Solved:

@@ -20,8 +20,10 @@ CSV_HEADERS = [
     ("kind_label", "类型"), ("code", "编码"), ("township", "乡镇编码"), ("name", "对象"),
     ("place", "地点"), ("address", "地址"), ("check", "检查内容"), ("weight", "权重"),
     ("km", "路段里程(公里)"), ("minutes", "停留(分钟)"), ("mandatory", "必到"),
-    ("status", "状态"),
+    ("status", "状态"), ("reason", "未安排原因"),
 ]  # fmt: skip
+#: Why a stop is left out (gridmap.inspections.left_out), as the CSV says it.
+LEFT_OUT_LABELS = {"no_time": "各组各天均无剩余工时", "heavier_preferred": "让位于权重更高的点位"}
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -141,7 +143,7 @@ def csv_text(plan: dict) -> str:
                    "status": "安排", "mandatory": "是" if s["mandatory"] else ""}  # fmt: skip
             writer.writerow([_cell(_csv_value(row, key)) for key, _label in CSV_HEADERS])
     for d in plan["dropped"]:
-        row = {**d, "status": "未安排"}
+        row = {**d, "status": "未安排", "reason": LEFT_OUT_LABELS.get(d.get("reason") or "", "")}
         writer.writerow([_cell(_csv_value(row, key)) for key, _label in CSV_HEADERS])
     return "\ufeff" + out.getvalue()
 

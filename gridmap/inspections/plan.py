@@ -17,8 +17,8 @@ from gridmap.core import vocab
 from gridmap.core.config import Config
 from gridmap.core.errors import BadInput, Conflict, NotFound
 from gridmap.core.fields import N_, Words, english
-from gridmap.inspections import candidates, sampling, travel_models
-from gridmap.inspections.compose import PlanRequest, Settings, compose
+from gridmap.inspections import sampling
+from gridmap.inspections.inputs import PlanRequest, Settings
 from gridmap.inspections.plan_input import parse_point
 from gridmap.inspections.sampling import Weights
 from gridmap.store import inspections as store
@@ -27,7 +27,7 @@ from gridmap.store import visits as visit_store
 STOP_KEYS = ("code", "kind", "township", "eta", "weight", "check", "name", "place", "address",
              "lon", "lat", "km", "minutes", "mandatory")  # fmt: skip
 DROPPED_KEYS = ("code", "kind", "weight", "township", "name", "place", "address", "check",
-                "lon", "lat")  # fmt: skip
+                "lon", "lat", "reason")  # fmt: skip
 ONE_COUNTY_MSG = N_(
     "An inspection plan covers one county; choose one of the counties this account may see: "
     "%(counties)s."
@@ -113,6 +113,11 @@ def create_plan(
 ) -> dict:  # fmt: skip
     """Sample the one county the actor's scope (as chosen) sees, route and store a plan
     (audited); return it as stored."""
+    # Gathering, travel and routing load numpy, scipy and PyVRP: only making a plan needs them,
+    # so listing and showing plans start without them.
+    from gridmap.inspections import candidates, travel_models
+    from gridmap.inspections.compose import compose
+
     require_access(actor)
     request.check()
     county = plan_county(conn, actor.scope, words)

@@ -1,16 +1,22 @@
-"""Travel between points: straight-line distance times a detour factor, at a set speed (the
-straight model; travel_models chooses it or the road network)."""
+"""Travel between points: the geodesic on the WGS84 ellipsoid times a detour factor, at a set
+speed (the straight model; travel_models chooses it or the road network)."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import cache
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
+from pyproj import Geod
 
-#: Mean earth radius (IUGG); at county scale the sphere errs by well under the detour factor.
+#: Mean earth radius (IUGG), only for the local east/north frame of planar_xy.
 EARTH_RADIUS_M = 6_371_008.8
+#: Pairs per thread below which one thread is quicker than starting more.
+PAIRS_PER_THREAD = 20_000
 
 
 @dataclass(frozen=True)
@@ -28,22 +34,61 @@ class Travel:
     path: Callable[[int, int], list[tuple[float, float]]] | None = None
 
 
+@cache
+def wgs84() -> Geod:
+    """The WGS84 ellipsoid's geodesics (CGCS2000's differ by well under a millimetre)."""
+    return Geod(ellps="WGS84")
+
+
+def geodesic_metres(origins: ArrayLike, destinations: ArrayLike) -> NDArray[np.float64]:
+    """Metres along the WGS84 geodesic from every origin (rows) to every destination (columns)."""
+    a = np.asarray(origins, dtype=float).reshape(-1, 2)
+    b = np.asarray(destinations, dtype=float).reshape(-1, 2)
+    out = np.zeros((len(a), len(b)))
+    if not len(a) or not len(b):
+        return out
+    if a.shape == b.shape and np.array_equal(a, b):
+        # A square matrix of one set of points: the geodesic is the same both ways, so each
+        # unordered pair is solved once, which halves the work of the planner's matrix.
+        i, j = np.triu_indices(len(a), k=1)
+    else:
+        i, j = (k.ravel() for k in np.indices((len(a), len(b))))
+    if len(i):
+        out[i, j] = _inverse(a[i], b[j])
+    if a.shape == b.shape and np.array_equal(a, b):
+        out[j, i] = out[i, j]
+    return out
+
+
+def _inverse(a: NDArray[np.float64], b: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Geodesic metres between the rows of a and b, pair by pair, in vectorised calls."""
+    # Geod.inv leaves the interpreter lock while it solves, so large matrices are split over
+    # the processors; each pair's result is the same however the pairs are split.
+    parts = max(1, min(os.cpu_count() or 1, len(a) // PAIRS_PER_THREAD))
+    if parts == 1:
+        return _inverse_part(a, b)
+    chunks = np.array_split(np.arange(len(a)), parts)
+    with ThreadPoolExecutor(parts) as pool:
+        found = pool.map(lambda k: _inverse_part(a[k], b[k]), chunks)
+        return np.concatenate(list(found))
+
+
+def _inverse_part(a: NDArray[np.float64], b: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Geodesic metres between the rows of a and b in one call of Geod.inv."""
+    lon1, lat1 = np.ascontiguousarray(a[:, 0]), np.ascontiguousarray(a[:, 1])
+    lon2, lat2 = np.ascontiguousarray(b[:, 0]), np.ascontiguousarray(b[:, 1])
+    # The back azimuth comes with the distance anyway; it need not be turned round.
+    return np.asarray(wgs84().inv(lon1, lat1, lon2, lat2, return_back_azimuth=False)[2])
+
+
 def travel(
     origins: ArrayLike, destinations: ArrayLike, *, detour: float, speed_kmh: float
 ) -> Travel:
-    """Estimated road distance and driving time from each origin to each destination (lon/lat)."""
+    """Estimated road distance and driving time from each origin to each destination (lon/lat):
+    the geodesic times the detour factor at the set speed, each rounded once."""
     if detour < 1 or speed_kmh <= 0:
         raise ValueError("the detour factor must be at least 1 and the speed positive")
-    a = np.radians(np.asarray(origins, dtype=float).reshape(-1, 2))
-    b = np.radians(np.asarray(destinations, dtype=float).reshape(-1, 2))
-    dlon = b[None, :, 0] - a[:, None, 0]
-    dlat = b[None, :, 1] - a[:, None, 1]
-    h = (
-        np.sin(dlat / 2) ** 2
-        + np.cos(a[:, None, 1]) * np.cos(b[None, :, 1]) * np.sin(dlon / 2) ** 2
-    )
-    straight = 2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0)))
-    road = straight * detour
+    road = geodesic_metres(origins, destinations) * detour
     return Travel(
         metres=np.rint(road).astype(np.int64),
         seconds=np.rint(road / (speed_kmh / 3.6)).astype(np.int64),

@@ -198,10 +198,10 @@ def _line_json(path: list | None) -> str | None:
 
 _INSERT_STOP = (
     "INSERT INTO inspection_stop (county_code, plan_id, kind, code, township, name, place, "
-    "address, check_text, weight, mandatory, geom, team, day, seq, eta, km, minutes) "
+    "address, check_text, weight, mandatory, geom, team, day, seq, eta, km, minutes, left_out) "
     "VALUES (%s, %s, %s, "
     "%s, %s, %s, %s, %s, %s, %s, %s, ST_SetSRID(ST_MakePoint(%s, %s), 4326), %s, %s, %s, %s, "
-    "%s, %s)"
+    "%s, %s, %s)"
 )
 
 
@@ -210,13 +210,13 @@ def _stop_rows(plan_id: int, plan: dict) -> list[tuple]:
         (plan_id, s["kind"], s["code"], s["township"], s["name"], s["place"], s["address"],
          s["check"],
          s["weight"], s["mandatory"], s["lon"], s["lat"], r["team"], r["day"], seq, s["eta"],
-         s["km"], s["minutes"])
+         s["km"], s["minutes"], None)
         for r in plan["routes"] for seq, s in enumerate(r["stops"], start=1)
     ]  # fmt: skip
     rows += [
         (plan_id, d["kind"], d["code"], d["township"], d["name"], d["place"], d["address"],
          d["check"], d["weight"], False, d["lon"], d["lat"], None, None, None, None,
-         None, None)
+         None, None, d.get("reason"))
         for d in plan["dropped"]
     ]  # fmt: skip
     return rows
@@ -255,13 +255,13 @@ def plan_stops(conn: psycopg.Connection, plan_id: int) -> list[dict]:
     """A plan's stops: visited ones by team, day and order, then dropped ones by weight."""
     rows = conn.execute(
         "SELECT kind, code, township, name, place, address, check_text, weight, mandatory, "
-        "ST_X(geom), ST_Y(geom), team, day, seq, eta, km::float8, minutes "
+        "ST_X(geom), ST_Y(geom), team, day, seq, eta, km::float8, minutes, left_out "
         "FROM inspection_stop WHERE plan_id = %s "
         "ORDER BY team NULLS LAST, day, seq, weight DESC, kind, code",
         [plan_id],
     ).fetchall()
     keys = ("kind", "code", "township", "name", "place", "address", "check", "weight", "mandatory",
-            "lon", "lat", "team", "day", "seq", "eta", "km", "minutes")  # fmt: skip
+            "lon", "lat", "team", "day", "seq", "eta", "km", "minutes", "reason")  # fmt: skip
     return [dict(zip(keys, r, strict=True)) for r in rows]
 
 
