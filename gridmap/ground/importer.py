@@ -37,15 +37,14 @@ def import_osm_file(
     outline = osm_store.county_outline(conn, county)
     assert outline is not None  # choose_county names a current county
     area = buffer_m(shapely.from_wkb(outline), margin_m)
-    ground = osm.read_osm(path, buildings=buildings)
-    if not any(ground.count().values()):
+    clipped, read = osm.read_clipped(path, area, buildings=buildings)
+    if not any(read.counts.values()):
         raise BadInput(
             f"{path.name}: holds no {LAYER_WORDS}" + (" or buildings" if buildings else "")
             + "; is it an extract of the right region? Download one that covers the county."
         )  # fmt: skip
-    clipped = osm.clip(ground, area)
     if not any(clipped.count().values()):
-        raise _nothing_around(path, county, ground, area, margin_m)
+        raise _nothing_around(path, county, read, area, margin_m)
     at = at or clock.now()
     with conn.transaction():
         import_id = osm_store.open_import(
@@ -92,13 +91,13 @@ def _staged(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _nothing_around(
-    path: Path, county: str, ground: osm.Ground, area: shapely.Geometry, margin_m: float
+    path: Path, county: str, read: osm.Tally, area: shapely.Geometry, margin_m: float
 ) -> BadInput:
     """The refusal of a file none of whose features lie near the county, with both extents."""
-    west, south, east, north = ground.bounds() or (0.0, 0.0, 0.0, 0.0)
+    west, south, east, north = read.bounds or (0.0, 0.0, 0.0, 0.0)
     cw, cs, ce, cn = shapely.bounds(area)
     return BadInput(
-        f"{path.name}: none of its {sum(ground.count().values())} features lies within "
+        f"{path.name}: none of its {sum(read.counts.values())} features lies within "
         f"{margin_m:g} m of county {county}. The file covers longitude {west:.3f} to "
         f"{east:.3f}, latitude {south:.3f} to {north:.3f}; the county with its margin "
         f"needs {cw:.3f} to {ce:.3f}, {cs:.3f} to {cn:.3f}. Import an extract of the "

@@ -1,9 +1,12 @@
 """Reading an OpenStreetMap extract (.osm.pbf) into layers of features, and clipping them to
 a county's surroundings. pyosmium assembles the geometries (ways from their nodes' locations,
-areas from closed ways and multipolygon relations); shapely clips whole arrays at once."""
+areas from closed ways and multipolygon relations); shapely clips whole arrays at once. An
+import clips while it reads, a batch of objects at a time, so that it holds what lies near the
+county and one batch rather than the whole extract."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +27,20 @@ _LINE, _AREA, _POINT = "line", "area", "point"
 #: The objects features come from: places are nodes, lines ways, areas closed ways or relations.
 Feature = osmium.osm.Node | osmium.osm.Way | osmium.osm.Area
 _RAW = ("layer", "shape", "kind", "osm_type", "osm_id", "wkb", *tags.KEYS)
+#: Objects read before they are turned into features and clipped: an import holds one batch
+#: besides what it keeps.
+BATCH = 50_000
+#: Raw rows of a batch, and the objects skipped while reading them.
+Batch = tuple[list[tuple], int]
+#: Node locations for building ways: a sorted list of (id, location), 16 bytes a node. An
+#: extract's node ids are scattered over the whole id range, so a dense index (8 bytes for
+#: every id up to the largest, some 100 GB today) is no choice; pyosmium's default 'flex_mem'
+#: is this same list and only turns dense past 16.7 million nodes numbered densely (a third of
+#: all ids up to the largest), which no extract is.
+LOCATIONS = "sparse_mem_array"
+#: Text columns, typed as text even when a batch holds no value (pandas would make them
+#: objects there), so that batches join into the columns one read of the whole file gives.
+_TEXT = dict.fromkeys(("shape", "osm_type", "kind", "name"), "str")
 #: Columns of each layer after clipping, besides the geometry.
 COLUMNS = {
     "road": ("osm_id", "part", "class", "name", "oneway", "maxspeed_kmh", "bridge"),
@@ -46,15 +63,95 @@ class Ground:
 
     def bounds(self) -> tuple[float, float, float, float] | None:
         """(west, south, east, north) of every feature, None when there are none."""
-        geoms = [g for frame in self.layers.values() for g in frame.geometry.values]
-        return tuple(shapely.total_bounds(geoms)) if geoms else None  # type: ignore[return-value]
+        return _bounds(self.layers)
+
+
+@dataclass(frozen=True)
+class Tally:
+    """What a file held before clipping: features per layer and the bounds of them all."""
+
+    counts: dict[str, int]
+    bounds: tuple[float, float, float, float] | None
+
+    def plus(self, layers: dict[str, gpd.GeoDataFrame]) -> Tally:
+        """This tally with the features of `layers` added."""
+        counts = self.counts | {
+            layer: self.counts.get(layer, 0) + len(f) for layer, f in layers.items()
+        }
+        more = _bounds(layers)
+        if self.bounds is None or more is None:
+            return Tally(counts, self.bounds or more)
+        low = np.fmin(self.bounds[:2], more[:2])
+        high = np.fmax(self.bounds[2:], more[2:])
+        return Tally(counts, tuple(float(v) for v in (*low, *high)))  # type: ignore[arg-type]
+
+
+def _bounds(layers: dict[str, gpd.GeoDataFrame]) -> tuple[float, float, float, float] | None:
+    """(west, south, east, north) of every feature of `layers`, None when there are none."""
+    geoms = [frame.geometry.to_numpy() for frame in layers.values()]
+    if not sum(len(g) for g in geoms):
+        return None
+    return tuple(shapely.total_bounds(np.concatenate(geoms)))  # type: ignore[return-value]
 
 
 def read_osm(path: Path, *, buildings: bool = False) -> Ground:
     """The roads, water, places (and buildings when asked) of an .osm.pbf file, unclipped.
 
+    Holds the whole file at once: read_clipped is the one for large extracts. Raises BadInput
+    when the file is missing, not an .osm.pbf or cannot be read.
+    """
+    batches = list(_collect(path, buildings, BATCH))
+    raw = pd.DataFrame.from_records(
+        [row for rows, _ in batches for row in rows], columns=list(_RAW)
+    )
+    skipped = sum(skips for _, skips in batches)
+    return Ground(_layers(raw, LAYERS), skipped)
+
+
+def read_clipped(
+    path: Path, area: shapely.Geometry, *, buildings: bool = False, batch: int = BATCH
+) -> tuple[Ground, Tally]:
+    """The features of an .osm.pbf file cut to `area` (lon/lat), as clip(read_osm(…)) gives
+    them, read `batch` objects at a time; with the tally of everything the file held.
+
     Raises BadInput when the file is missing, not an .osm.pbf or cannot be read.
     """
+    shapely.prepare(area)
+    # Each layer starts from its empty pieces, which keep its columns when the file has none.
+    nothing = _layers(pd.DataFrame.from_records([], columns=list(_RAW)), LAYERS)
+    pieces = {layer: [_clip_pieces(frame, area, layer)] for layer, frame in nothing.items()}
+    tally, skipped = Tally({layer: 0 for layer in LAYERS}, None), 0
+    for rows, skips in _collect(path, buildings, batch):
+        raw = pd.DataFrame.from_records(rows, columns=list(_RAW))
+        # Only the layers a batch holds: each costs pandas' fixed overhead, rows or none.
+        held = set(raw["layer"].unique())
+        layers = _layers(raw, [layer for layer in LAYERS if layer in held])
+        tally, skipped = tally.plus(layers), skipped + skips
+        for layer, frame in layers.items():
+            pieces[layer].append(_clip_pieces(frame, area, layer))
+    # Lines, areas and points each in reading order, as one clip of the whole file has them.
+    clipped = {
+        layer: _joined([_concat([p[k] for p in pieces[layer]]) for k in range(3)], layer)
+        for layer in LAYERS
+    }
+    return Ground(clipped, skipped), tally
+
+
+def _layers(raw: pd.DataFrame, layers: Iterable[str]) -> dict[str, gpd.GeoDataFrame]:
+    """The raw rows as features, a frame for each of `layers`."""
+    return {layer: _layer(raw[raw["layer"] == layer], layer) for layer in layers}
+
+
+def _concat(frames: list[gpd.GeoDataFrame]) -> gpd.GeoDataFrame:
+    """The frames one after another; empty ones are left out, since pandas may change a
+    column's type for them."""
+    filled = [frame for frame in frames if len(frame)] or frames[:1]
+    return pd.concat(filled, ignore_index=True) if len(filled) > 1 else filled[0]
+
+
+def _collect(path: Path, buildings: bool, size: int) -> Iterator[Batch]:
+    """Raw rows of the kept objects, `size` at a time; BadInput when the file is missing, not
+    an .osm.pbf or cannot be read."""
     if not path.name.lower().endswith(".pbf"):
         raise BadInput(
             f"{path.name}: not an OpenStreetMap .osm.pbf file; download a PBF extract "
@@ -63,22 +160,24 @@ def read_osm(path: Path, *, buildings: bool = False) -> Ground:
     if not path.is_file():
         raise BadInput(f"{path}: no such file.")
     try:
-        rows, skipped = _collect(path, buildings)
+        yield from _rows(path, buildings, size)
     except RuntimeError as exc:  # pyosmium's error for a file that is no (or a broken) PBF
         raise BadInput(
             f"{path.name}: cannot be read as an OpenStreetMap PBF file ({exc}); it may be "
             "truncated or another format: download the extract again."
         ) from None
-    raw = pd.DataFrame.from_records(rows, columns=list(_RAW))
-    return Ground({layer: _layer(raw[raw["layer"] == layer], layer) for layer in LAYERS}, skipped)
 
 
-def _collect(path: Path, buildings: bool) -> tuple[list[tuple], int]:
-    """One raw row per kept object: layer, shape, kind, type, id, WKB and the tags of KEYS."""
+def _rows(path: Path, buildings: bool, size: int) -> Iterator[Batch]:
+    """One raw row per kept object (layer, shape, kind, type, id, WKB and the tags of KEYS),
+    `size` rows at a time; the last batch may be empty but for skipped objects."""
     wanted: tuple[str, ...] = ("highway", "route", "waterway", "natural", "landuse", "place")
     wanted += ("building",) if buildings else ()
     processor = (
-        osmium.FileProcessor(str(path)).with_areas().with_filter(osmium.filter.KeyFilter(*wanted))
+        osmium.FileProcessor(str(path))
+        .with_locations(LOCATIONS)
+        .with_areas()
+        .with_filter(osmium.filter.KeyFilter(*wanted))
     )
     factory = osmium.geom.WKBFactory()
     rows: list[tuple] = []
@@ -97,7 +196,10 @@ def _collect(path: Path, buildings: bool) -> tuple[list[tuple], int]:
             continue
         values = [obj.tags.get(key) for key in tags.KEYS]
         rows.append((kept[0], shape, kept[1], osm_type, osm_id, wkb, *values))
-    return rows, skipped
+        if len(rows) >= size:
+            yield rows, skipped
+            rows, skipped = [], 0
+    yield rows, skipped
 
 
 def _classify(obj: Feature, buildings: bool) -> tuple[str, str] | None:
@@ -136,7 +238,7 @@ def _layer(raw: pd.DataFrame, layer: str) -> gpd.GeoDataFrame:
             "kind": raw["kind"].to_numpy(),
             "name": tags.names(raw).to_numpy(),
         }
-    )
+    ).astype(_TEXT)
     if layer == "road":
         frame["class"] = frame.pop("kind")
         frame["oneway"] = tags.oneway(raw).to_numpy()
@@ -154,6 +256,14 @@ def clip(ground: Ground, area: shapely.Geometry) -> Ground:
 
 
 def _clip_layer(frame: gpd.GeoDataFrame, area: shapely.Geometry, layer: str) -> gpd.GeoDataFrame:
+    """One layer cut to `area`, its rows unique."""
+    return _joined(_clip_pieces(frame, area, layer), layer)
+
+
+def _clip_pieces(
+    frame: gpd.GeoDataFrame, area: shapely.Geometry, layer: str
+) -> list[gpd.GeoDataFrame]:
+    """The lines, areas and points of a layer cut to `area`, with the layer's columns."""
     geoms = frame.geometry.to_numpy()
     frame = frame[shapely.intersects(area, geoms)]
     geoms = frame.geometry.to_numpy()
@@ -168,6 +278,13 @@ def _clip_layer(frame: gpd.GeoDataFrame, area: shapely.Geometry, layer: str) -> 
         _areas(frame[areas], cut[areas]),
         frame[points].set_geometry(cut[points], crs=4326),
     ]
+    # Only what the layer stores is kept until the batches are joined; a point has no `part`.
+    columns = [*COLUMNS[layer], frame.geometry.name]
+    return [piece[[c for c in columns if c in piece]] for piece in pieces]
+
+
+def _joined(pieces: list[gpd.GeoDataFrame], layer: str) -> gpd.GeoDataFrame:
+    """The pieces of a layer as one frame of its columns, each object (and part) once."""
     clipped = pd.concat(pieces, ignore_index=True)
     keys = [c for c in ("osm_type", "osm_id", "part") if c in COLUMNS[layer]]
     # One object can be read twice (merged extracts; a closed river that is also a lake).
