@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from io import BytesIO
+from typing import TYPE_CHECKING
 
-from openpyxl import Workbook
-from openpyxl.utils import get_column_letter
+if TYPE_CHECKING:
+    # openpyxl loads in half a second: only writing a workbook needs it, not the modules (the
+    # coverage report, inspection candidates) that import these headers.
+    from openpyxl import Workbook
 
 LEVEL_SHEETS = {1: "县", 2: "乡镇", 3: "行政村", 4: "村民小组"}
 COVERAGE_HEADERS = [
@@ -60,12 +63,16 @@ def add_sheet(wb: Workbook, title: str, headers: list[tuple[str, str]], rows: li
             if isinstance(cell.value, str) and cell.data_type == "f":
                 cell.data_type = "s"
     ws.freeze_panes = "A2"
+    from openpyxl.utils import get_column_letter
+
     for i, (_, label) in enumerate(headers, start=1):
         ws.column_dimensions[get_column_letter(i)].width = max(len(label) * 2 + 2, 12)
 
 
 def coverage_workbook(report: dict, mismatches: list[dict]) -> bytes:
     """The coverage report as XLSX bytes: a sheet per level and one of location mismatches."""
+    from openpyxl import Workbook
+
     wb = Workbook()
     wb.remove(wb.active)
     for level, title in LEVEL_SHEETS.items():
