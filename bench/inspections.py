@@ -16,6 +16,7 @@ from datetime import date
 
 import numpy as np
 
+from bench import inspection_counties
 from bench.common import fresh_database
 from gridmap.access.accounts import cli_actor
 from gridmap.core.clock import today
@@ -140,7 +141,15 @@ def reference_label() -> str:
 
 
 def main() -> None:
-    """Load the demo county into a throwaway database and plan every size."""
+    """Plan five seeds on two generated counties, then load the demo county and plan every size."""
+    started = time.perf_counter()
+    seeds = [inspection_counties.run_county(c, reference) for c in inspection_counties.counties()]
+    print(json.dumps({"bench": "inspect_seeds", "reference": reference_label(), "counties": seeds,
+                      "command_s": round(time.perf_counter() - started, 1),
+                      "load_average_1m": round(os.getloadavg()[0], 2)}, ensure_ascii=False),
+          flush=True)  # fmt: skip
+    if os.environ.get("GRIDMAP_BENCH_SEEDS_ONLY"):
+        return
     config = Config.from_env()
     with fresh_database(config, "gridmap_bench_inspect") as conn:
         conn.autocommit = True

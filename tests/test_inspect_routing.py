@@ -142,3 +142,8 @@ def test_small_problems_are_solved_to_optimality(offsets, weights, vehicles, hou
         return
     assert_hard_rules(p, solved)
     assert solved.cost == brute_force(p)
+
+
+def test_the_search_penalty_is_at_the_prize_scale_not_pyvrps_default():
+    p = problem([(0.05, 0), (-0.05, 0)], vehicles=1, hours=8, weights=[2.0, 1.0])
+    assert routing.duration_penalty(p, [0, 1]) == 10.0  # 36 000 per weight / 3600 s

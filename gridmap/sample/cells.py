@@ -33,6 +33,27 @@ def outline_m(rng: np.random.Generator, area_m2: float, centre_xy: tuple[float, 
     return Polygon(xy * scale + np.asarray(centre_xy))
 
 
+def waisted_outline_m(
+    rng: np.random.Generator, area_m2: float, centre_xy: tuple[float, float], waist: float = 0.4
+) -> Polygon:
+    """Return an elongated county outline of area_m2: two lobes joined by a narrow waist."""
+    theta = np.linspace(0.0, 2.0 * np.pi, 360, endpoint=False)
+    # A Cassini oval r² = cos 2θ + sqrt(b⁴ - sin² 2θ) with b just above 1 is a peanut whose
+    # waist, across the middle, is about `waist` times the width of its lobes.
+    b4 = (1.0 + (waist / 2.0) ** 2) ** 2
+    cassini = np.sqrt(np.cos(2 * theta) + np.sqrt(b4 - np.sin(2 * theta) ** 2))
+    k = np.arange(2, 25)[:, None]
+    # Milder borders than outline_m's: strong low harmonics would close the waist or bulge it.
+    amp = rng.normal(0.0, 0.08, (k.size, 1)) / k**1.1
+    phase = rng.uniform(0.0, 2.0 * np.pi, (k.size, 1))
+    r = cassini * np.exp((amp * np.cos(k * theta + phase)).sum(axis=0))
+    x, y = r * np.cos(theta), r * np.sin(theta)
+    rot = rng.uniform(0.0, np.pi)
+    xy = np.column_stack([x * np.cos(rot) - y * np.sin(rot), x * np.sin(rot) + y * np.cos(rot)])
+    scale = np.sqrt(area_m2 / Polygon(xy).area)
+    return Polygon(xy * scale + np.asarray(centre_xy))
+
+
 def uniform_in(rng: np.random.Generator, poly: Polygon, n: int) -> np.ndarray:
     """Return n points (n x 2 array) uniformly distributed inside poly."""
     minx, miny, maxx, maxy = poly.bounds

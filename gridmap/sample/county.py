@@ -49,6 +49,9 @@ class CountySpec:
     villages: int = 237
     groups: tuple[int, int] = (2150, 2450)
     area_km2: tuple[float, float] = (2750.0, 3050.0)
+    #: "round": an irregular, slightly oblong outline; "waisted": an elongated one whose two
+    #: lobes meet at a narrow waist, as many real counties along a valley or a coast.
+    shape: str = "round"
 
 
 def build_county(seed: int = 2023, spec: CountySpec | None = None) -> gpd.GeoDataFrame:
@@ -57,9 +60,7 @@ def build_county(seed: int = 2023, spec: CountySpec | None = None) -> gpd.GeoDat
     spec = spec or CountySpec()
     rng = np.random.default_rng(seed)
     to_m = Transformer.from_crs("EPSG:4326", METRIC_CRS, always_xy=True)
-    outline = cells.outline_m(
-        rng, rng.uniform(*spec.area_km2) * 1e6, to_m.transform(*CENTRE_LONLAT)
-    )
+    outline = _outline(rng, spec, to_m.transform(*CENTRE_LONLAT))
     rivers = cells.rivers_m(rng, outline)
     # The county seat sits in the valley nearest the middle of the county.
     seat_xy = shapely.get_coordinates(shapely.shortest_line(outline.centroid, rivers))[1]
@@ -76,6 +77,16 @@ def build_county(seed: int = 2023, spec: CountySpec | None = None) -> gpd.GeoDat
     seat_village = village_of[np.argmin(np.hypot(*(seeds - seat_xy).T))]
     order = _Order(rng, spec, hubs, seeds, village_of, township_of, seat_village)
     return _assemble(order, groups_m, village_of, township_of)
+
+
+def _outline(rng: np.random.Generator, spec: CountySpec, centre_xy) -> shapely.Polygon:
+    """The county's outline in metres, of the spec's shape and an area within its range."""
+    area_m2 = rng.uniform(*spec.area_km2) * 1e6
+    if spec.shape == "round":
+        return cells.outline_m(rng, area_m2, centre_xy)
+    if spec.shape == "waisted":
+        return cells.waisted_outline_m(rng, area_m2, centre_xy)
+    raise ValueError(f"a county's shape is round or waisted, not {spec.shape!r}")
 
 
 def _cluster_villages(
