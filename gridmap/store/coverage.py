@@ -24,36 +24,41 @@ _WINDOW = (
     "WHEN 'lifted' THEN %(w_lifted)s::int ELSE %(w_ordinary)s::int END"
 )
 # The stored latest visit date answers for any as-of date on or after the county's latest
-# visit; only earlier dates look into the visits themselves, all at once: the latest visit of
-# each household before the end of the as-of date. Rejected visits never count, nor do
-# inspection visits hidden until their plan is closed.
+# visit; only earlier dates look further back, into each household's ordered times of the
+# visits that count (household.visit_times: rejected visits never count, nor do inspection
+# visits hidden until their plan is closed).
 _LAST_VISIT_CURRENT = sql.SQL("h.last_visit_on")
-#: The last visit on or before as_of: the stored date when it is no later, else lv.day.
+
+
+def last_visit_before(times: sql.Composable) -> sql.Composable:
+    """The local date of the latest of the ordered `times` before the end of as_of, or NULL."""
+    # width_bucket is a binary search: how many of the times are at or before its operand.
+    # Times are whole microseconds, so those before the end of the day are those at or before
+    # one microsecond earlier.
+    return sql.SQL(
+        "({times}[width_bucket(((%(as_of)s::date + 1)::timestamp AT TIME ZONE %(tz)s) "
+        "- interval '1 microsecond', {times})] AT TIME ZONE %(tz)s)::date"
+    ).format(times=times)
+
+
+#: The last visit on or before as_of: the stored date when it is no later, else the latest of
+#: the household's visit times before the end of as_of.
 LAST_VISIT_AS_OF = sql.SQL(
     "CASE WHEN h.last_visit_on IS NULL OR h.last_visit_on <= %(as_of)s::date "
-    "THEN h.last_visit_on ELSE lv.day END"
-)
+    "THEN h.last_visit_on ELSE {} END"
+).format(last_visit_before(sql.SQL("h.visit_times")))
+
 # Every county table a status query reads is limited to the counties in %(counties)s, which
 # leaves a one-county query the partitions of that county alone.
-_VISITS_UP_TO = sql.SQL(
-    "SELECT county_code, household_code, (max(visited_at) AT TIME ZONE %(tz)s)::date AS day "
-    "FROM visit WHERE county_code = ANY(%(counties)s) AND rejected_at IS NULL AND NOT hidden "
-    "AND visited_at < ((%(as_of)s::date + 1)::timestamp AT TIME ZONE %(tz)s) "
-    "GROUP BY county_code, household_code"
-)
-_VISITED_JOIN = sql.SQL(
-    "LEFT JOIN ({}) lv ON lv.county_code = h.county_code AND lv.household_code = h.code"
-)
-
 # Households as they stand today, and as they stood on as_of (their period then); the head's
 # name is there for searches.
 _HOUSEHOLDS_NOW = sql.SQL(
-    "SELECT code, county_code, unit_code, status, base_category, geom, last_visit_on, head_name "
-    "FROM household WHERE county_code = ANY(%(counties)s)"
+    "SELECT code, county_code, unit_code, status, base_category, geom, last_visit_on, head_name, "
+    "visit_times FROM household WHERE county_code = ANY(%(counties)s)"
 )
 _HOUSEHOLDS_ON = sql.SQL(
     "SELECT p.household_code AS code, p.county_code, p.unit_code, p.status, p.base_category, "
-    "p.geom, x.last_visit_on, x.head_name FROM household_period p "
+    "p.geom, x.last_visit_on, x.head_name, x.visit_times FROM household_period p "
     "JOIN household x ON x.county_code = p.county_code AND x.code = p.household_code "
     "WHERE p.county_code = ANY(%(counties)s) AND x.county_code = ANY(%(counties)s) "
     "AND p.valid @> %(as_of)s::date"
@@ -108,7 +113,6 @@ base AS (
     FROM ({households}) h
     LEFT JOIN staffed s ON s.group_code = h.unit_code
     LEFT JOIN contacted c ON c.county_code = h.county_code AND c.household_code = h.code
-    {visited_join}
     WHERE h.status = 'active' AND {scope}
 ),
 visits AS (
@@ -179,7 +183,6 @@ def status_query(params: dict, scope: sql.Composable = EVERY_HOUSEHOLD) -> sql.C
     historic = params["historic"]
     return _STATUS_QUERY.format(
         last_visit=LAST_VISIT_AS_OF if historic else _LAST_VISIT_CURRENT,
-        visited_join=_VISITED_JOIN.format(_VISITS_UP_TO) if historic else sql.SQL(""),
         window=sql.SQL(_WINDOW),
         scope=scope,
         households=households_on(params),

@@ -192,7 +192,7 @@ def stage_households(
 
 
 def refresh_statistics(conn: psycopg.Connection) -> None:
-    """Refresh the planner's statistics of the household table after a bulk write."""
+    """Refresh the planner's statistics of the households and their periods after a bulk write."""
     # Without them the next import (contacts, visits) plans its joins for the table as it
     # was before, and may loop over every household once per row. Only the columns joined
     # and filtered on: the geometry's statistics take most of the time and are left to
@@ -201,6 +201,10 @@ def refresh_statistics(conn: psycopg.Connection) -> None:
         "ANALYZE household (code, county_code, unit_code, declared_group, category, "
         "monitor_kind, status, last_visit_on)"
     )
+    # The periods the import wrote too: autovacuum never analyzes a partitioned table as a
+    # whole, and without its statistics a report as of a past date expected a few hundred of
+    # a county's households and counted them on one process, after a sort.
+    conn.execute("ANALYZE household_period (county_code, household_code, valid, unit_code, status)")
 
 
 def staged_counties(conn: psycopg.Connection) -> list[str]:

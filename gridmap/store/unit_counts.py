@@ -7,7 +7,7 @@ import psycopg
 from psycopg import sql
 
 from gridmap.store.counties import report_counties
-from gridmap.store.coverage import LAST_VISIT_AS_OF, STAFFED_AND_CONTACTED
+from gridmap.store.coverage import LAST_VISIT_AS_OF, STAFFED_AND_CONTACTED, last_visit_before
 from gridmap.store.scoping import prefix_filter, prefix_params
 
 # The per-unit counts read only the few columns they need, each county table limited to the
@@ -21,7 +21,7 @@ _COUNT_HOUSEHOLDS_NOW = sql.SQL(
     "WHERE h.county_code = ANY(%(counties)s) AND h.status = 'active' AND {scope}"
 )
 # Before the latest change the households are their periods on as_of; before the latest visit,
-# their last visit is the latest one up to the end of as_of, read from the visits alone.
+# their last visit is the latest of their visit times up to the end of as_of.
 _COUNT_HOUSEHOLDS_ON = sql.SQL(
     "SELECT p.county_code, p.household_code AS code, p.unit_code, p.base_category, "
     "{last_visit} AS last_visit_on "
@@ -33,12 +33,11 @@ _COUNT_LAST_VISIT_STORED = sql.SQL(
     "JOIN household x ON x.county_code = p.county_code AND x.code = p.household_code "
     "AND x.county_code = ANY(%(counties)s)"
 )
-_COUNT_VISITS_UP_TO = sql.SQL(
-    "SELECT county_code, household_code, (max(visited_at) AT TIME ZONE %(tz)s)::date AS day "
-    "FROM visit WHERE county_code = ANY(%(counties)s) AND rejected_at IS NULL AND NOT hidden "
-    "AND visited_at < ((%(as_of)s::date + 1)::timestamp AT TIME ZONE %(tz)s) "
-    "GROUP BY county_code, household_code"
-)
+# The counts read a household's last visit six times, and a search of its visit times in the
+# query would be repeated for each. On the nullable side of an outer join the date is computed
+# once a row and carried up as a value, and the plan stays parallel (an OFFSET 0 fence also
+# computes it once, but on one process only).
+_AS_OF_VISIT = sql.SQL("LEFT JOIN LATERAL (SELECT {} AS day) lv ON true")
 _COUNTS_QUERY = sql.SQL("""
 WITH monitored AS (
     SELECT DISTINCT ON (county_code, household_code) county_code, household_code,
@@ -122,17 +121,20 @@ def counts_by_unit(
     The figures are those of the status query (status_with_doubtful) counted per unit;
     `counties` defaults to report_counties(conn, prefixes).
     """
-    moved = bool(params.get("moved_since"))
-    alias, code = ("p", "household_code") if moved else ("h", "code")
+    moved, historic = bool(params.get("moved_since")), bool(params["historic"])
+    alias = "p" if moved else "h"
     visited: sql.Composable = sql.SQL("")
     last_visit: sql.Composable = sql.SQL("h.last_visit_on")
-    if params["historic"]:
-        visited = sql.SQL(
-            "LEFT JOIN ({}) lv ON lv.county_code = {}.county_code AND lv.household_code = {}"
-        ).format(_COUNT_VISITS_UP_TO, sql.Identifier(alias), sql.Identifier(alias, code))
-        last_visit = sql.SQL("lv.day") if moved else LAST_VISIT_AS_OF
-    elif moved:
-        visited, last_visit = _COUNT_LAST_VISIT_STORED, sql.SQL("x.last_visit_on")
+    if moved:
+        visited = _COUNT_LAST_VISIT_STORED
+        last_visit = sql.SQL("x.last_visit_on")
+        if historic:
+            visited += sql.SQL(" ") + _AS_OF_VISIT.format(
+                last_visit_before(sql.SQL("x.visit_times"))
+            )
+            last_visit = sql.SQL("lv.day")
+    elif historic:
+        visited, last_visit = _AS_OF_VISIT.format(LAST_VISIT_AS_OF), sql.SQL("lv.day")
     source = _COUNT_HOUSEHOLDS_ON if moved else _COUNT_HOUSEHOLDS_NOW
     households = source.format(
         last_visit=last_visit, visited_join=visited, scope=prefix_filter(f"{alias}.unit_code")
